@@ -1,0 +1,49 @@
+/**
+ * Every error a user can cause is an `AupError` with a code from this registry. The registry is the
+ * single source of truth: `docs/reference/errors.md` is checked against it by a test.
+ */
+export const ERROR_CODES = {
+  AUP_ERR_CONFIG_NOT_FOUND: 'The experiment config file does not exist or cannot be read.',
+  AUP_ERR_CONFIG_PARSE: 'The experiment config is not valid JSON or YAML.',
+  AUP_ERR_CONFIG_INVALID: 'The experiment config does not match the schema (unknown key, wrong type, bad range).',
+  AUP_ERR_TEMPLATE: 'A config template file is missing, unreadable or holds an invalid parameter leaf.',
+  AUP_ERR_SCRIPT_NOT_FOUND: 'The job script does not exist.',
+  AUP_ERR_PROPOSER_UNKNOWN: 'The proposer named in the config is not registered.',
+  AUP_ERR_PROPOSER_CONFIG: 'The proposer does not accept this search space or these proposer settings.',
+  AUP_ERR_PROPOSER_STATE: 'A stored proposer snapshot cannot be restored.',
+  AUP_ERR_DB_URL: 'The database URL is not one aup understands.',
+  AUP_ERR_DB_OPEN: 'The database cannot be opened or migrated.',
+  AUP_ERR_DB_NOT_AUP: 'The database exists but was not created by aup.',
+  AUP_ERR_EXPERIMENT_NOT_FOUND: 'No experiment has this id.',
+  AUP_ERR_EXPERIMENT_STATE: 'The experiment is in a state that does not allow this action.',
+  AUP_ERR_JOB_NOT_FOUND: 'No job has this id.',
+  AUP_ERR_JOB_FAILED: 'A job failed and the config has no job_failure policy, so the experiment stopped.',
+  AUP_ERR_OBJECTIVE: 'The in-process objective function threw or returned something that is not a number.',
+  AUP_ERR_CLI_USAGE: 'A command-line argument is missing or malformed.',
+  AUP_ERR_INTERNAL: 'An unexpected fault inside aup (please report it).',
+} as const;
+
+export type AupErrorCode = keyof typeof ERROR_CODES;
+
+export interface AupErrorOptions {
+  /** Machine-readable details (file, JSON path, expected, found, ...). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** An error a user can cause and fix; its message names the place and what was expected. */
+export class AupError extends Error {
+  override readonly name = 'AupError';
+  readonly code: AupErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: AupErrorCode, message: string, options: AupErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isAupError(e: unknown): e is AupError {
+  return e instanceof AupError;
+}

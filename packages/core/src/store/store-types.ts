@@ -1,0 +1,198 @@
+import type { ExperimentStatus, Json, JobStatus, Params } from '../types.js';
+
+/** What a store hands out. Times are epoch milliseconds; JSON columns are parsed. */
+export interface ExperimentRecord {
+  id: number;
+  name: string;
+  user: string;
+  proposer: string;
+  target: 'min' | 'max';
+  nSamples: number;
+  status: ExperimentStatus;
+  /** The config as the user gave it (parsed JSON/YAML). */
+  configRaw: Json;
+  /** The normalised config (NormalizedConfig as JSON). */
+  config: Json;
+  workingDir: string;
+  host: Json;
+  git: Json;
+  /** Latest proposer snapshot (after the last ask or tell). */
+  proposerState: Json;
+  bestJobId: number | null;
+  bestScore: number | null;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface JobRecord {
+  id: number;
+  experimentId: number;
+  /** The proposer's trial id (0, 1, ... within the experiment). */
+  trial: number;
+  status: JobStatus;
+  params: Params;
+  budget: number | null;
+  /** Extra keys the proposer put into the job's JSON. */
+  extra: Json;
+  score: number | null;
+  /** Named secondary results (multi_res_labels and `#aup` result metrics). */
+  metrics: Record<string, number>;
+  /** Number of attempts started so far. */
+  attempts: number;
+  warnings: string[];
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface AttemptRecord {
+  id: number;
+  jobId: number;
+  /** 1-based attempt number; the log file is jobs/<jid>.<attempt>.out. */
+  attempt: number;
+  status: JobStatus;
+  host: string | null;
+  pid: number | null;
+  workerId: number | null;
+  /** Resource slot label, e.g. 'cpu:0', 'gpu:1', 'user@host'. */
+  slot: string | null;
+  exitCode: number | null;
+  score: number | null;
+  error: string | null;
+  logPath: string | null;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+export interface IntermediateRecord {
+  jobId: number;
+  label: string;
+  step: number;
+  value: number;
+  time: number;
+}
+
+export interface TextRecord {
+  jobId: number;
+  kind: 'text' | 'histogram' | 'image';
+  name: string;
+  step: number | null;
+  /** text: { text }, histogram: { values }, image: { path } */
+  payload: Json;
+  time: number;
+}
+
+export interface ArtifactRecord {
+  jobId: number;
+  path: string;
+  time: number;
+}
+
+export interface NewExperiment {
+  name: string;
+  user: string;
+  proposer: string;
+  target: 'min' | 'max';
+  nSamples: number;
+  configRaw: Json;
+  config: Json;
+  workingDir: string;
+  host: Json;
+  git: Json;
+  proposerState?: Json;
+}
+
+export interface ExperimentPatch {
+  status?: ExperimentStatus;
+  proposerState?: Json;
+  bestJobId?: number | null;
+  bestScore?: number | null;
+  error?: string | null;
+  nSamples?: number;
+  startedAt?: number | null;
+  endedAt?: number | null;
+}
+
+export interface NewJob {
+  experimentId: number;
+  trial: number;
+  params: Params;
+  budget?: number | null;
+  extra?: Json;
+}
+
+export interface JobPatch {
+  status?: JobStatus;
+  score?: number | null;
+  metrics?: Record<string, number>;
+  attempts?: number;
+  warnings?: string[];
+  startedAt?: number | null;
+  endedAt?: number | null;
+}
+
+export interface NewAttempt {
+  jobId: number;
+  attempt: number;
+  host?: string | null;
+  pid?: number | null;
+  workerId?: number | null;
+  slot?: string | null;
+  logPath?: string | null;
+}
+
+export interface AttemptPatch {
+  status?: JobStatus;
+  pid?: number | null;
+  exitCode?: number | null;
+  score?: number | null;
+  error?: string | null;
+  endedAt?: number | null;
+}
+
+/**
+ * The one storage interface (DESIGN §7), implemented over Kysely for SQLite and PostgreSQL.
+ * Every multi-row write is one transaction.
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** A printable form of the URL (password hidden). */
+  readonly url: string;
+  close(): Promise<void>;
+
+  createExperiment(input: NewExperiment): Promise<ExperimentRecord>;
+  getExperiment(id: number): Promise<ExperimentRecord | undefined>;
+  listExperiments(): Promise<ExperimentRecord[]>;
+  updateExperiment(id: number, patch: ExperimentPatch): Promise<void>;
+  deleteExperiment(id: number): Promise<void>;
+
+  /** Creates a queued job and, in the same transaction, stores the proposer snapshot taken after the ask. */
+  createJob(input: NewJob, proposerState?: Json): Promise<JobRecord>;
+  getJob(id: number): Promise<JobRecord | undefined>;
+  listJobs(experimentId: number): Promise<JobRecord[]>;
+  updateJob(id: number, patch: JobPatch): Promise<void>;
+  /**
+   * Records a job's final state and, in the same transaction, the experiment's best job and the
+   * proposer snapshot taken after the tell. Nothing is lost if the process dies right after.
+   */
+  completeJob(
+    id: number,
+    patch: JobPatch & { status: JobStatus },
+    experiment: { id: number; proposerState?: Json; bestJobId?: number | null; bestScore?: number | null },
+  ): Promise<void>;
+
+  startAttempt(input: NewAttempt): Promise<AttemptRecord>;
+  updateAttempt(id: number, patch: AttemptPatch): Promise<void>;
+  listAttempts(jobId: number): Promise<AttemptRecord[]>;
+
+  /** Batched insert (one transaction, chunked to the dialect's parameter limit). */
+  addIntermediate(rows: IntermediateRecord[]): Promise<void>;
+  listIntermediate(jobId: number, label?: string): Promise<IntermediateRecord[]>;
+  setMultipleResults(jobId: number, values: Record<string, number>): Promise<void>;
+  addTextRecords(rows: TextRecord[]): Promise<void>;
+  listTextRecords(jobId: number): Promise<TextRecord[]>;
+  addArtifacts(rows: ArtifactRecord[]): Promise<void>;
+  listArtifacts(jobId: number): Promise<ArtifactRecord[]>;
+}

@@ -1,0 +1,146 @@
+/** Shared contracts of @aup/core. Implementations live in config/, proposers/, store/, runner/. */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** A hyperparameter value. `choice` ranges may hold strings, numbers or booleans. */
+export type ParamValue = number | string | boolean;
+export type Params = Record<string, ParamValue>;
+
+export type Target = 'min' | 'max';
+
+interface NumericParamBase {
+  name: string;
+  /** Inclusive bounds [min, max]. */
+  range: [number, number];
+  /** Sample on a log scale (requires min > 0). */
+  log?: boolean;
+  /** Grid step for the `sequence` proposer. */
+  interval?: number;
+  /** Number of grid points for the `sequence` proposer (alternative to `interval`). */
+  n?: number;
+}
+export interface FloatParamSpec extends NumericParamBase {
+  type: 'float';
+}
+/** Integer parameter; both bounds are inclusive for every proposer. */
+export interface IntParamSpec extends NumericParamBase {
+  type: 'int';
+}
+export interface ChoiceParamSpec {
+  name: string;
+  type: 'choice';
+  range: ParamValue[];
+}
+export type ParamSpec = FloatParamSpec | IntParamSpec | ChoiceParamSpec;
+
+export type ResourceKind = 'cpu' | 'gpu' | 'node' | 'passive' | 'aws';
+
+export interface EarlyStopConfig {
+  aup_policy?: 'bandit' | 'median' | 'truncation' | 'curve_fitting' | 'asha';
+  aup_policy_steps?: number;
+  warmup?: number;
+  [key: string]: Json | undefined;
+}
+
+export interface ResourceArgs {
+  save_model?: boolean;
+  multi_res_labels?: string[];
+  track_intermediate_results?: boolean;
+  early_stop?: EarlyStopConfig;
+  [key: string]: Json | undefined;
+}
+
+export interface JobFailure {
+  /** Extra attempts after a failure (0 = no retry). */
+  job_retries: number;
+  /** Tell the proposer and go on after a job that failed all its attempts. */
+  ignore_fail: boolean;
+}
+
+/**
+ * An experiment config after validation and defaults: every key has its final value, relative
+ * paths are absolute, and template parameters are expanded into `parameter_config`.
+ */
+export interface NormalizedConfig {
+  name: string;
+  proposer: string;
+  n_samples: number;
+  random_seed: number;
+  /** The command to run, as given (may carry its own arguments); undefined for in-process runs. */
+  script?: string;
+  /** Absolute path of the script file (the first word of `script`, resolved). */
+  script_path?: string;
+  parameter_config: ParamSpec[];
+  resource: ResourceKind;
+  resource_args: ResourceArgs;
+  /** Undefined when the config has no `job_failure`: the first failure stops the experiment. */
+  job_failure?: JobFailure;
+  /** Seconds; undefined = no limit. */
+  job_timeout?: number;
+  n_parallel: number;
+  target: Target;
+  /** Absolute working directory of the jobs. */
+  workingdir: string;
+  /** Absolute path of the config template, when the experiment uses one. */
+  config_template?: string;
+  /** The parsed template (parameter leaves kept as `{range,type}` objects). */
+  template?: Json;
+  /** Proposer-specific keys (hyperband `max_iter`, bohb `min_budget`, ...), as given. */
+  proposer_options: JsonObject;
+  /** Absolute path of the config file, when loaded from one. */
+  config_path?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proposers (DESIGN §4)
+
+export interface Suggestion {
+  kind: 'trial';
+  /** Assigned by the proposer: 0, 1, 2, ... per experiment. */
+  trialId: number;
+  params: Params;
+  /** Resource for multi-fidelity proposers; reaches the job as `n_iterations` and `budget`. */
+  budget?: number;
+  /** Extra keys written into the job's JSON (e.g. `architecture`, `parent_job`). */
+  extra?: JsonObject;
+}
+export type AskResult = Suggestion | { kind: 'wait' } | { kind: 'done' };
+
+export type OutcomeStatus = 'finished' | 'failed' | 'early_stopped';
+export interface Outcome {
+  trialId: number;
+  params: Params;
+  budget?: number;
+  status: OutcomeStatus;
+  /** The score as the user reported it (not negated); absent for failures. */
+  score?: number;
+}
+
+export interface Proposer {
+  ask(): AskResult;
+  tell(outcome: Outcome): void;
+  /** Everything needed to continue exactly; stored after every ask and tell. */
+  snapshot(): Json;
+}
+
+export interface ProposerContext {
+  space: ParamSpec[];
+  target: Target;
+  nSamples: number;
+  seed: number;
+  /** Proposer-specific keys from the config. */
+  options: JsonObject;
+}
+
+export interface ProposerDefinition {
+  name: string;
+  /** Creates a fresh proposer, or restores one from a snapshot it produced. Throws AupError on bad settings. */
+  create(ctx: ProposerContext, snapshot?: Json): Proposer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statuses (DESIGN §5)
+
+export type ExperimentStatus = 'created' | 'running' | 'stopping' | 'stopped' | 'finished' | 'failed';
+export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'early_stopped' | 'interrupted';
