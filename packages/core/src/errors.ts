@@ -21,6 +21,11 @@ export const ERROR_CODES = {
   AUP_ERR_OBJECTIVE: 'The in-process objective function threw or returned something that is not a number.',
   AUP_ERR_CLI_USAGE: 'A command-line argument is missing or malformed.',
   AUP_ERR_INTERNAL: 'An unexpected fault inside aup (please report it).',
+  AUP_ERR_BAD_REQUEST: 'An HTTP request to the board API has a malformed parameter, query or body.',
+  AUP_ERR_NOT_FOUND: 'No board API route or asset answers this path.',
+  AUP_ERR_UNAUTHORIZED: 'A mutating board API request lacks the session token or carries a wrong one.',
+  AUP_ERR_SERVER_LISTEN: 'The board server cannot listen on the requested host and port.',
+  AUP_ERR_PROPOSER_DUPLICATE: 'A different proposer is already registered under this name.',
 } as const;
 
 export type AupErrorCode = keyof typeof ERROR_CODES;

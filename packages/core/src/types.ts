@@ -40,7 +40,7 @@ export interface EarlyStopConfig {
   aup_policy?: 'bandit' | 'median' | 'truncation' | 'curve_fitting' | 'asha';
   aup_policy_steps?: number;
   warmup?: number;
-  [key: string]: Json | undefined;
+  [key: string]: unknown;
 }
 
 export interface ResourceArgs {
@@ -48,7 +48,7 @@ export interface ResourceArgs {
   multi_res_labels?: string[];
   track_intermediate_results?: boolean;
   early_stop?: EarlyStopConfig;
-  [key: string]: Json | undefined;
+  [key: string]: unknown;
 }
 
 export interface JobFailure {

@@ -1,1 +1,23 @@
-export const VERSION = '0.1.0';
+/**
+ * @aup/server: the board server (`aup-board`): a JSON API over an aup store, the board page and
+ * the widgets bundle.
+ * @packageDocumentation
+ */
+export { createServer, API_PREFIX, TOKEN_HEADER, type CreateServerOptions } from './create-server.js';
+export { listenOnFreePort, boardUrl, PORT_SEARCH_SPAN, type ListenResult } from './listen-on-free-port.js';
+export {
+  JOB_SORT_COLUMNS,
+  DEFAULT_JOB_PAGE_SIZE,
+  MAX_JOB_PAGE_SIZE,
+  type ErrorBody,
+  type ExperimentDetail,
+  type ExperimentList,
+  type ExperimentSummary,
+  type Health,
+  type JobCounts,
+  type JobPage,
+  type JobPageQuery,
+  type JobSortColumn,
+  type JobSummary,
+  type SortOrder,
+} from './api/schemas.js';

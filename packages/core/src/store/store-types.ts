@@ -165,17 +165,22 @@ export interface Store {
   createExperiment(input: NewExperiment): Promise<ExperimentRecord>;
   getExperiment(id: number): Promise<ExperimentRecord | undefined>;
   listExperiments(): Promise<ExperimentRecord[]>;
+  /** Sets the fields the patch names (undefined = unchanged, null = cleared); AUP_ERR_EXPERIMENT_NOT_FOUND if absent. */
   updateExperiment(id: number, patch: ExperimentPatch): Promise<void>;
+  /** Deletes the experiment with its jobs and everything under them; AUP_ERR_EXPERIMENT_NOT_FOUND if absent. */
   deleteExperiment(id: number): Promise<void>;
 
   /** Creates a queued job and, in the same transaction, stores the proposer snapshot taken after the ask. */
   createJob(input: NewJob, proposerState?: Json): Promise<JobRecord>;
   getJob(id: number): Promise<JobRecord | undefined>;
+  /** The experiment's jobs in id order, each with its metrics. */
   listJobs(experimentId: number): Promise<JobRecord[]>;
+  /** Sets the fields the patch names; `metrics` replaces the job's multiple results. AUP_ERR_JOB_NOT_FOUND if absent. */
   updateJob(id: number, patch: JobPatch): Promise<void>;
   /**
    * Records a job's final state and, in the same transaction, the experiment's best job and the
    * proposer snapshot taken after the tell. Nothing is lost if the process dies right after.
+   * `endedAt` defaults to now; experiment fields left undefined are unchanged.
    */
   completeJob(
     id: number,
@@ -183,13 +188,16 @@ export interface Store {
     experiment: { id: number; proposerState?: Json; bestJobId?: number | null; bestScore?: number | null },
   ): Promise<void>;
 
+  /** Records a running attempt started now, and raises the job's `attempts` to `input.attempt`. */
   startAttempt(input: NewAttempt): Promise<AttemptRecord>;
   updateAttempt(id: number, patch: AttemptPatch): Promise<void>;
   listAttempts(jobId: number): Promise<AttemptRecord[]>;
 
   /** Batched insert (one transaction, chunked to the dialect's parameter limit). */
   addIntermediate(rows: IntermediateRecord[]): Promise<void>;
+  /** Ordered by label, then step, then insertion. */
   listIntermediate(jobId: number, label?: string): Promise<IntermediateRecord[]>;
+  /** Replaces the job's multiple results (the `metrics` of its JobRecord). */
   setMultipleResults(jobId: number, values: Record<string, number>): Promise<void>;
   addTextRecords(rows: TextRecord[]): Promise<void>;
   listTextRecords(jobId: number): Promise<TextRecord[]>;

@@ -1,0 +1,293 @@
+import { writeFileSync, existsSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { AupError, isAupError } from '../errors.js';
+import { configJsonSchema, loadConfig } from '../config/index.js';
+import { resumeExperiment, runExperimentFile, type ExperimentResult } from '../experiment.js';
+import { openStore } from '../store/index.js';
+import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
+import { createProgress, formatParams, formatScore } from './progress.js';
+import { initWizard } from './init-wizard.js';
+import { VERSION } from '../version.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream;
+  cwd: string;
+}
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+/** The stable JSON shape of `aup show --json` (documented in docs/reference/cli.md). */
+export function showJson(exp: ExperimentRecord, jobs: JobRecord[]) {
+  const best = exp.bestJobId === null ? undefined : jobs.find((j) => j.id === exp.bestJobId);
+  return {
+    experiment: {
+      id: exp.id,
+      name: exp.name,
+      status: exp.status,
+      proposer: exp.proposer,
+      target: exp.target,
+      n_samples: exp.nSamples,
+      user: exp.user,
+      working_dir: exp.workingDir,
+      created_at: iso(exp.createdAt),
+      started_at: iso(exp.startedAt),
+      ended_at: iso(exp.endedAt),
+      error: exp.error,
+    },
+    best: best ? { job_id: best.id, score: best.score, params: best.params } : null,
+    jobs: jobs.map((j) => ({
+      id: j.id,
+      trial: j.trial,
+      status: j.status,
+      score: j.score,
+      params: j.params,
+      metrics: j.metrics,
+      budget: j.budget,
+      attempts: j.attempts,
+      warnings: j.warnings,
+      started_at: iso(j.startedAt),
+      ended_at: iso(j.endedAt),
+    })),
+  };
+}
+
+async function withStore<T>(url: string | undefined, cwd: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(url, { cwd });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function parseId(value: string, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new AupError('AUP_ERR_CLI_USAGE', `${what}: expected a positive integer id, found "${value}"`);
+  return n;
+}
+
+function summary(io: CliIo, result: ExperimentResult, dbUrl: string): void {
+  const out = io.stdout;
+  const failed = result.jobs.filter((j) => j.status === 'failed').length;
+  out.write(`\nexperiment ${result.experimentId} ${result.status}: ${result.jobs.length} jobs, ${failed} failed\n`);
+  if (result.error) out.write(`reason: ${result.error}\n`);
+  if (result.best) {
+    out.write(`best: job ${result.best.jobId} score=${formatScore(result.best.score)}\n`);
+    out.write(`params: ${formatParams(result.best.params)}\n`);
+  } else {
+    out.write('best: no job finished\n');
+  }
+  out.write(`results: ${dbUrl} (aup show ${result.experimentId}${dbUrl.endsWith('experiments.db') ? '' : ` --db ${dbUrl}`})\n`);
+}
+
+/** Runs with SIGINT/SIGTERM wired to a clean stop; a second signal exits at once. */
+async function withStopSignals<T>(io: CliIo, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    count++;
+    if (count === 1) {
+      io.stderr.write(`\naup: ${sig} received: stopping running jobs (press again to quit at once)\n`);
+      controller.abort('interrupted');
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('aup')
+    .description('Hyperparameter optimisation experiments: propose, run, record, show.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+  const dbOption = '--db <url>';
+  const dbHelp = 'database: experiments.db (default, or $AUP_DB), sqlite:path, :memory:, postgres://...';
+
+  program
+    .command('run')
+    .description('run an experiment described by experiment.json (or YAML)')
+    .argument('<config>', 'the experiment config file')
+    .option(dbOption, dbHelp)
+    .option('--name <name>', 'experiment name (default: from the config)')
+    .action(async (file: string, o: { db?: string; name?: string }) => {
+      const path = resolve(io.cwd, file);
+      const { config } = await loadConfig(path);
+      const store = await openStore(o.db, { cwd: io.cwd });
+      try {
+        const total = config.n_samples;
+        const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
+        const result = await withStopSignals(io, (signal) =>
+          runExperimentFile(path, {
+            db: store,
+            name: o.name,
+            signal,
+            events: progress,
+            onCreated: (exp) => io.stdout.write(`experiment ${exp.id} "${exp.name}": ${config.proposer}, ${total} jobs, ${config.n_parallel} at a time, target ${config.target}\n`),
+          }).finally(() => progress.stop()),
+        );
+        summary(io, result, store.url);
+        if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${o.db ? ` --db ${o.db}` : ''}"\n`);
+        if (result.status !== 'finished') process.exitCode = 1;
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('resume')
+    .description('continue a stopped or interrupted experiment')
+    .argument('<eid>', 'experiment id')
+    .option(dbOption, dbHelp)
+    .action(async (eidText: string, o: { db?: string }) => {
+      const eid = parseId(eidText, 'eid');
+      const store = await openStore(o.db, { cwd: io.cwd });
+      try {
+        const exp = await store.getExperiment(eid);
+        const total = exp?.nSamples ?? 0;
+        const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
+        const result = await withStopSignals(io, (signal) =>
+          resumeExperiment(eid, {
+            db: store,
+            signal,
+            events: progress,
+            onResumed: (e) => io.stdout.write(`resuming experiment ${e.id} "${e.name}" (${e.status})\n`),
+          }).finally(() => progress.stop()),
+        );
+        summary(io, result, store.url);
+        if (result.status !== 'finished') process.exitCode = 1;
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('list')
+    .description('list experiments')
+    .option(dbOption, dbHelp)
+    .option('--json', 'print JSON')
+    .action(async (o: { db?: string; json?: boolean }) => {
+      await withStore(o.db, io.cwd, async (store) => {
+        const exps = await store.listExperiments();
+        if (o.json) {
+          io.stdout.write(JSON.stringify(exps.map((e) => showJson(e, []).experiment), null, 2) + '\n');
+          return;
+        }
+        if (exps.length === 0) {
+          io.stdout.write(`no experiments in ${store.url}\n`);
+          return;
+        }
+        const rows = [['id', 'name', 'status', 'proposer', 'target', 'jobs', 'best', 'created']];
+        for (const e of exps) {
+          const jobs = await store.listJobs(e.id);
+          rows.push([String(e.id), e.name, e.status, e.proposer, e.target, `${jobs.length}/${e.nSamples}`, formatScore(e.bestScore), new Date(e.createdAt).toISOString().slice(0, 19).replace('T', ' ')]);
+        }
+        io.stdout.write(table(rows));
+      });
+    });
+
+  program
+    .command('show')
+    .description('show an experiment: status, best, and every job')
+    .argument('<eid>', 'experiment id')
+    .option(dbOption, dbHelp)
+    .option('--json', 'print the stable JSON shape (docs/reference/cli.md)')
+    .action(async (eidText: string, o: { db?: string; json?: boolean }) => {
+      const eid = parseId(eidText, 'eid');
+      await withStore(o.db, io.cwd, async (store) => {
+        const exp = await store.getExperiment(eid);
+        if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${eid} does not exist in ${store.url}`);
+        const jobs = await store.listJobs(eid);
+        if (o.json) {
+          io.stdout.write(JSON.stringify(showJson(exp, jobs), null, 2) + '\n');
+          return;
+        }
+        const best = jobs.find((j) => j.id === exp.bestJobId);
+        io.stdout.write(`experiment ${exp.id} "${exp.name}": ${exp.status}, ${exp.proposer}, target ${exp.target}, ${jobs.length}/${exp.nSamples} jobs\n`);
+        if (exp.error) io.stdout.write(`error: ${exp.error}\n`);
+        io.stdout.write(best ? `best: job ${best.id} score=${formatScore(best.score)} ${formatParams(best.params)}\n` : 'best: -\n');
+        const metricNames = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics)))];
+        const paramNames = [...new Set(jobs.flatMap((j) => Object.keys(j.params)))];
+        const rows = [['job', 'status', 'score', ...metricNames, ...paramNames]];
+        for (const j of jobs) {
+          rows.push([
+            String(j.id),
+            j.status,
+            formatScore(j.score),
+            ...metricNames.map((m) => formatScore(j.metrics[m])),
+            ...paramNames.map((p) => (typeof j.params[p] === 'number' ? formatScore(j.params[p] as number) : String(j.params[p] ?? ''))),
+          ]);
+        }
+        io.stdout.write(table(rows));
+      });
+    });
+
+  program
+    .command('validate')
+    .description('check an experiment config and print it normalised')
+    .argument('<config>', 'the experiment config file')
+    .action(async (file: string) => {
+      const { config } = await loadConfig(resolve(io.cwd, file));
+      io.stdout.write(JSON.stringify(config, null, 2) + '\n');
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of experiment.json')
+    .action(() => {
+      io.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
+    });
+
+  program
+    .command('init')
+    .description('write an experiment.json by answering questions (like Auptimizer\'s aup.init)')
+    .option('-o, --output <file>', 'where to write the config', 'experiment.json')
+    .option('-f, --force', 'overwrite an existing file')
+    .action(async (o: { output: string; force?: boolean }) => {
+      const out = resolve(io.cwd, o.output);
+      if (existsSync(out) && !o.force) throw new AupError('AUP_ERR_CLI_USAGE', `${out} exists; use --force to overwrite it`);
+      const config = await initWizard(io.stdin, io.stdout, dirname(out));
+      writeFileSync(out, JSON.stringify(config, null, 2) + '\n');
+      io.stdout.write(`\nwrote ${out}; run it with: aup run ${o.output}\n`);
+    });
+
+  return program;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** Entry point of the `aup` binary: user errors print one message and exit 1, never a stack trace. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    if (isAupError(e)) {
+      io.stderr.write(`aup: ${e.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`aup: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (process.env.AUP_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
+    else io.stderr.write('(set AUP_DEBUG=1 for details; please report this)\n');
+    return 2;
+  }
+}

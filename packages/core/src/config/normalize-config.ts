@@ -1,0 +1,258 @@
+import { readFileSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { AupError, type AupErrorCode } from '../errors.js';
+import type { Json, JsonObject, NormalizedConfig, ResourceArgs, ResourceKind, Target } from '../types.js';
+import { checkParamSpec, checkUniqueNames, type PlacedParam } from './check-param-spec.js';
+import { displayFile, formatFound, formatPath, formatProblems, problem, schemaProblems, sortProblems, type ConfigProblem, type PathSegments } from './config-problem.js';
+import { ExperimentConfigSchema, MISPLACED_KEY_HINTS, PROPOSER_OPTION_KEYS } from './config-schema.js';
+import { scanTemplate } from './config-template.js';
+import { ConfigSyntaxError, formatOf, parseConfigText } from './parse-config-text.js';
+import { expandHome, locateScript, scriptFileWord } from './resolve-script.js';
+import { gridSize } from '../proposers/space.js';
+
+/** Auptimizer's documented defaults (docs/algorithm.rst), which aup keeps. */
+export const CONFIG_DEFAULTS = {
+  proposer: 'random',
+  n_samples: 10,
+  random_seed: 0,
+  resource: 'cpu' as ResourceKind,
+  n_parallel: 1,
+  target: 'max' as Target,
+  /** Auptimizer's default when `job_failure` is given without `job_retries`. */
+  job_retries: 3,
+  ignore_fail: false,
+  /** Name of an experiment that has no config file (in-process runs) and no `name`. */
+  name: 'experiment',
+} as const;
+
+/** Resources whose jobs run on this machine, so the script must exist here. */
+const LOCAL_RESOURCES: ReadonlySet<ResourceKind> = new Set(['cpu', 'gpu']);
+
+export interface NormalizeOptions {
+  /** The config file, for messages, the default name and `config_path`. */
+  file?: string;
+  /** Folder that relative paths (script, workingdir, config_template) resolve against. */
+  baseDir: string;
+  /** The jobs run as an in-process objective: no `script` needed, none checked. */
+  inProcess?: boolean;
+}
+
+export type ValidationResult = { ok: true; config: NormalizedConfig } | { ok: false; problems: ConfigProblem[] };
+
+interface Analysis {
+  config?: NormalizedConfig;
+  problems: ConfigProblem[];
+  code: AupErrorCode;
+  details: Record<string, unknown>;
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return `a list ${formatFound(v)}`;
+  if (v === undefined) return 'nothing';
+  return formatFound(v);
+}
+
+/** Loads and checks the template the config names (file, inline object, or Auptimizer's `compression`). */
+function loadTemplate(
+  raw: JsonObject,
+  baseDir: string,
+  report: (p: ConfigProblem) => void,
+): { template: Json; at: PathSegments; file?: string } | undefined {
+  const ct = raw.config_template;
+  if (isObject(ct)) return { template: ct, at: ['config_template'] };
+  if (isObject(raw.compression)) return { template: raw.compression, at: ['compression'] };
+  if (typeof ct !== 'string') return undefined;
+
+  const file = resolve(baseDir, expandHome(ct));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'which does not exist' : `which cannot be read: ${(e as Error).message}`;
+    report(problem(['config_template'], 'a readable JSON or YAML template file', `${displayFile(file)}, ${reason}`));
+    return undefined;
+  }
+  let template: Json;
+  try {
+    template = parseConfigText(text, formatOf(file));
+  } catch (e) {
+    if (!(e instanceof ConfigSyntaxError)) throw e;
+    const where = `${displayFile(file)}:${e.line}:${e.column}`;
+    report({
+      path: 'config_template',
+      message: `${where}: not valid ${e.format.toUpperCase()}: ${e.message}`,
+      expected: `a valid ${e.format.toUpperCase()} file`,
+      found: `${e.message} at ${where}`,
+    });
+    return undefined;
+  }
+  if (!isObject(template)) {
+    report(problem(['config_template'], 'a template file holding an object', `${kindOf(template)} in ${displayFile(file)}`));
+    return undefined;
+  }
+  return { template, at: [], file };
+}
+
+function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
+  const file = opts.file !== undefined ? resolve(opts.file) : undefined;
+  const baseDir = resolve(opts.baseDir);
+  const problems: ConfigProblem[] = [];
+  /** Problems that are about a template, so the error is AUP_ERR_TEMPLATE when they are all there is. */
+  const templateProblems = new Set<ConfigProblem>();
+  const report = (p: ConfigProblem): void => void problems.push(p);
+  const fail = (): Analysis => {
+    const onlyTemplate = problems.length > 0 && problems.every((p) => templateProblems.has(p));
+    const sorted = sortProblems(problems, raw);
+    return { problems: sorted, code: onlyTemplate ? 'AUP_ERR_TEMPLATE' : 'AUP_ERR_CONFIG_INVALID', details: { file, problems: sorted } };
+  };
+
+  if (!isObject(raw)) {
+    report(problem([], 'an object of config keys', kindOf(raw)));
+    return fail();
+  }
+  problems.push(...schemaProblems(Value.Errors(ExperimentConfigSchema, raw), raw, [], MISPLACED_KEY_HINTS));
+  const clean = (at: PathSegments): boolean => {
+    const path = formatPath(at);
+    return !problems.some((p) => p.file === undefined && (p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`)));
+  };
+
+  // Parameters: parameter_config entries, then template leaves.
+  const placed: PlacedParam[] = [];
+  const items = Array.isArray(raw.parameter_config) ? raw.parameter_config : [];
+  items.forEach((item, i) => {
+    const at = ['parameter_config', i];
+    if (!isObject(item) || !clean(at)) return;
+    const spec = checkParamSpec(item, at, report);
+    if (spec) placed.push({ spec, namePath: [...at, 'name'] });
+  });
+  const reportTemplate = (p: ConfigProblem): void => {
+    templateProblems.add(p);
+    report(p);
+  };
+  if (raw.config_template !== undefined && raw.compression !== undefined) {
+    report(problem(['compression'], 'either config_template or compression, not both', 'both'));
+  }
+  const loaded = clean(['config_template']) && clean(['compression']) ? loadTemplate(raw, baseDir, reportTemplate) : undefined;
+  if (loaded) {
+    const scan = scanTemplate(loaded.template, loaded.at, loaded.file);
+    scan.problems.forEach(reportTemplate);
+    scan.params.forEach((spec, i) => placed.push({ spec, namePath: scan.paths[i]!, ...(loaded.file !== undefined ? { file: loaded.file } : {}) }));
+  }
+  checkUniqueNames(placed, report);
+
+  // The script: required to run jobs as processes, and a command with balanced quotes.
+  const resource = (raw.resource as ResourceKind | undefined) ?? CONFIG_DEFAULTS.resource;
+  const script = raw.script;
+  if (script === undefined && !opts.inProcess && resource !== 'passive') {
+    report(problem(['script'], 'the command that runs one job, e.g. "python3 train.py"', 'nothing'));
+  } else if (typeof script === 'string' && clean(['script'])) {
+    if (script.trim() === '') report(problem(['script'], 'a command', JSON.stringify(script)));
+    else {
+      try {
+        scriptFileWord(script);
+      } catch {
+        report(problem(['script'], 'a command whose quotes are closed', JSON.stringify(script)));
+      }
+    }
+  }
+
+  // Cross-key rules.
+  if (typeof raw.min_budget === 'number' && typeof raw.max_budget === 'number' && !(raw.min_budget < raw.max_budget)) {
+    report(problem(['max_budget'], `a budget larger than min_budget (${raw.min_budget})`, formatFound(raw.max_budget)));
+  }
+  const resourceArgs = raw.resource_args;
+  if (isObject(resourceArgs) && isObject(resourceArgs.early_stop) && clean(['resource_args', 'early_stop'])) {
+    const es = resourceArgs.early_stop;
+    if (es.aup_policy === 'curve_fitting' && es.curve_fitting_max_iters === undefined) {
+      report(problem(['resource_args', 'early_stop', 'curve_fitting_max_iters'], 'an integer ≥ 1 (the curve_fitting policy needs it)', 'nothing'));
+    }
+  }
+  if (problems.length > 0) return fail();
+
+  // Defaults and absolute paths.
+  const workingdir = resolve(baseDir, expandHome((raw.workingdir as string | undefined) ?? '.'));
+  const resource_args = structuredClone({ ...(raw.runtime_args as JsonObject | undefined), ...(resourceArgs as JsonObject | undefined) }) as ResourceArgs;
+  // Auptimizer turns intermediate results on for early stopping, which cannot work without them.
+  if (resource_args.early_stop !== undefined) resource_args.track_intermediate_results = true;
+  const proposer_options: JsonObject = {};
+  for (const key of PROPOSER_OPTION_KEYS) {
+    if (raw[key] !== undefined) proposer_options[key] = structuredClone(raw[key]);
+  }
+
+  const config: NormalizedConfig = {
+    name: (raw.name as string | undefined) ?? (file !== undefined ? basename(file, extname(file)) : CONFIG_DEFAULTS.name),
+    proposer: (raw.proposer as string | undefined) ?? CONFIG_DEFAULTS.proposer,
+    n_samples: (raw.n_samples as number | undefined) ?? CONFIG_DEFAULTS.n_samples,
+    random_seed: (raw.random_seed as number | undefined) ?? CONFIG_DEFAULTS.random_seed,
+    parameter_config: placed.map((p) => structuredClone(p.spec)),
+    resource,
+    resource_args,
+    n_parallel: (raw.n_parallel as number | undefined) ?? CONFIG_DEFAULTS.n_parallel,
+    target: (raw.target as Target | undefined) ?? CONFIG_DEFAULTS.target,
+    workingdir,
+    proposer_options,
+  };
+  if (isObject(raw.job_failure)) {
+    config.job_failure = {
+      job_retries: (raw.job_failure.job_retries as number | undefined) ?? CONFIG_DEFAULTS.job_retries,
+      ignore_fail: (raw.job_failure.ignore_fail as boolean | undefined) ?? CONFIG_DEFAULTS.ignore_fail,
+    };
+  }
+  if (raw.job_timeout !== undefined) config.job_timeout = raw.job_timeout as number;
+  // Auptimizer's sequence ran its whole grid; without n_samples, so does ours.
+  if (raw.n_samples === undefined && config.proposer === 'sequence') {
+    try {
+      config.n_samples = Math.max(1, gridSize(config.parameter_config));
+    } catch {
+      // An invalid grid is reported when the proposer is created, with its own message.
+    }
+  }
+  if (loaded) {
+    if (loaded.file !== undefined) config.config_template = loaded.file;
+    config.template = structuredClone(loaded.template);
+  }
+  if (file !== undefined) config.config_path = file;
+
+  if (typeof script === 'string') {
+    config.script = script;
+    const location = locateScript(script, { baseDir, workingdir, check: !opts.inProcess && LOCAL_RESOURCES.has(resource) });
+    if (location.path !== undefined) config.script_path = location.path;
+    if (!location.exists) {
+      const elsewhere = location.tried.slice(1);
+      const p: ConfigProblem = {
+        path: 'script',
+        message: `${location.path} does not exist${elsewhere.length ? ` (nor ${elsewhere.join(', ')})` : ''}`,
+        expected: 'an existing script file',
+        found: location.path!,
+      };
+      return { config, problems: [p], code: 'AUP_ERR_SCRIPT_NOT_FOUND', details: { file, path: location.path, tried: location.tried, problems: [p] } };
+    }
+  }
+  return { config, problems: [], code: 'AUP_ERR_CONFIG_INVALID', details: {} };
+}
+
+/**
+ * Checks a config and fills in defaults: every key gets its final value, relative paths become
+ * absolute, template parameters join `parameter_config`. Throws AupError (AUP_ERR_CONFIG_INVALID,
+ * AUP_ERR_TEMPLATE or AUP_ERR_SCRIPT_NOT_FOUND) listing every problem, one per line.
+ * @example normalizeConfig({ script: 'python3 train.py', parameter_config: [{ name: 'lr', range: [0, 1], type: 'float' }] }, { baseDir: '.' })
+ */
+export function normalizeConfig(raw: unknown, opts: NormalizeOptions): NormalizedConfig {
+  const analysis = analyze(raw, opts);
+  if (analysis.problems.length > 0) {
+    const file = opts.file !== undefined ? resolve(opts.file) : undefined;
+    throw new AupError(analysis.code, formatProblems(analysis.problems, file), { details: analysis.details });
+  }
+  return analysis.config!;
+}
+
+/** Like `normalizeConfig`, but answers with the problems instead of throwing (for the server and the board's editor). */
+export function validateConfig(raw: unknown, opts: NormalizeOptions): ValidationResult {
+  const analysis = analyze(raw, opts);
+  return analysis.problems.length > 0 ? { ok: false, problems: analysis.problems } : { ok: true, config: analysis.config! };
+}

@@ -1,0 +1,161 @@
+import { userInfo } from 'node:os';
+import { AupError } from './errors.js';
+import { loadConfig, normalizeConfig } from './config/index.js';
+import { collectGitInfo, collectHostInfo } from './env-info.js';
+import { getProposer } from './proposers/index.js';
+import { driveExperiment, type Objective, type RunnerEvents } from './runner/runner.js';
+import { openStore } from './store/index.js';
+import type { ExperimentRecord, JobRecord, Store } from './store/store-types.js';
+import type { Json, JsonObject, NormalizedConfig, ParamValue, Params } from './types.js';
+
+export interface ExperimentResult {
+  experimentId: number;
+  status: ExperimentRecord['status'];
+  /** The best finished job, or null when none finished. */
+  best: { jobId: number; params: Params; score: number } | null;
+  jobs: JobRecord[];
+  /** Why the experiment failed, when it did. */
+  error: string | null;
+}
+
+interface StoreOptions {
+  /** A database URL (`experiments.db`, `sqlite:path`, `:memory:`, `postgres://...`) or an open Store. */
+  db?: string | Store;
+}
+
+/**
+ * An experiment config as `runExperiment` takes it: Auptimizer's keys (docs/reference/config.md),
+ * validated at run time with the same schema as experiment.json.
+ */
+export interface ExperimentConfigInput {
+  name?: string;
+  proposer?: string;
+  n_samples?: number;
+  random_seed?: number;
+  script?: string;
+  parameter_config?: ReadonlyArray<{ name: string; range: readonly ParamValue[]; type: string; log?: boolean; interval?: number; n?: number }>;
+  resource?: string;
+  resource_args?: Record<string, unknown>;
+  job_failure?: { job_retries?: number; ignore_fail?: boolean };
+  job_timeout?: number;
+  n_parallel?: number;
+  target?: string;
+  workingdir?: string;
+  [key: string]: unknown;
+}
+
+export interface RunExperimentOptions extends StoreOptions {
+  /** Evaluates params in this process instead of running `script`. */
+  objective?: Objective;
+  /** Aborting stops the experiment (running jobs interrupted; resume later). */
+  signal?: AbortSignal;
+  events?: RunnerEvents;
+  /** Folder against which relative paths in the config resolve (default: the current folder). */
+  baseDir?: string;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+async function withStore<T>(db: string | Store | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
+  if (db && typeof db === 'object') return fn(db);
+  const store = await openStore(db);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Records a new experiment (status `created`) with host and git info; checks the proposer's settings first. */
+export async function createExperiment(store: Store, raw: JsonObject, config: NormalizedConfig): Promise<ExperimentRecord> {
+  // Creating the proposer once checks its settings against the space before anything is recorded.
+  getProposer(config.proposer).create({
+    space: config.parameter_config,
+    target: config.target,
+    nSamples: config.n_samples,
+    seed: config.random_seed,
+    options: config.proposer_options ?? {},
+  });
+  return store.createExperiment({
+    name: config.name,
+    user: currentUser(),
+    proposer: config.proposer,
+    target: config.target,
+    nSamples: config.n_samples,
+    configRaw: raw,
+    config: config as unknown as Json,
+    workingDir: config.workingdir,
+    host: collectHostInfo(),
+    git: collectGitInfo(config.workingdir),
+  });
+}
+
+/** Summarises a finished drive into what `runExperiment` returns. */
+export async function experimentResult(store: Store, exp: ExperimentRecord): Promise<ExperimentResult> {
+  const jobs = await store.listJobs(exp.id);
+  const bestJob = exp.bestJobId === null ? undefined : jobs.find((j) => j.id === exp.bestJobId);
+  return {
+    experimentId: exp.id,
+    status: exp.status,
+    best: bestJob && bestJob.score !== null ? { jobId: bestJob.id, params: bestJob.params, score: bestJob.score } : null,
+    jobs,
+    error: exp.error,
+  };
+}
+
+/**
+ * Runs a whole experiment and resolves with the best result.
+ * @example
+ * const { best } = await runExperiment({
+ *   parameter_config: [{ name: 'x', range: [-5, 5], type: 'float' }],
+ *   n_samples: 50, target: 'min',
+ *   objective: (p) => (p.x as number) ** 2,
+ * });
+ */
+export async function runExperiment(config: ExperimentConfigInput & RunExperimentOptions): Promise<ExperimentResult> {
+  const { objective, db, signal, events, baseDir, ...raw } = config;
+  const normalized = normalizeConfig(raw, { baseDir: baseDir ?? process.cwd(), inProcess: objective !== undefined });
+  return withStore(db, async (store) => {
+    const exp = await createExperiment(store, raw as JsonObject, normalized);
+    const done = await driveExperiment({ store, experimentId: exp.id, objective, signal, events });
+    return experimentResult(store, done);
+  });
+}
+
+/** Runs an experiment described by a config file (experiment.json or YAML), as `aup run` does. */
+export async function runExperimentFile(
+  file: string,
+  options: RunExperimentOptions & { name?: string; onCreated?: (exp: ExperimentRecord) => void } = {},
+): Promise<ExperimentResult> {
+  const { raw, config } = await loadConfig(file);
+  if (options.name) config.name = options.name;
+  return withStore(options.db, async (store) => {
+    const exp = await createExperiment(store, raw, config);
+    options.onCreated?.(exp);
+    const done = await driveExperiment({ store, experimentId: exp.id, objective: options.objective, signal: options.signal, events: options.events });
+    return experimentResult(store, done);
+  });
+}
+
+/** Continues a stopped, failed or interrupted experiment where it stopped. */
+export async function resumeExperiment(
+  experimentId: number,
+  options: Omit<RunExperimentOptions, 'baseDir'> & { onResumed?: (exp: ExperimentRecord) => void } = {},
+): Promise<ExperimentResult> {
+  return withStore(options.db, async (store) => {
+    const exp = await store.getExperiment(experimentId);
+    if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`);
+    if (exp.status === 'finished') {
+      throw new AupError('AUP_ERR_EXPERIMENT_STATE', `experiment ${experimentId} has already finished; nothing to resume`);
+    }
+    options.onResumed?.(exp);
+    const done = await driveExperiment({ store, experimentId, objective: options.objective, signal: options.signal, events: options.events });
+    return experimentResult(store, done);
+  });
+}

@@ -1,0 +1,133 @@
+import { parseLine, type ProtocolRecord } from '@aup/logger/protocol';
+import type { IngestQueue } from './ingest-queue.js';
+
+/** Warnings kept per job; beyond this only a count is kept, so a script spewing bad lines cannot bloat the store. */
+export const MAX_WARNINGS_PER_JOB = 50;
+/** Label of the intermediate series made from `#Auptimizer:` scores. */
+export const SCORE_LABEL = 'score';
+
+export interface AttemptRecorderOptions {
+  jobId: number;
+  queue: IngestQueue;
+  /** `resource_args.multi_res_labels`: names of the extra values of `#Auptimizer:` lines. */
+  labels?: string[];
+  /** `resource_args.track_intermediate_results`: every `#Auptimizer:` line is also an intermediate value. */
+  trackIntermediate?: boolean;
+  /** Called with every intermediate score (for early stopping). */
+  onIntermediate?: (label: string, step: number, value: number) => void;
+  now?: () => number;
+}
+
+/**
+ * Turns a job's output lines (or an in-process objective's reports) into recorded results:
+ * the final score and metrics, intermediate series, text records, artifacts and warnings.
+ */
+export class AttemptRecorder {
+  score: number | undefined;
+  metrics: Record<string, number> = {};
+  readonly warnings: string[] = [];
+  #droppedWarnings = 0;
+  #lineNo = { stdout: 0, stderr: 0 };
+  #steps = new Map<string, number>();
+  #opts: AttemptRecorderOptions;
+  #now: () => number;
+
+  constructor(opts: AttemptRecorderOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Feeds one line of output (without its newline); line numbers in warnings count per stream. */
+  line(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    const n = ++this.#lineNo[stream];
+    const rec = parseLine(text);
+    if (rec) this.record(rec, `${stream} line ${n}`);
+  }
+
+  warn(message: string): void {
+    if (this.warnings.length < MAX_WARNINGS_PER_JOB) this.warnings.push(message);
+    else this.#droppedWarnings++;
+  }
+
+  /** Warnings including a final line counting the ones dropped. */
+  allWarnings(): string[] {
+    return this.#droppedWarnings
+      ? [...this.warnings, `${this.#droppedWarnings} more warnings not kept`]
+      : [...this.warnings];
+  }
+
+  #nextStep(label: string, step: number | undefined): number {
+    const next = step ?? this.#steps.get(label) ?? 0;
+    this.#steps.set(label, Math.max(next + 1, this.#steps.get(label) ?? 0));
+    return next;
+  }
+
+  /** Records an intermediate value (step auto-increments per label when omitted). */
+  intermediate(label: string, value: number, step?: number): void {
+    const s = this.#nextStep(label, step);
+    this.#opts.queue.intermediate({ jobId: this.#opts.jobId, label, step: s, value, time: this.#now() });
+    this.#opts.onIntermediate?.(label, s, value);
+  }
+
+  /** Records one protocol record; `where` (e.g. "stdout line 8") prefixes its warnings. */
+  record(rec: ProtocolRecord, where?: string): void {
+    where = where === undefined ? '' : `${where}: `;
+    const jobId = this.#opts.jobId;
+    switch (rec.type) {
+      case 'auptimizer': {
+        const [score, ...extra] = rec.values;
+        if (score === undefined) return;
+        this.score = score;
+        const labels = this.#opts.labels ?? [];
+        if (extra.length > labels.length) {
+          this.warn(`${where}#Auptimizer: line has ${extra.length} extra values but multi_res_labels names ${labels.length}`);
+        }
+        extra.forEach((v, i) => {
+          const label = labels[i] ?? `result_${i + 1}`;
+          this.metrics[label] = v;
+        });
+        if (this.#opts.trackIntermediate) {
+          this.intermediate(SCORE_LABEL, score);
+          extra.forEach((v, i) => this.intermediate(labels[i] ?? `result_${i + 1}`, v));
+        }
+        return;
+      }
+      case 'result':
+        this.score = rec.value;
+        if (rec.metrics) Object.assign(this.metrics, rec.metrics);
+        return;
+      case 'scalar':
+        this.intermediate(rec.name, rec.value, rec.step);
+        return;
+      case 'text':
+        this.#opts.queue.text({ jobId, kind: 'text', name: rec.name, step: null, payload: { text: rec.text }, time: this.#now() });
+        return;
+      case 'histogram':
+        this.#opts.queue.text({
+          jobId,
+          kind: 'histogram',
+          name: rec.name,
+          step: this.#nextStep(`histogram:${rec.name}`, rec.step),
+          payload: { values: rec.values },
+          time: this.#now(),
+        });
+        return;
+      case 'image':
+        this.#opts.queue.text({
+          jobId,
+          kind: 'image',
+          name: rec.name,
+          step: this.#nextStep(`image:${rec.name}`, rec.step),
+          payload: { path: rec.path },
+          time: this.#now(),
+        });
+        return;
+      case 'artifact':
+        this.#opts.queue.artifact({ jobId, path: rec.path, time: this.#now() });
+        return;
+      case 'malformed':
+        this.warn(`${where}${rec.reason}`);
+        return;
+    }
+  }
+}

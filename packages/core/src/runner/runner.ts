@@ -1,0 +1,406 @@
+import { hostname } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AupError } from '../errors.js';
+import { fillTemplate } from '../config/index.js';
+import { getProposer } from '../proposers/index.js';
+import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
+import type { Json, JsonObject, NormalizedConfig, OutcomeStatus, Params, Proposer } from '../types.js';
+import { AttemptRecorder } from './attempt-recorder.js';
+import { IngestQueue } from './ingest-queue.js';
+import { runProcess, type StopReason } from './process-executor.js';
+
+/** What an in-process objective may return: a score, or a score with named metrics. */
+export type ObjectiveResult = number | { score: number; metrics?: Record<string, number> };
+
+export interface ObjectiveContext {
+  jobId: number;
+  experimentId: number;
+  trialId: number;
+  attempt: number;
+  /** The multi-fidelity budget, when the proposer sets one. */
+  budget?: number;
+  /** Aborted when the experiment stops or the job is early-stopped. */
+  signal: AbortSignal;
+  /** Records an intermediate value of the score (label `score`) or of a named series. */
+  report(step: number, value: number, label?: string): void;
+  /** True when the early-stopping policy says this job should stop. */
+  shouldStop(): boolean;
+}
+
+/** An objective evaluated inside this process: `runExperiment({ ..., objective })`. */
+export type Objective = (params: Params, ctx: ObjectiveContext) => ObjectiveResult | Promise<ObjectiveResult>;
+
+export interface JobEndInfo {
+  status: OutcomeStatus | 'interrupted';
+  score?: number;
+  error?: string;
+  attempt: number;
+  /** True when the job will run again (job_retries). */
+  retrying: boolean;
+}
+
+/** Progress callbacks for CLIs and embedders. */
+export interface RunnerEvents {
+  onJobStart?(job: JobRecord, attempt: number): void;
+  onJobEnd?(job: JobRecord, info: JobEndInfo): void;
+  onBest?(job: JobRecord): void;
+  onMessage?(message: string): void;
+}
+
+export interface DriveOptions {
+  store: Store;
+  experimentId: number;
+  objective?: Objective;
+  /** Aborting stops the experiment: running jobs are killed and marked interrupted. */
+  signal?: AbortSignal;
+  events?: RunnerEvents;
+}
+
+const UNFINISHED: ReadonlySet<string> = new Set(['queued', 'running', 'interrupted']);
+
+interface Completion {
+  job: JobRecord;
+  attempt: number;
+  attemptId: number;
+  status: OutcomeStatus | 'interrupted';
+  score?: number;
+  metrics: Record<string, number>;
+  warnings: string[];
+  exitCode: number | null;
+  error?: string;
+}
+
+/** Better-than for the experiment's target. */
+export function isBetter(target: 'min' | 'max', a: number, b: number | null | undefined): boolean {
+  if (b === null || b === undefined) return true;
+  return target === 'max' ? a > b : a < b;
+}
+
+/** Builds the JSON a job receives (Auptimizer's contract, DESIGN §5). */
+export function buildJobJson(
+  config: NormalizedConfig,
+  job: Pick<JobRecord, 'id' | 'params' | 'budget' | 'extra'>,
+  saveModel?: { folderName: string },
+): JsonObject {
+  const base: JsonObject =
+    config.template !== undefined && config.template !== null && typeof config.template === 'object'
+      ? { ...(fillTemplate(config.template, job.params) as JsonObject), ...job.params }
+      : { ...job.params };
+  const extra = job.extra && typeof job.extra === 'object' && !Array.isArray(job.extra) ? (job.extra as JsonObject) : {};
+  const out: JsonObject = { ...base, ...extra, job_id: job.id };
+  if (job.budget !== null && job.budget !== undefined) {
+    out.n_iterations = job.budget;
+    out.budget = job.budget;
+  }
+  if (saveModel) {
+    out.save_model = true;
+    out.folder_name = saveModel.folderName;
+  }
+  return out;
+}
+
+/**
+ * Drives an experiment to its end: ask → create job → run → record → tell, with `n_parallel` slots.
+ * Works the same for a fresh experiment and for one being resumed (unfinished jobs run again,
+ * the proposer continues from its stored snapshot).
+ */
+export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRecord> {
+  const { store, experimentId, events = {} } = opts;
+  const exp = await store.getExperiment(experimentId);
+  if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`);
+  const config = exp.config as unknown as NormalizedConfig;
+  if (!opts.objective) {
+    if (config.resource !== 'cpu') {
+      throw new AupError(
+        'AUP_ERR_CONFIG_INVALID',
+        `resource: "${config.resource}" is not available in this version of aup yet; use "cpu"`,
+        { details: { path: 'resource', found: config.resource } },
+      );
+    }
+    if (!config.script) throw new AupError('AUP_ERR_CONFIG_INVALID', 'script: required to run jobs as processes');
+  }
+
+  const def = getProposer(config.proposer);
+  const proposer: Proposer = def.create(
+    { space: config.parameter_config, target: config.target, nSamples: config.n_samples, seed: config.random_seed, options: config.proposer_options ?? {} },
+    exp.proposerState === null ? undefined : exp.proposerState,
+  );
+
+  const queue = new IngestQueue(store);
+  const jobs = (await store.listJobs(experimentId)).filter((j) => !isSaveModelRun(j));
+  let created = jobs.length;
+  const rerun: JobRecord[] = jobs.filter((j) => UNFINISHED.has(j.status)).sort((a, b) => a.trial - b.trial);
+  let bestJobId = exp.bestJobId;
+  let bestScore = exp.bestScore;
+  const retries = config.job_failure?.job_retries ?? 0;
+  const nParallel = Math.max(1, config.n_parallel);
+
+  await store.updateExperiment(experimentId, {
+    status: 'running',
+    startedAt: exp.startedAt ?? Date.now(),
+    endedAt: null,
+    error: null,
+  });
+
+  const running = new Map<number, { promise: Promise<Completion>; controller: AbortController }>();
+  let stopped = opts.signal?.aborted ?? false;
+  let failure: string | undefined;
+  let exhausted = false;
+  const onStop = () => {
+    stopped = true;
+    for (const r of running.values()) r.controller.abort('interrupted' satisfies StopReason);
+  };
+  opts.signal?.addEventListener('abort', onStop, { once: true });
+
+  const launch = async (job: JobRecord): Promise<void> => {
+    const attempt = job.attempts + 1;
+    const controller = new AbortController();
+    const slot = `cpu:${running.size}`;
+    const attemptRow = await store.startAttempt({ jobId: job.id, attempt, host: hostname(), slot });
+    const startedAt = Date.now();
+    await store.updateJob(job.id, { status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt, endedAt: null });
+    job = { ...job, status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt };
+    events.onJobStart?.(job, attempt);
+    const promise = runAttempt(job, attempt, attemptRow.id, controller.signal);
+    running.set(job.id, { promise, controller });
+  };
+
+  const runAttempt = async (job: JobRecord, attempt: number, attemptId: number, signal: AbortSignal): Promise<Completion> => {
+    const recorder = new AttemptRecorder({
+      jobId: job.id,
+      queue,
+      labels: config.resource_args?.multi_res_labels,
+      trackIntermediate: config.resource_args?.track_intermediate_results === true,
+    });
+    let status: Completion['status'];
+    let exitCode: number | null = null;
+    let error: string | undefined;
+    try {
+      if (opts.objective) {
+        ({ status, error } = await runObjective(opts.objective, job, attempt, experimentId, signal, recorder));
+      } else {
+        const outcome = await runProcess({
+          experimentId,
+          jobId: job.id,
+          attempt,
+          script: config.script!,
+          scriptPath: config.script_path,
+          workingDir: config.workingdir,
+          jobJson: buildJobJson(config, job),
+          timeoutMs: config.job_timeout === undefined ? undefined : config.job_timeout * 1000,
+          signal,
+          recorder,
+          queue,
+          onSpawn: (pid) => void store.updateAttempt(attemptId, { pid }).catch(() => undefined),
+        });
+        ({ status, exitCode, error } = outcome);
+      }
+    } catch (e) {
+      status = 'failed';
+      error = e instanceof Error ? e.message : String(e);
+    }
+    // A diverged run (NaN or infinite score) cannot be ranked: it fails, as in Optuna (protocol.md).
+    if (status === 'finished' && recorder.score !== undefined && !Number.isFinite(recorder.score)) {
+      status = 'failed';
+      error = `reported a non-finite score (${recorder.score})`;
+    }
+    return {
+      job,
+      attempt,
+      attemptId,
+      status,
+      score: recorder.score,
+      metrics: recorder.metrics,
+      warnings: recorder.allWarnings(),
+      exitCode,
+      error,
+    };
+  };
+
+  const complete = async (c: Completion): Promise<void> => {
+    await queue.flush();
+    const now = Date.now();
+    await store.updateAttempt(c.attemptId, {
+      status: c.status,
+      exitCode: c.exitCode,
+      score: c.score ?? null,
+      error: c.error ?? null,
+      endedAt: now,
+    });
+    const warnings = [...c.job.warnings, ...c.warnings];
+    if (c.status === 'interrupted') {
+      await store.updateJob(c.job.id, { status: 'interrupted', warnings, metrics: c.metrics, score: c.score ?? null });
+      events.onJobEnd?.({ ...c.job, status: 'interrupted' }, { status: 'interrupted', attempt: c.attempt, retrying: false });
+      return;
+    }
+    if (c.status === 'failed' && c.attempt <= retries && !stopped) {
+      await store.updateJob(c.job.id, { status: 'queued', warnings });
+      const again = { ...c.job, status: 'queued' as const, warnings };
+      events.onJobEnd?.(again, { status: 'failed', error: c.error, attempt: c.attempt, retrying: true, score: c.score });
+      rerun.unshift(again);
+      return;
+    }
+    // A failed attempt keeps its result on the attempt row, but the job has no score.
+    const score = c.status === 'failed' ? undefined : c.score;
+    proposer.tell({ trialId: c.job.trial, params: c.job.params, budget: c.job.budget ?? undefined, status: c.status, score });
+    let newBest = false;
+    if (c.status === 'finished' && score !== undefined && Number.isFinite(score) && isBetter(config.target, score, bestScore)) {
+      bestScore = score;
+      bestJobId = c.job.id;
+      newBest = true;
+    }
+    await store.completeJob(
+      c.job.id,
+      { status: c.status, score: score ?? null, metrics: c.metrics, warnings, endedAt: now },
+      { id: experimentId, proposerState: proposer.snapshot(), bestJobId, bestScore },
+    );
+    const done: JobRecord = { ...c.job, status: c.status, score: score ?? null, metrics: c.metrics, warnings, endedAt: now };
+    events.onJobEnd?.(done, { status: c.status, score, error: c.error, attempt: c.attempt, retrying: false });
+    if (newBest) events.onBest?.(done);
+    if (c.status === 'failed' && !config.job_failure?.ignore_fail) {
+      failure = `job ${c.job.id} failed: ${c.error ?? 'unknown error'}` + (config.job_failure ? '' : ' (add "job_failure": {"ignore_fail": true} to go on after failures)');
+    }
+  };
+
+  try {
+    while (!stopped && failure === undefined) {
+      while (!stopped && running.size < nParallel) {
+        const again = rerun.shift();
+        if (again) {
+          await launch(again);
+          continue;
+        }
+        if (exhausted || created >= config.n_samples) break;
+        const ask = proposer.ask();
+        if (ask.kind === 'wait') break;
+        if (ask.kind === 'done') {
+          exhausted = true;
+          break;
+        }
+        const job = await store.createJob(
+          { experimentId, trial: ask.trialId, params: ask.params, budget: ask.budget ?? null, extra: (ask.extra ?? null) as Json },
+          proposer.snapshot(),
+        );
+        created++;
+        await launch(job);
+      }
+      if (running.size === 0) break;
+      const next = await Promise.race([...running.values()].map((r) => r.promise));
+      running.delete(next.job.id);
+      await complete(next);
+      if (failure !== undefined) for (const r of running.values()) r.controller.abort('interrupted' satisfies StopReason);
+    }
+    // Wait for jobs still running after a stop or a failure; they end as interrupted.
+    for (const [id, r] of running) {
+      const c = await r.promise;
+      running.delete(id);
+      await complete(c);
+    }
+    await queue.close();
+  } catch (e) {
+    for (const r of running.values()) r.controller.abort('interrupted' satisfies StopReason);
+    await Promise.allSettled([...running.values()].map((r) => r.promise));
+    await queue.close().catch(() => undefined);
+    await store.updateExperiment(experimentId, { status: 'failed', error: (e as Error).message, endedAt: Date.now() });
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', onStop);
+  }
+
+  const status = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';
+  if (status === 'finished' && config.resource_args?.save_model && bestJobId !== null && !opts.objective) {
+    await saveBestModel(store, exp, config, bestJobId, events);
+  }
+  await store.updateExperiment(experimentId, { status, error: failure ?? null, endedAt: Date.now() });
+  if (failure !== undefined) events.onMessage?.(failure);
+  return (await store.getExperiment(experimentId))!;
+}
+
+function isSaveModelRun(job: JobRecord): boolean {
+  return !!job.extra && typeof job.extra === 'object' && !Array.isArray(job.extra) && job.extra.save_model === true;
+}
+
+/** Re-runs the best job once with `save_model: true` so the script saves its model (Auptimizer's save_model). */
+async function saveBestModel(
+  store: Store,
+  exp: ExperimentRecord,
+  config: NormalizedConfig,
+  bestJobId: number,
+  events: RunnerEvents,
+): Promise<void> {
+  const best = await store.getJob(bestJobId);
+  if (!best) return;
+  const folderName = `models_${exp.id}`;
+  mkdirSync(join(config.workingdir, 'aup_models'), { recursive: true });
+  const trial = (await store.listJobs(exp.id)).reduce((m, j) => Math.max(m, j.trial), -1) + 1;
+  const job = await store.createJob({
+    experimentId: exp.id,
+    trial,
+    params: best.params,
+    budget: best.budget,
+    extra: { save_model: true, folder_name: folderName, best_job: bestJobId },
+  });
+  events.onMessage?.(`saving the model of job ${bestJobId} into aup_models/${folderName} (job ${job.id})`);
+  const attempt = await store.startAttempt({ jobId: job.id, attempt: 1, host: hostname(), slot: 'cpu:0' });
+  await store.updateJob(job.id, { status: 'running', attempts: 1, startedAt: Date.now() });
+  const queue = new IngestQueue(store);
+  const recorder = new AttemptRecorder({ jobId: job.id, queue, labels: config.resource_args?.multi_res_labels });
+  const outcome = await runProcess({
+    experimentId: exp.id,
+    jobId: job.id,
+    attempt: 1,
+    script: config.script!,
+    scriptPath: config.script_path,
+    workingDir: config.workingdir,
+    jobJson: buildJobJson(config, job, { folderName }),
+    signal: new AbortController().signal,
+    recorder,
+    queue,
+  });
+  await queue.close();
+  const now = Date.now();
+  await store.updateAttempt(attempt.id, { status: outcome.status, exitCode: outcome.exitCode, score: recorder.score ?? null, error: outcome.error ?? null, endedAt: now });
+  await store.updateJob(job.id, { status: outcome.status, score: recorder.score ?? null, metrics: recorder.metrics, warnings: recorder.allWarnings(), endedAt: now });
+  if (outcome.status !== 'finished') events.onMessage?.(`saving the model failed: ${outcome.error ?? outcome.status}`);
+}
+
+async function runObjective(
+  objective: Objective,
+  job: JobRecord,
+  attempt: number,
+  experimentId: number,
+  signal: AbortSignal,
+  recorder: AttemptRecorder,
+): Promise<{ status: Completion['status']; error?: string }> {
+  const ctx: ObjectiveContext = {
+    jobId: job.id,
+    experimentId,
+    trialId: job.trial,
+    attempt,
+    budget: job.budget ?? undefined,
+    signal,
+    report: (step, value, label = 'score') => {
+      if (typeof step !== 'number' || typeof value !== 'number') {
+        recorder.warn(`ctx.report(${String(step)}, ${String(value)}): step and value must be numbers`);
+        return;
+      }
+      recorder.intermediate(label, value, step);
+    },
+    shouldStop: () => signal.aborted,
+  };
+  try {
+    const result = await objective(job.params, ctx);
+    if (signal.aborted) return { status: signal.reason === 'early_stopped' ? 'early_stopped' : 'interrupted' };
+    const score = typeof result === 'number' ? result : result?.score;
+    if (typeof score !== 'number' || Number.isNaN(score)) {
+      return { status: 'failed', error: `objective returned ${JSON.stringify(result)}, expected a number or { score, metrics }` };
+    }
+    recorder.score = score;
+    if (typeof result === 'object' && result.metrics) Object.assign(recorder.metrics, result.metrics);
+    return { status: 'finished' };
+  } catch (e) {
+    if (signal.aborted) return { status: signal.reason === 'early_stopped' ? 'early_stopped' : 'interrupted' };
+    return { status: 'failed', error: e instanceof Error ? e.message : String(e) };
+  }
+}

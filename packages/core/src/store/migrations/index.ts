@@ -1,0 +1,30 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+import type { DialectCaps } from '../dialect-caps.js';
+import * as m0001 from './0001-initial.js';
+
+interface AupMigration {
+  up(db: Kysely<unknown>, caps: DialectCaps): Promise<void>;
+}
+
+// Imported statically, never found by scanning a folder: a bundled aup has no folder to scan.
+// Names sort in the order they run; append only, never rename or edit a released one.
+const MIGRATIONS: Record<string, AupMigration> = {
+  '0001-initial': m0001,
+};
+
+/** Kysely's MigrationProvider over the static list, with the dialect's column types bound in. */
+export function migrationProvider(caps: DialectCaps): MigrationProvider {
+  return {
+    getMigrations(): Promise<Record<string, Migration>> {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(MIGRATIONS)) {
+        out[name] = { up: (db) => m.up(db, caps) };
+      }
+      return Promise.resolve(out);
+    },
+  };
+}
+
+/** Names of every migration this version of aup knows. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);

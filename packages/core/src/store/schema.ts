@@ -1,0 +1,130 @@
+import type { Generated } from 'kysely';
+
+// Row types as Kysely sees the tables of migrations/0001-initial.ts. JSON columns travel as text
+// in both dialects (see docs/decisions/0002-store-schema.md); times are epoch milliseconds.
+
+export interface ExperimentTable {
+  id: Generated<number>;
+  name: string;
+  user_name: string;
+  proposer: string;
+  target: string;
+  n_samples: number;
+  status: string;
+  config_raw: string;
+  config: string;
+  working_dir: string;
+  host: string;
+  git: string;
+  proposer_state: string;
+  best_job_id: number | null;
+  best_score: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+export interface JobTable {
+  id: Generated<number>;
+  experiment_id: number;
+  trial: number;
+  status: string;
+  params: string;
+  budget: number | null;
+  extra: string;
+  score: number | null;
+  attempts: Generated<number>;
+  warnings: Generated<string>;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+export interface JobAttemptTable {
+  id: Generated<number>;
+  job_id: number;
+  attempt: number;
+  status: string;
+  host: string | null;
+  pid: number | null;
+  worker_id: number | null;
+  slot: string | null;
+  exit_code: number | null;
+  score: number | null;
+  error: string | null;
+  log_path: string | null;
+  started_at: number;
+  ended_at: number | null;
+}
+
+export interface IntermediateResultTable {
+  id: Generated<number>;
+  job_id: number;
+  label: string;
+  step: number;
+  value: number;
+  time: number;
+}
+
+export interface MultipleResultTable {
+  job_id: number;
+  label: string;
+  value: number;
+}
+
+export interface TextRecordTable {
+  id: Generated<number>;
+  job_id: number;
+  kind: string;
+  name: string;
+  step: number | null;
+  payload: string;
+  time: number;
+}
+
+export interface ArtifactTable {
+  id: Generated<number>;
+  job_id: number;
+  path: string;
+  time: number;
+}
+
+export interface WorkerTable {
+  id: Generated<number>;
+  host: string;
+  pid: number | null;
+  slots: number;
+  resource: string;
+  tags: string;
+  started_at: number;
+  heartbeat_at: number;
+  status: string;
+}
+
+export interface AupDatabase {
+  experiment: ExperimentTable;
+  job: JobTable;
+  job_attempt: JobAttemptTable;
+  intermediate_result: IntermediateResultTable;
+  multiple_result: MultipleResultTable;
+  text_record: TextRecordTable;
+  artifact: ArtifactTable;
+  worker: WorkerTable;
+}
+
+/** The tables aup creates; a database holding one of them without aup's migration table is foreign. */
+export const AUP_TABLES = [
+  'experiment',
+  'job',
+  'job_attempt',
+  'intermediate_result',
+  'multiple_result',
+  'text_record',
+  'artifact',
+  'worker',
+] as const;
+
+/** Kysely's migration bookkeeping, renamed so that its presence marks a database as aup's. */
+export const MIGRATION_TABLE = 'aup_migration';
+export const MIGRATION_LOCK_TABLE = 'aup_migration_lock';

@@ -1,0 +1,6 @@
+/**
+ * @aup/core/testing: conformance suites for outside implementers (run them with vitest).
+ * @packageDocumentation
+ */
+export * from './proposer-conformance.js';
+export * from './store-conformance.js';

@@ -1,0 +1,13 @@
+import { AupExperimentList, type AupOpenExperimentEvent } from '../experiment-list/experiment-list.js';
+
+// Registering twice throws; a page that loads the bundle and a define file keeps the first.
+if (!customElements.get('aup-experiment-list')) customElements.define('aup-experiment-list', AupExperimentList);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'aup-experiment-list': AupExperimentList;
+  }
+  interface HTMLElementEventMap {
+    'aup-open-experiment': AupOpenExperimentEvent;
+  }
+}
