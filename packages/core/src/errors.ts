@@ -17,8 +17,6 @@ export const ERROR_CODES = {
   AUP_ERR_EXPERIMENT_NOT_FOUND: 'No experiment has this id.',
   AUP_ERR_EXPERIMENT_STATE: 'The experiment is in a state that does not allow this action.',
   AUP_ERR_JOB_NOT_FOUND: 'No job has this id.',
-  AUP_ERR_JOB_FAILED: 'A job failed and the config has no job_failure policy, so the experiment stopped.',
-  AUP_ERR_OBJECTIVE: 'The in-process objective function threw or returned something that is not a number.',
   AUP_ERR_CLI_USAGE: 'A command-line argument is missing or malformed.',
   AUP_ERR_INTERNAL: 'An unexpected fault inside aup (please report it).',
   AUP_ERR_BAD_REQUEST: 'An HTTP request to the board API has a malformed parameter, query or body.',
