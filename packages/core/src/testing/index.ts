@@ -4,3 +4,4 @@
  */
 export * from './proposer-conformance.js';
 export * from './store-conformance.js';
+export * from './benchmark-functions.js';
