@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AupError } from '../errors.js';
 import { fillTemplate } from './config-template.js';
 import { loadConfig } from './load-config.js';
+import { hyperbandTrialCount } from '../proposers/hyperband/hyperband-proposer.js';
 
 /** Experiment configs written in Auptimizer's format (test/fixtures/configs). */
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/configs/', import.meta.url));
@@ -48,7 +49,9 @@ describe("Auptimizer's experiment.json files", () => {
     const { config } = await loadConfig(fixture('hyperband.json'));
     expect(config.proposer).toBe('hyperband');
     expect(config.proposer_options).toEqual({ max_iter: 27, eta: 3, skip_last: 1, engine: 'random' });
-    expect(config.n_samples).toBe(10);
+    // Without n_samples, Hyperband runs its whole schedule (as Auptimizer did).
+    expect(config.n_samples).toBe(hyperbandTrialCount(config.proposer_options));
+    expect(config.n_samples).toBeGreaterThan(10);
   });
 
   it('keeps the grid settings of a sequence config', async () => {

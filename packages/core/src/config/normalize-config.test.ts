@@ -384,3 +384,13 @@ describe('sequence without n_samples', () => {
     expect(config.n_samples).toBe(5);
   });
 });
+
+describe('hyperband and bohb without n_samples', () => {
+  it('run their whole schedule (Li et al. Table 1: 206 jobs for max_iter 81, eta 3)', () => {
+    const space = [{ name: 'x', range: [0, 1], type: 'float' }];
+    const hb = normalizeConfig({ proposer: 'hyperband', max_iter: 81, eta: 3, parameter_config: space }, { baseDir: process.cwd(), inProcess: true });
+    expect(hb.n_samples).toBe(206);
+    const bohb = normalizeConfig({ proposer: 'bohb', parameter_config: space }, { baseDir: process.cwd(), inProcess: true });
+    expect(bohb.n_samples).toBeGreaterThan(10);
+  });
+});

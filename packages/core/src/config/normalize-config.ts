@@ -10,6 +10,21 @@ import { scanTemplate } from './config-template.js';
 import { ConfigSyntaxError, formatOf, parseConfigText } from './parse-config-text.js';
 import { expandHome, locateScript, scriptFileWord } from './resolve-script.js';
 import { gridSize } from '../proposers/space.js';
+import { hyperbandTrialCount } from '../proposers/hyperband/hyperband-proposer.js';
+import { bohbTrialCount } from '../proposers/bohb/bohb-proposer.js';
+
+function ownTrialCount(config: NormalizedConfig): number | undefined {
+  switch (config.proposer.toLowerCase()) {
+    case 'sequence':
+      return gridSize(config.parameter_config);
+    case 'hyperband':
+      return hyperbandTrialCount(config.proposer_options);
+    case 'bohb':
+      return bohbTrialCount(config.proposer_options);
+    default:
+      return undefined;
+  }
+}
 
 /** Auptimizer's documented defaults (docs/algorithm.rst), which aup keeps. */
 export const CONFIG_DEFAULTS = {
@@ -204,12 +219,14 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
     };
   }
   if (raw.job_timeout !== undefined) config.job_timeout = raw.job_timeout as number;
-  // Auptimizer's sequence ran its whole grid; without n_samples, so does ours.
-  if (raw.n_samples === undefined && config.proposer === 'sequence') {
+  // Proposers with a schedule of their own (a grid, Hyperband's brackets) run all of it when
+  // n_samples is not given, as in Auptimizer.
+  if (raw.n_samples === undefined) {
     try {
-      config.n_samples = Math.max(1, gridSize(config.parameter_config));
+      const own = ownTrialCount(config);
+      if (own !== undefined) config.n_samples = Math.max(1, own);
     } catch {
-      // An invalid grid is reported when the proposer is created, with its own message.
+      // An invalid grid or schedule is reported when the proposer is created, with its own message.
     }
   }
   if (loaded) {

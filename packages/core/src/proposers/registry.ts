@@ -3,6 +3,10 @@ import { AupError } from '../errors.js';
 import type { ProposerDefinition } from '../types.js';
 import { randomProposer } from './random-proposer.js';
 import { sequenceProposer } from './sequence-proposer.js';
+import { hyperbandProposer } from './hyperband/hyperband-proposer.js';
+import { bohbProposer } from './bohb/bohb-proposer.js';
+import { hyperoptProposer } from './hyperopt/hyperopt-proposer.js';
+import { spearmintProposer } from './spearmint/spearmint-proposer.js';
 
 /** Auptimizer's proposers; a name from this list that is not registered gets a "not available yet" note. */
 export const AUPTIMIZER_PROPOSERS = ['random', 'sequence', 'spearmint', 'hyperopt', 'hyperband', 'bohb', 'eas'] as const;
@@ -10,10 +14,21 @@ export const AUPTIMIZER_PROPOSERS = ['random', 'sequence', 'spearmint', 'hyperop
 /** Largest edit distance still offered as "did you mean": catches a typo or two without suggesting unrelated names. */
 const MAX_SUGGESTION_DISTANCE = 2;
 
-const registry = new Map<string, ProposerDefinition>([
+// Built-ins are put in on first use, not at module load: hyperband and bohb import this module
+// (for their engines), so an eager Map could read them before their modules are initialised.
+let registry: Map<string, ProposerDefinition> | undefined;
+
+function entries(): Map<string, ProposerDefinition> {
+  registry ??= new Map<string, ProposerDefinition>([
   [randomProposer.name, randomProposer],
   [sequenceProposer.name, sequenceProposer],
+  [hyperbandProposer.name, hyperbandProposer],
+  [bohbProposer.name, bohbProposer],
+  [hyperoptProposer.name, hyperoptProposer],
+  [spearmintProposer.name, spearmintProposer],
 ]);
+  return registry;
+}
 
 function key(name: string): string {
   return name.trim().toLowerCase();
@@ -28,20 +43,20 @@ export function registerProposer(def: ProposerDefinition): void {
   if (k === '' || typeof def.create !== 'function') {
     throw new AupError('AUP_ERR_PROPOSER_CONFIG', `registerProposer: expected { name: non-empty string, create: function }, found name ${JSON.stringify(def?.name)}`);
   }
-  const existing = registry.get(k);
+  const existing = entries().get(k);
   if (existing === def) return;
   if (existing !== undefined) {
     throw new AupError('AUP_ERR_PROPOSER_DUPLICATE', `registerProposer: a different proposer is already registered as "${k}"`, {
       details: { name: k },
     });
   }
-  registry.set(k, def);
+  entries().set(k, def);
 }
 
 /** The proposer registered as `name` (any case); throws AUP_ERR_PROPOSER_UNKNOWN with a did-you-mean otherwise. */
 export function getProposer(name: string): ProposerDefinition {
   const k = typeof name === 'string' ? key(name) : '';
-  const def = registry.get(k);
+  const def = entries().get(k);
   if (def !== undefined) return def;
   const available = listProposers();
   const list = `available: ${available.join(', ')}`;
@@ -61,7 +76,7 @@ export function getProposer(name: string): ProposerDefinition {
 
 /** The names of every registered proposer, sorted. */
 export function listProposers(): string[] {
-  return [...registry.keys()].sort();
+  return [...entries().keys()].sort();
 }
 
 /** The registered name nearest to `word` within MAX_SUGGESTION_DISTANCE edits, if any. */

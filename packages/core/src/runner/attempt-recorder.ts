@@ -29,6 +29,7 @@ export class AttemptRecorder {
   #droppedWarnings = 0;
   #lineNo = { stdout: 0, stderr: 0 };
   #steps = new Map<string, number>();
+  #scoreFrozen = false;
   #opts: AttemptRecorderOptions;
   #now: () => number;
 
@@ -62,8 +63,24 @@ export class AttemptRecorder {
     return next;
   }
 
+  /**
+   * Keeps the score as it is now: later result lines and `score` values are ignored. Called when a
+   * job is early-stopped, so that lines printed between the decision and the kill cannot change
+   * its score or the series the pruner is rebuilt from on resume.
+   */
+  freezeScore(): void {
+    this.#scoreFrozen = true;
+  }
+
   /** Records an intermediate value (step auto-increments per label when omitted). */
   intermediate(label: string, value: number, step?: number): void {
+    if (this.#scoreFrozen && label === SCORE_LABEL) return;
+    if (!Number.isFinite(value)) {
+      // SQLite cannot store NaN, and a diverged point cannot be plotted or compared: keep a warning instead.
+      this.warn(`intermediate value ${String(value)} of "${label}" not recorded (not a finite number)`);
+      this.#nextStep(label, step);
+      return;
+    }
     const s = this.#nextStep(label, step);
     this.#opts.queue.intermediate({ jobId: this.#opts.jobId, label, step: s, value, time: this.#now() });
     this.#opts.onIntermediate?.(label, s, value);
@@ -76,7 +93,7 @@ export class AttemptRecorder {
     switch (rec.type) {
       case 'auptimizer': {
         const [score, ...extra] = rec.values;
-        if (score === undefined) return;
+        if (score === undefined || this.#scoreFrozen) return;
         this.score = score;
         const labels = this.#opts.labels ?? [];
         if (extra.length > labels.length) {
@@ -93,6 +110,7 @@ export class AttemptRecorder {
         return;
       }
       case 'result':
+        if (this.#scoreFrozen) return;
         this.score = rec.value;
         if (rec.metrics) Object.assign(this.metrics, rec.metrics);
         return;

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { AupError } from '../errors.js';
 import { fillTemplate } from '../config/index.js';
 import { getProposer } from '../proposers/index.js';
+import { createPruner, type Pruner } from '../pruners/index.js';
 import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
 import type { Json, JsonObject, NormalizedConfig, OutcomeStatus, Params, Proposer } from '../types.js';
-import { AttemptRecorder } from './attempt-recorder.js';
+import { AttemptRecorder, SCORE_LABEL } from './attempt-recorder.js';
 import { IngestQueue } from './ingest-queue.js';
 import { runProcess, type StopReason } from './process-executor.js';
 
@@ -24,7 +25,11 @@ export interface ObjectiveContext {
   signal: AbortSignal;
   /** Records an intermediate value of the score (label `score`) or of a named series. */
   report(step: number, value: number, label?: string): void;
-  /** True when the early-stopping policy says this job should stop. */
+  /**
+   * True when the early-stopping policy (`resource_args.early_stop`) said this job should stop, after
+   * a `report` of its `score`, or when the experiment is stopping: return then; the value returned
+   * (or else the last reported score) becomes the job's score.
+   */
   shouldStop(): boolean;
 }
 
@@ -129,6 +134,9 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
 
   const queue = new IngestQueue(store);
   const jobs = (await store.listJobs(experimentId)).filter((j) => !isSaveModelRun(j));
+  const earlyStop = config.resource_args?.early_stop;
+  const pruner = earlyStop ? createPruner(earlyStop, config.target) : undefined;
+  if (pruner) await restorePruner(store, pruner, jobs);
   let created = jobs.length;
   const rerun: JobRecord[] = jobs.filter((j) => UNFINISHED.has(j.status)).sort((a, b) => a.trial - b.trial);
   let bestJobId = exp.bestJobId;
@@ -162,16 +170,28 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     await store.updateJob(job.id, { status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt, endedAt: null });
     job = { ...job, status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt };
     events.onJobStart?.(job, attempt);
-    const promise = runAttempt(job, attempt, attemptRow.id, controller.signal);
+    pruner?.start(job.id);
+    const promise = runAttempt(job, attempt, attemptRow.id, controller);
     running.set(job.id, { promise, controller });
   };
 
-  const runAttempt = async (job: JobRecord, attempt: number, attemptId: number, signal: AbortSignal): Promise<Completion> => {
+  const runAttempt = async (job: JobRecord, attempt: number, attemptId: number, controller: AbortController): Promise<Completion> => {
+    const signal = controller.signal;
+    let lastScore: number | undefined;
     const recorder = new AttemptRecorder({
       jobId: job.id,
       queue,
       labels: config.resource_args?.multi_res_labels,
-      trackIntermediate: config.resource_args?.track_intermediate_results === true,
+      trackIntermediate: config.resource_args?.track_intermediate_results === true || pruner !== undefined,
+      // The pruner hears every intermediate score as it arrives and the job is stopped at once.
+      onIntermediate: (label, _step, value) => {
+        if (label !== SCORE_LABEL || !Number.isFinite(value)) return;
+        lastScore = value;
+        if (pruner && !signal.aborted && pruner.report(job.id, value)) {
+          recorder.freezeScore();
+          controller.abort('early_stopped' satisfies StopReason);
+        }
+      },
     });
     let status: Completion['status'];
     let exitCode: number | null = null;
@@ -200,6 +220,8 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
       status = 'failed';
       error = e instanceof Error ? e.message : String(e);
     }
+    // An early-stopped job keeps the last value it reported before the decision as its score.
+    if (status === 'early_stopped' && recorder.score === undefined) recorder.score = lastScore;
     // A diverged run (NaN or infinite score) cannot be ranked: it fails, as in Optuna (protocol.md).
     if (status === 'finished' && recorder.score !== undefined && !Number.isFinite(recorder.score)) {
       status = 'failed';
@@ -219,6 +241,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   };
 
   const complete = async (c: Completion): Promise<void> => {
+    pruner?.complete(c.job.id, c.status);
     await queue.flush();
     const now = Date.now();
     await store.updateAttempt(c.attemptId, {
@@ -230,7 +253,8 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     });
     const warnings = [...c.job.warnings, ...c.warnings];
     if (c.status === 'interrupted') {
-      await store.updateJob(c.job.id, { status: 'interrupted', warnings, metrics: c.metrics, score: c.score ?? null });
+      // An interrupted job has no result yet (it runs again on resume); what it printed stays on its attempt.
+      await store.updateJob(c.job.id, { status: 'interrupted', warnings, score: null });
       events.onJobEnd?.({ ...c.job, status: 'interrupted' }, { status: 'interrupted', attempt: c.attempt, retrying: false });
       return;
     }
@@ -317,6 +341,22 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   return (await store.getExperiment(experimentId))!;
 }
 
+/**
+ * Rebuilds the pruner of a resumed experiment from the stored `score` series of the jobs that ended;
+ * unfinished jobs run again from scratch. Only the last attempt's values count.
+ */
+async function restorePruner(store: Store, pruner: Pruner, jobs: JobRecord[]): Promise<void> {
+  for (const job of jobs) {
+    if (job.status !== 'finished' && job.status !== 'early_stopped' && job.status !== 'failed') continue;
+    const attempts = await store.listAttempts(job.id);
+    const since = attempts.reduce((m, a) => Math.max(m, a.startedAt), Number.NEGATIVE_INFINITY);
+    const byStep = new Map<number, number>();
+    for (const row of await store.listIntermediate(job.id, SCORE_LABEL)) if (row.time >= since) byStep.set(row.step, row.value);
+    const values = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v).filter(Number.isFinite);
+    pruner.restore(job.id, values, job.status);
+  }
+}
+
 function isSaveModelRun(job: JobRecord): boolean {
   return !!job.extra && typeof job.extra === 'object' && !Array.isArray(job.extra) && job.extra.save_model === true;
 }
@@ -391,7 +431,12 @@ async function runObjective(
   };
   try {
     const result = await objective(job.params, ctx);
-    if (signal.aborted) return { status: signal.reason === 'early_stopped' ? 'early_stopped' : 'interrupted' };
+    if (signal.aborted) {
+      if (signal.reason !== 'early_stopped') return { status: 'interrupted' };
+      const score = typeof result === 'number' ? result : result?.score;
+      if (typeof score === 'number' && Number.isFinite(score)) recorder.score = score;
+      return { status: 'early_stopped' };
+    }
     const score = typeof result === 'number' ? result : result?.score;
     if (typeof score !== 'number' || Number.isNaN(score)) {
       return { status: 'failed', error: `objective returned ${JSON.stringify(result)}, expected a number or { score, metrics }` };

@@ -5,3 +5,4 @@
 export * from './proposer-conformance.js';
 export * from './store-conformance.js';
 export * from './benchmark-functions.js';
+export * from './stats.js';
