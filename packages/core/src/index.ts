@@ -31,3 +31,4 @@ export {
   type DriveOptions,
 } from './runner/runner.js';
 export { collectHostInfo, collectGitInfo } from './env-info.js';
+export * from './pruners/index.js';
