@@ -166,7 +166,8 @@ if (args['no-optuna']) {
     const [first, ...rest] = readFileSync(cache, 'utf8').split('\n');
     if (first === specLine) {
       stdout = rest.join('\n');
-      notes.push(`Optuna figures reused from ${cache} (same spec)`);
+      const meta = rest.map((l) => (l.startsWith('{"kind":"meta"') ? JSON.parse(l) : null)).find((m) => m !== null);
+      notes.push(`Optuna figures reused from ${cache} (same spec${meta === undefined ? '' : `; run ${meta.date} UTC in ${meta.seconds.toFixed(0)} s`})`);
     }
   }
   if (stdout === null) {
@@ -176,7 +177,8 @@ if (args['no-optuna']) {
     optunaSeconds = (performance.now() - t0) / 1000;
     if (res.status !== 0) notes.push(`optuna_peer.py exited with status ${res.status}: Optuna figures may be incomplete`);
     stdout = res.stdout;
-    if (cache !== undefined && res.status === 0) writeFileSync(cache, `${specLine}\n${stdout}`);
+    const meta = { kind: 'meta', date: new Date().toISOString().slice(0, 16).replace('T', ' '), seconds: optunaSeconds };
+    if (cache !== undefined && res.status === 0) writeFileSync(cache, `${specLine}\n${stdout}${JSON.stringify(meta)}\n`);
   }
   for (const line of stdout.split('\n')) {
     if (line.trim() === '') continue;
@@ -188,6 +190,7 @@ if (args['no-optuna']) {
     } else if (m.kind === 'counting_ones') (optuna.counting[m.row] ??= []).push(trace);
     else if (m.kind === 'learning_curve') (optuna.curves[m.row] ??= []).push(trace);
     else if (m.kind === 'overhead') optuna.overhead[OPTUNA_SAMPLERS[m.row]] = m.ms;
+    // 'meta' (cache bookkeeping), 'hello' and 'bye' carry no figures.
   }
 }
 

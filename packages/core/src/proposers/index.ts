@@ -6,6 +6,7 @@ export { HyperbandProposer, hyperbandProposer, hyperbandSettings, hyperbandTrial
 export { BohbProposer, bohbProposer, bohbSettings, bohbTrialCount, BOHB_DEFAULTS } from './bohb/bohb-proposer.js';
 export * from './hyperopt/index.js';
 export { SpearmintProposer, spearmintProposer, spearmintSettings, DEFAULT_GRID_SIZE as SPEARMINT_DEFAULT_GRID_SIZE } from './spearmint/index.js';
+export { EasProposer, easProposer, easSettings, DEFAULT_N_CHILDREN as EAS_DEFAULT_N_CHILDREN } from './eas/eas-proposer.js';
 export {
   checkSpace,
   fromUnit,

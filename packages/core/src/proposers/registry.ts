@@ -7,6 +7,7 @@ import { hyperbandProposer } from './hyperband/hyperband-proposer.js';
 import { bohbProposer } from './bohb/bohb-proposer.js';
 import { hyperoptProposer } from './hyperopt/hyperopt-proposer.js';
 import { spearmintProposer } from './spearmint/spearmint-proposer.js';
+import { easProposer } from './eas/eas-proposer.js';
 
 /** Auptimizer's proposers; a name from this list that is not registered gets a "not available yet" note. */
 export const AUPTIMIZER_PROPOSERS = ['random', 'sequence', 'spearmint', 'hyperopt', 'hyperband', 'bohb', 'eas'] as const;
@@ -26,6 +27,7 @@ function entries(): Map<string, ProposerDefinition> {
   [bohbProposer.name, bohbProposer],
   [hyperoptProposer.name, hyperoptProposer],
   [spearmintProposer.name, spearmintProposer],
+  [easProposer.name, easProposer],
 ]);
   return registry;
 }
