@@ -1,5 +1,6 @@
 /** The proposers aup knows by name (the config's `proposer` key). Names are case-insensitive, as in Auptimizer. */
 import { AupError } from '../errors.js';
+import { editDistance } from '../config/did-you-mean.js';
 import type { ProposerDefinition } from '../types.js';
 import { randomProposer } from './random-proposer.js';
 import { sequenceProposer } from './sequence-proposer.js';
@@ -95,18 +96,3 @@ function closest(word: string, names: readonly string[]): string | undefined {
   return best;
 }
 
-/** Levenshtein distance with adjacent transpositions counted as one edit (optimal string alignment). */
-function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}

@@ -3,6 +3,7 @@
  * two-sided Mann–Whitney U test (normal approximation with tie correction). Seeds of two languages
  * cannot be matched run for run, so the benchmarks compare distributions, not pairs.
  */
+import { erfc } from '../math/normal.js';
 
 /** Linear-interpolation quantile (type 7, as numpy's default) of `xs` at `q` ∈ [0, 1]; NaN when empty. */
 export function quantile(xs: readonly number[], q: number): number {
@@ -85,16 +86,3 @@ export function normalSf(z: number): number {
   return 0.5 * erfc(z / Math.SQRT2);
 }
 
-/** Complementary error function (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}

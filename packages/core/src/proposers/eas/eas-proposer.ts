@@ -197,7 +197,7 @@ export class EasProposer implements Proposer {
     const net = this.settings.net;
     const scored = this.trials
       .map((t, id) => ({ t, id }))
-      .filter(({ t }) => t.status === 'finished' && t.value !== null && validActions(t.layers, net).length > 0)
+      .filter(({ t, id }) => t.status === 'finished' && t.value !== null && this.untried(id).length > 0)
       .sort((a, b) => b.t.value! - a.t.value! || a.id - b.id);
     const pending = this.trials.some((t) => t.status === 'pending');
     let candidates = scored.filter(({ t }) => t.children < this.settings.nChildren);
@@ -217,10 +217,18 @@ export class EasProposer implements Proposer {
     const ranks = top.map((_, r) => r);
     const rank = sampleSoftmax(this.rankLogits, ranks, this.rng);
     const { t: parent, id: parentId } = top[rank]!;
-    const valid = validActions(parent.layers, net);
+    const valid = this.untried(parentId);
     const action = sampleSoftmax(this.actionLogits, valid, this.rng);
     parent.children++;
     return { ...this.fresh(applyAction(parent.layers, action, net).layers, parentId, parent.value), action, valid, rank, nRanks: top.length };
+  }
+
+  /** The actions on trial `id`'s network that give a network none of its children has (no child is proposed twice; ×1.5 and ×2 can meet at `max_units`). */
+  private untried(id: number): number[] {
+    const net = this.settings.net;
+    const parent = this.trials[id]!.layers;
+    const taken = new Set(this.trials.filter((t) => t.parent === id).map((t) => JSON.stringify(t.layers)));
+    return validActions(parent, net).filter((a) => !taken.has(JSON.stringify(applyAction(parent, a, net).layers)));
   }
 
   /** REINFORCE with a moving-average baseline; the advantage is normalised by a moving average of its size. */
