@@ -116,6 +116,20 @@ describe('eas proposer', () => {
     }
   });
 
+  it('never proposes the same network twice from one parent', () => {
+    // Limits so tight that every edit of every network gets tried: then the start network is edited again, from scratch.
+    for (const seed of [1, 2, 3]) {
+      const trials = simulate(ctx({ seed, nSamples: 40, options: { n_children: 5, net_config: { layers: [{ units: 2 }], max_layers: 2, max_units: 3 } } }));
+      const seen = new Set<string>();
+      expect(trials).toHaveLength(40);
+      for (const t of trials.slice(1).filter((x) => x.extra!['parent_trial'] !== null)) {
+        const key = JSON.stringify([t.extra!['parent_trial'], archOf(t).layers]);
+        expect(seen.has(key), `seed ${seed} trial ${t.trialId}: ${key}`).toBe(false);
+        seen.add(key);
+      }
+    }
+  });
+
   it('learns: from the score improvements it finds better architectures than the same edits drawn at random', () => {
     const start = fitness({ layers: [{ units: 4 }] });
     const seeds = [1, 2, 3, 4, 5, 6];

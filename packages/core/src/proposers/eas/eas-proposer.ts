@@ -207,7 +207,8 @@ export class EasProposer implements Proposer {
       candidates = scored;
     }
     if (candidates.length === 0) {
-      // No finished network yet (the first ones failed): transform the starting network, trained from scratch.
+      // No finished network with an untried edit (none finished yet, or every edit of every finished
+      // network was tried): transform the starting network again, to be trained from scratch.
       const valid = validActions(net.layers, net);
       if (valid.length === 0) return this.fresh(net.layers, null, null);
       const action = sampleSoftmax(this.actionLogits, valid, this.rng);
