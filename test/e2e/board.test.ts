@@ -46,7 +46,10 @@ interface Exit {
 
 interface Board {
   child: ChildProcess;
+  /** The base URL, without the token query the printed one carries. */
   url: string;
+  /** The URL as printed (with `?token=` when mutating routes need one). */
+  printed: string;
   stdout: () => string;
   exited: Promise<Exit>;
 }
@@ -68,7 +71,8 @@ function startBoard(args: string[], cwd: string): Promise<Board> {
       const m = URL_LINE.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1]!, stdout: () => out, exited });
+        const printed = m[1]!;
+        resolve({ child, url: `${new URL(printed).origin}/`, printed, stdout: () => out, exited });
       }
     });
     void exited.then(({ code }) => {
@@ -187,8 +191,9 @@ for (const db of testDatabases()) {
       if (board) await stopBoard(board);
     });
 
-    it('prints its URL on loopback at the port asked for', () => {
+    it('prints its URL on loopback at the port asked for, with a generated token', () => {
       expect(board.url).toBe(`http://127.0.0.1:${port}/`);
+      expect(board.printed).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?token=[A-Za-z0-9_-]{32}$`));
     });
 
     it('lists the experiments, newest first, with progress and best score', async () => {

@@ -1,16 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 
 import { AupError, VERSION, isAupError, openStore, parseDbUrl, type Store } from '@aup/core';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
+import { parseCorsOrigins } from './api/cors.js';
 import { createServer } from './create-server.js';
 import { listenOnFreePort } from './listen-on-free-port.js';
+import { isLoopbackHost } from './loopback.js';
+import { openUrl } from './open-url.js';
 
 /** The board's port when none is given: the usual port of a local web app. */
 export const DEFAULT_PORT = 8080;
 /** Loopback only by default (DESIGN §8): the board shows paths, hosts and configs. */
 export const DEFAULT_HOST = '127.0.0.1';
 const MAX_PORT = 65535;
+/** Random bytes in a generated session token: 192 bits, far beyond guessing over HTTP. */
+export const TOKEN_BYTES = 24;
 
 export interface BoardCliIo {
   stdout: NodeJS.WritableStream;
@@ -26,6 +32,46 @@ interface BoardOptions {
   port: number;
   host: string;
   readOnly?: boolean;
+  /** A string from --token, false from --no-token, undefined: generate one. */
+  token?: string | false;
+  cors?: string;
+  open?: boolean;
+}
+
+/** What the flags decide about security, checked before anything is opened or bound. */
+export interface BoardSecurity {
+  /** The token mutating routes need; undefined when none is (--no-token, or --read-only). */
+  token: string | undefined;
+  corsOrigins: string[];
+}
+
+/**
+ * Applies the security rules to the flags: a token is generated unless given or refused; refusing
+ * one is allowed on a loopback host only; --cors entries must be exact origins. Throws
+ * AUP_ERR_CLI_USAGE naming the flag otherwise.
+ */
+export function resolveSecurity(o: Pick<BoardOptions, 'host' | 'readOnly' | 'token' | 'cors'>, generate = generateToken): BoardSecurity {
+  const corsOrigins = o.cors === undefined ? [] : parseCorsOrigins(o.cors);
+  if (o.token === '') {
+    throw new AupError('AUP_ERR_CLI_USAGE', `--token is empty: expected a secret string (or leave --token out to have one generated)`, {
+      details: { option: '--token' },
+    });
+  }
+  if (o.token === false && !isLoopbackHost(o.host)) {
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      `--no-token with --host ${o.host} would let anyone who can reach ${o.host} change data: expected a loopback host (127.0.0.1, ::1, localhost) with --no-token; drop --no-token to use a generated token, or pass --token`,
+      { details: { option: '--no-token', host: o.host } },
+    );
+  }
+  // A read-only board has no route a token would guard.
+  if (o.readOnly === true || o.token === false) return { token: undefined, corsOrigins };
+  return { token: o.token ?? generate(), corsOrigins };
+}
+
+/** A fresh session token (URL-safe). */
+export function generateToken(): string {
+  return randomBytes(TOKEN_BYTES).toString('base64url');
 }
 
 function parsePort(text: string): number {
@@ -46,6 +92,10 @@ export function buildBoardProgram(io: BoardCliIo, run: (o: BoardOptions) => Prom
     .option('-p, --port <n>', 'port to listen on; if taken, the next free one (0: any free port)', parsePort, DEFAULT_PORT)
     .option('--host <host>', 'address to bind', DEFAULT_HOST)
     .option('--read-only', 'serve without any route that changes data')
+    .option('--token <token>', 'the session token mutating requests must send as "authorization: Bearer <token>" (default: a random one, printed in the URL)')
+    .option('--no-token', 'no token at all (allowed only on a loopback host)')
+    .option('--cors <origins>', 'comma-separated origins (https://host[:port]) whose pages may read the API')
+    .option('--open', 'open the board in a browser (xdg-open/open) once it listens')
     .showHelpAfterError('(aup-board --help lists the options)')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -79,13 +129,30 @@ export async function main(argv: string[], io: BoardCliIo): Promise<number> {
 }
 
 async function serve(o: BoardOptions, io: BoardCliIo): Promise<void> {
+  // Before the store is opened or a port bound: a refused configuration touches nothing.
+  const security = resolveSecurity(o);
   const store = await openExisting(o.db, o.create ?? false, io.cwd);
-  const app = createServer({ store, readOnly: o.readOnly ?? false });
+  const app = createServer({
+    store,
+    readOnly: o.readOnly ?? false,
+    token: security.token,
+    corsOrigins: security.corsOrigins,
+    configBaseDir: io.cwd,
+  });
   try {
     const { url, port } = await listenOnFreePort(app, o.host, o.port);
+    const shown = security.token === undefined ? url : `${url}?token=${encodeURIComponent(security.token)}`;
     if (o.port !== 0 && port !== o.port) io.stdout.write(`aup-board: port ${o.port} is taken, using ${port}\n`);
-    io.stdout.write(`aup-board: ${url}\n`);
-    io.stdout.write(`aup-board: serving ${store.url}${o.readOnly ? ' (read-only)' : ''}; Ctrl-C stops\n`);
+    io.stdout.write(`aup-board: ${shown}\n`);
+    const mode = o.readOnly ? ' (read-only)' : security.token === undefined ? ' (no token: loopback only)' : '';
+    io.stdout.write(`aup-board: serving ${store.url}${mode}; Ctrl-C stops\n`);
+    if (security.token !== undefined) {
+      io.stdout.write(`aup-board: requests that change data need the header 'authorization: Bearer <the token in the URL>'\n`);
+    }
+    if (security.corsOrigins.length > 0) io.stdout.write(`aup-board: pages on ${security.corsOrigins.join(', ')} may read the API\n`);
+    if (o.open === true && !(await openUrl(shown))) {
+      io.stdout.write('aup-board: --open found no browser opener (xdg-open/open); open the URL above by hand\n');
+    }
     await untilAborted(io.signal);
   } finally {
     await app.close();

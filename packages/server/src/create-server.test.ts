@@ -212,7 +212,7 @@ describe('routing, token and faults', () => {
     const wrong = await app.inject({ method: 'DELETE', url: `/api/v1/experiments/${mnist}`, headers: { 'x-aup-token': 's3cret!' } });
     expect(wrong.statusCode).toBe(401);
     const right = await app.inject({ method: 'POST', url: '/api/v1/experiments', headers: { authorization: 'Bearer s3cret' }, payload: {} });
-    // Past the token check: no mutating route exists yet.
+    // Past the token check: no route answers POST /api/v1/experiments yet.
     expect(right.statusCode).toBe(404);
   });
 
@@ -240,6 +240,34 @@ describe('routing, token and faults', () => {
     const body = res.json() as Record<string, unknown>;
     expect(body).toEqual({ code: 'AUP_ERR_INTERNAL', message: expect.stringContaining('GET /api/v1/experiments'), details: {} });
     expect(res.body).not.toMatch(/\bat\s.+:\d+:\d+/);
+  });
+
+  it('answers URLs Fastify cannot decode in the one error shape', async () => {
+    const cases: Array<[string, number]> = [
+      ['/api/v1/experiments/%FF', 400],
+      [`/api/v1/experiments/${'9'.repeat(200)}/jobs`, 414],
+      [`/api/v1/experiments/${'a'.repeat(1000)}`, 414],
+    ];
+    for (const [url, status] of cases) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(status);
+      const body = res.json() as Record<string, unknown>;
+      expect(Object.keys(body).sort()).toEqual(['code', 'details', 'message']);
+      expect(body['code']).toBe('AUP_ERR_BAD_REQUEST');
+    }
+  });
+
+  it('accepts the older x-aup-token header besides Bearer, and prefers Bearer', async () => {
+    const body = { script: 'python3 missing.py' };
+    const legacy = await app.inject({ method: 'POST', url: '/api/v1/config/validate', headers: { 'x-aup-token': 's3cret' }, payload: body });
+    expect(legacy.statusCode).toBe(200);
+    const mixed = await app.inject({
+      method: 'POST',
+      url: '/api/v1/config/validate',
+      headers: { 'x-aup-token': 's3cret', authorization: 'Bearer wrong' },
+      payload: body,
+    });
+    expect(mixed.statusCode).toBe(401);
   });
 
   it('refuses an empty token rather than silently running without one', () => {

@@ -2,12 +2,21 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 
-import { AupError, VERSION, type ExperimentRecord, type Store } from '@aup/core';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { AupError, VERSION, validateConfig, type ExperimentRecord, type Store } from '@aup/core';
+import { Type } from '@sinclair/typebox';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+
+import { addCors } from './api/cors.js';
 
 import { notFoundBody, toErrorReply } from './api/error-reply.js';
 import { pageJobs } from './api/job-page.js';
+import { buildOpenApi, routeEntries, type RouteEntry } from './api/openapi.js';
+import { removeJobFiles } from './api/remove-job-files.js';
 import {
+  ConfigBodySchema,
+  ConfigValidationSchema,
+  DeleteExperimentQuerySchema,
+  DeleteExperimentResultSchema,
   ERROR_RESPONSES,
   ExperimentDetailSchema,
   ExperimentIdParamsSchema,
@@ -15,6 +24,9 @@ import {
   HealthSchema,
   JobPageQuerySchema,
   JobPageSchema,
+  type ConfigValidation,
+  type DeleteExperimentQuery,
+  type DeleteExperimentResult,
   type ExperimentDetail,
   type ExperimentIdParams,
   type ExperimentList,
@@ -29,18 +41,28 @@ import { boardAssetPath, boardAssetType, isBoardAsset } from './board/widgets-bu
 /** Every API route lives under this prefix; a breaking change gets a new version, not a changed route. */
 export const API_PREFIX = '/api/v1';
 
-/** The header a client sends the session token in (`authorization: Bearer <token>` works too). */
+/**
+ * The older header a client may send the session token in; the contract is
+ * `authorization: Bearer <token>`, which every client should use.
+ */
 export const TOKEN_HEADER = 'x-aup-token';
+
+/** Experiment states in which a runner may be writing rows, so the experiment cannot be deleted. */
+const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'stopping']);
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface CreateServerOptions {
   /** The store the API reads; the caller opens it and closes it after the server. */
   store: Store;
-  /** Refuse every mutating route (none exist yet; reported by GET /health). */
+  /** Serve no mutating route at all (they answer 404); reported by GET /health. */
   readOnly?: boolean;
-  /** When set, every request other than GET/HEAD/OPTIONS needs this token in the `x-aup-token` header. */
+  /** When set, every request other than GET/HEAD/OPTIONS needs `authorization: Bearer <token>`. */
   token?: string;
+  /** Origins (`https://host[:port]`) whose pages may read the API cross-origin; none: no CORS headers. */
+  corsOrigins?: readonly string[];
+  /** Folder relative paths of a validated config resolve against (default: the process's cwd). */
+  configBaseDir?: string;
   /** Fastify's request log on stdout (pino); off by default. */
   logger?: boolean;
 }
@@ -55,6 +77,7 @@ export interface CreateServerOptions {
 export function createServer(opts: CreateServerOptions): FastifyInstance {
   const { store } = opts;
   const readOnly = opts.readOnly ?? false;
+  const configBaseDir = opts.configBaseDir ?? process.cwd();
   if (opts.token === '') {
     throw new AupError('AUP_ERR_CLI_USAGE', 'createServer: the session token is empty: expected a non-empty string, or no token at all');
   }
@@ -63,7 +86,21 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
     logger: opts.logger ?? false,
     // Unknown query keys are errors rather than silently dropped, so a typo (`sortt=score`) is noticed.
     ajv: { customOptions: { removeAdditional: false } },
+    // Errors Fastify meets before routing (a URL that does not decode, an over-long path
+    // parameter) would otherwise bypass the error handler and leave the one error shape.
+    frameworkErrors: (error, request, reply) => {
+      const out = toErrorReply(error, { method: request.method, url: request.url });
+      void (reply as FastifyReply).code(out.statusCode).send(out.body);
+    },
   });
+
+  // Every route is declared inside plugins below, so a hook added here (or by a caller before
+  // ready()) sees them all: the OpenAPI document is built from exactly what is served.
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    routes.push(...routeEntries(route));
+  });
+  let openApi: Record<string, unknown> | undefined;
 
   app.setErrorHandler((error, request, reply) => {
     const view = { method: request.method, url: request.url, params: request.params, query: request.query };
@@ -75,7 +112,9 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
     reply.code(404).send(notFoundBody({ method: request.method, url: request.url })),
   );
 
-  if (opts.token !== undefined) {
+  addCors(app, opts.corsOrigins ?? []);
+
+  if (opts.token !== undefined && !readOnly) {
     const expected = digest(opts.token);
     app.addHook('onRequest', async (request) => {
       if (SAFE_METHODS.has(request.method)) return;
@@ -83,8 +122,8 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
       if (given === undefined || !timingSafeEqual(digest(given), expected)) {
         throw new AupError(
           'AUP_ERR_UNAUTHORIZED',
-          `${request.method} ${request.url} changes data and needs the session token (printed by aup-board at start) in the '${TOKEN_HEADER}' header or as 'authorization: Bearer <token>'`,
-          { details: { header: TOKEN_HEADER, given: given === undefined ? 'none' : 'wrong token' } },
+          `${request.method} ${request.url} changes data and needs the session token (printed by aup-board at start) as 'authorization: Bearer <token>'`,
+          { details: { header: 'authorization', given: given === undefined ? 'none' : 'wrong token' } },
         );
       }
     });
@@ -92,7 +131,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
   void app.register(
     async (api) => {
-      api.get('/health', { schema: { response: { 200: HealthSchema, ...ERROR_RESPONSES } } }, async (): Promise<Health> => ({
+      api.get('/health', { schema: { summary: 'Liveness, version and whether the board is read-only', response: { 200: HealthSchema, ...ERROR_RESPONSES } } }, async (): Promise<Health> => ({
         ok: true,
         version: VERSION,
         read_only: readOnly,
@@ -100,7 +139,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
       api.get(
         '/experiments',
-        { schema: { response: { 200: ExperimentListSchema, ...ERROR_RESPONSES } } },
+        { schema: { summary: 'All experiments, newest first, with status, progress and best score', response: { 200: ExperimentListSchema, ...ERROR_RESPONSES } } },
         async (): Promise<ExperimentList> => {
           const experiments = await store.listExperiments();
           // Newest first: the experiment a user just started is the one they look for.
@@ -112,9 +151,9 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
       api.get<{ Params: ExperimentIdParams }>(
         '/experiments/:id',
-        { schema: { params: ExperimentIdParamsSchema, response: { 200: ExperimentDetailSchema, ...ERROR_RESPONSES } } },
+        { schema: { summary: 'One experiment: normalised config, best job and job counts', params: ExperimentIdParamsSchema, response: { 200: ExperimentDetailSchema, ...ERROR_RESPONSES } } },
         async (request): Promise<ExperimentDetail> => {
-          const exp = await experimentOr404(store, request.params.id, request.url);
+          const exp = await experimentOr404(store, request.params.id, request);
           return toExperimentDetail(exp, await store.listJobs(exp.id));
         },
       );
@@ -123,66 +162,132 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
         '/experiments/:id/jobs',
         {
           schema: {
+            summary: 'One page of the jobs of an experiment, sorted',
             params: ExperimentIdParamsSchema,
             querystring: JobPageQuerySchema,
             response: { 200: JobPageSchema, ...ERROR_RESPONSES },
           },
         },
         async (request): Promise<JobPage> => {
-          const exp = await experimentOr404(store, request.params.id, request.url);
+          const exp = await experimentOr404(store, request.params.id, request);
           const { sort, order, limit, offset } = request.query;
           const page = pageJobs(await store.listJobs(exp.id), { sort, order, limit, offset });
           return { total: page.total, limit, offset, sort, order, jobs: page.jobs.map(toJobSummary) };
+        },
+      );
+
+      api.get(
+        '/openapi.json',
+        { schema: { summary: 'This OpenAPI 3.1 document, built from the route schemas', response: { 200: Type.Unknown(), ...ERROR_RESPONSES } } },
+        async () => {
+          openApi ??= buildOpenApi(routes, {
+            title: 'aup-board API',
+            version: VERSION,
+            description: 'The JSON API of aup-board. Errors share one shape: { code, message, details }.',
+          });
+          return openApi;
+        },
+      );
+
+      // Mutating routes are not declared at all in read-only mode, so they answer 404.
+      if (readOnly) return;
+
+      api.post<{ Body: unknown }>(
+        '/config/validate',
+        {
+          schema: {
+            summary: 'Validate an experiment config without creating anything',
+            'x-mutating': true,
+            body: ConfigBodySchema,
+            response: { 200: ConfigValidationSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (request): Promise<ConfigValidation> => {
+          const result = validateConfig(request.body, { baseDir: configBaseDir });
+          return result.ok ? { ok: true, config: result.config } : { ok: false, problems: result.problems };
+        },
+      );
+
+      api.delete<{ Params: ExperimentIdParams; Querystring: DeleteExperimentQuery }>(
+        '/experiments/:id',
+        {
+          schema: {
+            summary: 'Delete an experiment and its rows (and its job files with files=true)',
+            'x-mutating': true,
+            params: ExperimentIdParamsSchema,
+            querystring: DeleteExperimentQuerySchema,
+            response: { 200: DeleteExperimentResultSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (request): Promise<DeleteExperimentResult> => {
+          const exp = await experimentOr404(store, request.params.id, request);
+          if (LIVE_STATES.has(exp.status)) {
+            throw new AupError(
+              'AUP_ERR_EXPERIMENT_STATE',
+              `Experiment ${exp.id} (${exp.name}) is ${exp.status}: expected a stopped, finished, failed or created experiment; stop it before deleting it`,
+              { details: { id: exp.id, status: exp.status } },
+            );
+          }
+          const jobIds = (await store.listJobs(exp.id)).map((j) => j.id);
+          await store.deleteExperiment(exp.id);
+          const files = request.query.files ? await removeJobFiles(exp.workingDir, jobIds) : { removed: [], skipped: [] };
+          return { id: exp.id, deleted: true, jobs_deleted: jobIds.length, files_removed: files.removed.length, files_skipped: files.skipped };
         },
       );
     },
     { prefix: API_PREFIX },
   );
 
-  app.get('/', async (_request, reply) => {
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .header('content-security-policy', BOARD_PAGE_CSP)
-      .header('x-content-type-options', 'nosniff')
-      .send(boardPage({ apiBase: API_PREFIX, version: VERSION }));
-  });
+  void app.register(async (site) => {
+    site.get('/', { schema: { summary: 'The board page (HTML)' } }, async (_request, reply) => {
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', BOARD_PAGE_CSP)
+        .header('x-content-type-options', 'nosniff')
+        .send(boardPage({ apiBase: API_PREFIX, version: VERSION }));
+    });
 
-  app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
-    const { name } = request.params;
-    const path = isBoardAsset(name) ? boardAssetPath(name) : undefined;
-    if (!isBoardAsset(name) || path === undefined) {
-      throw new AupError(
-        'AUP_ERR_NOT_FOUND',
-        isBoardAsset(name)
-          ? `The widgets bundle is not installed: expected the @aup/widgets package with dist/${name} (build it with 'npm run build')`
-          : `No board asset is named '${name}': expected one of aup-widgets.js, aup-widgets.js.map`,
-        { details: { asset: name } },
-      );
-    }
-    let body: Buffer;
-    try {
-      body = await readFile(path);
-    } catch (cause) {
-      throw new AupError('AUP_ERR_NOT_FOUND', `The board asset ${name} cannot be read from ${path}: build the widgets with 'npm run build'`, {
-        details: { asset: name },
-        cause,
-      });
-    }
-    return reply
-      .type(boardAssetType(name))
-      .header('cache-control', 'no-cache')
-      .header('x-content-type-options', 'nosniff')
-      .send(body);
+    site.get<{ Params: { name: string } }>(
+      '/assets/:name',
+      { schema: { summary: 'A file of the widgets bundle: aup-widgets.js or aup-widgets.js.map' } },
+      async (request, reply) => {
+        const { name } = request.params;
+        const path = isBoardAsset(name) ? boardAssetPath(name) : undefined;
+        if (!isBoardAsset(name) || path === undefined) {
+          throw new AupError(
+            'AUP_ERR_NOT_FOUND',
+            isBoardAsset(name)
+              ? `The widgets bundle is not installed: expected the @aup/widgets package with dist/${name} (build it with 'npm run build')`
+              : `No board asset is named '${name}': expected one of aup-widgets.js, aup-widgets.js.map`,
+            { details: { asset: name } },
+          );
+        }
+        let body: Buffer;
+        try {
+          body = await readFile(path);
+        } catch (cause) {
+          throw new AupError('AUP_ERR_NOT_FOUND', `The board asset ${name} cannot be read from ${path}: build the widgets with 'npm run build'`, {
+            details: { asset: name },
+            cause,
+          });
+        }
+        return reply
+          .type(boardAssetType(name))
+          .header('cache-control', 'no-cache')
+          .header('x-content-type-options', 'nosniff')
+          .send(body);
+      },
+    );
   });
 
   return app;
 }
 
-async function experimentOr404(store: Store, id: number, url: string): Promise<ExperimentRecord> {
+async function experimentOr404(store: Store, id: number, request: { method: string; url: string }): Promise<ExperimentRecord> {
   const exp = await store.getExperiment(id);
   if (exp === undefined) {
-    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${id} (GET ${url}); GET ${API_PREFIX}/experiments lists them`, {
+    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${id} (${request.method} ${request.url}); GET ${API_PREFIX}/experiments lists them`, {
       details: { id },
     });
   }
@@ -195,9 +300,9 @@ function digest(token: string): Buffer {
 }
 
 function tokenOf(headers: IncomingHttpHeaders): string | undefined {
-  const direct = headers[TOKEN_HEADER];
-  if (typeof direct === 'string') return direct;
   const auth = headers.authorization;
-  const match = auth === undefined ? null : /^Bearer\s+(.+)$/i.exec(auth);
-  return match?.[1];
+  const match = auth === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  if (match) return match[1];
+  const direct = headers[TOKEN_HEADER];
+  return typeof direct === 'string' ? direct : undefined;
 }

@@ -4,11 +4,18 @@
  * @packageDocumentation
  */
 export { createServer, API_PREFIX, TOKEN_HEADER, type CreateServerOptions } from './create-server.js';
+export { buildOpenApi, openApiPath, routeEntries, BEARER_SCHEME, type OpenApiInfo, type RouteEntry, type RouteSchema } from './api/openapi.js';
+export { addCors, parseCorsOrigins, CORS_METHODS } from './api/cors.js';
+export { removeJobFiles, JOBS_FOLDER, type RemovedFiles } from './api/remove-job-files.js';
+export { isLoopbackHost } from './loopback.js';
+export { openUrl } from './open-url.js';
 export { listenOnFreePort, boardUrl, PORT_SEARCH_SPAN, type ListenResult } from './listen-on-free-port.js';
 export {
   JOB_SORT_COLUMNS,
   DEFAULT_JOB_PAGE_SIZE,
   MAX_JOB_PAGE_SIZE,
+  type ConfigValidation,
+  type DeleteExperimentResult,
   type ErrorBody,
   type ExperimentDetail,
   type ExperimentList,

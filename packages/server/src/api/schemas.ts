@@ -133,3 +133,41 @@ export type JobPageQuery = Static<typeof JobPageQuerySchema>;
 
 /** The error responses every route declares, so they serialize through the one shape. */
 export const ERROR_RESPONSES = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } as const;
+
+export const ConfigProblemSchema = Type.Object({
+  path: Type.String({ description: "JSON path inside the config, e.g. parameter_config[1].range ('' for the whole document)" }),
+  message: Type.String(),
+  expected: Type.String(),
+  found: Type.String(),
+  suggestion: Type.Optional(Type.String()),
+  file: Type.Optional(Type.String()),
+});
+
+export const ConfigValidationSchema = Type.Union([
+  Type.Object({ ok: Type.Literal(true), config: Type.Unknown({ description: 'The normalised config, defaults filled in' }) }),
+  Type.Object({ ok: Type.Literal(false), problems: Type.Array(ConfigProblemSchema) }),
+]);
+export type ConfigValidation = Static<typeof ConfigValidationSchema>;
+
+/** Any JSON value: the validator, not the route schema, says what is wrong with a config. */
+export const ConfigBodySchema = Type.Unknown({ description: 'An experiment config as JSON (the same keys as a config file)' });
+
+export const DeleteExperimentQuerySchema = Type.Object(
+  {
+    files: Type.Boolean({
+      default: false,
+      description: "Also remove the experiment's job files (jobs/<id>.json, jobs/<id>.<attempt>.out) from its working directory",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type DeleteExperimentQuery = Static<typeof DeleteExperimentQuerySchema>;
+
+export const DeleteExperimentResultSchema = Type.Object({
+  id: Type.Integer(),
+  deleted: Type.Literal(true),
+  jobs_deleted: Type.Integer(),
+  files_removed: Type.Integer({ description: 'Job files removed (0 unless files=true)' }),
+  files_skipped: Type.Array(Type.Object({ file: Type.String(), reason: Type.String() })),
+});
+export type DeleteExperimentResult = Static<typeof DeleteExperimentResultSchema>;

@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { parseCorsOrigins } from './api/cors.js';
+import { removeJobFiles } from './api/remove-job-files.js';
+import { resolveSecurity } from './cli.js';
+import { isLoopbackHost } from './loopback.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'aup-server-sec-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('isLoopbackHost', () => {
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (h) => {
+    expect(isLoopbackHost(h)).toBe(true);
+  });
+  it.each(['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.org', '128.0.0.1', '::ffff:10.0.0.1', ''])('%s is not', (h) => {
+    expect(isLoopbackHost(h)).toBe(false);
+  });
+});
+
+describe('parseCorsOrigins', () => {
+  it('keeps exact origins', () => {
+    expect(parseCorsOrigins('https://a.example, http://localhost:3000/')).toEqual(['https://a.example', 'http://localhost:3000']);
+  });
+  it.each(['*', 'a.example', 'https://a.example/path', 'ftp://a.example', 'https://a.example,'])('refuses %j naming the entry', (text) => {
+    expect(() => parseCorsOrigins(text)).toThrow(/--cors entry \d+ is/);
+  });
+});
+
+describe('resolveSecurity', () => {
+  const gen = () => 'generated';
+  it('generates a token unless one is given, and needs none read-only', () => {
+    expect(resolveSecurity({ host: '127.0.0.1' }, gen).token).toBe('generated');
+    expect(resolveSecurity({ host: '0.0.0.0', token: 'mine' }, gen).token).toBe('mine');
+    expect(resolveSecurity({ host: '127.0.0.1', readOnly: true }, gen).token).toBeUndefined();
+    expect(resolveSecurity({ host: '::1', token: false }, gen).token).toBeUndefined();
+  });
+  it('refuses --no-token on a non-loopback host, and an empty --token', () => {
+    expect(() => resolveSecurity({ host: '0.0.0.0', token: false }, gen)).toThrow(/--no-token with --host 0\.0\.0\.0/);
+    expect(() => resolveSecurity({ host: '0.0.0.0', token: false, readOnly: true }, gen)).toThrow(/expected a loopback host/);
+    expect(() => resolveSecurity({ host: '127.0.0.1', token: '' }, gen)).toThrow(/--token is empty/);
+  });
+});
+
+describe('removeJobFiles', () => {
+  it("removes only the given jobs' runner files inside the working directory", async () => {
+    const wd = join(tmp, 'wd');
+    mkdirSync(join(wd, 'jobs'), { recursive: true });
+    for (const f of ['7.json', '7.1.out', '7.2.out', '8.json', '7.json.bak', 'notes.txt', '17.json']) writeFileSync(join(wd, 'jobs', f), 'x');
+    mkdirSync(join(wd, 'jobs', '7.3.out'));
+    const r = await removeJobFiles(wd, [7]);
+    expect(r.removed.map((f) => f.slice(wd.length + 1))).toEqual(['jobs/7.1.out', 'jobs/7.2.out', 'jobs/7.json']);
+    expect(r.skipped).toEqual([{ file: join(wd, 'jobs', '7.3.out'), reason: 'not a plain file' }]);
+    expect(readdirSync(join(wd, 'jobs')).sort()).toEqual(['17.json', '7.3.out', '7.json.bak', '8.json', 'notes.txt']);
+  });
+
+  it('touches nothing when the jobs folder is a symlink out of the working directory', async () => {
+    const outside = join(tmp, 'outside');
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(outside, '5.json'), 'keep');
+    const wd = join(tmp, 'wd-link');
+    mkdirSync(wd, { recursive: true });
+    symlinkSync(outside, join(wd, 'jobs'));
+    const r = await removeJobFiles(wd, [5]);
+    expect(r.removed).toEqual([]);
+    expect(r.skipped[0]!.reason).toContain('outside the working directory');
+    expect(existsSync(join(outside, '5.json'))).toBe(true);
+  });
+
+  it('removes nothing when the working directory or its jobs folder is gone', async () => {
+    expect(await removeJobFiles(join(tmp, 'missing'), [1])).toEqual({ removed: [], skipped: [] });
+  });
+});
