@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 
 import { AupError } from '../errors.js';
 import { parseDbUrl, type DbLocation } from './db-url.js';
@@ -100,6 +99,8 @@ function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, create
 }
 
 async function openPostgres(location: Extract<DbLocation, { dialect: 'postgres' }>): Promise<StoreBackend> {
+  // Loaded only when needed: SQLite users (the default) should not pay for pg at start-up.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: location.connectionString,
     max: PG_POOL_SIZE,
