@@ -167,12 +167,8 @@ forEachDatabase('crash safety: kill -9 of the runner', (db) => {
     }
   });
 
-  // BUG (runner, reported in issue 6): the attempt rows a SIGKILLed runner left `running` stay
-  // `running` with no end time after `aup resume` has run those jobs again and finished the
-  // experiment, so `job_attempt` (and the board) shows attempts running forever. Expected: resume
-  // closes them (e.g. `interrupted` with an end time) before it starts the new attempts. Turn this
-  // into `it` when fixed.
-  it.fails('closes the attempts a killed runner left running once the experiment is resumed', async () => {
+  // A SIGKILLed runner leaves its attempts `running`; resume must close them before the reruns.
+  it('closes the attempts a killed runner left running once the experiment is resumed', async () => {
     const url = await db.fresh();
     const dir = tempDir({
       'job.sh': kill9Script,

@@ -29,6 +29,8 @@ export {
   type RunnerEvents,
   type JobEndInfo,
   type DriveOptions,
+  type PassiveJobInfo,
 } from './runner/runner.js';
 export { collectHostInfo, collectGitInfo } from './env-info.js';
 export * from './pruners/index.js';
+export * from './resources/index.js';

@@ -1,4 +1,5 @@
 import { writeFileSync, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { resolve, dirname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { AupError, isAupError } from '../errors.js';
@@ -9,6 +10,8 @@ import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js
 import { createProgress, formatParams, formatScore } from './progress.js';
 import { initWizard } from './init-wizard.js';
 import { VERSION } from '../version.js';
+import { reportJobResult } from '../resources/passive-resource.js';
+import type { PassiveJobInfo, RunnerEvents } from '../runner/runner.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -83,6 +86,70 @@ function summary(io: CliIo, result: ExperimentResult, dbUrl: string): void {
   out.write(`results: ${dbUrl} (aup show ${result.experimentId}${dbUrl.endsWith('experiments.db') ? '' : ` --db ${dbUrl}`})\n`);
 }
 
+function parseScore(value: string, what: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new AupError('AUP_ERR_CLI_USAGE', `${what}: expected a number, found "${value}"`);
+  return n;
+}
+
+function collectMetric(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new AupError('AUP_ERR_CLI_USAGE', `--metric: expected name=value, found "${value}"`);
+  const name = value.slice(0, eq).trim();
+  return { ...previous, [name]: parseScore(value.slice(eq + 1), `--metric ${name}`) };
+}
+
+/**
+ * For a passive experiment: prints how to run each waiting job and how to report it, and, when stdin
+ * is a terminal, takes results typed at the prompt (\`<score>\` for the only waiting job, or
+ * \`<jid> <score>\`), as Auptimizer's passive resource did. Returns the events and a closer.
+ */
+function passivePrompt(io: CliIo, store: Store, dbFlag: string, base: RunnerEvents): { events: RunnerEvents; close(): void } {
+  const waiting = new Set<number>();
+  const interactive = (io.stdin as { isTTY?: boolean }).isTTY === true;
+  const rl = interactive ? createInterface({ input: io.stdin, output: io.stdout }) : undefined;
+  const prompt = () => {
+    if (!rl || waiting.size === 0) return;
+    rl.setPrompt(waiting.size === 1 ? `score of job ${[...waiting][0]}> ` : `<job id> <score> (waiting: ${[...waiting].join(', ')})> `);
+    rl.prompt();
+  };
+  rl?.on('line', (line) => {
+    const words = line.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return prompt();
+    const only = waiting.size === 1 ? [...waiting][0] : undefined;
+    const [jidText, scoreText] = words.length === 1 && only !== undefined ? [String(only), words[0]!] : [words[0]!, words[1] ?? ''];
+    void (async () => {
+      try {
+        const jid = parseId(jidText, 'job id');
+        await reportJobResult(store, jid, { score: parseScore(scoreText, 'score') });
+      } catch (e) {
+        io.stderr.write(`aup: ${(e as Error).message}\n`);
+      }
+      prompt();
+    })();
+  });
+  const events: RunnerEvents = {
+    onPassiveJob(job, info: PassiveJobInfo) {
+      waiting.add(job.id);
+      io.stdout.write(`job ${job.id} waiting for its result: params ${JSON.stringify(job.params)}\n`);
+      io.stdout.write(info.command ? `  run: (cd ${info.workingDir} && ${info.command})\n` : `  job file: ${info.jobFile}\n`);
+      io.stdout.write(`  then: aup report ${job.id} <score> [--metric name=value]${dbFlag}\n`);
+      prompt();
+    },
+  };
+  // onJobStart and the others keep \`this\` of the progress reporter.
+  for (const key of ['onJobStart', 'onBest', 'onMessage'] as const) {
+    const f = base[key] as ((...a: unknown[]) => void) | undefined;
+    if (f) (events as Record<string, unknown>)[key] = (...a: unknown[]) => f.apply(base, a);
+  }
+  const end = base.onJobEnd;
+  events.onJobEnd = (job, info) => {
+    waiting.delete(job.id);
+    end?.call(base, job, info);
+  };
+  return { events, close: () => rl?.close() };
+}
+
 /** Runs with SIGINT/SIGTERM wired to a clean stop; a second signal exits at once. */
 async function withStopSignals<T>(io: CliIo, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
@@ -129,14 +196,18 @@ export function buildProgram(io: CliIo): Command {
       try {
         const total = config.n_samples;
         const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
+        const passive = config.resource === 'passive' ? passivePrompt(io, store, o.db ? ` --db ${o.db}` : '', progress) : undefined;
         const result = await withStopSignals(io, (signal) =>
           runExperimentFile(path, {
             db: store,
             name: o.name,
             signal,
-            events: progress,
+            events: passive?.events ?? progress,
             onCreated: (exp) => io.stdout.write(`experiment ${exp.id} "${exp.name}": ${config.proposer}, ${total} jobs, ${config.n_parallel} at a time, target ${config.target}\n`),
-          }).finally(() => progress.stop()),
+          }).finally(() => {
+            passive?.close();
+            progress.stop();
+          }),
         );
         summary(io, result, store.url);
         if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${o.db ? ` --db ${o.db}` : ''}"\n`);
@@ -158,19 +229,41 @@ export function buildProgram(io: CliIo): Command {
         const exp = await store.getExperiment(eid);
         const total = exp?.nSamples ?? 0;
         const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
+        const isPassive = (exp?.config as { resource?: string } | undefined)?.resource === 'passive';
+        const passive = isPassive ? passivePrompt(io, store, o.db ? ` --db ${o.db}` : '', progress) : undefined;
         const result = await withStopSignals(io, (signal) =>
           resumeExperiment(eid, {
             db: store,
             signal,
-            events: progress,
+            events: passive?.events ?? progress,
             onResumed: (e) => io.stdout.write(`resuming experiment ${e.id} "${e.name}" (${e.status})\n`),
-          }).finally(() => progress.stop()),
+          }).finally(() => {
+            passive?.close();
+            progress.stop();
+          }),
         );
         summary(io, result, store.url);
         if (result.status !== 'finished') process.exitCode = 1;
       } finally {
         await store.close();
       }
+    });
+
+  program
+    .command('report')
+    .description('record the result of a passive job that a person ran (the waiting `aup run` picks it up)')
+    .argument('<jid>', 'job id, as `aup run` printed it')
+    .argument('<score>', 'the job\'s score')
+    .option('--metric <name=value>', 'a named secondary result (repeatable)', collectMetric)
+    .option(dbOption, dbHelp)
+    .action(async (jidText: string, scoreText: string, o: { db?: string; metric?: Record<string, number> }) => {
+      const jid = parseId(jidText, 'jid');
+      const score = parseScore(scoreText, 'score');
+      await withStore(o.db, io.cwd, async (store) => {
+        await reportJobResult(store, jid, { score, metrics: o.metric });
+        const metrics = Object.entries(o.metric ?? {}).map(([k, v]) => ` ${k}=${formatScore(v)}`).join('');
+        io.stdout.write(`job ${jid}: score ${formatScore(score)}${metrics} recorded\n`);
+      });
     });
 
   program

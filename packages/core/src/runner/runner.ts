@@ -1,15 +1,18 @@
 import { hostname } from 'node:os';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AupError } from '../errors.js';
 import { fillTemplate } from '../config/index.js';
 import { getProposer } from '../proposers/index.js';
 import { createPruner, type Pruner } from '../pruners/index.js';
-import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
+import type { AttemptRecord, ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
 import type { Json, JsonObject, NormalizedConfig, OutcomeStatus, Params, Proposer } from '../types.js';
 import { AttemptRecorder, SCORE_LABEL } from './attempt-recorder.js';
 import { IngestQueue } from './ingest-queue.js';
-import { runProcess, type StopReason } from './process-executor.js';
+import { jobFiles, runProcess, type StopReason } from './process-executor.js';
+import { resolveCommand, splitCommand } from './command.js';
+import { cpuSlots, createResource, SlotPool, type ResourceSlot } from '../resources/resource.js';
+import { waitForReport } from '../resources/passive-resource.js';
 
 /** What an in-process objective may return: a score, or a score with named metrics. */
 export type ObjectiveResult = number | { score: number; metrics?: Record<string, number> };
@@ -45,9 +48,20 @@ export interface JobEndInfo {
   retrying: boolean;
 }
 
+/** What a person needs to run a passive job by hand and report it. */
+export interface PassiveJobInfo {
+  /** The job's JSON file (params plus job_id), written as for any job. */
+  jobFile: string;
+  workingDir: string;
+  /** The command line to run, when the config has a script. */
+  command?: string;
+}
+
 /** Progress callbacks for CLIs and embedders. */
 export interface RunnerEvents {
   onJobStart?(job: JobRecord, attempt: number): void;
+  /** A passive job waits for a person to run it and report its result (`aup report`). */
+  onPassiveJob?(job: JobRecord, info: PassiveJobInfo): void;
   onJobEnd?(job: JobRecord, info: JobEndInfo): void;
   onBest?(job: JobRecord): void;
   onMessage?(message: string): void;
@@ -115,16 +129,11 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   const exp = await store.getExperiment(experimentId);
   if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`);
   const config = exp.config as unknown as NormalizedConfig;
-  if (!opts.objective) {
-    if (config.resource !== 'cpu') {
-      throw new AupError(
-        'AUP_ERR_CONFIG_INVALID',
-        `resource: "${config.resource}" is not available in this version of aup yet; use "cpu"`,
-        { details: { path: 'resource', found: config.resource } },
-      );
-    }
-    if (!config.script) throw new AupError('AUP_ERR_CONFIG_INVALID', 'script: required to run jobs as processes');
-  }
+  // An in-process objective runs in this process: the resource's slots and env do not apply.
+  const resource = opts.objective ? { kind: 'cpu' as const, slots: cpuSlots(config.n_parallel) } : await createResource(config);
+  const passive = resource.kind === 'passive';
+  if (!opts.objective && !passive && !config.script) throw new AupError('AUP_ERR_CONFIG_INVALID', 'script: required to run jobs as processes');
+  const slots = new SlotPool(resource.slots);
 
   const def = getProposer(config.proposer);
   const proposer: Proposer = def.create(
@@ -142,7 +151,11 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   let bestJobId = exp.bestJobId;
   let bestScore = exp.bestScore;
   const retries = config.job_failure?.job_retries ?? 0;
-  const nParallel = Math.max(1, config.n_parallel);
+  // A job needs a slot: n_parallel above the number of slots (e.g. listed GPUs) is capped.
+  const nParallel = Math.max(1, Math.min(config.n_parallel, resource.slots.length));
+  if (nParallel < config.n_parallel) {
+    events.onMessage?.(`n_parallel ${config.n_parallel} capped to ${nParallel}: resource "${resource.kind}" has ${resource.slots.length} slot(s) (${resource.slots.map((s) => s.label).join(', ')})`);
+  }
 
   await store.updateExperiment(experimentId, {
     status: 'running',
@@ -151,7 +164,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     error: null,
   });
 
-  const running = new Map<number, { promise: Promise<Completion>; controller: AbortController }>();
+  const running = new Map<number, { promise: Promise<Completion>; controller: AbortController; slot: number }>();
   let stopped = opts.signal?.aborted ?? false;
   let failure: string | undefined;
   let exhausted = false;
@@ -161,21 +174,53 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   };
   opts.signal?.addEventListener('abort', onStop, { once: true });
 
+  /**
+   * A passive job reported (`aup report`) while no runner was waiting for it (the runner died): its
+   * result stands on its last attempt, so it completes with that attempt instead of asking again.
+   */
+  const takeReported = async (job: JobRecord): Promise<boolean> => {
+    if (!passive || job.status !== 'running') return false;
+    const last = (await store.listAttempts(job.id)).reduce<AttemptRecord | undefined>((a, b) => (a === undefined || b.attempt > a.attempt ? b : a), undefined);
+    if (!last || last.status !== 'finished' || last.score === null) return false;
+    const slot = slots.acquire();
+    if (slot === undefined) throw new AupError('AUP_ERR_INTERNAL', `no free slot for job ${job.id}`);
+    pruner?.start(job.id);
+    const completion: Completion = { job, attempt: last.attempt, attemptId: last.id, status: 'finished', score: last.score, metrics: { ...job.metrics }, warnings: [], exitCode: null };
+    running.set(job.id, { promise: Promise.resolve(completion), controller: new AbortController(), slot });
+    return true;
+  };
+
   const launch = async (job: JobRecord): Promise<void> => {
+    if (await takeReported(job)) return;
+    if (job.attempts > 0) {
+      // A runner killed mid-job left its attempt open; it ends here, as interrupted, before the rerun.
+      for (const open of (await store.listAttempts(job.id)).filter((a) => a.endedAt === null)) {
+        await store.updateAttempt(open.id, { status: 'interrupted', endedAt: Date.now() });
+      }
+    }
     const attempt = job.attempts + 1;
     const controller = new AbortController();
-    const slot = `cpu:${running.size}`;
-    const attemptRow = await store.startAttempt({ jobId: job.id, attempt, host: hostname(), slot });
+    const slotIndex = slots.acquire();
+    // The loop launches only while running.size < nParallel <= number of slots.
+    if (slotIndex === undefined) throw new AupError('AUP_ERR_INTERNAL', `no free slot for job ${job.id}`);
+    const slot = resource.slots[slotIndex]!;
+    let attemptRow;
+    try {
+      attemptRow = await store.startAttempt({ jobId: job.id, attempt, host: hostname(), slot: slot.label });
+    } catch (e) {
+      slots.release(slotIndex);
+      throw e;
+    }
     const startedAt = Date.now();
     await store.updateJob(job.id, { status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt, endedAt: null });
     job = { ...job, status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt };
     events.onJobStart?.(job, attempt);
     pruner?.start(job.id);
-    const promise = runAttempt(job, attempt, attemptRow.id, controller);
-    running.set(job.id, { promise, controller });
+    const promise = runAttempt(job, attempt, attemptRow.id, controller, slot);
+    running.set(job.id, { promise, controller, slot: slotIndex });
   };
 
-  const runAttempt = async (job: JobRecord, attempt: number, attemptId: number, controller: AbortController): Promise<Completion> => {
+  const runAttempt = async (job: JobRecord, attempt: number, attemptId: number, controller: AbortController, slot: ResourceSlot): Promise<Completion> => {
     const signal = controller.signal;
     let lastScore: number | undefined;
     const recorder = new AttemptRecorder({
@@ -199,6 +244,12 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     try {
       if (opts.objective) {
         ({ status, error } = await runObjective(opts.objective, job, attempt, experimentId, signal, recorder));
+      } else if (passive) {
+        events.onPassiveJob?.(job, writePassiveJob(config, job, attempt));
+        const outcome = await waitForReport(store, job.id, attemptId, signal);
+        ({ status, error } = outcome);
+        recorder.score = outcome.score;
+        Object.assign(recorder.metrics, outcome.metrics);
       } else {
         const outcome = await runProcess({
           experimentId,
@@ -208,6 +259,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
           scriptPath: config.script_path,
           workingDir: config.workingdir,
           jobJson: buildJobJson(config, job),
+          env: slot.env,
           timeoutMs: config.job_timeout === undefined ? undefined : config.job_timeout * 1000,
           signal,
           recorder,
@@ -311,6 +363,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
       }
       if (running.size === 0) break;
       const next = await Promise.race([...running.values()].map((r) => r.promise));
+      slots.release(running.get(next.job.id)!.slot);
       running.delete(next.job.id);
       await complete(next);
       if (failure !== undefined) for (const r of running.values()) r.controller.abort('interrupted' satisfies StopReason);
@@ -318,6 +371,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     // Wait for jobs still running after a stop or a failure; they end as interrupted.
     for (const [id, r] of running) {
       const c = await r.promise;
+      slots.release(r.slot);
       running.delete(id);
       await complete(c);
     }
@@ -333,8 +387,8 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   }
 
   const status = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';
-  if (status === 'finished' && config.resource_args?.save_model && bestJobId !== null && !opts.objective) {
-    await saveBestModel(store, exp, config, bestJobId, events);
+  if (status === 'finished' && config.resource_args?.save_model && bestJobId !== null && !opts.objective && !passive) {
+    await saveBestModel(store, exp, config, bestJobId, events, resource.slots[0]!);
   }
   await store.updateExperiment(experimentId, { status, error: failure ?? null, endedAt: Date.now() });
   if (failure !== undefined) events.onMessage?.(failure);
@@ -368,6 +422,7 @@ async function saveBestModel(
   config: NormalizedConfig,
   bestJobId: number,
   events: RunnerEvents,
+  slot: ResourceSlot,
 ): Promise<void> {
   const best = await store.getJob(bestJobId);
   if (!best) return;
@@ -382,7 +437,7 @@ async function saveBestModel(
     extra: { save_model: true, folder_name: folderName, best_job: bestJobId },
   });
   events.onMessage?.(`saving the model of job ${bestJobId} into aup_models/${folderName} (job ${job.id})`);
-  const attempt = await store.startAttempt({ jobId: job.id, attempt: 1, host: hostname(), slot: 'cpu:0' });
+  const attempt = await store.startAttempt({ jobId: job.id, attempt: 1, host: hostname(), slot: slot.label });
   await store.updateJob(job.id, { status: 'running', attempts: 1, startedAt: Date.now() });
   const queue = new IngestQueue(store);
   const recorder = new AttemptRecorder({ jobId: job.id, queue, labels: config.resource_args?.multi_res_labels });
@@ -394,6 +449,7 @@ async function saveBestModel(
     scriptPath: config.script_path,
     workingDir: config.workingdir,
     jobJson: buildJobJson(config, job, { folderName }),
+    env: slot.env,
     signal: new AbortController().signal,
     recorder,
     queue,
@@ -403,6 +459,28 @@ async function saveBestModel(
   await store.updateAttempt(attempt.id, { status: outcome.status, exitCode: outcome.exitCode, score: recorder.score ?? null, error: outcome.error ?? null, endedAt: now });
   await store.updateJob(job.id, { status: outcome.status, score: recorder.score ?? null, metrics: recorder.metrics, warnings: recorder.allWarnings(), endedAt: now });
   if (outcome.status !== 'finished') events.onMessage?.(`saving the model failed: ${outcome.error ?? outcome.status}`);
+}
+
+/** Writes a passive job's JSON file (as for any job) and says how to run it by hand. */
+function writePassiveJob(config: NormalizedConfig, job: JobRecord, attempt: number): PassiveJobInfo {
+  const { jobFile } = jobFiles(config.workingdir, job.id, attempt);
+  mkdirSync(dirname(jobFile), { recursive: true });
+  writeFileSync(jobFile, JSON.stringify(buildJobJson(config, job), null, 2) + '\n');
+  let command: string | undefined;
+  if (config.script) {
+    try {
+      const c = resolveCommand(config.script, config.workingdir, config.script_path);
+      command = [c.file, ...c.args, jobFile].map(shellQuote).join(' ');
+    } catch {
+      // The script may live only where the person runs it: show it as written.
+      command = [...splitCommand(config.script), jobFile].map(shellQuote).join(' ');
+    }
+  }
+  return { jobFile, workingDir: config.workingdir, command };
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 async function runObjective(

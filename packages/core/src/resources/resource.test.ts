@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { AupError } from '../errors.js';
+import { gpuSlots } from './gpu-resource.js';
+import { createResource, SlotPool } from './resource.js';
+
+describe('resources', () => {
+  it('gives cpu and passive n_parallel slots with no extra env', async () => {
+    expect((await createResource({ resource: 'cpu', resource_args: {}, n_parallel: 3 })).slots).toEqual([
+      { label: 'cpu:0', env: {} },
+      { label: 'cpu:1', env: {} },
+      { label: 'cpu:2', env: {} },
+    ]);
+    expect((await createResource({ resource: 'passive', resource_args: {}, n_parallel: 2 })).slots.map((s) => s.label)).toEqual(['passive:0', 'passive:1']);
+  });
+
+  it('gives one gpu slot per listed id, a repeated id sharing its card', async () => {
+    expect(await gpuSlots([0, 1, 1, 'GPU-8a2f'])).toEqual([
+      { label: 'gpu:0', env: { CUDA_VISIBLE_DEVICES: '0' } },
+      { label: 'gpu:1', env: { CUDA_VISIBLE_DEVICES: '1' } },
+      { label: 'gpu:1', env: { CUDA_VISIBLE_DEVICES: '1' } },
+      { label: 'gpu:GPU-8a2f', env: { CUDA_VISIBLE_DEVICES: 'GPU-8a2f' } },
+    ]);
+  });
+
+  it('names the bad gpus entry', async () => {
+    await expect(gpuSlots([0, -1])).rejects.toThrow(/resource_args\.gpus\[1\]: expected a GPU index .* found -1/);
+    await expect(gpuSlots(['0,1'])).rejects.toBeInstanceOf(AupError);
+  });
+
+  it('refuses node and aws', async () => {
+    await expect(createResource({ resource: 'node', resource_args: {}, n_parallel: 1 })).rejects.toThrow(/"node".*not available/);
+    await expect(createResource({ resource: 'aws', resource_args: {}, n_parallel: 1 })).rejects.toThrow(/"aws" is not supported/);
+  });
+
+  it('hands out the lowest free slot and takes it back once', () => {
+    const pool = new SlotPool([
+      { label: 'a', env: {} },
+      { label: 'b', env: {} },
+      { label: 'c', env: {} },
+    ]);
+    expect([pool.acquire(), pool.acquire()]).toEqual([0, 1]);
+    pool.release(0);
+    pool.release(0);
+    expect(pool.available).toBe(2);
+    expect([pool.acquire(), pool.acquire(), pool.acquire()]).toEqual([0, 2, undefined]);
+  });
+});
