@@ -142,14 +142,17 @@ async function serve(o: BoardOptions, io: BoardCliIo): Promise<void> {
   try {
     const { url, port } = await listenOnFreePort(app, o.host, o.port);
     const shown = security.token === undefined ? url : `${url}?token=${encodeURIComponent(security.token)}`;
-    if (o.port !== 0 && port !== o.port) io.stdout.write(`aup-board: port ${o.port} is taken, using ${port}\n`);
-    io.stdout.write(`aup-board: ${shown}\n`);
+    // One write, so whoever reads the URL line also has the lines that qualify it.
+    const lines: string[] = [];
+    if (o.port !== 0 && port !== o.port) lines.push(`aup-board: port ${o.port} is taken, using ${port}`);
+    lines.push(`aup-board: ${shown}`);
     const mode = o.readOnly ? ' (read-only)' : security.token === undefined ? ' (no token: loopback only)' : '';
-    io.stdout.write(`aup-board: serving ${store.url}${mode}; Ctrl-C stops\n`);
+    lines.push(`aup-board: serving ${store.url}${mode}; Ctrl-C stops`);
     if (security.token !== undefined) {
-      io.stdout.write(`aup-board: requests that change data need the header 'authorization: Bearer <the token in the URL>'\n`);
+      lines.push(`aup-board: requests that change data need the header 'authorization: Bearer <the token in the URL>'`);
     }
-    if (security.corsOrigins.length > 0) io.stdout.write(`aup-board: pages on ${security.corsOrigins.join(', ')} may read the API\n`);
+    if (security.corsOrigins.length > 0) lines.push(`aup-board: pages on ${security.corsOrigins.join(', ')} may read the API`);
+    io.stdout.write(lines.join('\n') + '\n');
     if (o.open === true && !(await openUrl(shown))) {
       io.stdout.write('aup-board: --open found no browser opener (xdg-open/open); open the URL above by hand\n');
     }

@@ -88,6 +88,8 @@ interface Completion {
   warnings: string[];
   exitCode: number | null;
   error?: string;
+  /** When the attempt really ended (not when the loop got round to recording it). */
+  endedAt?: number;
 }
 
 /** Better-than for the experiment's target. */
@@ -289,13 +291,14 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
       warnings: recorder.allWarnings(),
       exitCode,
       error,
+      endedAt: Date.now(),
     };
   };
 
   const complete = async (c: Completion): Promise<void> => {
     pruner?.complete(c.job.id, c.status);
     await queue.flush();
-    const now = Date.now();
+    const now = c.endedAt ?? Date.now();
     await store.updateAttempt(c.attemptId, {
       status: c.status,
       exitCode: c.exitCode,
