@@ -31,7 +31,14 @@ export function forgettingWeights(n: number, flat: number): Float64Array {
  * side's own count, is Optuna's rule, which holds l(x)'s kernels at ≥ 1/7 of the range for the first
  * 50 trials.
  */
-export function fitParzen(points: readonly Float64Array[], dims: readonly KernelDim[], cols: readonly number[], settings: HyperoptSettings, total = points.length): ParzenMixture {
+export function fitParzen(
+  points: readonly Float64Array[],
+  dims: readonly KernelDim[],
+  cols: readonly number[],
+  settings: HyperoptSettings,
+  total = points.length,
+  minBandwidth = 0,
+): ParzenMixture {
   const n = points.length;
   const dd = cols.length;
   const rows = n + 1;
@@ -40,7 +47,7 @@ export function fitParzen(points: readonly Float64Array[], dims: readonly Kernel
   const weights = new Float64Array(rows);
   weights.set(forgettingWeights(n, settings.linear_forgetting));
   weights[n] = n === 0 ? 1 : settings.prior_weight;
-  const minSigma = 1 / Math.min(MAGIC_CLIP_MAX_KERNELS, total + 2);
+  const minSigma = Math.max(minBandwidth, 1 / Math.min(MAGIC_CLIP_MAX_KERNELS, total + 2));
   const clip = (s: number): number => Math.min(1, Math.max(minSigma, s));
   const column = new Float64Array(n);
   for (let jj = 0; jj < dd; jj++) {
@@ -113,18 +120,37 @@ function argmaxRatio(ll: Float64Array, lg: Float64Array): number {
   return best;
 }
 
+/** Options of {@link proposeTpe} beyond TPE's settings (BOHB's knobs). */
+export interface TpeProposeOptions {
+  /** Multivariate only: candidates are drawn from l(x) with bandwidths this many times wider (BOHB's bandwidth_factor); 1 = l itself. */
+  widen?: number;
+  /** Smallest kernel standard deviation, in unit coordinates. */
+  minBandwidth?: number;
+}
+
 /**
  * The next point in kernel coordinates, from the good (`below`) and bad (`above`) observations,
  * each ordered oldest first.
  */
-export function proposeTpe(space: KernelSpace, below: readonly Float64Array[], above: readonly Float64Array[], settings: HyperoptSettings, rng: Rng): Float64Array {
+export function proposeTpe(
+  space: KernelSpace,
+  below: readonly Float64Array[],
+  above: readonly Float64Array[],
+  settings: HyperoptSettings,
+  rng: Rng,
+  opts: TpeProposeOptions = {},
+): Float64Array {
   const { d, dims } = space;
   const nc = settings.n_ei_candidates;
   if (settings.multivariate) {
     const all = Array.from({ length: d }, (_, j) => j);
-    const l = fitParzen(below, dims, all, settings, below.length + above.length);
-    const g = fitParzen(above, dims, all, settings, below.length + above.length);
-    const cand = l.sample(rng, nc);
+    const total = below.length + above.length;
+    const floor = opts.minBandwidth ?? 0;
+    const l = fitParzen(below, dims, all, settings, total, floor);
+    const g = fitParzen(above, dims, all, settings, total, floor);
+    const widen = opts.widen ?? 1;
+    const from = widen === 1 ? l : fitParzen(below, dims, all, { ...settings, bandwidth: settings.bandwidth * widen }, total, floor);
+    const cand = from.sample(rng, nc);
     space.snapAll(cand, nc);
     const best = argmaxRatio(l.logPdf(cand, nc), g.logPdf(cand, nc));
     return cand.slice(best * d, best * d + d);
