@@ -209,6 +209,8 @@ for (const db of testDatabases()) {
         target: 'max',
         n_samples: 4,
         jobs_done: 4,
+        jobs_total: 4,
+        job_counts: { queued: 0, running: 0, finished: 3, failed: 1, early_stopped: 0, interrupted: 0 },
         best_score: 0.8,
         user: 'grace',
         created_at: expect.stringMatching(/Z$/),
@@ -247,9 +249,9 @@ for (const db of testDatabases()) {
       const { status, body } = await getJson(`${api}/experiments/${filled.id}/jobs?sort=params`);
       expect(status).toBe(400);
       expect(Object.keys(body).sort()).toEqual(['code', 'details', 'message']);
-      expect(body['code']).toBe('AUP_ERR_BAD_REQUEST');
+      expect(body['code']).toBe('AUP_ERR_BAD_QUERY');
       expect(body['message']).toContain(`'sort'`);
-      expect(body['message']).toContain('expected one of id, score, status, started_at, ended_at');
+      expect(body['message']).toMatch(/expected one of id, trial, status, score, .*param:depth, param:lr/);
     });
 
     it('answers an unknown experiment with 404 and a malformed id with 400', async () => {

@@ -24,6 +24,14 @@ export const ERROR_CODES = {
   AUP_ERR_UNAUTHORIZED: 'A mutating board API request lacks the session token or carries a wrong one.',
   AUP_ERR_SERVER_LISTEN: 'The board server cannot listen on the requested host and port.',
   AUP_ERR_PROPOSER_DUPLICATE: 'A different proposer is already registered under this name.',
+  AUP_ERR_PARAMS_INVALID: 'Trial parameters given by a user (an enqueued trial) do not fit the search space.',
+  AUP_ERR_CONTROL_UNSUPPORTED: 'A control request asks for something this experiment cannot do (its proposer or resource lacks it).',
+  AUP_ERR_BOARD_ATTACHED: 'The board was started by `aup run --board`: it cannot create, start, resume experiments or reset the environment.',
+  AUP_ERR_RUNNER_START: 'The board could not start a runner process for an experiment.',
+  AUP_ERR_ENV_RESET: 'The environment cannot be reset: the database is not a SQLite file, or the server cannot swap its store.',
+  AUP_ERR_BAD_QUERY: 'A job query or series request names an unknown column, operator or label, or a value of the wrong type.',
+  AUP_ERR_FILE_NOT_FOUND: 'A job file the board API was asked for (log, artifact, image) is not recorded or not on disk.',
+  AUP_ERR_PATH_FORBIDDEN: 'A recorded file path leads outside the experiment working directory (.., an absolute path, a symlink out), so the board refuses to serve it.',
 } as const;
 
 export type AupErrorCode = keyof typeof ERROR_CODES;

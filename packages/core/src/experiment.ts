@@ -143,7 +143,7 @@ export async function runExperimentFile(
   });
 }
 
-/** Continues a stopped, failed or interrupted experiment where it stopped. */
+/** Continues a stopped, failed or interrupted experiment where it stopped; starts a `created` one (the board's start). */
 export async function resumeExperiment(
   experimentId: number,
   options: Omit<RunExperimentOptions, 'baseDir'> & { onResumed?: (exp: ExperimentRecord) => void } = {},

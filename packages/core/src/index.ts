@@ -6,9 +6,26 @@ export { VERSION } from './version.js';
 export { AupError, ERROR_CODES, isAupError, type AupErrorCode } from './errors.js';
 export type * from './types.js';
 export * from './config/index.js';
+export { parseConfigText, ConfigSyntaxError, type ConfigFormat } from './config/parse-config-text.js';
 export * from './proposers/index.js';
 export { openStore, parseDbUrl } from './store/index.js';
 export type * from './store/store-types.js';
+export {
+  JOB_QUERY_COLUMNS,
+  JOB_FILTER_OPS,
+  MAX_QUERY_JOB_IDS,
+  MIN_POINTS_PER_SERIES,
+  type BestSoFarSeries,
+  type BestSoFarX,
+  type ExperimentSummaryRecord,
+  type IntermediateSeries,
+  type JobFilter,
+  type JobFilterOp,
+  type JobQuery,
+  type JobQueryColumn,
+  type JobQueryResult,
+  type SeriesQuery,
+} from './store/job-query.js';
 export {
   runExperiment,
   runExperimentFile,
@@ -32,5 +49,16 @@ export {
   type PassiveJobInfo,
 } from './runner/runner.js';
 export { collectHostInfo, collectGitInfo } from './env-info.js';
+export {
+  requestStop,
+  requestKillJob,
+  requestSet,
+  requestEnqueue,
+  waitForControlResult,
+  checkTrialParams,
+  MAX_N_PARALLEL,
+  type ControlSettings,
+} from './control.js';
+export { CONTROL_POLL_MS } from './runner/control-poller.js';
 export * from './pruners/index.js';
 export * from './resources/index.js';

@@ -122,6 +122,13 @@ export interface Proposer {
   tell(outcome: Outcome): void;
   /** Everything needed to continue exactly; stored after every ask and tell. */
   snapshot(): Json;
+  /**
+   * Registers a trial a user gave (params already checked against the space) as the next trial:
+   * answers it with a fresh trialId, so a later `tell` of it is accepted, learnt from and kept in
+   * the snapshot. Adopted trials do not count against the proposer's own `nSamples`. Optional: the
+   * runner refuses to enqueue trials for a proposer without it.
+   */
+  adopt?(params: Params): AskResult;
 }
 
 export interface ProposerContext {

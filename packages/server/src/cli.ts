@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { parseCorsOrigins } from './api/cors.js';
 import { createServer } from './create-server.js';
 import { listenOnFreePort } from './listen-on-free-port.js';
+import { createStoreHolder } from './swappable-store.js';
 import { isLoopbackHost } from './loopback.js';
 import { openUrl } from './open-url.js';
 
@@ -36,6 +37,8 @@ interface BoardOptions {
   token?: string | false;
   cors?: string;
   open?: boolean;
+  /** Started by `aup run --board` beside a running experiment (`--attached`). */
+  attached?: boolean;
 }
 
 /** What the flags decide about security, checked before anything is opened or bound. */
@@ -96,6 +99,7 @@ export function buildBoardProgram(io: BoardCliIo, run: (o: BoardOptions) => Prom
     .option('--no-token', 'no token at all (allowed only on a loopback host)')
     .option('--cors <origins>', 'comma-separated origins (https://host[:port]) whose pages may read the API')
     .option('--open', 'open the board in a browser (xdg-open/open) once it listens')
+    .option('--attached', 'started by `aup run --board`: no creating, starting, resuming experiments or resetting the environment (stop, kill and report still work)')
     .showHelpAfterError('(aup-board --help lists the options)')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -131,13 +135,19 @@ export async function main(argv: string[], io: BoardCliIo): Promise<number> {
 async function serve(o: BoardOptions, io: BoardCliIo): Promise<void> {
   // Before the store is opened or a port bound: a refused configuration touches nothing.
   const security = resolveSecurity(o);
-  const store = await openExisting(o.db, o.create ?? false, io.cwd);
+  const opened = await openExisting(o.db, o.create ?? false, io.cwd);
+  // Behind a holder, so an environment reset can put a new database behind every route.
+  const holder = createStoreHolder(opened);
+  const store = holder.store;
+  const location = parseDbUrl(o.db, io.cwd);
   const app = createServer({
     store,
     readOnly: o.readOnly ?? false,
     token: security.token,
     corsOrigins: security.corsOrigins,
     configBaseDir: io.cwd,
+    attached: o.attached ?? false,
+    dbUrl: location.dialect === 'sqlite' ? location.path : location.connectionString,
   });
   try {
     const { url, port } = await listenOnFreePort(app, o.host, o.port);
@@ -146,7 +156,7 @@ async function serve(o: BoardOptions, io: BoardCliIo): Promise<void> {
     const lines: string[] = [];
     if (o.port !== 0 && port !== o.port) lines.push(`aup-board: port ${o.port} is taken, using ${port}`);
     lines.push(`aup-board: ${shown}`);
-    const mode = o.readOnly ? ' (read-only)' : security.token === undefined ? ' (no token: loopback only)' : '';
+    const mode = (o.readOnly ? ' (read-only)' : security.token === undefined ? ' (no token: loopback only)' : '') + (o.attached ? ' (attached to aup run)' : '');
     lines.push(`aup-board: serving ${store.url}${mode}; Ctrl-C stops`);
     if (security.token !== undefined) {
       lines.push(`aup-board: requests that change data need the header 'authorization: Bearer <the token in the URL>'`);

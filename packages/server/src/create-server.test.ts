@@ -2,7 +2,7 @@ import { VERSION, openStore, type Store } from '@aup/core';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createServer } from './create-server.js';
+import { BODY_LIMIT_BYTES, createServer } from './create-server.js';
 
 // The API over a real (in-memory SQLite) store, through Fastify's own request pipeline (`inject`):
 // validation, serialization and error handling as a client meets them, without opening a port.
@@ -95,6 +95,8 @@ describe('GET /api/v1/experiments', () => {
       target: 'max',
       n_samples: 6,
       jobs_done: 4,
+      jobs_total: 6,
+      job_counts: { queued: 1, running: 1, finished: 2, failed: 1, early_stopped: 1, interrupted: 0 },
       best_score: 0.9,
       user: 'ada',
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
@@ -168,11 +170,12 @@ describe('GET /api/v1/experiments/:id/jobs', () => {
   it('refuses a sort column outside the whitelist, naming the allowed ones', async () => {
     const { status, body } = await get(`/api/v1/experiments/${mnist}/jobs?sort=params;drop%20table%20job`);
     expect(status).toBe(400);
-    expect(body).toEqual({
-      code: 'AUP_ERR_BAD_REQUEST',
-      message: `Query parameter 'sort' of GET /api/v1/experiments/${mnist}/jobs is "params;drop table job": expected one of id, score, status, started_at, ended_at`,
-      details: { in: 'querystring', field: 'sort', expected: 'one of id, score, status, started_at, ended_at', found: 'params;drop table job' },
+    expect(body).toMatchObject({
+      code: 'AUP_ERR_BAD_QUERY',
+      details: { in: 'querystring', field: 'sort', found: 'params;drop table job' },
     });
+    expect(body['message']).toMatch(/^Query parameter 'sort': Unknown job column 'params;drop table job'.*expected one of id, trial, status, score/);
+    expect((body['details'] as { valid: string[] }).valid).toEqual(expect.arrayContaining(['score', 'param:lr', 'param:act', 'metric:f1']));
     // The table is still there.
     expect((await get(`/api/v1/experiments/${mnist}/jobs`)).body['total']).toBe(6);
   });
@@ -199,6 +202,17 @@ describe('GET /api/v1/experiments/:id/jobs', () => {
 });
 
 describe('routing, token and faults', () => {
+  it('refuses a body over the limit with 413 in the error shape, unread', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/config/validate',
+      headers: { authorization: 'Bearer s3cret', 'content-type': 'application/json' },
+      payload: `{"a":"${'x'.repeat(BODY_LIMIT_BYTES)}"}`,
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'AUP_ERR_BAD_REQUEST', details: { reason: 'FST_ERR_CTP_BODY_TOO_LARGE' } });
+  });
+
   it('answers an unknown path with 404 in the error shape', async () => {
     const { status, body } = await get('/api/v1/nothing-here');
     expect(status).toBe(404);
@@ -211,9 +225,11 @@ describe('routing, token and faults', () => {
     expect(none.json()).toMatchObject({ code: 'AUP_ERR_UNAUTHORIZED', details: { given: 'none' } });
     const wrong = await app.inject({ method: 'DELETE', url: `/api/v1/experiments/${mnist}`, headers: { 'x-aup-token': 's3cret!' } });
     expect(wrong.statusCode).toBe(401);
-    const right = await app.inject({ method: 'POST', url: '/api/v1/experiments', headers: { authorization: 'Bearer s3cret' }, payload: {} });
-    // Past the token check: no route answers POST /api/v1/experiments yet.
+    const right = await app.inject({ method: 'POST', url: '/api/v1/nothing-here', headers: { authorization: 'Bearer s3cret' }, payload: {} });
+    // Past the token check: no route answers POST /api/v1/nothing-here.
     expect(right.statusCode).toBe(404);
+    const unrouted = await app.inject({ method: 'POST', url: '/api/v1/nothing-here', payload: {} });
+    expect(unrouted.statusCode).toBe(401);
   });
 
   it('serves the board page that loads the bundle and the list', async () => {

@@ -9,9 +9,14 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { addCors } from './api/cors.js';
 
 import { notFoundBody, toErrorReply } from './api/error-reply.js';
-import { pageJobs } from './api/job-page.js';
 import { buildOpenApi, routeEntries, type RouteEntry } from './api/openapi.js';
 import { removeJobFiles } from './api/remove-job-files.js';
+import { eventsRoutes } from './api/events-routes.js';
+import { controlRoutes } from './api/control-routes.js';
+import { exportRoutes } from './api/export-routes.js';
+import { jobRoutes } from './api/job-routes.js';
+import { workerRoutes } from './api/worker-routes.js';
+import { queryRoutes } from './api/query-routes.js';
 import {
   ConfigBodySchema,
   ConfigValidationSchema,
@@ -20,21 +25,15 @@ import {
   ERROR_RESPONSES,
   ExperimentDetailSchema,
   ExperimentIdParamsSchema,
-  ExperimentListSchema,
   HealthSchema,
-  JobPageQuerySchema,
-  JobPageSchema,
   type ConfigValidation,
   type DeleteExperimentQuery,
   type DeleteExperimentResult,
   type ExperimentDetail,
   type ExperimentIdParams,
-  type ExperimentList,
   type Health,
-  type JobPage,
-  type JobPageQuery,
 } from './api/schemas.js';
-import { toExperimentDetail, toExperimentSummary, toJobSummary } from './api/to-dto.js';
+import { toExperimentDetail } from './api/to-dto.js';
 import { BOARD_PAGE_CSP, boardPage } from './board/board-page.js';
 import { boardAssetPath, boardAssetType, isBoardAsset } from './board/widgets-bundle.js';
 
@@ -52,6 +51,13 @@ const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'stopping']);
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * The largest request body the API reads. A config is a few kilobytes; a JSON body bigger than
+ * this is refused with 413 and, as Node's HTTP server does, the connection is closed without
+ * reading the rest (a client still sending may see EPIPE).
+ */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
 export interface CreateServerOptions {
   /** The store the API reads; the caller opens it and closes it after the server. */
   store: Store;
@@ -65,6 +71,10 @@ export interface CreateServerOptions {
   configBaseDir?: string;
   /** Fastify's request log on stdout (pino); off by default. */
   logger?: boolean;
+  /** Started by `aup run --board`: no creating, copying, starting, resuming or resetting (409). */
+  attached?: boolean;
+  /** The database URL (password included) for the runners the board starts; default: `store.url`. */
+  dbUrl?: string;
 }
 
 /**
@@ -84,6 +94,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
   const app = Fastify({
     logger: opts.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
     // Unknown query keys are errors rather than silently dropped, so a typo (`sortt=score`) is noticed.
     ajv: { customOptions: { removeAdditional: false } },
     // Errors Fastify meets before routing (a URL that does not decode, an over-long path
@@ -137,17 +148,8 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
         read_only: readOnly,
       }));
 
-      api.get(
-        '/experiments',
-        { schema: { summary: 'All experiments, newest first, with status, progress and best score', response: { 200: ExperimentListSchema, ...ERROR_RESPONSES } } },
-        async (): Promise<ExperimentList> => {
-          const experiments = await store.listExperiments();
-          // Newest first: the experiment a user just started is the one they look for.
-          experiments.sort((a, b) => b.id - a.id);
-          const rows = await Promise.all(experiments.map(async (e) => toExperimentSummary(e, await store.listJobs(e.id))));
-          return { experiments: rows };
-        },
-      );
+      // The experiment list and job pages are SQL queries (api/query-routes.ts).
+      await queryRoutes(api, { store, readOnly, configBaseDir });
 
       api.get<{ Params: ExperimentIdParams }>(
         '/experiments/:id',
@@ -155,24 +157,6 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
         async (request): Promise<ExperimentDetail> => {
           const exp = await experimentOr404(store, request.params.id, request);
           return toExperimentDetail(exp, await store.listJobs(exp.id));
-        },
-      );
-
-      api.get<{ Params: ExperimentIdParams; Querystring: JobPageQuery }>(
-        '/experiments/:id/jobs',
-        {
-          schema: {
-            summary: 'One page of the jobs of an experiment, sorted',
-            params: ExperimentIdParamsSchema,
-            querystring: JobPageQuerySchema,
-            response: { 200: JobPageSchema, ...ERROR_RESPONSES },
-          },
-        },
-        async (request): Promise<JobPage> => {
-          const exp = await experimentOr404(store, request.params.id, request);
-          const { sort, order, limit, offset } = request.query;
-          const page = pageJobs(await store.listJobs(exp.id), { sort, order, limit, offset });
-          return { total: page.total, limit, offset, sort, order, jobs: page.jobs.map(toJobSummary) };
         },
       );
 
@@ -188,6 +172,11 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
           return openApi;
         },
       );
+
+      await eventsRoutes(api, { store, readOnly, configBaseDir });
+      await jobRoutes(api, { store, readOnly, configBaseDir });
+      await exportRoutes(api, { store, readOnly, configBaseDir });
+      await workerRoutes(api, { store, readOnly, configBaseDir });
 
       // Mutating routes are not declared at all in read-only mode, so they answer 404.
       if (readOnly) return;
@@ -234,6 +223,8 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
           return { id: exp.id, deleted: true, jobs_deleted: jobIds.length, files_removed: files.removed.length, files_skipped: files.skipped };
         },
       );
+
+      await controlRoutes(api, { store, readOnly, configBaseDir, attached: opts.attached ?? false, dbUrl: opts.dbUrl });
     },
     { prefix: API_PREFIX },
   );

@@ -3,7 +3,7 @@
  * the widgets bundle.
  * @packageDocumentation
  */
-export { createServer, API_PREFIX, TOKEN_HEADER, type CreateServerOptions } from './create-server.js';
+export { createServer, API_PREFIX, BODY_LIMIT_BYTES, TOKEN_HEADER, type CreateServerOptions } from './create-server.js';
 export { buildOpenApi, openApiPath, routeEntries, BEARER_SCHEME, type OpenApiInfo, type RouteEntry, type RouteSchema } from './api/openapi.js';
 export { addCors, parseCorsOrigins, CORS_METHODS } from './api/cors.js';
 export { removeJobFiles, JOBS_FOLDER, type RemovedFiles } from './api/remove-job-files.js';

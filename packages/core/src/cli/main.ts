@@ -5,7 +5,8 @@ import { Command, CommanderError } from 'commander';
 import { AupError, isAupError } from '../errors.js';
 import { configJsonSchema, loadConfig } from '../config/index.js';
 import { resumeExperiment, runExperimentFile, type ExperimentResult } from '../experiment.js';
-import { openStore } from '../store/index.js';
+import { openStore, parseDbUrl } from '../store/index.js';
+import { startBoardChild, type BoardChild } from './board-child.js';
 import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
 import { createProgress, formatParams, formatScore } from './progress.js';
 import { initWizard } from './init-wizard.js';
@@ -84,6 +85,42 @@ function summary(io: CliIo, result: ExperimentResult, dbUrl: string): void {
     out.write('best: no job finished\n');
   }
   out.write(`results: ${dbUrl} (aup show ${result.experimentId}${dbUrl.endsWith('experiments.db') ? '' : ` --db ${dbUrl}`})\n`);
+}
+
+/** The board's port when `--board-port` is not given; aup-board's own default (the next free one if taken). */
+const DEFAULT_BOARD_PORT = 8080;
+const MAX_PORT = 65535;
+
+function parsePort(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n > MAX_PORT) throw new AupError('AUP_ERR_CLI_USAGE', `--board-port: expected an integer from 0 to ${MAX_PORT}, found "${value}"`);
+  return n;
+}
+
+/** The database URL a board child opens: the same database as this run, never `:memory:` (another process cannot see it). */
+function boardDbUrl(db: string | undefined, cwd: string): string {
+  const location = parseDbUrl(db, cwd);
+  if (location.dialect === 'postgres') return location.connectionString;
+  if (location.path === ':memory:') {
+    throw new AupError('AUP_ERR_CLI_USAGE', '--board with --db :memory:: the board runs in another process and cannot see an in-memory database; use a file or PostgreSQL', {
+      details: { option: '--board' },
+    });
+  }
+  return location.path;
+}
+
+/** Resolves on the first SIGINT/SIGTERM, or when `also` settles. */
+function untilSignal(also: Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    void also.then(done, done);
+  });
 }
 
 function parseScore(value: string, what: string): number {
@@ -189,16 +226,28 @@ export function buildProgram(io: CliIo): Command {
     .argument('<config>', 'the experiment config file')
     .option(dbOption, dbHelp)
     .option('--name <name>', 'experiment name (default: from the config)')
-    .action(async (file: string, o: { db?: string; name?: string }) => {
+    .option('--board', 'serve the board beside the experiment (until Ctrl-C after it ends); starting other experiments from it is disabled')
+    .option('--board-port <n>', `the board's port; if taken, the next free one (default ${DEFAULT_BOARD_PORT}; 0: any free port)`, parsePort)
+    .action(async (file: string, o: { db?: string; name?: string; board?: boolean; boardPort?: number }) => {
       const path = resolve(io.cwd, file);
       const { config } = await loadConfig(path);
+      if (o.boardPort !== undefined && !o.board) throw new AupError('AUP_ERR_CLI_USAGE', '--board-port is given without --board: add --board to serve the board');
+      const dbForBoard = o.board ? boardDbUrl(o.db, io.cwd) : undefined;
       const store = await openStore(o.db, { cwd: io.cwd });
+      let board: BoardChild | undefined;
       try {
+        if (dbForBoard !== undefined) {
+          // After the store is open: the board opens an existing database, which the run has just created.
+          board = await startBoardChild({ dbUrl: dbForBoard, port: o.boardPort ?? DEFAULT_BOARD_PORT, cwd: io.cwd, stderr: io.stderr });
+          io.stdout.write(`board: ${board.url}\n`);
+        }
+        let interrupted = false;
         const total = config.n_samples;
         const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
         const passive = config.resource === 'passive' ? passivePrompt(io, store, o.db ? ` --db ${o.db}` : '', progress) : undefined;
-        const result = await withStopSignals(io, (signal) =>
-          runExperimentFile(path, {
+        const result = await withStopSignals(io, (signal) => {
+          signal.addEventListener('abort', () => (interrupted = true), { once: true });
+          return runExperimentFile(path, {
             db: store,
             name: o.name,
             signal,
@@ -207,19 +256,25 @@ export function buildProgram(io: CliIo): Command {
           }).finally(() => {
             passive?.close();
             progress.stop();
-          }),
-        );
+          });
+        });
         summary(io, result, store.url);
         if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${o.db ? ` --db ${o.db}` : ''}"\n`);
         if (result.status !== 'finished') process.exitCode = 1;
+        // Ctrl-C during the run stops both; an experiment that ended on its own leaves the board up to look at it.
+        if (board !== undefined && !interrupted) {
+          io.stdout.write(`the board keeps serving at ${board.url}; Ctrl-C stops it\n`);
+          await untilSignal(board.exited);
+        }
       } finally {
+        await board?.stop();
         await store.close();
       }
     });
 
   program
     .command('resume')
-    .description('continue a stopped or interrupted experiment')
+    .description('continue a stopped or interrupted experiment, or start a created one (as the board does)')
     .argument('<eid>', 'experiment id')
     .option(dbOption, dbHelp)
     .action(async (eidText: string, o: { db?: string }) => {
@@ -236,7 +291,7 @@ export function buildProgram(io: CliIo): Command {
             db: store,
             signal,
             events: passive?.events ?? progress,
-            onResumed: (e) => io.stdout.write(`resuming experiment ${e.id} "${e.name}" (${e.status})\n`),
+            onResumed: (e) => io.stdout.write(`${e.status === 'created' ? 'starting' : 'resuming'} experiment ${e.id} "${e.name}" (${e.status})\n`),
           }).finally(() => {
             passive?.close();
             progress.stop();

@@ -1,6 +1,6 @@
 /** `random`: every parameter drawn independently and uniformly (log-uniformly with `log: true`). */
 import { isRngState, Rng } from '../rng.js';
-import type { AskResult, Json, Outcome, ParamSpec, Proposer, ProposerContext, ProposerDefinition } from '../types.js';
+import type { AskResult, Json, Outcome, Params, ParamSpec, Proposer, ProposerContext, ProposerDefinition } from '../types.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from './checks.js';
 import { checkSpace, sampleParams } from './space.js';
 
@@ -14,6 +14,8 @@ export class RandomProposer implements Proposer {
   private readonly limit: number;
   private rng: Rng;
   private asked = 0;
+  /** Trials a user gave (adopt); they take trial ids but not the proposer's own budget. */
+  private adopted = 0;
   private told: ToldCounts = { finished: 0, failed: 0, early_stopped: 0 };
 
   /** Starts fresh from `ctx.seed`, or continues exactly from a snapshot this class produced. */
@@ -28,6 +30,8 @@ export class RandomProposer implements Proposer {
     if (snapshot !== undefined) {
       const r = new SnapshotReader(NAME, snapshot, SNAPSHOT_VERSION);
       this.asked = r.count('asked');
+      // Snapshots written before adopt existed have no count: none adopted.
+      this.adopted = r.raw('adopted') === undefined ? 0 : r.count('adopted');
       this.told = r.told();
       const state = r.raw('rng');
       if (!isRngState(state)) throw r.fail('rng', 'an Rng state', state);
@@ -36,9 +40,15 @@ export class RandomProposer implements Proposer {
   }
 
   ask(): AskResult {
-    if (this.asked >= this.limit) return { kind: 'done' };
+    if (this.asked - this.adopted >= this.limit) return { kind: 'done' };
     const params = sampleParams(this.space, this.rng);
     return { kind: 'trial', trialId: this.asked++, params };
+  }
+
+  /** A user's trial: the next trial id, with no draw from the rng, so later proposals are unchanged. */
+  adopt(params: Params): AskResult {
+    this.adopted++;
+    return { kind: 'trial', trialId: this.asked++, params: { ...params } };
   }
 
   tell(outcome: Outcome): void {
@@ -48,7 +58,7 @@ export class RandomProposer implements Proposer {
   }
 
   snapshot(): Json {
-    return { proposer: NAME, v: SNAPSHOT_VERSION, asked: this.asked, rng: this.rng.state(), told: { ...this.told } };
+    return { proposer: NAME, v: SNAPSHOT_VERSION, asked: this.asked, ...(this.adopted > 0 ? { adopted: this.adopted } : {}), rng: this.rng.state(), told: { ...this.told } };
   }
 }
 

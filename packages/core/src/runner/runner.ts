@@ -5,13 +5,15 @@ import { AupError } from '../errors.js';
 import { fillTemplate } from '../config/index.js';
 import { getProposer } from '../proposers/index.js';
 import { createPruner, type Pruner } from '../pruners/index.js';
-import type { AttemptRecord, ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
+import type { AttemptRecord, ControlRequest, ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
 import type { Json, JsonObject, NormalizedConfig, OutcomeStatus, Params, Proposer } from '../types.js';
+import { checkNParallel, checkNSamplesAgainst, checkNSamplesValue, checkTrialParams, noAdopt } from '../control.js';
+import { ControlPoller, controlError, type ControlAnswer } from './control-poller.js';
 import { AttemptRecorder, SCORE_LABEL } from './attempt-recorder.js';
 import { IngestQueue } from './ingest-queue.js';
 import { jobFiles, runProcess, type StopReason } from './process-executor.js';
 import { resolveCommand, splitCommand } from './command.js';
-import { cpuSlots, createResource, SlotPool, type ResourceSlot } from '../resources/resource.js';
+import { cpuSlots, createResource, passiveSlots, SlotPool, type ResourceSlot } from '../resources/resource.js';
 import { waitForReport } from '../resources/passive-resource.js';
 
 /** What an in-process objective may return: a score, or a score with named metrics. */
@@ -135,13 +137,17 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   const resource = opts.objective ? { kind: 'cpu' as const, slots: cpuSlots(config.n_parallel) } : await createResource(config);
   const passive = resource.kind === 'passive';
   if (!opts.objective && !passive && !config.script) throw new AupError('AUP_ERR_CONFIG_INVALID', 'script: required to run jobs as processes');
-  const slots = new SlotPool(resource.slots);
+  let slots = new SlotPool(resource.slots);
 
   const def = getProposer(config.proposer);
-  const proposer: Proposer = def.create(
-    { space: config.parameter_config, target: config.target, nSamples: config.n_samples, seed: config.random_seed, options: config.proposer_options ?? {} },
-    exp.proposerState === null ? undefined : exp.proposerState,
-  );
+  const proposerContext = (nSamples: number) => ({
+    space: config.parameter_config,
+    target: config.target,
+    nSamples,
+    seed: config.random_seed,
+    options: config.proposer_options ?? {},
+  });
+  let proposer: Proposer = def.create(proposerContext(config.n_samples), exp.proposerState === null ? undefined : exp.proposerState);
 
   const queue = new IngestQueue(store);
   const jobs = (await store.listJobs(experimentId)).filter((j) => !isSaveModelRun(j));
@@ -154,7 +160,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   let bestScore = exp.bestScore;
   const retries = config.job_failure?.job_retries ?? 0;
   // A job needs a slot: n_parallel above the number of slots (e.g. listed GPUs) is capped.
-  const nParallel = Math.max(1, Math.min(config.n_parallel, resource.slots.length));
+  let nParallel = Math.max(1, Math.min(config.n_parallel, resource.slots.length));
   if (nParallel < config.n_parallel) {
     events.onMessage?.(`n_parallel ${config.n_parallel} capped to ${nParallel}: resource "${resource.kind}" has ${resource.slots.length} slot(s) (${resource.slots.map((s) => s.label).join(', ')})`);
   }
@@ -166,6 +172,14 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     error: null,
   });
 
+  // Control requests (control-poller.ts): answers that wait for an effect, and trials to enqueue.
+  const stopAnswers: Deferred<JsonObject>[] = [];
+  const killAnswers = new Map<number, Deferred<JsonObject>>();
+  const enqueued: { params: Params; answer: Deferred<JsonObject> }[] = [];
+  // Resolved to wake the loop from waiting on running jobs (a setting changed, a trial was enqueued).
+  let wake = deferred<typeof WOKEN>();
+  const notify = () => wake.resolve(WOKEN);
+
   const running = new Map<number, { promise: Promise<Completion>; controller: AbortController; slot: number }>();
   let stopped = opts.signal?.aborted ?? false;
   let failure: string | undefined;
@@ -173,8 +187,116 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   const onStop = () => {
     stopped = true;
     for (const r of running.values()) r.controller.abort('interrupted' satisfies StopReason);
+    notify();
   };
   opts.signal?.addEventListener('abort', onStop, { once: true });
+
+  /** Grows the slot pool of a cpu or passive resource to n (a gpu resource has its listed GPUs); answers the new limit. */
+  const resizeSlots = (n: number): number => {
+    if (resource.kind === 'gpu') return Math.max(1, Math.min(n, slots.slots.length));
+    if (n > slots.slots.length) {
+      const busy = new Set([...running.values()].map((r) => r.slot));
+      const grown = new SlotPool(resource.kind === 'passive' ? passiveSlots(n) : cpuSlots(n));
+      // Take every slot, then give back those no running job holds: the busy ones keep their index.
+      const all: number[] = [];
+      for (let i = grown.acquire(); i !== undefined; i = grown.acquire()) all.push(i);
+      for (const i of all) if (!busy.has(i)) grown.release(i);
+      slots = grown;
+    }
+    // Shrinking keeps the slots: running jobs finish, and no new one starts until fewer than n run.
+    return n;
+  };
+
+  const onControl = async (req: ControlRequest): Promise<ControlAnswer> => {
+    const payload = req.payload !== null && typeof req.payload === 'object' && !Array.isArray(req.payload) ? req.payload : {};
+    if (stopped || failure !== undefined) {
+      throw new AupError('AUP_ERR_EXPERIMENT_STATE', `experiment ${experimentId} is stopping; request ${req.id} (${req.action}) not done`);
+    }
+    switch (req.action) {
+      case 'stop': {
+        const answer = deferred<JsonObject>();
+        stopAnswers.push(answer);
+        onStop();
+        return { later: answer.promise };
+      }
+      case 'kill_job': {
+        const jobId = req.jobId ?? payload.jobId;
+        const entry = typeof jobId === 'number' ? running.get(jobId) : undefined;
+        if (typeof jobId !== 'number' || entry === undefined) {
+          const job = typeof jobId === 'number' ? await store.getJob(jobId) : undefined;
+          if (!job || job.experimentId !== experimentId) throw new AupError('AUP_ERR_JOB_NOT_FOUND', `kill_job: experiment ${experimentId} has no job ${JSON.stringify(jobId)}`);
+          throw new AupError('AUP_ERR_EXPERIMENT_STATE', `kill_job: job ${jobId} is ${job.status}, not running`);
+        }
+        let answer = killAnswers.get(jobId);
+        if (!answer) {
+          answer = deferred<JsonObject>();
+          killAnswers.set(jobId, answer);
+          entry.controller.abort('killed' satisfies StopReason);
+        }
+        return { later: answer.promise };
+      }
+      case 'set': {
+        const wantParallel = payload.n_parallel === undefined ? undefined : checkNParallel(payload.n_parallel);
+        const wantSamples = payload.n_samples === undefined ? undefined : checkNSamplesValue(payload.n_samples);
+        if (wantSamples !== undefined) checkNSamplesAgainst(wantSamples, created);
+        // The proposer continues from its snapshot with the new budget, exactly as `aup resume` would restore it.
+        const next = wantSamples === undefined || wantSamples === config.n_samples ? undefined : def.create(proposerContext(wantSamples), proposer.snapshot());
+        const result: JsonObject = { ok: true };
+        if (wantParallel !== undefined) {
+          nParallel = resizeSlots(wantParallel);
+          config.n_parallel = wantParallel;
+          result.n_parallel = nParallel;
+          if (nParallel < wantParallel) result.message = `n_parallel ${wantParallel} capped to ${nParallel}: resource "${resource.kind}" has ${slots.slots.length} slot(s)`;
+        }
+        if (next !== undefined) {
+          proposer = next;
+          config.n_samples = wantSamples!;
+          exhausted = false;
+        }
+        result.n_samples = config.n_samples;
+        // Kept in the experiment row, so that `aup resume` runs with the new settings.
+        await store.updateExperiment(experimentId, { nSamples: config.n_samples, config: config as unknown as Json });
+        notify();
+        return { result };
+      }
+      case 'enqueue': {
+        if (typeof proposer.adopt !== 'function') throw noAdopt(config.proposer);
+        const params = checkTrialParams(config.parameter_config, payload.params);
+        const answer = deferred<JsonObject>();
+        enqueued.push({ params, answer });
+        notify();
+        return { later: answer.promise };
+      }
+      default:
+        throw new AupError('AUP_ERR_INTERNAL', `control request ${req.id}: unknown action ${JSON.stringify(req.action)}`);
+    }
+  };
+  const poller = new ControlPoller(store, experimentId, onControl, (m) => events.onMessage?.(m));
+  await poller.start();
+
+  /**
+   * Creates the jobs of enqueued trials now, ahead of the proposer's next ask; each is one more
+   * trial (n_samples grows by one, kept for resume) and the proposer hears its result like any other.
+   */
+  const createEnqueued = async (): Promise<void> => {
+    for (let e = enqueued.shift(); e !== undefined; e = enqueued.shift()) {
+      try {
+        const ask = proposer.adopt!(e.params);
+        if (ask.kind !== 'trial') throw new AupError('AUP_ERR_CONTROL_UNSUPPORTED', `the "${config.proposer}" proposer refused the trial (${ask.kind})`);
+        config.n_samples += 1;
+        await store.updateExperiment(experimentId, { nSamples: config.n_samples, config: config as unknown as Json });
+        const job = await store.createJob(
+          { experimentId, trial: ask.trialId, params: ask.params, budget: ask.budget ?? null, extra: (ask.extra ?? null) as Json },
+          proposer.snapshot(),
+        );
+        created++;
+        rerun.push(job);
+        e.answer.resolve({ ok: true, jobId: job.id, trialId: ask.trialId, n_samples: config.n_samples });
+      } catch (err) {
+        e.answer.resolve(controlError(err));
+      }
+    }
+  };
 
   /**
    * A passive job reported (`aup report`) while no runner was waiting for it (the runner died): its
@@ -205,7 +327,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     const slotIndex = slots.acquire();
     // The loop launches only while running.size < nParallel <= number of slots.
     if (slotIndex === undefined) throw new AupError('AUP_ERR_INTERNAL', `no free slot for job ${job.id}`);
-    const slot = resource.slots[slotIndex]!;
+    const slot = slots.slots[slotIndex]!;
     let attemptRow;
     try {
       attemptRow = await store.startAttempt({ jobId: job.id, attempt, host: hostname(), slot: slot.label });
@@ -296,6 +418,12 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   };
 
   const complete = async (c: Completion): Promise<void> => {
+    const kill = killAnswers.get(c.job.id);
+    killAnswers.delete(c.job.id);
+    // A user's kill is not a script failure: the job fails without a retry and the experiment goes on.
+    const killed = kill !== undefined && (c.status === 'failed' || c.status === 'interrupted');
+    if (killed) c = { ...c, status: 'failed', error: 'killed by request' };
+    else kill?.resolve({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: `job ${c.job.id} ended ${c.status} before it could be killed` });
     pruner?.complete(c.job.id, c.status);
     await queue.flush();
     const now = c.endedAt ?? Date.now();
@@ -313,7 +441,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
       events.onJobEnd?.({ ...c.job, status: 'interrupted' }, { status: 'interrupted', attempt: c.attempt, retrying: false });
       return;
     }
-    if (c.status === 'failed' && c.attempt <= retries && !stopped) {
+    if (c.status === 'failed' && c.attempt <= retries && !stopped && !killed) {
       await store.updateJob(c.job.id, { status: 'queued', warnings });
       const again = { ...c.job, status: 'queued' as const, warnings };
       events.onJobEnd?.(again, { status: 'failed', error: c.error, attempt: c.attempt, retrying: true, score: c.score });
@@ -337,13 +465,15 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     const done: JobRecord = { ...c.job, status: c.status, score: score ?? null, metrics: c.metrics, warnings, endedAt: now };
     events.onJobEnd?.(done, { status: c.status, score, error: c.error, attempt: c.attempt, retrying: false });
     if (newBest) events.onBest?.(done);
-    if (c.status === 'failed' && !config.job_failure?.ignore_fail) {
+    if (killed) kill.resolve({ ok: true, jobId: c.job.id, status: 'failed' });
+    if (c.status === 'failed' && !config.job_failure?.ignore_fail && !killed) {
       failure = `job ${c.job.id} failed: ${c.error ?? 'unknown error'}` + (config.job_failure ? '' : ' (add "job_failure": {"ignore_fail": true} to go on after failures)');
     }
   };
 
   try {
     while (!stopped && failure === undefined) {
+      await createEnqueued();
       while (!stopped && running.size < nParallel) {
         const again = rerun.shift();
         if (again) {
@@ -365,7 +495,11 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
         await launch(job);
       }
       if (running.size === 0) break;
-      const next = await Promise.race([...running.values()].map((r) => r.promise));
+      const next: Completion | typeof WOKEN = await Promise.race([...[...running.values()].map((r) => r.promise), wake.promise]);
+      if (next === WOKEN) {
+        wake = deferred<typeof WOKEN>();
+        continue;
+      }
       slots.release(running.get(next.job.id)!.slot);
       running.delete(next.job.id);
       await complete(next);
@@ -387,6 +521,14 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onStop);
+    // Answers still due, then requests that came too late: the runner no longer acts on them.
+    const ending = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';
+    for (const a of stopAnswers) a.resolve({ ok: true, status: ending });
+    for (const a of killAnswers.values()) a.resolve({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: `experiment ${experimentId} ended before the job was killed` });
+    for (const e of enqueued.splice(0)) {
+      e.answer.resolve({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: `experiment ${experimentId} ended (${ending}) before the trial was created` });
+    }
+    await poller.close(`experiment ${experimentId} is ending (${ending}); its runner no longer takes requests`);
   }
 
   const status = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';
@@ -396,6 +538,20 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   await store.updateExperiment(experimentId, { status, error: failure ?? null, endedAt: Date.now() });
   if (failure !== undefined) events.onMessage?.(failure);
   return (await store.getExperiment(experimentId))!;
+}
+
+/** Marks a wake-up of the runner loop, told apart from a job's completion. */
+const WOKEN = Symbol('woken');
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 /**

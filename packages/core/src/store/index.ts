@@ -4,6 +4,8 @@ export type {
   ArtifactRecord,
   AttemptPatch,
   AttemptRecord,
+  ChangeKind,
+  ChangeRecord,
   ExperimentPatch,
   ExperimentRecord,
   IntermediateRecord,
@@ -12,6 +14,8 @@ export type {
   NewAttempt,
   NewExperiment,
   NewJob,
+  NewWorker,
   Store,
   TextRecord,
+  WorkerRecord,
 } from './store-types.js';

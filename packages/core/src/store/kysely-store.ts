@@ -14,6 +14,11 @@ import type {
   ArtifactRecord,
   AttemptPatch,
   AttemptRecord,
+  ChangeRecord,
+  ControlRequest,
+  NewControlRequest,
+  NewWorker,
+  WorkerRecord,
   ExperimentPatch,
   ExperimentRecord,
   IntermediateRecord,
@@ -26,6 +31,10 @@ import type {
   TextRecord,
 } from './store-types.js';
 import type { WriteLock } from './write-lock.js';
+import * as control from './control-requests.js';
+import * as workers from './workers.js';
+import * as jobQuery from './job-query.js';
+import * as feed from './change-feed.js';
 
 /** Everything a KyselyStore needs from `openStore`: the query builder, the dialect's capabilities and handles. */
 export interface StoreBackend {
@@ -106,9 +115,11 @@ export class KyselyStore implements Store {
       proposer_state: toJson(input.proposerState ?? null),
       created_at: Date.now(),
     };
-    const created = await this.#write((trx) =>
-      trx.insertInto('experiment').values(row).returningAll().executeTakeFirstOrThrow(),
-    );
+    const created = await this.#write(async (trx) => {
+      const exp = await trx.insertInto('experiment').values(row).returningAll().executeTakeFirstOrThrow();
+      await feed.recordExperimentChange(trx, this.#caps, exp.id, 'experiment');
+      return exp;
+    });
     return toExperiment(created);
   }
 
@@ -125,6 +136,7 @@ export class KyselyStore implements Store {
   async updateExperiment(id: number, patch: ExperimentPatch): Promise<void> {
     await this.#write(async (trx) => {
       await patchExperiment(trx, id, experimentSet(patch));
+      await feed.recordExperimentChange(trx, this.#caps, id, 'experiment');
     });
   }
 
@@ -132,6 +144,7 @@ export class KyselyStore implements Store {
     await this.#write(async (trx) => {
       const res = await trx.deleteFrom('experiment').where('id', '=', id).executeTakeFirst();
       if (res.numDeletedRows === 0n) throw experimentNotFound(id);
+      await feed.recordExperimentChange(trx, this.#caps, id, 'experiment_deleted');
     });
   }
 
@@ -156,9 +169,11 @@ export class KyselyStore implements Store {
         .catch((e: unknown) => {
           throw isForeignKeyViolation(e) ? experimentNotFound(input.experimentId, e) : e;
         });
+      await jobQuery.insertJobParams(trx, job.id, input.experimentId, input.params);
       if (proposerState !== undefined) {
         await patchExperiment(trx, input.experimentId, { proposer_state: toJson(proposerState) });
       }
+      await feed.recordJobChanges(trx, this.#caps, [job.id], 'job');
       return job;
     });
     return toJob(created, {});
@@ -200,7 +215,10 @@ export class KyselyStore implements Store {
   }
 
   async updateJob(id: number, patch: JobPatch): Promise<void> {
-    await this.#write((trx) => patchJob(trx, id, patch));
+    await this.#write(async (trx) => {
+      await patchJob(trx, id, patch);
+      await feed.recordJobChanges(trx, this.#caps, [id], 'job');
+    });
   }
 
   async completeJob(
@@ -219,6 +237,7 @@ export class KyselyStore implements Store {
           bestScore: experiment.bestScore,
         }),
       );
+      await feed.recordJobChanges(trx, this.#caps, [id], 'job');
     });
   }
 
@@ -263,6 +282,7 @@ export class KyselyStore implements Store {
         .where('id', '=', input.jobId)
         .where('attempts', '<', input.attempt)
         .execute();
+      await feed.recordJobChanges(trx, this.#caps, [input.jobId], 'job');
       return row;
     });
     return toAttempt(created);
@@ -286,6 +306,8 @@ export class KyselyStore implements Store {
           details: { attemptId: id },
         });
       }
+      const owner = await trx.selectFrom('job_attempt').select('job_id').where('id', '=', id).executeTakeFirstOrThrow();
+      await feed.recordJobChanges(trx, this.#caps, [owner.job_id], 'job');
     });
   }
 
@@ -308,7 +330,12 @@ export class KyselyStore implements Store {
     if (raw !== undefined) {
       await this.#lockedSync(() => {
         try {
-          raw.transaction(() => this.#sqliteInsertIntermediate(raw, rows)).immediate();
+          raw
+            .transaction(() => {
+              this.#sqliteInsertIntermediate(raw, rows);
+              feed.sqliteRecordJobChanges(raw, rows.map((r) => r.jobId), 'intermediate');
+            })
+            .immediate();
         } catch (e) {
           throw isForeignKeyViolation(e) ? missingJobIn(rows.map((r) => r.jobId), e) : e;
         }
@@ -326,6 +353,7 @@ export class KyselyStore implements Store {
             throw isForeignKeyViolation(e) ? missingJobIn(chunk.map((r) => r.jobId), e) : e;
           });
       }
+      await feed.recordJobChanges(trx, this.#caps, rows.map((r) => r.jobId), 'intermediate');
     });
   }
 
@@ -340,7 +368,10 @@ export class KyselyStore implements Store {
   }
 
   async setMultipleResults(jobId: number, values: Record<string, number>): Promise<void> {
-    await this.#write((trx) => replaceMetrics(trx, jobId, values));
+    await this.#write(async (trx) => {
+      await replaceMetrics(trx, jobId, values);
+      await feed.recordJobChanges(trx, this.#caps, [jobId], 'job');
+    });
   }
 
   async addTextRecords(rows: TextRecord[]): Promise<void> {
@@ -362,6 +393,7 @@ export class KyselyStore implements Store {
             throw isForeignKeyViolation(e) ? missingJobIn(chunk.map((r) => r.job_id), e) : e;
           });
       }
+      await feed.recordJobChanges(trx, this.#caps, values.map((r) => r.job_id), 'records');
     });
   }
 
@@ -394,6 +426,7 @@ export class KyselyStore implements Store {
             throw isForeignKeyViolation(e) ? missingJobIn(chunk.map((r) => r.job_id), e) : e;
           });
       }
+      await feed.recordJobChanges(trx, this.#caps, values.map((r) => r.job_id), 'records');
     });
   }
 
@@ -405,6 +438,66 @@ export class KyselyStore implements Store {
       .orderBy('id')
       .execute();
     return rows.map((r) => ({ jobId: r.job_id, path: r.path, time: r.time }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Control requests (control-requests.ts)
+
+  requestControl(input: NewControlRequest): Promise<ControlRequest> {
+    return control.insertControlRequest((fn) => this.#write(fn), input);
+  }
+
+  takeControlRequests(experimentId: number): Promise<ControlRequest[]> {
+    return control.takeControlRequests(this.#db, (fn) => this.#write(fn), experimentId);
+  }
+
+  finishControlRequest(id: number, result: Json): Promise<void> {
+    return control.finishControlRequest((fn) => this.#write(fn), id, result);
+  }
+
+  getControlRequest(id: number): Promise<ControlRequest | undefined> {
+    return control.getControlRequest(this.#db, id);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Workers (workers.ts)
+
+  registerWorker(input: NewWorker): Promise<WorkerRecord> {
+    return workers.insertWorker((fn) => this.#write(fn), input);
+  }
+
+  listWorkers(): Promise<WorkerRecord[]> {
+    return workers.listWorkers(this.#db);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Change feed (change-feed.ts)
+
+  listChanges(after: number, opts?: { experimentId?: number; limit?: number }): Promise<ChangeRecord[]> {
+    return feed.listChanges(this.#db, after, opts);
+  }
+
+  lastChangeId(): Promise<number> {
+    return feed.lastChangeId(this.#db);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Queries for the board (job-query.ts)
+
+  queryJobs(q: jobQuery.JobQuery): Promise<jobQuery.JobQueryResult> {
+    return jobQuery.queryJobs(this.#db, this.dialect, q);
+  }
+
+  experimentSummaries(): Promise<jobQuery.ExperimentSummaryRecord[]> {
+    return jobQuery.experimentSummaries(this.#db);
+  }
+
+  intermediateSeries(q: jobQuery.SeriesQuery): Promise<jobQuery.IntermediateSeries[]> {
+    return jobQuery.intermediateSeries(this.#db, this.dialect, q);
+  }
+
+  bestSoFar(experimentIds: number[], opts: { x: jobQuery.BestSoFarX }): Promise<jobQuery.BestSoFarSeries[]> {
+    return jobQuery.bestSoFar(this.#db, experimentIds, opts);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -490,6 +583,7 @@ function experimentSet(patch: ExperimentPatch): Updateable<ExperimentTable> {
   const set: Updateable<ExperimentTable> = {};
   if (patch.status !== undefined) set.status = patch.status;
   if (patch.proposerState !== undefined) set.proposer_state = toJson(patch.proposerState);
+  if (patch.config !== undefined) set.config = toJson(patch.config);
   if (patch.bestJobId !== undefined) set.best_job_id = patch.bestJobId;
   if (patch.bestScore !== undefined) set.best_score = patch.bestScore;
   if (patch.error !== undefined) set.error = patch.error;
@@ -560,7 +654,8 @@ function toExperiment(r: Selectable<ExperimentTable>): ExperimentRecord {
   };
 }
 
-function toJob(r: Selectable<JobTable>, metrics: Record<string, number>): JobRecord {
+/** A job row and its metrics as a JobRecord (also used by job-query.ts). */
+export function toJob(r: Selectable<JobTable>, metrics: Record<string, number>): JobRecord {
   return {
     id: r.id,
     experimentId: r.experiment_id,

@@ -102,6 +102,35 @@ export interface WorkerTable {
   status: string;
 }
 
+export interface ControlRequestTable {
+  id: Generated<number>;
+  experiment_id: number;
+  job_id: number | null;
+  action: string;
+  payload: string;
+  created_at: number;
+  taken_at: number | null;
+  done_at: number | null;
+  result: string | null;
+}
+
+export interface ChangeTable {
+  id: Generated<number>;
+  experiment_id: number;
+  job_id: number | null;
+  kind: string;
+  time: number;
+}
+
+/** One parameter of one job, typed (migrations/0004-job-query.ts). */
+export interface JobParamTable {
+  job_id: number;
+  experiment_id: number;
+  name: string;
+  num_value: number | null;
+  text_value: string | null;
+}
+
 export interface AupDatabase {
   experiment: ExperimentTable;
   job: JobTable;
@@ -111,6 +140,9 @@ export interface AupDatabase {
   text_record: TextRecordTable;
   artifact: ArtifactTable;
   worker: WorkerTable;
+  job_param: JobParamTable;
+  control_request: ControlRequestTable;
+  change: ChangeTable;
 }
 
 /** The tables aup creates; a database holding one of them without aup's migration table is foreign. */
@@ -123,6 +155,9 @@ export const AUP_TABLES = [
   'text_record',
   'artifact',
   'worker',
+  'control_request',
+  'change',
+  'job_param',
 ] as const;
 
 /** Kysely's migration bookkeeping, renamed so that its presence marks a database as aup's. */

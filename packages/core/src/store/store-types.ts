@@ -1,4 +1,13 @@
 import type { ExperimentStatus, Json, JobStatus, Params } from '../types.js';
+import type {
+  BestSoFarSeries,
+  BestSoFarX,
+  ExperimentSummaryRecord,
+  IntermediateSeries,
+  JobQuery,
+  JobQueryResult,
+  SeriesQuery,
+} from './job-query.js';
 
 /** What a store hands out. Times are epoch milliseconds; JSON columns are parsed. */
 export interface ExperimentRecord {
@@ -106,6 +115,8 @@ export interface NewExperiment {
 
 export interface ExperimentPatch {
   status?: ExperimentStatus;
+  /** The normalised config, replaced whole (a control request's `set` changes `n_parallel`). */
+  config?: Json;
   proposerState?: Json;
   bestJobId?: number | null;
   bestScore?: number | null;
@@ -150,6 +161,76 @@ export interface AttemptPatch {
   score?: number | null;
   error?: string | null;
   endedAt?: number | null;
+}
+
+/** What a control request asks the runner of an experiment to do (docs/guides/dashboard.md). */
+export type ControlAction = 'stop' | 'kill_job' | 'set' | 'enqueue';
+
+/** A request to the runner of an experiment, sent through the store (the runner may be elsewhere). */
+export interface ControlRequest {
+  id: number;
+  experimentId: number;
+  jobId: number | null;
+  action: ControlAction;
+  payload: Json;
+  createdAt: number;
+  /** When a runner took it; null while it waits. */
+  takenAt: number | null;
+  /** When the runner finished acting on it; `result` is set then. */
+  doneAt: number | null;
+  /** `{ ok: true, ... }` or `{ ok: false, code, message }`. */
+  result: Json | null;
+}
+
+export interface NewControlRequest {
+  experimentId: number;
+  jobId?: number | null;
+  action: ControlAction;
+  payload?: Json;
+}
+
+/**
+ * What a change-feed row reports: `experiment` (created or updated), `experiment_deleted`, `job`
+ * (created, updated, completed, an attempt started or updated, multiple results set),
+ * `intermediate` (one row per job per batch) and `records` (text records or artifacts added).
+ */
+export type ChangeKind = 'experiment' | 'experiment_deleted' | 'job' | 'intermediate' | 'records';
+
+/** One committed mutation, in the change feed (docs/decisions/0005-change-feed.md). */
+export interface ChangeRecord {
+  /** Ascending in commit order: a reader that has seen id N has seen every change below N. */
+  id: number;
+  experimentId: number;
+  jobId: number | null;
+  kind: ChangeKind;
+  /** Epoch milliseconds at which the change was written. */
+  time: number;
+}
+
+/** An `aup worker` process that claims jobs from a shared database (DESIGN §5). */
+export interface WorkerRecord {
+  id: number;
+  host: string;
+  pid: number | null;
+  slots: number;
+  /** The resource it runs jobs on: cpu, gpu, node. */
+  resource: string;
+  tags: string[];
+  startedAt: number;
+  heartbeatAt: number;
+  /** As the worker wrote it, e.g. 'running', 'stopped'. */
+  status: string;
+  /** Jobs with a running attempt whose worker is this one, in id order. */
+  currentJobs: number[];
+}
+
+export interface NewWorker {
+  host: string;
+  pid?: number | null;
+  slots: number;
+  resource: string;
+  tags?: string[];
+  status?: string;
 }
 
 /**
@@ -203,4 +284,31 @@ export interface Store {
   listTextRecords(jobId: number): Promise<TextRecord[]>;
   addArtifacts(rows: ArtifactRecord[]): Promise<void>;
   listArtifacts(jobId: number): Promise<ArtifactRecord[]>;
+
+  /** Changes with id > `after` in id order (optionally of one experiment), at most `limit` (default 1,000). */
+  listChanges(after: number, opts?: { experimentId?: number; limit?: number }): Promise<ChangeRecord[]>;
+  /** The id of the newest change, 0 when there is none. */
+  lastChangeId(): Promise<number>;
+
+  /** Records a control request for the experiment's runner; AUP_ERR_EXPERIMENT_NOT_FOUND if absent. */
+  requestControl(input: NewControlRequest): Promise<ControlRequest>;
+  /** Atomically marks the experiment's untaken requests taken and returns them in id order (two runners never both take one). */
+  takeControlRequests(experimentId: number): Promise<ControlRequest[]>;
+  /** Records the runner's answer and when it was done; AUP_ERR_INTERNAL if no request has this id. */
+  finishControlRequest(id: number, result: Json): Promise<void>;
+  getControlRequest(id: number): Promise<ControlRequest | undefined>;
+
+  /** Records an `aup worker` process, its start and heartbeat now (status defaults to 'running'). */
+  registerWorker(input: NewWorker): Promise<WorkerRecord>;
+  /** Every worker in id order, each with the jobs of its running attempts (workers.ts). */
+  listWorkers(): Promise<WorkerRecord[]>;
+
+  /** A page of an experiment's jobs sorted, filtered and searched in SQL; unknown columns are AUP_ERR_BAD_QUERY. */
+  queryJobs(q: JobQuery): Promise<JobQueryResult>;
+  /** Every experiment, newest first, with its job counts per status (grouped queries, no job rows). */
+  experimentSummaries(): Promise<ExperimentSummaryRecord[]>;
+  /** Intermediate series of the given jobs, downsampled in SQL to at most `points` values, each keeping its min and max. */
+  intermediateSeries(q: SeriesQuery): Promise<IntermediateSeries[]>;
+  /** Best score so far of each experiment over trial index or end time, one point per improvement. */
+  bestSoFar(experimentIds: number[], opts: { x: BestSoFarX }): Promise<BestSoFarSeries[]>;
 }

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { Json } from '../types.js';
+import { jobQueryConformance } from './job-query-conformance.js';
 import type { IntermediateRecord, JobRecord, NewExperiment, Store, TextRecord } from '../store/store-types.js';
+import { changeFeedConformance } from './change-feed-conformance.js';
 
 export interface StoreConformanceOptions {
   /**
@@ -39,6 +41,8 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
     const newExperiment = async (overrides: Partial<NewExperiment> = {}) => store.createExperiment(experimentInput(overrides));
     const newJob = async (experimentId: number, trial = 0, params: JobRecord['params'] = { x: trial }) =>
       store.createJob({ experimentId, trial, params });
+
+    jobQueryConformance(() => store);
 
     describe('experiments', () => {
       it('creates an experiment and reads back every field, JSON key order included', async () => {
@@ -435,6 +439,34 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
       });
     });
 
+    describe('workers', () => {
+      it('registers workers and lists them in id order with the jobs of their running attempts', async () => {
+        expect(await store.listWorkers()).toEqual([]);
+        const before = Date.now();
+        const w1 = await store.registerWorker({ host: 'gpu-box', pid: 4321, slots: 2, resource: 'gpu', tags: ['a100', 'fast'] });
+        const w2 = await store.registerWorker({ host: 'cpu-box', slots: 1, resource: 'cpu', status: 'stopped' });
+        expect(w1).toMatchObject({ host: 'gpu-box', pid: 4321, slots: 2, resource: 'gpu', tags: ['a100', 'fast'], status: 'running', currentJobs: [] });
+        expect(w1.startedAt).toBeGreaterThanOrEqual(before);
+        expect(w1.heartbeatAt).toBe(w1.startedAt);
+        expect(w2).toMatchObject({ pid: null, tags: [], status: 'stopped' });
+
+        const e = await newExperiment();
+        const [j1, j2, j3] = [await newJob(e.id, 0), await newJob(e.id, 1), await newJob(e.id, 2)];
+        await store.startAttempt({ jobId: j2.id, attempt: 1, workerId: w1.id });
+        await store.startAttempt({ jobId: j1.id, attempt: 1, workerId: w1.id });
+        const done = await store.startAttempt({ jobId: j3.id, attempt: 1, workerId: w1.id });
+        await store.updateAttempt(done.id, { status: 'finished', endedAt: Date.now() });
+        await store.startAttempt({ jobId: j3.id, attempt: 2 });
+
+        const listed = await store.listWorkers();
+        expect(listed.map((w) => w.id)).toEqual([w1.id, w2.id]);
+        expect(listed[0]).toEqual({ ...w1, currentJobs: [j1.id, j2.id] });
+        expect(listed[1]).toEqual(w2);
+        expect(typeof listed[0]!.id).toBe('number');
+        expect(typeof listed[0]!.heartbeatAt).toBe('number');
+      });
+    });
+
     describe('types', () => {
       it('returns ids, times and counts as numbers, not strings or bigints', async () => {
         const e = await newExperiment();
@@ -475,6 +507,97 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         await expect(s.close()).resolves.toBeUndefined();
       });
     });
+
+    describe('control requests', () => {
+      it('records a request and reads it back, untaken', async () => {
+        const e = await newExperiment();
+        const j = await newJob(e.id);
+        const before = Date.now();
+        const r = await store.requestControl({ experimentId: e.id, jobId: j.id, action: 'kill_job', payload: { jobId: j.id, why: 'ünï' } });
+        expect(r).toMatchObject({ experimentId: e.id, jobId: j.id, action: 'kill_job', payload: { jobId: j.id, why: 'ünï' }, takenAt: null, doneAt: null, result: null });
+        expect(r.createdAt).toBeGreaterThanOrEqual(before);
+        expect(await store.getControlRequest(r.id)).toEqual(r);
+        const stop = await store.requestControl({ experimentId: e.id, action: 'stop' });
+        expect(stop).toMatchObject({ jobId: null, payload: {} });
+        expect(stop.id).toBeGreaterThan(r.id);
+        expect(await store.getControlRequest(987_654)).toBeUndefined();
+      });
+
+      it('rejects a request for an unknown experiment with AUP_ERR_EXPERIMENT_NOT_FOUND', async () => {
+        await expect(store.requestControl({ experimentId: 424_242, action: 'stop' })).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND' });
+      });
+
+      it('takes the experiment’s untaken requests once, in id order, leaving other experiments’ alone', async () => {
+        const e = await newExperiment();
+        const other = await newExperiment();
+        const a = await store.requestControl({ experimentId: e.id, action: 'set', payload: { n_parallel: 3 } });
+        const b = await store.requestControl({ experimentId: e.id, action: 'enqueue', payload: { params: { x: 0.5 } } });
+        const o = await store.requestControl({ experimentId: other.id, action: 'stop' });
+        const before = Date.now();
+        const taken = await store.takeControlRequests(e.id);
+        expect(taken.map((t) => t.id)).toEqual([a.id, b.id]);
+        expect(taken.map((t) => t.payload)).toEqual([{ n_parallel: 3 }, { params: { x: 0.5 } }]);
+        for (const t of taken) expect(t.takenAt).toBeGreaterThanOrEqual(before);
+        expect(await store.takeControlRequests(e.id)).toEqual([]);
+        expect((await store.getControlRequest(a.id))!.takenAt).toBe(taken[0]!.takenAt);
+        expect((await store.getControlRequest(o.id))!.takenAt).toBeNull();
+        const c = await store.requestControl({ experimentId: e.id, action: 'stop' });
+        expect((await store.takeControlRequests(e.id)).map((t) => t.id)).toEqual([c.id]);
+        expect((await store.takeControlRequests(other.id)).map((t) => t.id)).toEqual([o.id]);
+      });
+
+      it('finishes a request with its result; an unknown id is an error', async () => {
+        const e = await newExperiment();
+        const r = await store.requestControl({ experimentId: e.id, action: 'stop' });
+        await store.takeControlRequests(e.id);
+        const before = Date.now();
+        await store.finishControlRequest(r.id, { ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: 'x', details: [1, null] });
+        const done = (await store.getControlRequest(r.id))!;
+        expect(done.result).toEqual({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: 'x', details: [1, null] });
+        expect(done.doneAt).toBeGreaterThanOrEqual(before);
+        expect(done.takenAt).not.toBeNull();
+        await expect(store.finishControlRequest(987_654, { ok: true })).rejects.toMatchObject({ code: 'AUP_ERR_INTERNAL' });
+      });
+
+      it('deletes an experiment’s requests with it', async () => {
+        const e = await newExperiment();
+        const r = await store.requestControl({ experimentId: e.id, action: 'stop' });
+        await store.deleteExperiment(e.id);
+        expect(await store.getControlRequest(r.id)).toBeUndefined();
+      });
+
+      it('replaces the normalised config with an experiment patch', async () => {
+        const e = await newExperiment();
+        const config = { ...(e.config as object), n_parallel: 7, n_samples: 11 } as Json;
+        await store.updateExperiment(e.id, { config, nSamples: 11 });
+        const read = (await store.getExperiment(e.id))!;
+        expect(read.config).toEqual(config);
+        expect(Object.keys(read.config as object)).toEqual(Object.keys(config as object));
+        expect(read.nSamples).toBe(11);
+        expect(read.configRaw).toEqual(e.configRaw);
+      });
+
+      if (options.openSibling !== undefined) {
+        const sibling = options.openSibling;
+        it('never hands one request to two stores taking at once', async () => {
+          const other = await sibling(store);
+          extra.push(other);
+          const e = await newExperiment();
+          const ROUNDS = 5;
+          const PER_ROUND = 4;
+          const ids: number[] = [];
+          const seen: number[] = [];
+          for (let round = 0; round < ROUNDS; round++) {
+            for (let i = 0; i < PER_ROUND; i++) ids.push((await store.requestControl({ experimentId: e.id, action: 'set', payload: { round, i } })).id);
+            const [x, y] = await Promise.all([store.takeControlRequests(e.id), other.takeControlRequests(e.id)]);
+            seen.push(...x.map((r) => r.id), ...y.map((r) => r.id));
+          }
+          expect(seen.sort((a, b) => a - b)).toEqual(ids);
+        });
+      }
+    });
+
+    changeFeedConformance({ store: () => store, openSibling: options.openSibling, track: (s) => extra.push(s) });
 
     const openSibling = options.openSibling;
     if (openSibling !== undefined) {

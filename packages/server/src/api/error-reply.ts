@@ -5,13 +5,24 @@ import type { ErrorBody } from './schemas.js';
 /** HTTP status of each error code a request can meet; an AupError with another code is a server-side fault (500). */
 const STATUS_BY_CODE: Partial<Record<AupErrorCode, number>> = {
   AUP_ERR_BAD_REQUEST: 400,
+  AUP_ERR_BAD_QUERY: 400,
   AUP_ERR_CONFIG_INVALID: 400,
   AUP_ERR_CONFIG_PARSE: 400,
   AUP_ERR_UNAUTHORIZED: 401,
   AUP_ERR_NOT_FOUND: 404,
+  AUP_ERR_FILE_NOT_FOUND: 404,
+  AUP_ERR_PATH_FORBIDDEN: 403,
   AUP_ERR_EXPERIMENT_NOT_FOUND: 404,
   AUP_ERR_JOB_NOT_FOUND: 404,
   AUP_ERR_EXPERIMENT_STATE: 409,
+  AUP_ERR_BOARD_ATTACHED: 409,
+  AUP_ERR_PARAMS_INVALID: 400,
+  AUP_ERR_CONTROL_UNSUPPORTED: 409,
+  AUP_ERR_ENV_RESET: 409,
+  AUP_ERR_PROPOSER_CONFIG: 400,
+  AUP_ERR_PROPOSER_UNKNOWN: 400,
+  AUP_ERR_TEMPLATE: 400,
+  AUP_ERR_SCRIPT_NOT_FOUND: 400,
 };
 
 /** What the error handler sends: a status and the one error shape. */

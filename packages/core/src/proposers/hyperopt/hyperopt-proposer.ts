@@ -50,6 +50,8 @@ export class HyperoptProposer implements Proposer {
   private readonly target: 'min' | 'max';
   private rng: Rng;
   private records: TrialRecord[] = [];
+  /** Trials a user gave (adopt); they are learnt from but do not count against `limit`. */
+  private adopted = 0;
   private told: ToldCounts = { finished: 0, failed: 0, early_stopped: 0 };
 
   /** Starts fresh from `ctx.seed` and `ctx.options`, or continues exactly from a snapshot this class produced. */
@@ -74,6 +76,8 @@ export class HyperoptProposer implements Proposer {
     if (!isRngState(state)) throw r.fail('rng', 'an Rng state', state);
     this.rng = Rng.fromState(state);
     this.told = r.told();
+    // Snapshots written before adopt existed have no count: none adopted.
+    this.adopted = r.raw('adopted') === undefined ? 0 : r.count('adopted');
     const trials = r.raw('trials');
     const d = this.space.d;
     if (!Array.isArray(trials)) throw r.fail('trials', 'an array of [state, loss, ...coordinates]', trials);
@@ -91,11 +95,19 @@ export class HyperoptProposer implements Proposer {
 
   ask(): AskResult {
     const id = this.records.length;
-    if (id >= this.limit) return { kind: 'done' };
+    if (id - this.adopted >= this.limit) return { kind: 'done' };
     const x = this.propose(id);
     const params: Params = this.space.decode(x);
     this.records.push({ state: PENDING, loss: Number.NaN, x: this.space.encode(params) });
     return { kind: 'trial', trialId: id, params };
+  }
+
+  /** A user's trial, recorded as pending like an asked one: TPE learns from its result. */
+  adopt(params: Params): AskResult {
+    const id = this.records.length;
+    this.records.push({ state: PENDING, loss: Number.NaN, x: this.space.encode(params) });
+    this.adopted++;
+    return { kind: 'trial', trialId: id, params: { ...params } };
   }
 
   tell(outcome: Outcome): void {
@@ -116,6 +128,7 @@ export class HyperoptProposer implements Proposer {
       settings: { ...this.settings },
       rng: this.rng.state(),
       told: { ...this.told },
+      ...(this.adopted > 0 ? { adopted: this.adopted } : {}),
       trials: this.records.map((t) => [t.state, Number.isNaN(t.loss) ? null : t.loss, ...t.x]),
     };
   }

@@ -100,6 +100,8 @@ export class SpearmintProposer implements Proposer {
   private readonly design: SobolSequence;
   private rng: Rng;
   private asked = 0;
+  /** Trials a user gave (adopt); they are modelled but do not count against `limit`. */
+  private adopted = 0;
   private designIndex = 0;
   private theta: number[] | null = null;
   private told: ToldTrial[] = [];
@@ -122,7 +124,7 @@ export class SpearmintProposer implements Proposer {
   }
 
   ask(): AskResult {
-    if (this.asked >= this.limit) return { kind: 'done' };
+    if (this.asked - this.adopted >= this.limit) return { kind: 'done' };
     let z: Float64Array;
     if (this.enc.dim === 0) {
       z = new Float64Array(0);
@@ -134,6 +136,16 @@ export class SpearmintProposer implements Proposer {
     const params = this.enc.decode(z);
     const trialId = this.asked++;
     this.pending.push({ trialId, params });
+    return { kind: 'trial', trialId, params: { ...params } };
+  }
+
+  /** A user's trial, pending like an asked one until its tell; the GP then models its result. */
+  adopt(params: Params): AskResult {
+    // Encoding throws for a value outside the space, before anything is recorded.
+    this.enc.encode(params);
+    const trialId = this.asked++;
+    this.adopted++;
+    this.pending.push({ trialId, params: { ...params } });
     return { kind: 'trial', trialId, params: { ...params } };
   }
 
@@ -153,6 +165,7 @@ export class SpearmintProposer implements Proposer {
       proposer: NAME,
       v: SNAPSHOT_VERSION,
       asked: this.asked,
+      ...(this.adopted > 0 ? { adopted: this.adopted } : {}),
       design: this.designIndex,
       rng: this.rng.state(),
       theta: this.theta === null ? null : [...this.theta],
@@ -164,6 +177,8 @@ export class SpearmintProposer implements Proposer {
   private restore(snapshot: Json): void {
     const r = new SnapshotReader(NAME, snapshot, SNAPSHOT_VERSION);
     this.asked = r.count('asked');
+    // Snapshots written before adopt existed have no count: none adopted.
+    this.adopted = r.raw('adopted') === undefined ? 0 : r.count('adopted');
     this.designIndex = r.count('design');
     const state = r.raw('rng');
     if (!isRngState(state)) throw r.fail('rng', 'an Rng state', state);

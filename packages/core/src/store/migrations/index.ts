@@ -2,6 +2,9 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
 import type { DialectCaps } from '../dialect-caps.js';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-change-feed.js';
+import * as m0003 from './0003-control.js';
+import * as m0004 from './0004-job-query.js';
 
 interface AupMigration {
   up(db: Kysely<unknown>, caps: DialectCaps): Promise<void>;
@@ -11,6 +14,9 @@ interface AupMigration {
 // Names sort in the order they run; append only, never rename or edit a released one.
 const MIGRATIONS: Record<string, AupMigration> = {
   '0001-initial': m0001,
+  '0002-change-feed': m0002,
+  '0003-control': m0003,
+  '0004-job-query': m0004,
 };
 
 /** Kysely's MigrationProvider over the static list, with the dialect's column types bound in. */

@@ -1,0 +1,371 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import {
+  AupError,
+  ConfigSyntaxError,
+  createExperiment,
+  parseConfigText,
+  reportJobResult,
+  validateConfig,
+  type ConfigProblem,
+  type ExperimentRecord,
+  type Json,
+  type JsonObject,
+  type NormalizedConfig,
+  type Store,
+} from '@aup/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+import { resetEnvironment } from '../environment-reset.js';
+import { controlRequestRoutes } from './control-request-routes.js';
+import { RunnerChildren, type RunnerChild } from '../runner-children.js';
+import { storeHolderOf } from '../swappable-store.js';
+import {
+  ControlledExperimentSchema,
+  CopyExperimentBodySchema,
+  CreateExperimentBodySchema,
+  EnvironmentResetBodySchema,
+  EnvironmentResetResultSchema,
+  JobIdParamsSchema,
+  ReportJobBodySchema,
+  ReportJobResultSchema,
+  type ControlledExperiment,
+  type CopyExperimentBody,
+  type CreateExperimentBody,
+  type EnvironmentResetBody,
+  type EnvironmentResetResult,
+  type JobIdParams,
+  type ReportJobBody,
+  type ReportJobResult,
+} from './control-schemas.js';
+import type { RouteContext } from './route-context.js';
+import { ERROR_RESPONSES, ExperimentIdParamsSchema, type ExperimentIdParams } from './schemas.js';
+import { toExperimentSummary } from './to-dto.js';
+
+/**
+ * How long starting a runner waits for it to mark the experiment running before answering. Opening
+ * the store and the proposer takes well under a second; a loaded machine may need a few.
+ */
+export const RUNNER_START_WAIT_MS = 15_000;
+/** How often the start route reads the experiment's status while it waits. */
+const RUNNER_START_POLL_MS = 100;
+/** Characters of a runner's log quoted when it exits at once: its error, not its whole output. */
+const LOG_TAIL_CHARS = 2_000;
+
+/** States in which a runner may be writing rows: nothing may start, resume or reset then. */
+const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'stopping']);
+/**
+ * How long a resume waits for the previous runner of a stopped or failed experiment to exit: it
+ * records `stopped` and then still closes its store and log, well under a second. A resume clicked
+ * right after a stop waits for that instead of being refused.
+ */
+const RUNNER_EXIT_GRACE_MS = 5_000;
+const ENDED_STATES: ReadonlySet<string> = new Set(['stopped', 'failed']);
+
+/** What the control routes need beyond the common route context. */
+export interface ControlContext extends RouteContext {
+  /** Started by `aup run --board`: creating, copying, starting, resuming and resetting are refused. */
+  attached: boolean;
+  /**
+   * The database URL runners the board starts are given (`--db`), password included; default: the
+   * store's own URL (enough for a SQLite file).
+   */
+  dbUrl?: string;
+}
+
+/**
+ * The board's control routes: create and copy experiments, start and resume them in runner child
+ * processes, report passive results, reset the environment. Runners still alive when the server
+ * closes are asked to stop (their running jobs become `interrupted`, so they can be resumed).
+ */
+export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): Promise<void> {
+  const { store } = ctx;
+  // Mutable: an environment reset moves the database and the folder new configs resolve against.
+  let baseDir = ctx.configBaseDir;
+  const runners = new RunnerChildren(ctx.dbUrl ?? store.url);
+  api.addHook('onClose', async () => runners.stopAll());
+  await controlRequestRoutes(api, ctx);
+
+  const refuseAttached = (what: string): void => {
+    if (!ctx.attached) return;
+    throw new AupError(
+      'AUP_ERR_BOARD_ATTACHED',
+      `This board was started by 'aup run --board' beside one running experiment, so it does not ${what}; stop, kill, report, enqueue and changing n_parallel/n_samples work. Run 'aup-board --db <url>' for a board that does.`,
+      { details: { attached: true } },
+    );
+  };
+
+  const start = async (exp: ExperimentRecord, allowed: readonly string[], verb: string): Promise<ControlledExperiment> => {
+    let live = runners.get(exp.id);
+    if (live !== undefined && ENDED_STATES.has(exp.status)) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([live.exited, new Promise((r) => (timer = setTimeout(r, RUNNER_EXIT_GRACE_MS)))]);
+      clearTimeout(timer);
+      live = runners.get(exp.id);
+    }
+    if (live !== undefined || !allowed.includes(exp.status)) {
+      const hint =
+        exp.status === 'finished'
+          ? `; copy it (POST /api/v1/experiments/${exp.id}/copy) to run it again`
+          : LIVE_STATES.has(exp.status) || live !== undefined
+            ? '; stop it first, or wait for it to end'
+            : exp.status === 'created'
+              ? `; use POST /api/v1/experiments/${exp.id}/start`
+              : `; use POST /api/v1/experiments/${exp.id}/resume`;
+      throw new AupError(
+        'AUP_ERR_EXPERIMENT_STATE',
+        `Experiment ${exp.id} (${exp.name}) is ${live !== undefined && !LIVE_STATES.has(exp.status) ? 'being started by this board' : exp.status}: ${verb} expects a ${allowed.join(' or ')} experiment${hint}`,
+        { details: { id: exp.id, status: exp.status } },
+      );
+    }
+    if (runners.dbUrl === ':memory:') {
+      throw new AupError('AUP_ERR_RUNNER_START', `The board's database is :memory:, which a runner process cannot open: start aup-board --db on a file or PostgreSQL to run experiments from it`, {
+        details: { database: ':memory:' },
+      });
+    }
+    if (!isDirectory(exp.workingDir)) {
+      throw new AupError('AUP_ERR_RUNNER_START', `Cannot start experiment ${exp.id}: its working directory ${exp.workingDir} does not exist on the board's machine`, {
+        details: { id: exp.id, workingDir: exp.workingDir },
+      });
+    }
+    const child = runners.start(exp.id, exp.workingDir);
+    const now = await waitForRunner(store, exp, child);
+    return { experiment: toExperimentSummary(now, await store.listJobs(now.id)), runner: { pid: child.pid, log: child.log } };
+  };
+
+  api.post<{ Body: CreateExperimentBody }>(
+    '/experiments',
+    {
+      schema: {
+        summary: 'Create an experiment from a config (JSON object or YAML text), optionally starting it',
+        'x-mutating': true,
+        body: CreateExperimentBodySchema,
+        response: { 201: ControlledExperimentSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply): Promise<ControlledExperiment> => {
+      refuseAttached('create experiments');
+      const body = request.body;
+      const folder = resolve(baseDir, body.working_dir ?? '.');
+      if (!isDirectory(folder)) {
+        throw new AupError('AUP_ERR_BAD_REQUEST', `Body field 'working_dir' of POST /api/v1/experiments is ${JSON.stringify(body.working_dir)}: expected an existing directory, found nothing at ${folder}`, {
+          details: { in: 'body', field: 'working_dir', found: folder },
+        });
+      }
+      const raw = configOf(body);
+      if (body.name !== undefined) raw['name'] = body.name;
+      const result = validateConfig(raw, { baseDir: folder });
+      if (!result.ok) throw configInvalid(result.problems, body.yaml !== undefined ? 'yaml' : 'config');
+      const exp = await createExperiment(store, raw, result.config);
+      reply.code(201);
+      if (body.start === true) return start(exp, ['created'], 'start');
+      return { experiment: toExperimentSummary(exp, []), runner: null };
+    },
+  );
+
+  api.post<{ Params: ExperimentIdParams; Body: CopyExperimentBody }>(
+    '/experiments/:id/copy',
+    {
+      schema: {
+        summary: 'Create a new experiment with the config of another (name, n_samples, random_seed may change)',
+        'x-mutating': true,
+        params: ExperimentIdParamsSchema,
+        body: CopyExperimentBodySchema,
+        response: { 201: ControlledExperimentSchema, ...ERROR_RESPONSES },
+      },
+      preValidation: emptyBodyIsEmptyObject,
+    },
+    async (request, reply): Promise<ControlledExperiment> => {
+      refuseAttached('copy experiments');
+      const source = await experimentOr404(store, request.params.id);
+      const body = request.body;
+      // The normalised config, not the raw one: its paths are absolute, while the raw config's
+      // relative paths resolved against a folder the row does not record.
+      const config = structuredClone(source.config) as unknown as NormalizedConfig;
+      const raw = structuredClone(source.configRaw) as JsonObject;
+      for (const key of ['name', 'n_samples', 'random_seed'] as const) {
+        const value = body[key];
+        if (value === undefined) continue;
+        (config as unknown as JsonObject)[key] = value;
+        raw[key] = value;
+      }
+      const exp = await createExperiment(store, raw, config);
+      reply.code(201);
+      if (body.start === true) return start(exp, ['created'], 'start');
+      return { experiment: toExperimentSummary(exp, []), runner: null };
+    },
+  );
+
+  api.post<{ Params: ExperimentIdParams }>(
+    '/experiments/:id/start',
+    {
+      schema: {
+        summary: 'Start a created experiment: the board runs `aup resume <id>` as a child process',
+        'x-mutating': true,
+        params: ExperimentIdParamsSchema,
+        response: { 200: ControlledExperimentSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request): Promise<ControlledExperiment> => {
+      refuseAttached('start experiments');
+      return start(await experimentOr404(store, request.params.id), ['created'], 'start');
+    },
+  );
+
+  api.post<{ Params: ExperimentIdParams }>(
+    '/experiments/:id/resume',
+    {
+      schema: {
+        summary: 'Resume a stopped or failed experiment where it stopped, in a runner child process',
+        'x-mutating': true,
+        params: ExperimentIdParamsSchema,
+        response: { 200: ControlledExperimentSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request): Promise<ControlledExperiment> => {
+      refuseAttached('resume experiments');
+      return start(await experimentOr404(store, request.params.id), ['stopped', 'failed'], 'resume');
+    },
+  );
+
+  api.post<{ Params: JobIdParams; Body: ReportJobBody }>(
+    '/jobs/:jid/report',
+    {
+      schema: {
+        summary: 'Record the result of a passive job a person ran (the waiting runner picks it up)',
+        'x-mutating': true,
+        params: JobIdParamsSchema,
+        body: ReportJobBodySchema,
+        response: { 200: ReportJobResultSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request): Promise<ReportJobResult> => {
+      const { score, metrics } = request.body;
+      const attempt = await reportJobResult(store, request.params.jid, { score, metrics });
+      return { job_id: request.params.jid, attempt: attempt.attempt, score, metrics: metrics ?? {} };
+    },
+  );
+
+  api.post<{ Body: EnvironmentResetBody }>(
+    '/environment/reset',
+    {
+      schema: {
+        summary: 'Back up the SQLite database beside itself and continue on a new empty one',
+        'x-mutating': true,
+        body: EnvironmentResetBodySchema,
+        response: { 200: EnvironmentResetResultSchema, ...ERROR_RESPONSES },
+      },
+      preValidation: emptyBodyIsEmptyObject,
+    },
+    async (request): Promise<EnvironmentResetResult> => {
+      refuseAttached('reset the environment');
+      const holder = storeHolderOf(store);
+      if (holder === undefined) {
+        throw new AupError('AUP_ERR_ENV_RESET', 'This server was given a store it cannot replace (createServer without a store holder): restart it on a new database instead', {
+          details: {},
+        });
+      }
+      const live = (await store.listExperiments()).filter((e) => LIVE_STATES.has(e.status));
+      if (live.length > 0 || runners.size > 0) {
+        const ids = live.map((e) => e.id);
+        throw new AupError(
+          'AUP_ERR_EXPERIMENT_STATE',
+          `Cannot reset the environment while experiments are running (${live.map((e) => `${e.id} ${e.status}`).join(', ') || 'a runner this board started'}): stop them first`,
+          { details: { running: ids } },
+        );
+      }
+      const result = await resetEnvironment(holder, runners.dbUrl, baseDir, request.body.working_dir);
+      runners.dbUrl = result.database;
+      baseDir = result.workingDir;
+      return { database: result.database, backup: result.backup, working_dir: result.workingDir };
+    },
+  );
+}
+
+/** The config of a create request: the `config` object, or the `yaml` text parsed (errors 400 with line and column). */
+function configOf(body: CreateExperimentBody): JsonObject {
+  if ((body.config === undefined) === (body.yaml === undefined)) {
+    throw new AupError(
+      'AUP_ERR_BAD_REQUEST',
+      `The body of POST /api/v1/experiments has ${body.config === undefined ? 'neither' : 'both'} 'config' and 'yaml': expected exactly one (the config as a JSON object, or as YAML text)`,
+      { details: { in: 'body', field: 'config' } },
+    );
+  }
+  let value: unknown = body.config;
+  if (body.yaml !== undefined) {
+    try {
+      value = parseConfigText(body.yaml, 'yaml');
+    } catch (e) {
+      if (!(e instanceof ConfigSyntaxError)) throw e;
+      throw new AupError('AUP_ERR_CONFIG_PARSE', `Body field 'yaml':${e.line}:${e.column}: not valid YAML: ${e.message}`, {
+        details: { in: 'body', field: 'yaml', line: e.line, column: e.column },
+        cause: e,
+      });
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const field = body.yaml !== undefined ? 'yaml' : 'config';
+    throw configInvalid([{ path: '', message: 'the config is not an object', expected: 'an object of config keys', found: JSON.stringify(value) }], field);
+  }
+  return structuredClone(value as Json) as JsonObject;
+}
+
+/** Every problem on one line with its JSON path; the list itself in `details.problems`. */
+function configInvalid(problems: readonly ConfigProblem[], field: string): AupError {
+  const lines = problems.map((p) => `  ${p.path === '' ? '(the whole config)' : p.path}: ${p.message}`);
+  return new AupError('AUP_ERR_CONFIG_INVALID', `The config in body field '${field}' has ${problems.length} problem(s):\n${lines.join('\n')}`, {
+    details: { field, problems },
+  });
+}
+
+async function experimentOr404(store: Store, id: number): Promise<ExperimentRecord> {
+  const exp = await store.getExperiment(id);
+  if (exp === undefined) {
+    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${id}; GET /api/v1/experiments lists them`, { details: { id } });
+  }
+  return exp;
+}
+
+/** Lets a POST whose body fields are all optional be sent with no body at all. */
+async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
+}
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/**
+ * Waits until the new runner has changed the experiment's status (it marks it running first), the
+ * runner exits, or RUNNER_START_WAIT_MS pass. A runner that exits with the status unchanged never
+ * started: its log says why.
+ */
+async function waitForRunner(store: Store, before: ExperimentRecord, child: RunnerChild): Promise<ExperimentRecord> {
+  let exitedCode: number | null | undefined;
+  void child.exited.then(({ code }) => {
+    exitedCode = code;
+  });
+  const deadline = Date.now() + RUNNER_START_WAIT_MS;
+  for (;;) {
+    const now = (await store.getExperiment(before.id)) ?? before;
+    if (now.status !== before.status || now.startedAt !== before.startedAt) return now;
+    if (exitedCode !== undefined) {
+      throw new AupError(
+        'AUP_ERR_RUNNER_START',
+        `The runner of experiment ${before.id} exited (code ${exitedCode}) before starting it; the end of its log ${child.log}:\n${logTail(child.log)}`,
+        { details: { id: before.id, log: child.log, exitCode: exitedCode } },
+      );
+    }
+    if (Date.now() >= deadline) return now;
+    await new Promise((r) => setTimeout(r, RUNNER_START_POLL_MS));
+  }
+}
+
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-LOG_TAIL_CHARS).trim();
+  } catch {
+    return '(the log cannot be read)';
+  }
+}

@@ -1,0 +1,181 @@
+import { openStore, type NewExperiment, type Store } from '@aup/core';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { SseClient } from '../../../../test/setup/sse-client.js';
+import { createServer } from '../create-server.js';
+import { eventsRoutes } from './events-routes.js';
+
+// The events route over a real in-memory SQLite store and a real listening server: what an
+// EventSource meets, byte for byte through our test parser.
+
+const ORIGIN = 'http://localhost:3000';
+const WAIT_MS = 5_000;
+
+const open: { app: FastifyInstance; store: Store }[] = [];
+const clients: SseClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const { app, store } of open.splice(0)) {
+    await app.close();
+    await store.close();
+  }
+});
+
+async function serve(opts: { readOnly?: boolean; bare?: { maxReplay?: number; heartbeatMs?: number } } = {}): Promise<{ base: string; store: Store; app: FastifyInstance }> {
+  const store = await openStore(':memory:');
+  let app: FastifyInstance;
+  if (opts.bare !== undefined) {
+    // The routes alone, with the hub's limits shortened so that reset and heartbeat show in a test.
+    const hub = opts.bare;
+    app = Fastify();
+    await app.register(async (api) => eventsRoutes(api, { store, readOnly: false, configBaseDir: '.', hub }), { prefix: '/api/v1' });
+  } else {
+    app = createServer({ store, readOnly: opts.readOnly, corsOrigins: [ORIGIN] });
+  }
+  open.push({ app, store });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { base: `${address}/api/v1`, store, app };
+}
+
+async function connect(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  const c = await SseClient.connect(url, headers);
+  clients.push(c);
+  if (c.status === 200) await c.waitFor(() => c.comments.includes('connected'), WAIT_MS);
+  return c;
+}
+
+function experiment(name: string): NewExperiment {
+  return { name, user: 'ada', proposer: 'random', target: 'max', nSamples: 3, configRaw: {}, config: {}, workingDir: '/tmp/x', host: {}, git: {}, proposerState: { secret: 1 } };
+}
+
+interface Data {
+  id: number;
+  kind: string;
+  experiment_id: number;
+  job_id: number | null;
+  time: string;
+  job?: Record<string, unknown> | null;
+  experiment?: Record<string, unknown> | null;
+}
+
+describe('GET /api/v1/events', () => {
+  it('streams changes made after connecting, with the current job and experiment summaries, and CORS headers', async () => {
+    const { base, store } = await serve();
+    const before = await store.createExperiment(experiment('before'));
+    const c = await connect(`${base}/events`, { origin: ORIGIN });
+    expect(c.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(c.headers['cache-control']).toContain('no-cache');
+    expect(c.headers['access-control-allow-origin']).toBe(ORIGIN);
+
+    const e = await store.createExperiment(experiment('live'));
+    const job = await store.createJob({ experimentId: e.id, trial: 0, params: { lr: 0.1 } });
+    await store.completeJob(job.id, { status: 'finished', score: 0.75, metrics: { f1: 0.5 } }, { id: e.id, bestJobId: job.id, bestScore: 0.75 });
+    await c.waitFor(() => c.events.length >= 3, WAIT_MS);
+
+    const data = c.data<Data>();
+    expect(data.map((d) => [d.kind, d.experiment_id, d.job_id])).toEqual([
+      ['experiment', e.id, null],
+      ['job', e.id, job.id],
+      ['job', e.id, job.id],
+    ]);
+    expect(data.some((d) => d.experiment_id === before.id)).toBe(false);
+    expect(c.events.map((ev) => ev.event)).toEqual(['experiment', 'job', 'job']);
+    expect(c.events.map((ev) => Number(ev.id))).toEqual(data.map((d) => d.id));
+    // The job as it is now (finished), in the job page's shape; nothing internal.
+    expect(data[2]!.job).toMatchObject({ id: job.id, trial: 0, status: 'finished', score: 0.75, metrics: { f1: 0.5 }, params: { lr: 0.1 } });
+    expect(data[0]!.experiment).toMatchObject({ id: e.id, name: 'live', status: 'created' });
+    expect(JSON.stringify(c.events)).not.toContain('secret');
+    expect(Date.parse(data[0]!.time)).toBeGreaterThan(0);
+  });
+
+  it('replays exactly the changes after `after`, then continues live; Last-Event-ID wins over after', async () => {
+    const { base, store } = await serve();
+    const e = await store.createExperiment(experiment('replay'));
+    const jobs = [];
+    for (let t = 0; t < 4; t++) jobs.push(await store.createJob({ experimentId: e.id, trial: t, params: { t } }));
+    const all = await store.listChanges(0);
+    expect(all).toHaveLength(5);
+
+    const c = await connect(`${base}/events?after=${all[1]!.id}`);
+    await c.waitFor(() => c.events.length >= 3, WAIT_MS);
+    await store.updateJob(jobs[0]!.id, { status: 'running' });
+    await c.waitFor(() => c.events.length >= 4, WAIT_MS);
+    const ids = c.data<Data>().map((d) => d.id);
+    expect(ids).toEqual([...all.slice(2).map((x) => x.id), await store.lastChangeId()]);
+
+    // A reconnecting EventSource keeps its URL (after=0 here) and adds Last-Event-ID: the header wins.
+    const r = await connect(`${base}/events?after=0`, { 'last-event-id': String(all[3]!.id) });
+    await r.waitFor(() => r.events.length >= 2, WAIT_MS);
+    await new Promise((done) => setTimeout(done, 100));
+    expect(r.data<Data>().map((d) => d.id)).toEqual([all[4]!.id, await store.lastChangeId()]);
+  });
+
+  it('filters by experiment, replay and live alike', async () => {
+    const { base, store } = await serve();
+    const a = await store.createExperiment(experiment('a'));
+    const b = await store.createExperiment(experiment('b'));
+    await store.createJob({ experimentId: a.id, trial: 0, params: {} });
+    await store.createJob({ experimentId: b.id, trial: 0, params: {} });
+    const c = await connect(`${base}/events?after=0&experiment=${b.id}`);
+    await c.waitFor(() => c.events.length >= 2, WAIT_MS);
+    await store.createJob({ experimentId: a.id, trial: 1, params: {} });
+    const last = await store.createJob({ experimentId: b.id, trial: 1, params: {} });
+    await c.waitFor(() => c.events.length >= 3, WAIT_MS);
+    const data = c.data<Data>();
+    expect(data.every((d) => d.experiment_id === b.id)).toBe(true);
+    expect(data.map((d) => d.kind)).toEqual(['experiment', 'job', 'job']);
+    expect(data[2]!.job_id).toBe(last.id);
+  });
+
+  it('sends a reset instead of replaying more than the limit, then continues live', async () => {
+    const { base, store } = await serve({ bare: { maxReplay: 5 } });
+    const e = await store.createExperiment(experiment('big'));
+    for (let t = 0; t < 8; t++) await store.createJob({ experimentId: e.id, trial: t, params: {} });
+    const last = await store.lastChangeId();
+    const c = await connect(`${base}/events?after=1`);
+    await c.waitFor(() => c.events.length >= 1, WAIT_MS);
+    expect(c.events[0]!.event).toBe('reset');
+    expect(c.events[0]!.id).toBe(String(last));
+    expect(JSON.parse(c.events[0]!.data)).toMatchObject({ last_id: last });
+    const j = await store.createJob({ experimentId: e.id, trial: 9, params: {} });
+    await c.waitFor(() => c.events.length >= 2, WAIT_MS);
+    expect(c.data<Data>().map((d) => d.job_id)).toEqual([j.id]);
+  });
+
+  it('sends a heartbeat comment while idle', async () => {
+    const { base } = await serve({ bare: { heartbeatMs: 50 } });
+    const c = await connect(`${base}/events`);
+    await c.waitFor(() => c.comments.filter((x) => x === 'heartbeat').length >= 2, WAIT_MS);
+    expect(c.events).toEqual([]);
+  });
+
+  it('is served in read-only mode', async () => {
+    const { base, store } = await serve({ readOnly: true });
+    const c = await connect(`${base}/events`);
+    expect(c.status).toBe(200);
+    await store.createExperiment(experiment('ro'));
+    await c.waitFor(() => c.events.length >= 1, WAIT_MS);
+    expect(c.events[0]!.event).toBe('experiment');
+  });
+
+  it('answers a malformed cursor with the error shape', async () => {
+    const { base } = await serve();
+    const bad = await connect(`${base}/events`, { 'last-event-id': 'abc' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(await bad.text())).toMatchObject({ code: 'AUP_ERR_BAD_REQUEST', details: { header: 'last-event-id' } });
+    const neg = await connect(`${base}/events?after=-1`);
+    expect(neg.status).toBe(400);
+    expect(JSON.parse(await neg.text())).toMatchObject({ code: 'AUP_ERR_BAD_REQUEST' });
+  });
+
+  it('ends every stream when the server closes, promptly', async () => {
+    const { base, app } = await serve();
+    const c = await connect(`${base}/events`);
+    const started = Date.now();
+    await app.close();
+    await c.waitFor(() => c.ended, WAIT_MS);
+    expect(Date.now() - started).toBeLessThan(WAIT_MS);
+  });
+});

@@ -1,0 +1,289 @@
+import { createReadStream } from 'node:fs';
+import { basename, extname } from 'node:path';
+
+import { AupError, type ArtifactRecord, type AttemptRecord, type JobRecord, type Store, type TextRecord } from '@aup/core';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+import { resolveConfined } from './confined-path.js';
+import {
+  AttemptParamsSchema,
+  FileBodySchema,
+  FileIndexParamsSchema,
+  JobDetailSchema,
+  JobIdParamsSchema,
+  JobRecordsSchema,
+  LogQuerySchema,
+  LogSliceSchema,
+  RecordsQuerySchema,
+  type AttemptParams,
+  type FileIndexParams,
+  type JobDetail,
+  type JobIdParams,
+  type JobRecords,
+  type LogQuery,
+  type LogSlice,
+  type RecordsQuery,
+} from './job-schemas.js';
+import { readLogSlice } from './read-log-slice.js';
+import type { RouteContext } from './route-context.js';
+import { ERROR_RESPONSES } from './schemas.js';
+import { finiteOrNull, isoTime } from './to-dto.js';
+
+/** Content types the board names for a file it serves; anything else is served as opaque bytes. */
+const IMAGE_TYPES: Readonly<Record<string, string>> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.bmp': 'image/bmp',
+  '.svg': 'image/svg+xml',
+};
+const ARTIFACT_TYPES: Readonly<Record<string, string>> = {
+  ...IMAGE_TYPES,
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.log': 'text/plain; charset=utf-8',
+  '.out': 'text/plain; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.yaml': 'text/plain; charset=utf-8',
+  '.yml': 'text/plain; charset=utf-8',
+  '.pdf': 'application/pdf',
+  '.zip': 'application/zip',
+  '.gz': 'application/gzip',
+};
+const OPAQUE = 'application/octet-stream';
+// A served file never runs as part of the board's origin: no scripts, no plugins, even for an
+// SVG or an HTML file a job wrote (HTML is served as opaque bytes anyway).
+const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
+
+/**
+ * Routes for one job in full: `GET /jobs/:jid`, its attempt logs, records, images and artifacts.
+ * Files are served only from inside the experiment's working directory (confined-path.ts).
+ */
+export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promise<void> {
+  api.get<{ Params: JobIdParams }>(
+    '/jobs/:jid',
+    {
+      schema: {
+        summary: 'One job in full: params, attempts, metrics, text records, images, artifacts, warnings',
+        params: JobIdParamsSchema,
+        response: { 200: JobDetailSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request): Promise<JobDetail> => {
+      const store = ctx.store;
+      const job = await jobOr404(store, request.params.jid);
+      const [attempts, records, artifacts] = await Promise.all([store.listAttempts(job.id), store.listTextRecords(job.id), store.listArtifacts(job.id)]);
+      return toJobDetail(job, attempts, records, artifacts);
+    },
+  );
+
+  api.get<{ Params: AttemptParams; Querystring: LogQuery }>(
+    '/jobs/:jid/attempts/:k/log',
+    {
+      schema: {
+        summary: 'A slice of the log of one attempt of a job: the last bytes (tail) or a byte range',
+        params: AttemptParamsSchema,
+        querystring: LogQuerySchema,
+        response: { 200: LogSliceSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request): Promise<LogSlice> => {
+      const store = ctx.store;
+      const { jid, k } = request.params;
+      const job = await jobOr404(store, jid);
+      const attempt = (await store.listAttempts(job.id)).find((a) => a.attempt === k);
+      if (attempt === undefined) {
+        throw new AupError('AUP_ERR_FILE_NOT_FOUND', `Job ${job.id} has no attempt ${k}: it has ${job.attempts} attempt(s) (GET /api/v1/jobs/${job.id} lists them)`, {
+          details: { job_id: job.id, attempt: k, attempts: job.attempts },
+        });
+      }
+      const workingDir = await workingDirOf(store, job);
+      // The runner writes jobs/<jid>.<k>.out (DESIGN §5) and may record another path on the attempt.
+      const recorded = attempt.logPath ?? `jobs/${job.id}.${k}.out`;
+      const file = await resolveConfined(workingDir, recorded, `log of job ${job.id} attempt ${k}`);
+      const slice = await readLogSlice(file.path, file.size, request.query);
+      return { job_id: job.id, attempt: k, size: file.size, ...slice };
+    },
+  );
+
+  api.get<{ Params: JobIdParams; Querystring: RecordsQuery }>(
+    '/jobs/:jid/records',
+    {
+      schema: {
+        summary: 'The text, histogram and image records of a job, with their values, by kind and name',
+        params: JobIdParamsSchema,
+        querystring: RecordsQuerySchema,
+        response: { 200: JobRecordsSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request): Promise<JobRecords> => {
+      const store = ctx.store;
+      const job = await jobOr404(store, request.params.jid);
+      const { kind, name } = request.query;
+      const out: JobRecords['records'] = [];
+      let imageIndex = 0;
+      for (const r of await store.listTextRecords(job.id)) {
+        const index = r.kind === 'image' ? imageIndex++ : -1;
+        if ((kind !== undefined && r.kind !== kind) || (name !== undefined && r.name !== name)) continue;
+        const base = { kind: r.kind, name: r.name, step: r.step, time: new Date(r.time).toISOString() };
+        if (r.kind === 'text') out.push({ ...base, text: textOf(r) });
+        else if (r.kind === 'histogram') out.push({ ...base, values: valuesOf(r).map(finiteOrNull) });
+        else out.push({ ...base, image_index: index, path: pathOf(r) });
+      }
+      return { job_id: job.id, records: out };
+    },
+  );
+
+  api.get<{ Params: FileIndexParams }>(
+    '/jobs/:jid/images/:index',
+    {
+      schema: {
+        summary: 'An image file a job recorded (the index-th image record), served inline',
+        params: FileIndexParamsSchema,
+        response: { 200: FileBodySchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const store = ctx.store;
+      const { jid, index } = request.params;
+      const job = await jobOr404(store, jid);
+      const images = (await store.listTextRecords(job.id)).filter((r) => r.kind === 'image');
+      const image = images[index];
+      if (image === undefined) throw noSuchIndex('image', job.id, index, images.length);
+      const recorded = pathOf(image);
+      const type = IMAGE_TYPES[extname(recorded).toLowerCase()];
+      const file = await resolveConfined(await workingDirOf(store, job), recorded, `image ${index} of job ${job.id}`);
+      if (type === undefined) {
+        throw new AupError(
+          'AUP_ERR_FILE_NOT_FOUND',
+          `Image ${index} of job ${job.id} is recorded as '${recorded}', which is not an image the board shows: expected one of ${Object.keys(IMAGE_TYPES).join(', ')}; download it as an artifact instead`,
+          { details: { job_id: job.id, index, path: recorded } },
+        );
+      }
+      return sendFile(reply, file.path, file.size, type, 'inline', recorded);
+    },
+  );
+
+  api.get<{ Params: FileIndexParams }>(
+    '/jobs/:jid/artifacts/:index',
+    {
+      schema: {
+        summary: 'Download an artifact a job recorded (the index-th), as an attachment',
+        params: FileIndexParamsSchema,
+        response: { 200: FileBodySchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const store = ctx.store;
+      const { jid, index } = request.params;
+      const job = await jobOr404(store, jid);
+      const artifacts = await store.listArtifacts(job.id);
+      const artifact = artifacts[index];
+      if (artifact === undefined) throw noSuchIndex('artifact', job.id, index, artifacts.length);
+      const file = await resolveConfined(await workingDirOf(store, job), artifact.path, `artifact ${index} of job ${job.id}`);
+      const type = ARTIFACT_TYPES[extname(artifact.path).toLowerCase()] ?? OPAQUE;
+      return sendFile(reply, file.path, file.size, type, 'attachment', artifact.path);
+    },
+  );
+}
+
+/** The JSON of one job in full, with nothing of the server's own (working directory, log paths). */
+export function toJobDetail(job: JobRecord, attempts: AttemptRecord[], records: TextRecord[], artifacts: ArtifactRecord[]): JobDetail {
+  const grouped: JobDetail['records'] = { text: [], histogram: [], image: [] };
+  for (const r of records) {
+    const time = new Date(r.time).toISOString();
+    if (r.kind === 'text') grouped.text.push({ name: r.name, step: r.step, text: textOf(r), time });
+    else if (r.kind === 'histogram') grouped.histogram.push({ name: r.name, step: r.step, count: valuesOf(r).length, time });
+    else grouped.image.push({ index: grouped.image.length, name: r.name, step: r.step, path: pathOf(r), time });
+  }
+  return {
+    id: job.id,
+    experiment_id: job.experimentId,
+    trial: job.trial,
+    status: job.status,
+    params: job.params,
+    budget: job.budget,
+    score: finiteOrNull(job.score),
+    metrics: Object.fromEntries(Object.entries(job.metrics).filter(([, v]) => Number.isFinite(v))),
+    warnings: job.warnings,
+    created_at: new Date(job.createdAt).toISOString(),
+    started_at: isoTime(job.startedAt),
+    ended_at: isoTime(job.endedAt),
+    attempts: attempts.map((a) => ({
+      attempt: a.attempt,
+      status: a.status,
+      host: a.host,
+      slot: a.slot,
+      worker_id: a.workerId,
+      exit_code: a.exitCode,
+      score: finiteOrNull(a.score),
+      error: a.error,
+      started_at: new Date(a.startedAt).toISOString(),
+      ended_at: isoTime(a.endedAt),
+      duration_ms: a.endedAt === null ? null : a.endedAt - a.startedAt,
+    })),
+    records: grouped,
+    artifacts: artifacts.map((a, index) => ({ index, path: a.path, time: new Date(a.time).toISOString() })),
+  };
+}
+
+async function jobOr404(store: Store, id: number): Promise<JobRecord> {
+  const job = await store.getJob(id);
+  if (job === undefined) {
+    throw new AupError('AUP_ERR_JOB_NOT_FOUND', `No job has id ${id}; GET /api/v1/experiments/{id}/jobs lists the jobs of an experiment`, { details: { id } });
+  }
+  return job;
+}
+
+async function workingDirOf(store: Store, job: JobRecord): Promise<string> {
+  const exp = await store.getExperiment(job.experimentId);
+  if (exp === undefined) {
+    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `Job ${job.id} belongs to experiment ${job.experimentId}, which no longer exists`, {
+      details: { job_id: job.id, experiment_id: job.experimentId },
+    });
+  }
+  return exp.workingDir;
+}
+
+function noSuchIndex(what: 'image' | 'artifact', jobId: number, index: number, count: number): AupError {
+  return new AupError(
+    'AUP_ERR_FILE_NOT_FOUND',
+    `Job ${jobId} has no ${what} ${index}: it recorded ${count} ${what}(s), numbered from 0 (GET /api/v1/jobs/${jobId} lists them)`,
+    { details: { job_id: jobId, index, count } },
+  );
+}
+
+function sendFile(reply: FastifyReply, path: string, size: number, type: string, disposition: 'inline' | 'attachment', recorded: string): FastifyReply {
+  return reply
+    .type(type)
+    .header('content-length', size)
+    .header('content-disposition', contentDisposition(disposition, basename(recorded)))
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', FILE_CSP)
+    .header('cache-control', 'no-cache')
+    .send(createReadStream(path));
+}
+
+/** A header value safe for any file name: an ASCII fallback plus the exact name per RFC 6266/5987. */
+export function contentDisposition(disposition: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_') || 'file';
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+function textOf(r: TextRecord): string {
+  const text = (r.payload as { text?: unknown } | null)?.text;
+  return typeof text === 'string' ? text : '';
+}
+
+function valuesOf(r: TextRecord): number[] {
+  const values = (r.payload as { values?: unknown } | null)?.values;
+  return Array.isArray(values) ? values.filter((v): v is number => typeof v === 'number') : [];
+}
+
+function pathOf(r: TextRecord): string {
+  const path = (r.payload as { path?: unknown } | null)?.path;
+  return typeof path === 'string' ? path : '';
+}
