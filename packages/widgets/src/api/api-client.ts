@@ -4,8 +4,27 @@ import { parseExperimentDetail, parseExperimentSummaries, type ExperimentDetail 
 import { parseJobDetail, parseLogSlice, type JobDetail, type LogSlice } from './job-detail.js';
 import { jobQueryString, type JobQuery } from './job-query.js';
 import { parseJobPage, type JobPage } from './job-summary.js';
+import {
+  parseBestSoFar,
+  parseRecords,
+  parseSeries,
+  type BestSoFarSeries,
+  type BestSoFarX,
+  type IntermediateSeries,
+  type JobRecordValue,
+} from './series.js';
 
 export type ExportFormat = 'csv' | 'json' | 'xlsx';
+
+/** GET /health: whether the board is read-only (no control routes) and its version. */
+export interface BoardHealth {
+  ok: boolean;
+  version: string;
+  read_only: boolean;
+}
+
+/** The header the board reads the session token from on mutating routes. */
+const AUTHORIZATION = 'authorization';
 
 /**
  * A typed client for the board API's read routes. Every failure is an `AupApiError` carrying the
@@ -16,8 +35,20 @@ export class AupApiClient {
   /** The API base without a trailing slash, e.g. `/api/v1` or `http://127.0.0.1:8000/api/v1`. */
   readonly base: string;
 
-  constructor(base: string) {
+  /**
+   * The session token aup-board printed at start (`?token=` of its URL), sent as
+   * `Authorization: Bearer <token>` on mutating requests. Reads need none.
+   */
+  token: string | undefined;
+
+  constructor(base: string, token?: string) {
     this.base = base.replace(/\/+$/, '');
+    this.token = token === '' ? undefined : token;
+  }
+
+  /** GET /health. */
+  health(signal?: AbortSignal): Promise<BoardHealth> {
+    return this.get('/health', (json) => json as BoardHealth, signal);
   }
 
   /** GET /experiments. */
@@ -46,6 +77,86 @@ export class AupApiClient {
     return this.get(`/jobs/${jobId}/attempts/${attempt}/log${tail === undefined ? '' : `?tail=${tail}`}`, parseLogSlice, signal);
   }
 
+  /** GET /experiments/:id/series: intermediate results of these jobs, at most `points` values in all. */
+  series(experimentId: number, jobIds: readonly number[], opts: { labels?: readonly string[]; points?: number } = {}, signal?: AbortSignal): Promise<IntermediateSeries[]> {
+    const p = new URLSearchParams({ jobs: jobIds.join(',') });
+    if (opts.labels !== undefined && opts.labels.length > 0) p.set('labels', opts.labels.join(','));
+    if (opts.points !== undefined) p.set('points', String(opts.points));
+    return this.get(`/experiments/${experimentId}/series?${p.toString()}`, parseSeries, signal);
+  }
+
+  /** GET /best-so-far for one or several experiments. */
+  bestSoFar(experimentIds: readonly number[], x: BestSoFarX = 'index', signal?: AbortSignal): Promise<BestSoFarSeries[]> {
+    return this.get(`/best-so-far?experiments=${experimentIds.join(',')}&x=${x}`, parseBestSoFar, signal);
+  }
+
+  /** GET /jobs/:jid/records: text, histogram and image records, optionally of one kind or name. */
+  records(jobId: number, filter: { kind?: JobRecordValue['kind']; name?: string } = {}, signal?: AbortSignal): Promise<JobRecordValue[]> {
+    const p = new URLSearchParams();
+    if (filter.kind !== undefined) p.set('kind', filter.kind);
+    if (filter.name !== undefined) p.set('name', filter.name);
+    const qs = p.toString();
+    return this.get(`/jobs/${jobId}/records${qs === '' ? '' : `?${qs}`}`, parseRecords, signal);
+  }
+
+  /** URL of an image a job recorded (for an `<img src>`). */
+  imageUrl(jobId: number, index: number): string {
+    return `${this.base}/jobs/${jobId}/images/${index}`;
+  }
+
+  // Mutating routes (each needs the token). They answer the API's JSON, which the caller reads.
+
+  /** POST /config/validate: `{ ok: true, config }` or `{ ok: false, problems }`. */
+  validateConfig(config: unknown, signal?: AbortSignal): Promise<unknown> {
+    return this.send('POST', '/config/validate', config, signal);
+  }
+
+  /** POST /experiments: create from a config object or YAML text, optionally starting it. */
+  createExperiment(body: { config?: unknown; yaml?: string; working_dir?: string; name?: string; start?: boolean }, signal?: AbortSignal): Promise<unknown> {
+    return this.send('POST', '/experiments', body, signal);
+  }
+
+  /** POST /experiments/:id/copy. */
+  copyExperiment(id: number, body: { name?: string; n_samples?: number; random_seed?: number; start?: boolean } = {}, signal?: AbortSignal): Promise<unknown> {
+    return this.send('POST', `/experiments/${id}/copy`, body, signal);
+  }
+
+  /** POST /experiments/:id/start, /resume or /stop (stop waits up to `waitMs` for the runner's answer). */
+  control(id: number, action: 'start' | 'resume' | 'stop', waitMs?: number, signal?: AbortSignal): Promise<unknown> {
+    const wait = action === 'stop' && waitMs !== undefined ? `?wait=${waitMs}` : '';
+    return this.send('POST', `/experiments/${id}/${action}${wait}`, undefined, signal);
+  }
+
+  /** DELETE /experiments/:id (with its job files when `files`). */
+  deleteExperiment(id: number, files = false, signal?: AbortSignal): Promise<unknown> {
+    return this.send('DELETE', `/experiments/${id}${files ? '?files=true' : ''}`, undefined, signal);
+  }
+
+  /** PATCH /experiments/:id: change n_parallel and/or n_samples of a running experiment. */
+  updateExperiment(id: number, body: { n_parallel?: number; n_samples?: number }, waitMs?: number, signal?: AbortSignal): Promise<unknown> {
+    return this.send('PATCH', `/experiments/${id}${waitMs === undefined ? '' : `?wait=${waitMs}`}`, body, signal);
+  }
+
+  /** POST /experiments/:id/trials: run a trial with these params next. */
+  enqueueTrial(id: number, params: Record<string, number | string | boolean>, waitMs?: number, signal?: AbortSignal): Promise<unknown> {
+    return this.send('POST', `/experiments/${id}/trials${waitMs === undefined ? '' : `?wait=${waitMs}`}`, { params }, signal);
+  }
+
+  /** POST /jobs/:jid/kill. */
+  killJob(jobId: number, waitMs?: number, signal?: AbortSignal): Promise<unknown> {
+    return this.send('POST', `/jobs/${jobId}/kill${waitMs === undefined ? '' : `?wait=${waitMs}`}`, undefined, signal);
+  }
+
+  /** POST /jobs/:jid/report: the result of a passive job. */
+  reportJob(jobId: number, score: number, metrics?: Record<string, number>, signal?: AbortSignal): Promise<unknown> {
+    return this.send('POST', `/jobs/${jobId}/report`, metrics === undefined ? { score } : { score, metrics }, signal);
+  }
+
+  /** POST /environment/reset: back up the database and start on an empty one. */
+  resetEnvironment(workingDir?: string, signal?: AbortSignal): Promise<unknown> {
+    return this.send('POST', '/environment/reset', workingDir === undefined ? {} : { working_dir: workingDir }, signal);
+  }
+
   /** URL of GET /experiments/:id/export (a file download, so a link rather than a fetch). */
   exportUrl(experimentId: number, format: ExportFormat, jobIds?: readonly number[]): string {
     const p = new URLSearchParams({ format });
@@ -65,6 +176,27 @@ export class AupApiClient {
     if (after !== undefined) p.set('after', String(after));
     const qs = p.toString();
     return `${this.base}/events${qs === '' ? '' : `?${qs}`}`;
+  }
+
+  /**
+   * Sends a mutating request (`body` as JSON) with the token and returns the parsed JSON answer;
+   * throws AupApiError with the API's code (e.g. `AUP_ERR_UNAUTHORIZED` without a valid token).
+   */
+  async send(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const url = `${this.base}${path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token !== undefined) headers[AUTHORIZATION] = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, signal, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    } catch (e) {
+      if (signal?.aborted === true) throw e;
+      throw new AupApiError({ code: 'AUP_WIDGET_NETWORK', message: `${method} ${url}: ${(e as Error)?.message ?? String(e)}`, details: {} }, 0, url, { cause: e });
+    }
+    const answer: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) throw apiErrorFrom(response.status, response.statusText, url, answer);
+    return answer;
   }
 
   /** GETs `path` under the base and parses the JSON body; throws AupApiError. */

@@ -21,11 +21,23 @@ export interface JobQuery {
   filters?: readonly JobFilter[];
   /** Global search over every column's text. */
   search?: string;
+  /** Only these jobs. */
+  jobIds?: readonly number[];
 }
 
-/** `filter=` value for one condition: `metric:acc>=0.9`, `status=finished`, `param:opt contains ad`. */
+/** URL spelling of each comparator (`~` is contains). */
+const URL_OPS: Readonly<Record<FilterOp, string>> = { '=': '=', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=', contains: '~' };
+const LOOKS_NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const STARTS_WITH_OP = /^[=<>!~]/;
+
+/**
+ * `filter=` value for one condition, as the server reads it: `metric:acc>=0.9`, `status=finished`,
+ * `param:opt~ad`. A text value that would read as a number or an operator is sent in double quotes.
+ */
 export function formatFilter(f: JobFilter): string {
-  return f.op === 'contains' ? `${f.column} contains ${f.value}` : `${f.column}${f.op}${f.value}`;
+  const text = String(f.value);
+  const value = typeof f.value === 'string' && (LOOKS_NUMERIC.test(text) || STARTS_WITH_OP.test(text) || text.startsWith('"')) ? `"${text}"` : text;
+  return `${f.column}${URL_OPS[f.op]}${value}`;
 }
 
 /** The query string (without `?`) of a jobs request. */
@@ -39,5 +51,6 @@ export function jobQueryString(q: JobQuery): string {
   }
   for (const f of q.filters ?? []) p.append('filter', formatFilter(f));
   if (q.search !== undefined && q.search !== '') p.set('q', q.search);
+  if (q.jobIds !== undefined && q.jobIds.length > 0) p.set('jobs', q.jobIds.join(','));
   return p.toString();
 }
