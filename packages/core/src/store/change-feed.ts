@@ -69,6 +69,12 @@ export async function recordExperimentChange(
   await trx.insertInto('change').values({ experiment_id: experimentId, job_id: null, kind, time: Date.now() }).execute();
 }
 
+/** Appends the change row of a job deleted in this transaction (its row is gone, so it is named directly). */
+export async function recordDeletedJobChange(trx: Kysely<AupDatabase>, caps: DialectCaps, experimentId: number, jobId: number): Promise<void> {
+  await lockFeed(trx, caps);
+  await trx.insertInto('change').values({ experiment_id: experimentId, job_id: jobId, kind: 'job', time: Date.now() }).execute();
+}
+
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 /** The SQLite fast path's twin of recordJobChanges, for writes made on the raw better-sqlite3 handle. */

@@ -214,6 +214,33 @@ export class KyselyStore implements Store {
     return rows.map((r) => toJob(r, byJob.get(r.id) ?? {}));
   }
 
+  async deleteJob(id: number): Promise<void> {
+    await this.#write(async (trx) => {
+      const job = await trx.selectFrom('job').select('experiment_id').where('id', '=', id).executeTakeFirst();
+      if (job === undefined) throw jobNotFound(id);
+      const experimentId = Number(job.experiment_id);
+      // Attempts, parameters, results and records go with it (foreign keys with on delete cascade).
+      await trx.deleteFrom('job').where('id', '=', id).execute();
+      const exp = await trx.selectFrom('experiment').select(['best_job_id', 'target']).where('id', '=', experimentId).executeTakeFirst();
+      if (exp !== undefined && exp.best_job_id !== null && Number(exp.best_job_id) === id) {
+        // The runner's rule for a best job: finished, with a finite score.
+        const best = await trx
+          .selectFrom('job')
+          .select(['id', 'score'])
+          .where('experiment_id', '=', experimentId)
+          .where('status', '=', 'finished')
+          .where('score', '>', -Number.MAX_VALUE)
+          .where('score', '<', Number.MAX_VALUE)
+          .orderBy('score', exp.target === 'max' ? 'desc' : 'asc')
+          .orderBy('id')
+          .limit(1)
+          .executeTakeFirst();
+        await patchExperiment(trx, experimentId, { best_job_id: best === undefined ? null : best.id, best_score: best?.score ?? null });
+      }
+      await feed.recordDeletedJobChange(trx, this.#caps, experimentId, id);
+    });
+  }
+
   async updateJob(id: number, patch: JobPatch): Promise<void> {
     await this.#write(async (trx) => {
       await patchJob(trx, id, patch);

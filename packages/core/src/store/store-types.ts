@@ -256,6 +256,11 @@ export interface Store {
   getJob(id: number): Promise<JobRecord | undefined>;
   /** The experiment's jobs in id order, each with its metrics. */
   listJobs(experimentId: number): Promise<JobRecord[]>;
+  /**
+   * Deletes one job with everything under it (attempts, results, records); when it was its
+   * experiment's best job, the best remaining finished job takes its place. AUP_ERR_JOB_NOT_FOUND if absent.
+   */
+  deleteJob(id: number): Promise<void>;
   /** Sets the fields the patch names; `metrics` replaces the job's multiple results. AUP_ERR_JOB_NOT_FOUND if absent. */
   updateJob(id: number, patch: JobPatch): Promise<void>;
   /**

@@ -437,6 +437,40 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         expect(await store.listArtifacts(kj.id)).toHaveLength(1);
         expect((await store.listExperiments()).map((e) => e.name)).toEqual(['kept']);
       });
+
+      it('deletes one job with everything under it, hands the best to the next best, and reports it in the change feed', async () => {
+        const e = await newExperiment({ target: 'min' });
+        const jobs = [];
+        for (const [trial, score] of [0.5, 0.2, 0.9].entries()) {
+          const j = await newJob(e.id, trial);
+          await store.startAttempt({ jobId: j.id, attempt: 1 });
+          await store.addIntermediate(series(j.id, 'loss', 5));
+          await store.setMultipleResults(j.id, { f1: score });
+          await store.addTextRecords([{ jobId: j.id, kind: 'text', name: 'n', step: null, payload: { text: 't' }, time: 1 }]);
+          await store.addArtifacts([{ jobId: j.id, path: 'a', time: 1 }]);
+          await store.completeJob(j.id, { status: 'finished', score }, { id: e.id, bestJobId: trial === 1 ? j.id : undefined, bestScore: trial === 1 ? score : undefined });
+          jobs.push(j);
+        }
+        const [first, best, last] = jobs as [JobRecord, JobRecord, JobRecord];
+        const before = await store.lastChangeId();
+        await store.deleteJob(best.id);
+        expect(await store.getJob(best.id)).toBeUndefined();
+        expect(await store.listAttempts(best.id)).toEqual([]);
+        expect(await store.listIntermediate(best.id)).toEqual([]);
+        expect(await store.listTextRecords(best.id)).toEqual([]);
+        expect(await store.listArtifacts(best.id)).toEqual([]);
+        expect((await store.listJobs(e.id)).map((j) => j.id)).toEqual([first.id, last.id]);
+        expect((await store.queryJobs({ experimentId: e.id, offset: 0, limit: 10, filters: [{ column: 'param:x', op: '=', value: 1 }] })).total).toBe(0);
+        expect(await store.listIntermediate(first.id)).toHaveLength(5);
+        expect(await store.getExperiment(e.id)).toMatchObject({ bestJobId: first.id, bestScore: 0.5 });
+        expect(await store.listChanges(before)).toEqual([expect.objectContaining({ experimentId: e.id, jobId: best.id, kind: 'job' })]);
+        // A job that is not the best leaves the best alone; the last one gone leaves none.
+        await store.deleteJob(last.id);
+        expect(await store.getExperiment(e.id)).toMatchObject({ bestJobId: first.id, bestScore: 0.5 });
+        await store.deleteJob(first.id);
+        expect(await store.getExperiment(e.id)).toMatchObject({ bestJobId: null, bestScore: null });
+        await expect(store.deleteJob(first.id)).rejects.toMatchObject({ code: 'AUP_ERR_JOB_NOT_FOUND' });
+      });
     });
 
     describe('workers', () => {

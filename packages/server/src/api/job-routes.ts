@@ -7,6 +7,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { resolveConfined } from './confined-path.js';
 import {
   AttemptParamsSchema,
+  DeleteJobQuerySchema,
+  DeleteJobResultSchema,
   FileBodySchema,
   FileIndexParamsSchema,
   JobDetailSchema,
@@ -16,6 +18,8 @@ import {
   LogSliceSchema,
   RecordsQuerySchema,
   type AttemptParams,
+  type DeleteJobQuery,
+  type DeleteJobResult,
   type FileIndexParams,
   type JobDetail,
   type JobIdParams,
@@ -25,6 +29,7 @@ import {
   type RecordsQuery,
 } from './job-schemas.js';
 import { readLogSlice } from './read-log-slice.js';
+import { removeJobFiles } from './remove-job-files.js';
 import type { RouteContext } from './route-context.js';
 import { ERROR_RESPONSES } from './schemas.js';
 import { finiteOrNull, isoTime } from './to-dto.js';
@@ -57,6 +62,10 @@ const OPAQUE = 'application/octet-stream';
 // A served file never runs as part of the board's origin: no scripts, no plugins, even for an
 // SVG or an HTML file a job wrote (HTML is served as opaque bytes anyway).
 const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
+/** Job states in which a runner owns the job (running it, or about to): it cannot be deleted then. */
+const OWNED_JOB_STATES: ReadonlySet<string> = new Set(['running', 'queued']);
+/** Experiment states in which a runner may be writing rows (and holds its best job in memory). */
+const LIVE_EXPERIMENT_STATES: ReadonlySet<string> = new Set(['running', 'stopping']);
 
 /**
  * Routes for one job in full: `GET /jobs/:jid`, its attempt logs, records, images and artifacts.
@@ -186,6 +195,45 @@ export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promis
       const file = await resolveConfined(await workingDirOf(store, job), artifact.path, `artifact ${index} of job ${job.id}`);
       const type = ARTIFACT_TYPES[extname(artifact.path).toLowerCase()] ?? OPAQUE;
       return sendFile(reply, file.path, file.size, type, 'attachment', artifact.path);
+    },
+  );
+
+  // Mutating: not declared at all in read-only mode (404), as the other control routes.
+  if (ctx.readOnly) return;
+
+  api.delete<{ Params: JobIdParams; Querystring: DeleteJobQuery }>(
+    '/jobs/:jid',
+    {
+      schema: {
+        summary: 'Delete one job with its attempts, results and records (and its job files with files=true)',
+        'x-mutating': true,
+        params: JobIdParamsSchema,
+        querystring: DeleteJobQuerySchema,
+        response: { 200: DeleteJobResultSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request): Promise<DeleteJobResult> => {
+      const store = ctx.store;
+      const job = await jobOr404(store, request.params.jid);
+      if (OWNED_JOB_STATES.has(job.status)) {
+        throw new AupError(
+          'AUP_ERR_EXPERIMENT_STATE',
+          `Job ${job.id} is ${job.status}: expected a job that ended (finished, failed, early_stopped or interrupted); ${job.status === 'running' ? `kill it first (POST /api/v1/jobs/${job.id}/kill)` : 'stop its experiment first'}`,
+          { details: { id: job.id, status: job.status } },
+        );
+      }
+      const exp = await store.getExperiment(job.experimentId);
+      // A running runner keeps its best job in memory and would write the deleted id back.
+      if (exp !== undefined && exp.bestJobId === job.id && LIVE_EXPERIMENT_STATES.has(exp.status)) {
+        throw new AupError(
+          'AUP_ERR_EXPERIMENT_STATE',
+          `Job ${job.id} is the best job of experiment ${exp.id}, which is ${exp.status}: stop the experiment before deleting its best job`,
+          { details: { id: job.id, status: job.status, experiment_id: exp.id, experiment_status: exp.status } },
+        );
+      }
+      await store.deleteJob(job.id);
+      const files = request.query.files && exp !== undefined ? await removeJobFiles(exp.workingDir, [job.id]) : { removed: [], skipped: [] };
+      return { id: job.id, experiment_id: job.experimentId, deleted: true, files_removed: files.removed.length, files_skipped: files.skipped };
     },
   );
 }

@@ -24,6 +24,26 @@ export type RecordKind = (typeof RECORD_KINDS)[number];
 export const JobIdParamsSchema = Type.Object({ jid: Id }, { additionalProperties: false });
 export type JobIdParams = Static<typeof JobIdParamsSchema>;
 
+export const DeleteJobQuerySchema = Type.Object(
+  {
+    files: Type.Boolean({
+      default: false,
+      description: "Also remove the job's runner files (jobs/<id>.json, jobs/<id>.<attempt>.out) from the experiment's working directory",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type DeleteJobQuery = Static<typeof DeleteJobQuerySchema>;
+
+export const DeleteJobResultSchema = Type.Object({
+  id: Type.Integer(),
+  experiment_id: Type.Integer(),
+  deleted: Type.Literal(true),
+  files_removed: Type.Integer({ description: 'Job files removed (0 unless files=true)' }),
+  files_skipped: Type.Array(Type.Object({ file: Type.String(), reason: Type.String() })),
+});
+export type DeleteJobResult = Static<typeof DeleteJobResultSchema>;
+
 export const AttemptParamsSchema = Type.Object(
   { jid: Id, k: Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Attempt number, from 1' }) },
   { additionalProperties: false },
