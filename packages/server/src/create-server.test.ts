@@ -118,6 +118,8 @@ describe('GET /api/v1/experiments/:id', () => {
       error: null,
       best_job: { id: jobIds[1], trial: 1, score: 0.9, params: { lr: 0.2, layers: 2, act: 'relu' } },
       job_counts: { queued: 1, running: 1, finished: 2, failed: 1, early_stopped: 1, interrupted: 0 },
+      host: { os: 'linux' },
+      git: {},
     });
     expect(body).not.toHaveProperty('proposerState');
     expect(body).not.toHaveProperty('configRaw');

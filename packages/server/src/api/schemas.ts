@@ -86,6 +86,8 @@ export const ExperimentDetailSchema = Type.Composite([
     config: Type.Unknown({ description: 'The normalised experiment config' }),
     best_job: Nullable(BestJobSchema),
     job_counts: JobCountsSchema,
+    host: Type.Unknown({ description: 'The machine the experiment was created on: os, platform, arch, cores, totalMemory, node, python, gpus, hostname, user' }),
+    git: Type.Unknown({ description: "The working directory's git state when it was created: { commit, branch, dirty }, or null outside a repository" }),
   }),
 ]);
 export type ExperimentDetail = Static<typeof ExperimentDetailSchema>;

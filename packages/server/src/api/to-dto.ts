@@ -55,6 +55,8 @@ export function toExperimentDetail(exp: ExperimentRecord, jobs: readonly JobReco
     config: exp.config,
     best_job: best ? { id: best.id, trial: best.trial, score: finiteOrNull(best.score), params: best.params } : null,
     job_counts: countJobs(jobs),
+    host: exp.host,
+    git: exp.git,
   };
 }
 

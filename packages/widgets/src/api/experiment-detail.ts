@@ -16,6 +16,10 @@ export interface ExperimentDetail extends ExperimentSummary {
   config: unknown;
   best_job: { id: number; trial: number; score: number | null; params: Record<string, ParamValue> } | null;
   job_counts: JobCounts;
+  /** The machine the experiment was created on (os, cores, node, hostname, ...); absent from older boards. */
+  host?: Record<string, unknown> | null;
+  /** The working directory's git state when it was created; null outside a repository. */
+  git?: { commit: string | null; branch: string | null; dirty: boolean } | null;
 }
 
 /** Reads the body of GET /experiments/:id. */
