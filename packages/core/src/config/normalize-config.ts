@@ -12,6 +12,7 @@ import { expandHome, locateScript, scriptFileWord } from './resolve-script.js';
 import { gridSize } from '../proposers/space.js';
 import { hyperbandTrialCount } from '../proposers/hyperband/hyperband-proposer.js';
 import { bohbTrialCount } from '../proposers/bohb/bohb-proposer.js';
+import { loadNodeHosts } from '../resources/node-hosts.js';
 
 function ownTrialCount(config: NormalizedConfig): number | undefined {
   switch (config.proposer.toLowerCase()) {
@@ -186,6 +187,12 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
     if (es.aup_policy === 'curve_fitting' && es.curve_fitting_max_iters === undefined) {
       report(problem(['resource_args', 'early_stop', 'curve_fitting_max_iters'], 'an integer ≥ 1 (the curve_fitting policy needs it)', 'nothing'));
     }
+  }
+  // The node resource's hosts: each entry's form, and its key file (resources/node-hosts.ts).
+  if (resource === 'node' && clean(['resource_args']) && clean(['runtime_args'])) {
+    const merged = { ...(isObject(raw.runtime_args) ? raw.runtime_args : {}), ...(isObject(resourceArgs) ? resourceArgs : {}) };
+    // Hosts may be missing here (an Auptimizer config keeps them elsewhere): the run asks for them.
+    problems.push(...loadNodeHosts(merged, baseDir, { requireHosts: false }).problems);
   }
   if (problems.length > 0) return fail();
 

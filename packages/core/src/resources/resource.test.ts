@@ -27,9 +27,24 @@ describe('resources', () => {
     await expect(gpuSlots(['0,1'])).rejects.toBeInstanceOf(AupError);
   });
 
-  it('refuses node and aws', async () => {
-    await expect(createResource({ resource: 'node', resource_args: {}, n_parallel: 1 })).rejects.toThrow(/"node".*not available/);
-    await expect(createResource({ resource: 'aws', resource_args: {}, n_parallel: 1 })).rejects.toThrow(/"aws" is not supported/);
+  it('refuses aws, pointing at node for cloud hosts', async () => {
+    await expect(createResource({ resource: 'aws', resource_args: {}, n_parallel: 1 })).rejects.toThrow(/"aws" is not supported.*"node"/);
+  });
+
+  it('gives node one slot per host entry, a host listed twice being two slots, labelled user@host[:port]', async () => {
+    const resource = await createResource({ resource: 'node', resource_args: { nodes: ['ann@gpu1', 'ann@gpu1', 'bob@10.0.0.7:2222'], env: { SEED: 3 } }, n_parallel: 1 });
+    expect(resource.kind).toBe('node');
+    expect(resource.slots.map((s) => [s.label, s.host, s.env])).toEqual([
+      ['ann@gpu1', 'gpu1', { SEED: '3' }],
+      ['ann@gpu1', 'gpu1', { SEED: '3' }],
+      ['bob@10.0.0.7:2222', '10.0.0.7:2222', { SEED: '3' }],
+    ]);
+    expect(resource.slots.every((s) => typeof s.execute === 'function')).toBe(true);
+    await resource.close?.();
+  });
+
+  it('refuses node without hosts, naming the key to set', async () => {
+    await expect(createResource({ resource: 'node', resource_args: {}, n_parallel: 1 })).rejects.toThrow(/resource_args\.nodes: expected the remote hosts of resource "node"/);
   });
 
   it('hands out the lowest free slot and takes it back once', () => {

@@ -1,17 +1,31 @@
 import { AupError } from '../errors.js';
 import type { NormalizedConfig } from '../types.js';
+import type { ProcessLaunch, ProcessOutcome } from '../runner/process-executor.js';
 import { gpuSlots } from './gpu-resource.js';
+
+/**
+ * Runs one attempt of a job somewhere and feeds its output to the launch's recorder; never throws
+ * (a failure is an outcome). Local processes use `runProcess`; a resource may bring its own
+ * (`node` runs jobs over SSH). docs/decisions/0008-job-executor-per-slot.md.
+ */
+export type JobExecutor = (launch: ProcessLaunch) => Promise<ProcessOutcome>;
 
 /** One place a job can run: a label stored on the attempt (`slot` column) and env for that child only. */
 export interface ResourceSlot {
   label: string;
   env: Record<string, string>;
+  /** The attempt's `host` when the job runs elsewhere (default: this machine's hostname). */
+  host?: string;
+  /** How jobs run on this slot (default: a local child process, `runProcess`). */
+  execute?: JobExecutor;
 }
 
 /** A resource gives a fixed set of slots (DESIGN §5); at most one job runs on a slot at a time. */
 export interface Resource {
-  kind: 'cpu' | 'gpu' | 'passive';
+  kind: 'cpu' | 'gpu' | 'passive' | 'node';
   slots: ResourceSlot[];
+  /** Releases what the slots hold (SSH connections); called once when the experiment's run ends. */
+  close?(): Promise<void>;
 }
 
 /** `cpu`: `n` local process slots `cpu:0..n-1`, with no extra env. */
@@ -26,9 +40,12 @@ export function passiveSlots(n: number): ResourceSlot[] {
 
 /**
  * The resource an experiment's jobs run on, from `resource` and `resource_args`. `gpu` without
- * `resource_args.gpus` asks `nvidia-smi`; `node` and `aws` are refused with what to use instead.
+ * `resource_args.gpus` asks `nvidia-smi`; `node` runs jobs on SSH hosts; `aws` is refused with what
+ * to use instead.
  */
-export async function createResource(config: Pick<NormalizedConfig, 'resource' | 'resource_args' | 'n_parallel'>): Promise<Resource> {
+export async function createResource(
+  config: Pick<NormalizedConfig, 'resource' | 'resource_args' | 'n_parallel'> & Partial<Pick<NormalizedConfig, 'workingdir' | 'config_path' | 'script' | 'script_path'>>,
+): Promise<Resource> {
   switch (config.resource) {
     case 'cpu':
       return { kind: 'cpu', slots: cpuSlots(config.n_parallel) };
@@ -37,19 +54,16 @@ export async function createResource(config: Pick<NormalizedConfig, 'resource' |
     case 'gpu':
       return { kind: 'gpu', slots: await gpuSlots(config.resource_args?.gpus as ReadonlyArray<number | string> | undefined) };
     case 'node':
-      throw new AupError(
-        'AUP_ERR_CONFIG_INVALID',
-        'resource: "node" (remote hosts over SSH) is not available in this version of aup yet; use "cpu", "gpu" or "passive", or run aup on the remote host itself',
-        { details: { path: 'resource', expected: 'cpu, gpu or passive', found: 'node' } },
-      );
+      // Loaded on demand: ssh2 is only needed by experiments that run on SSH hosts.
+      return (await import('./node-resource.js')).nodeResource(config);
     case 'aws':
       throw new AupError(
         'AUP_ERR_CONFIG_INVALID',
-        'resource: "aws" is not supported: aup does not start cloud machines; run aup on the cloud machine with "cpu" or "gpu" (docs/guides/resources.md)',
-        { details: { path: 'resource', expected: 'cpu, gpu or passive', found: 'aws' } },
+        'resource: "aws" is not supported: aup does not start cloud machines; start them yourself and list them as SSH hosts with "node", or run aup on the cloud machine with "cpu" or "gpu" (docs/guides/resources.md)',
+        { details: { path: 'resource', expected: 'cpu, gpu, node or passive', found: 'aws' } },
       );
     default:
-      throw new AupError('AUP_ERR_CONFIG_INVALID', `resource: expected "cpu", "gpu" or "passive", found ${JSON.stringify(config.resource)}`, {
+      throw new AupError('AUP_ERR_CONFIG_INVALID', `resource: expected "cpu", "gpu", "node" or "passive", found ${JSON.stringify(config.resource)}`, {
         details: { path: 'resource', found: config.resource },
       });
   }

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { AttemptRecorder } from './attempt-recorder.js';
 import { resolveCommand } from './command.js';
 import type { IngestQueue } from './ingest-queue.js';
+import { attemptOutcome, pipeOutput } from './output-pipe.js';
 import type { JsonObject } from '../types.js';
 
 /** After SIGTERM, a job gets this long (ms) to exit before SIGKILL: enough to flush a checkpoint. */
@@ -137,40 +137,8 @@ export function runProcess(launch: ProcessLaunch): Promise<ProcessOutcome> {
           }, launch.timeoutMs)
         : undefined;
 
-    const pipe = (stream: Readable, name: 'stdout' | 'stderr') => {
-      let partial = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        log.write(chunk);
-        let start = 0;
-        let nl = chunk.indexOf('\n');
-        if (nl !== -1 && partial) {
-          recorder.line(stripCr(partial + chunk.slice(0, nl)), name);
-          partial = '';
-          start = nl + 1;
-          nl = chunk.indexOf('\n', start);
-        }
-        while (nl !== -1) {
-          recorder.line(stripCr(chunk.slice(start, nl)), name);
-          start = nl + 1;
-          nl = chunk.indexOf('\n', start);
-        }
-        partial += chunk.slice(start);
-        if (queue.congested && !stream.isPaused()) {
-          stream.pause();
-          queue.drain().then(
-            () => stream.resume(),
-            () => stream.resume(),
-          );
-        }
-      });
-      stream.on('end', () => {
-        if (partial) recorder.line(stripCr(partial), name);
-        partial = '';
-      });
-    };
-    pipe(child.stdout, 'stdout');
-    pipe(child.stderr, 'stderr');
+    pipeOutput(child.stdout, 'stdout', log, recorder, queue);
+    pipeOutput(child.stderr, 'stderr', log, recorder, queue);
 
     child.on('spawn', () => {
       if (child.pid !== undefined) launch.onSpawn?.(child.pid);
@@ -187,27 +155,7 @@ export function runProcess(launch: ProcessLaunch): Promise<ProcessOutcome> {
       clearTimeout(timeout);
       clearTimeout(killTimer);
       launch.signal.removeEventListener('abort', onAbort);
-      if (stopReason === 'interrupted' || stopReason === 'early_stopped') {
-        finish({ status: stopReason, exitCode: code });
-      } else if (stopReason === 'killed') {
-        finish({ status: 'failed', exitCode: code, error: 'killed on request' });
-      } else if (timedOut) {
-        finish({ status: 'failed', exitCode: code, error: `timed out after ${(launch.timeoutMs ?? 0) / 1000} s (job_timeout)` });
-      } else if (code !== 0) {
-        finish({ status: 'failed', exitCode: code, error: sig ? `killed by ${sig}` : `exited with code ${code}` });
-      } else if (recorder.score === undefined) {
-        finish({
-          status: 'failed',
-          exitCode: 0,
-          error: 'exited without reporting a result (print "#Auptimizer:<score>" or call printResult/print_result)',
-        });
-      } else {
-        finish({ status: 'finished', exitCode: 0 });
-      }
+      finish(attemptOutcome({ stopReason, timedOut, timeoutMs: launch.timeoutMs, exitCode: code, signal: sig, score: recorder.score }));
     });
   });
-}
-
-function stripCr(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }

@@ -193,7 +193,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
 
   /** Grows the slot pool of a cpu or passive resource to n (a gpu resource has its listed GPUs); answers the new limit. */
   const resizeSlots = (n: number): number => {
-    if (resource.kind === 'gpu') return Math.max(1, Math.min(n, slots.slots.length));
+    if (resource.kind === 'gpu' || resource.kind === 'node') return Math.max(1, Math.min(n, slots.slots.length));
     if (n > slots.slots.length) {
       const busy = new Set([...running.values()].map((r) => r.slot));
       const grown = new SlotPool(resource.kind === 'passive' ? passiveSlots(n) : cpuSlots(n));
@@ -330,7 +330,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     const slot = slots.slots[slotIndex]!;
     let attemptRow;
     try {
-      attemptRow = await store.startAttempt({ jobId: job.id, attempt, host: hostname(), slot: slot.label });
+      attemptRow = await store.startAttempt({ jobId: job.id, attempt, host: slot.host ?? hostname(), slot: slot.label });
     } catch (e) {
       slots.release(slotIndex);
       throw e;
@@ -375,7 +375,8 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
         recorder.score = outcome.score;
         Object.assign(recorder.metrics, outcome.metrics);
       } else {
-        const outcome = await runProcess({
+        // The slot's executor: a local child process, or the resource's own (node: over SSH).
+        const outcome = await (slot.execute ?? runProcess)({
           experimentId,
           jobId: job.id,
           attempt,
@@ -517,6 +518,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     for (const r of running.values()) r.controller.abort('interrupted' satisfies StopReason);
     await Promise.allSettled([...running.values()].map((r) => r.promise));
     await queue.close().catch(() => undefined);
+    await resource.close?.().catch(() => undefined);
     await store.updateExperiment(experimentId, { status: 'failed', error: (e as Error).message, endedAt: Date.now() });
     throw e;
   } finally {
@@ -532,8 +534,12 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   }
 
   const status = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';
-  if (status === 'finished' && config.resource_args?.save_model && bestJobId !== null && !opts.objective && !passive) {
-    await saveBestModel(store, exp, config, bestJobId, events, resource.slots[0]!);
+  try {
+    if (status === 'finished' && config.resource_args?.save_model && bestJobId !== null && !opts.objective && !passive) {
+      await saveBestModel(store, exp, config, bestJobId, events, resource.slots[0]!);
+    }
+  } finally {
+    await resource.close?.();
   }
   await store.updateExperiment(experimentId, { status, error: failure ?? null, endedAt: Date.now() });
   if (failure !== undefined) events.onMessage?.(failure);
@@ -596,11 +602,11 @@ async function saveBestModel(
     extra: { save_model: true, folder_name: folderName, best_job: bestJobId },
   });
   events.onMessage?.(`saving the model of job ${bestJobId} into aup_models/${folderName} (job ${job.id})`);
-  const attempt = await store.startAttempt({ jobId: job.id, attempt: 1, host: hostname(), slot: slot.label });
+  const attempt = await store.startAttempt({ jobId: job.id, attempt: 1, host: slot.host ?? hostname(), slot: slot.label });
   await store.updateJob(job.id, { status: 'running', attempts: 1, startedAt: Date.now() });
   const queue = new IngestQueue(store);
   const recorder = new AttemptRecorder({ jobId: job.id, queue, labels: config.resource_args?.multi_res_labels });
-  const outcome = await runProcess({
+  const outcome = await (slot.execute ?? runProcess)({
     experimentId: exp.id,
     jobId: job.id,
     attempt: 1,
