@@ -291,3 +291,34 @@ export function tempDir(prefix = 'aup-browser-'): { dir: string; remove(): void 
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Like QUADRATIC_SCRIPT, but each job takes about 300 ms: an experiment of many jobs stays
+ * `running` long enough for a test to stop it from the page.
+ */
+export const SLOW_SCRIPT = `#!/usr/bin/env node
+const { readFileSync } = require('node:fs');
+const p = JSON.parse(readFileSync(process.argv[process.argv.length - 1], 'utf8'));
+setTimeout(() => console.error('#Auptimizer:' + ((p.x - 0.3) ** 2 + (p.y ?? 0))), 300);
+`;
+
+/** The session token of a started board (from the URL it printed), or '' when it needs none. */
+export function boardToken(board: Board): string {
+  return new URL(board.printed).searchParams.get('token') ?? '';
+}
+
+/**
+ * Creates an experiment through the board's API (`POST /experiments`, with the token), as the
+ * config editor does; relative paths in `config` resolve against the board's working folder.
+ * Resolves to the new experiment's id.
+ */
+export async function createExperimentOnBoard(board: Board, config: Record<string, unknown>, opts: { start?: boolean } = {}): Promise<number> {
+  const res = await fetch(`${board.api}/experiments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${boardToken(board)}` },
+    body: JSON.stringify({ config, start: opts.start ?? false }),
+  });
+  const body = (await res.json()) as { experiment?: { id: number } };
+  if (res.status !== 201 || body.experiment === undefined) throw new Error(`POST /experiments answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.experiment.id;
+}

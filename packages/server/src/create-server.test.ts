@@ -234,12 +234,12 @@ describe('routing, token and faults', () => {
     expect(unrouted.statusCode).toBe(401);
   });
 
-  it('serves the board page that loads the bundle and the list', async () => {
+  it('serves the board page that loads the bundle and the dashboard', async () => {
     const res = await app.inject({ method: 'GET', url: '/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toContain('<script type="module" src="/assets/aup-widgets.js"></script>');
-    expect(res.body).toContain('<aup-experiment-list api="/api/v1"></aup-experiment-list>');
+    expect(res.body).toMatch(/<aup-board api="\/api\/v1" version="[^"]+"><\/aup-board>/);
   });
 
   it.each(['package.json', '..%2F..%2Fpackage.json', 'aup-widgets.css'])('serves no asset named %s', async (name) => {

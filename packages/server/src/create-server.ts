@@ -236,7 +236,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
         .header('cache-control', 'no-cache')
         .header('content-security-policy', BOARD_PAGE_CSP)
         .header('x-content-type-options', 'nosniff')
-        .send(boardPage({ apiBase: API_PREFIX, version: VERSION }));
+        .send(boardPage({ apiBase: API_PREFIX, version: VERSION, attached: opts.attached ?? false }));
     });
 
     site.get<{ Params: { name: string } }>(

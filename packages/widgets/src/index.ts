@@ -4,8 +4,39 @@
  * @packageDocumentation
  */
 import './define/experiment-list.js';
+import './define/experiment-overview.js';
+import './define/config-editor.js';
+import './define/environment-wizard.js';
+import './define/board.js';
 
-export { AupExperimentList, type AupOpenExperimentEvent, type OpenExperimentDetail } from './experiment-list/experiment-list.js';
+export {
+  AupExperimentList,
+  type AupOpenExperimentEvent,
+  type OpenExperimentDetail,
+  type ExperimentView,
+  type ExperimentListView,
+  type ExperimentActionName,
+  type ExperimentActionDetail,
+  type AupExperimentActionEvent,
+} from './experiment-list/experiment-list.js';
+export { experimentActions, progressShare, type ExperimentActions, type RunAction } from './experiment-list/experiment-actions.js';
+export { AupExperimentOverview, type ExperimentChangeDetail, type AupExperimentChangeEvent, type OverviewSection } from './experiment-overview/experiment-overview.js';
+export { runEstimate, formatDuration, isOneShot, type RunEstimate } from './experiment-overview/estimate.js';
+export {
+  AupConfigEditor,
+  EXAMPLE_CONFIG,
+  VALIDATE_DEBOUNCE_MS,
+  type ConfigProblem,
+  type ValidationState,
+  type ExperimentCreatedDetail,
+  type AupExperimentCreatedEvent,
+} from './config-editor/config-editor.js';
+export { parseConfigText, detectFormat, type ConfigFormat, type ParsedConfigText } from './config-editor/config-text.js';
+export { AupEnvironmentWizard, type EnvironmentResetResult, type AupEnvironmentResetEvent } from './environment-wizard/environment-wizard.js';
+export { AupBoard, BOARD_CHILD_TAGS } from './board/board.js';
+export { parseRoute, routeHash, routeTitle, liveIndicator, type BoardRoute, type ExperimentPage, type LiveIndicator } from './board/board-route.js';
+export { initialTheme, THEME_STORAGE_KEY, type BoardTheme } from './board/theme-preference.js';
+export { capabilitiesFrom, CapabilitiesController, type Capabilities } from './controllers/board-capabilities.js';
 export { parseExperimentList, type ExperimentStatus, type ExperimentSummary } from './experiment-list/experiment-summary.js';
 export { JsonFetchController, type FetchState } from './controllers/json-fetch-controller.js';
 export { formatProgress, formatScore, formatTimestamp, MISSING, SCORE_DIGITS } from './format/format.js';

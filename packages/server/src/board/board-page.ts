@@ -20,8 +20,13 @@ export const BOARD_PAGE_CSP = [
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** The board's HTML: the widgets bundle and the experiment list over this server's API. */
-export function boardPage(opts: { apiBase: string; version: string }): string {
+/**
+ * The board's HTML: the widgets bundle and `<aup-board>` over this server's API. Everything the
+ * page needs is in attributes (the CSP allows no inline script): the API base, the version, and
+ * `attached` for a board started by `aup run --board`. The session token stays in the URL the
+ * board printed (`?token=`), where `<aup-board>` reads it; it is never written into the page.
+ */
+export function boardPage(opts: { apiBase: string; version: string; attached?: boolean }): string {
   const api = escapeHtml(opts.apiBase);
   return `<!doctype html>
 <html lang="en">
@@ -30,21 +35,16 @@ export function boardPage(opts: { apiBase: string; version: string }): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>aup board</title>
+<link rel="icon" href="data:,">
 <script type="module" src="${WIDGETS_BUNDLE_URL}"></script>
 <style>
   body { margin: 0; font-family: system-ui, sans-serif; background: Canvas; color: CanvasText; }
-  header { display: flex; align-items: baseline; gap: 0.75rem; padding: 1rem 1.5rem 0.5rem; }
-  header h1 { margin: 0; font-size: 1.25rem; }
-  header span { opacity: 0.6; font-size: 0.85rem; }
-  main { padding: 0.5rem 1.5rem 1.5rem; }
+  aup-board:not(:defined) { display: block; padding: 1rem 1.5rem; }
 </style>
 </head>
 <body>
-<header><h1>aup board</h1><span>v${escapeHtml(opts.version)}</span></header>
-<main>
-<aup-experiment-list api="${api}"></aup-experiment-list>
+<aup-board api="${api}" version="${escapeHtml(opts.version)}"${opts.attached === true ? ' attached' : ''}></aup-board>
 <noscript>The board needs JavaScript; the data is also available as JSON under <a href="${api}/experiments">${api}/experiments</a>.</noscript>
-</main>
 </body>
 </html>
 `;

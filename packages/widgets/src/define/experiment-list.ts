@@ -1,4 +1,8 @@
-import { AupExperimentList, type AupOpenExperimentEvent } from '../experiment-list/experiment-list.js';
+import {
+  AupExperimentList,
+  type AupExperimentActionEvent,
+  type AupOpenExperimentEvent,
+} from '../experiment-list/experiment-list.js';
 
 // Registering twice throws; a page that loads the bundle and a define file keeps the first.
 if (!customElements.get('aup-experiment-list')) customElements.define('aup-experiment-list', AupExperimentList);
@@ -9,5 +13,9 @@ declare global {
   }
   interface HTMLElementEventMap {
     'aup-open-experiment': AupOpenExperimentEvent;
+    'aup-experiment-action': AupExperimentActionEvent;
+    'aup-create-request': CustomEvent<Record<string, never>>;
+    'aup-reset-request': CustomEvent<Record<string, never>>;
+    'aup-view-change': CustomEvent<{ view: 'list' | 'tiles' }>;
   }
 }

@@ -1,0 +1,490 @@
+import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { stringify as toYaml } from 'yaml';
+
+import { AupApiClient } from '../api/api-client.js';
+import type { AupApiError } from '../api/api-error.js';
+import type { ExperimentSummary } from '../experiment-list/experiment-summary.js';
+import { CapabilitiesController } from '../controllers/board-capabilities.js';
+import { fire } from '../events.js';
+import { stateStyles } from '../theme/state-messages.js';
+import { controlStyles, themeTokens } from '../theme/theme-tokens.js';
+import { configForValidation, detectFormat, parseConfigText, type ConfigFormat, type ParsedConfigText } from './config-text.js';
+
+/**
+ * Validation waits this long after the last keystroke: long enough not to send a request per
+ * character, short enough to feel live.
+ */
+export const VALIDATE_DEBOUNCE_MS = 400;
+
+/** One problem the validate route reports, at its JSON path. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  expected?: string;
+  found?: string;
+  suggestion?: string;
+  file?: string;
+}
+
+/** Where validation stands. */
+export type ValidationState =
+  | { status: 'idle' }
+  | { status: 'pending' }
+  | { status: 'syntax'; message: string; line: number | null; column: number | null }
+  | { status: 'valid'; config: Record<string, unknown>; local: boolean }
+  | { status: 'invalid'; problems: ConfigProblem[] }
+  | { status: 'error'; message: string };
+
+/** `detail` of `aup-experiment-created`. */
+export interface ExperimentCreatedDetail {
+  id: number;
+  experiment: ExperimentSummary;
+  /** The runner started with "Start it now" (`{ pid, log }`), else null. */
+  runner: unknown;
+}
+export type AupExperimentCreatedEvent = CustomEvent<ExperimentCreatedDetail>;
+
+/** What a new editor starts with: the smallest config that shows every part of the panel. */
+export const EXAMPLE_CONFIG = `{
+  "name": "my-experiment",
+  "script": "train.py",
+  "proposer": "random",
+  "n_samples": 10,
+  "n_parallel": 1,
+  "target": "max",
+  "parameter_config": [
+    { "name": "lr", "range": [0.0001, 0.1], "type": "float" },
+    { "name": "layers", "range": [1, 4], "type": "int" }
+  ]
+}
+`;
+
+/**
+ * An editor for an experiment config, in JSON or YAML, with a live validation panel: the values
+ * as aup reads them (defaults filled in) or every problem at its JSON path, from the board's
+ * `POST /config/validate` (debounced). A working-directory field sets the folder relative paths
+ * resolve against; CREATE makes the experiment (`POST /experiments`), optionally starting it.
+ * Without a board that may create (read-only, attached, another origin), the editor still
+ * checks the syntax and shows the parsed values, and CREATE is absent.
+ *
+ * @summary Writes, validates and creates an experiment config.
+ *
+ * @attr api - Base URL of the board API (`/api/v1`).
+ * @attr token - The session token (`Authorization: Bearer`) for validate and create.
+ * @attr format - `json` or `yaml` (default: read from the text).
+ * @attr working-dir - The working directory sent with CREATE (relative to the folder aup-board runs in).
+ * @attr read-only - No validation request and no CREATE.
+ * @attr attached - The board was started by `aup run --board`: no CREATE.
+ * @attr theme - `light` or `dark`; without it the element follows `prefers-color-scheme`.
+ * @prop {string} value - The editor's text.
+ * @prop {unknown} data - A config object to start from (shown as JSON); the element never fetches for it.
+ * @prop {ValidationState} validation - The last validation result.
+ *
+ * @fires aup-experiment-created - CREATE succeeded; `detail: { id, experiment, runner }`.
+ * @fires aup-config-validated - A validation finished; `detail`: the ValidationState.
+ *
+ * @csspart editor - The text area.
+ * @csspart panel - The validation panel.
+ * @csspart problem - One problem in the panel.
+ * @csspart create - The CREATE button.
+ *
+ * @cssprop --aup-color-surface - Background.
+ * @cssprop --aup-color-surface-raised - The panel.
+ * @cssprop --aup-color-text - Text.
+ * @cssprop --aup-color-muted - Labels.
+ * @cssprop --aup-color-border - Borders.
+ * @cssprop --aup-color-accent - CREATE, focus.
+ * @cssprop --aup-color-success - The "valid" line.
+ * @cssprop --aup-color-danger - Problems.
+ * @cssprop --aup-font-family - Font.
+ * @cssprop --aup-font-size - Base font size.
+ */
+export class AupConfigEditor extends LitElement {
+  static override styles = [
+    themeTokens,
+    controlStyles,
+    stateStyles,
+    css`
+      .layout {
+        display: grid;
+        grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
+        gap: 1rem;
+      }
+      @media (max-width: 50rem) {
+        .layout {
+          grid-template-columns: 1fr;
+        }
+      }
+      .grow {
+        flex: 1;
+      }
+      .bar {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.75rem;
+        margin-bottom: 0.5rem;
+      }
+      textarea {
+        box-sizing: border-box;
+        width: 100%;
+        min-height: 24rem;
+        resize: vertical;
+        font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
+        font-size: 0.9em;
+        line-height: 1.45;
+        tab-size: 2;
+        color: var(--_text);
+        background: var(--_surface);
+        border: 1px solid var(--_border);
+        border-radius: 6px;
+        padding: 0.6rem;
+      }
+      textarea:focus-visible {
+        outline: 2px solid var(--_accent);
+      }
+      .fields {
+        display: grid;
+        grid-template-columns: auto 1fr;
+        align-items: center;
+        gap: 0.5rem 0.75rem;
+        margin-top: 0.75rem;
+      }
+      .fields input[type='text'] {
+        width: 100%;
+        box-sizing: border-box;
+      }
+      .panel {
+        padding: 0.75rem 1rem;
+        border: 1px solid var(--_border);
+        border-radius: 6px;
+        background: var(--_surface-raised);
+        overflow: auto;
+        max-height: 36rem;
+      }
+      .panel h3 {
+        margin: 0 0 0.5rem;
+        font-size: 0.85em;
+        text-transform: uppercase;
+        letter-spacing: 0.04em;
+        color: var(--_muted);
+      }
+      .ok {
+        color: var(--_success);
+        font-weight: 600;
+      }
+      .bad {
+        color: var(--_danger);
+        font-weight: 600;
+      }
+      ul.problems {
+        list-style: none;
+        padding: 0;
+        margin: 0;
+      }
+      ul.problems li {
+        padding: 0.4rem 0;
+        border-bottom: 1px solid var(--_border);
+      }
+      code.path {
+        color: var(--_danger);
+        font-weight: 600;
+      }
+      .hint {
+        color: var(--_muted);
+        font-size: 0.9em;
+      }
+      table {
+        border-collapse: collapse;
+        width: 100%;
+      }
+      th,
+      td {
+        text-align: left;
+        vertical-align: top;
+        padding: 0.2rem 0.5rem 0.2rem 0;
+        border-bottom: 1px solid var(--_border);
+        overflow-wrap: anywhere;
+      }
+      th {
+        color: var(--_muted);
+        font-weight: normal;
+        white-space: nowrap;
+      }
+      button.primary {
+        background: var(--_accent);
+        border-color: var(--_accent);
+        color: var(--_surface);
+        padding: 0.3rem 1rem;
+        font-weight: 600;
+      }
+      button.primary:disabled {
+        background: var(--_surface);
+        color: var(--_muted);
+        border-color: var(--_border);
+      }
+      .actions {
+        display: flex;
+        align-items: center;
+        gap: 0.75rem;
+        margin-top: 0.75rem;
+      }
+    `,
+  ];
+
+  static override properties = {
+    api: { type: String },
+    token: { type: String },
+    format: { type: String, reflect: true },
+    workingDir: { type: String, attribute: 'working-dir' },
+    readOnly: { type: Boolean, attribute: 'read-only', reflect: true },
+    attached: { type: Boolean, reflect: true },
+    theme: { type: String, reflect: true },
+    value: { attribute: false },
+    data: { attribute: false },
+    validation: { state: true },
+    creating: { state: true },
+    createError: { state: true },
+    startNow: { state: true },
+  };
+
+  /** Base URL of the board API. */
+  api?: string;
+  /** Session token for validate and create. */
+  token?: string;
+  /** The notation of the text; undefined reads it from the text. */
+  format?: ConfigFormat;
+  /** Working directory for CREATE. */
+  workingDir = '';
+  /** No validation request, no CREATE. */
+  readOnly = false;
+  /** An attached board: no CREATE. */
+  attached = false;
+  /** `light` or `dark`; unset follows the system. */
+  theme?: 'light' | 'dark';
+  /** The editor's text. */
+  value = EXAMPLE_CONFIG;
+  /** A config object to start from. */
+  data?: unknown;
+  /** The last validation result. */
+  validation: ValidationState = { status: 'idle' };
+
+  private creating = false;
+  private createError: { message: string; problems: ConfigProblem[] } | undefined;
+  private startNow = true;
+  private lastControl: boolean | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inFlight: AbortController | undefined;
+  private readonly caps = new CapabilitiesController(this);
+
+  /** Validates the text now (instead of after the debounce). */
+  async validate(): Promise<ValidationState> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.inFlight?.abort();
+    const abort = new AbortController();
+    this.inFlight = abort;
+    const parsed = this.parsed();
+    let next: ValidationState;
+    if (!parsed.ok) {
+      next = { status: 'syntax', message: parsed.message, line: parsed.line, column: parsed.column };
+    } else if (!this.caps.value.control || !this.api) {
+      next = typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)
+        ? { status: 'valid', config: parsed.value as Record<string, unknown>, local: true }
+        : { status: 'invalid', problems: [{ path: '(root)', message: 'expected an object of config keys' }] };
+    } else {
+      this.validation = { status: 'pending' };
+      try {
+        const answer = (await new AupApiClient(this.api, this.token).validateConfig(configForValidation(parsed.value, this.workingDir), abort.signal)) as
+          | { ok: true; config: Record<string, unknown> }
+          | { ok: false; problems: ConfigProblem[] };
+        next = answer.ok ? { status: 'valid', config: answer.config, local: false } : { status: 'invalid', problems: answer.problems };
+      } catch (e) {
+        if (abort.signal.aborted) return this.validation;
+        next = { status: 'error', message: (e as Error).message };
+      }
+    }
+    if (this.inFlight !== abort) return this.validation;
+    this.inFlight = undefined;
+    this.validation = next;
+    fire(this, 'aup-config-validated', next);
+    return next;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.inFlight?.abort();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('data') && this.data !== undefined) {
+      this.value = `${JSON.stringify(this.data, null, 2)}\n`;
+      this.format = 'json';
+    }
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    // The first render, a new text from outside, or a new API: check it (the panel starts filled).
+    const control = this.caps.value.control;
+    const capsChanged = control !== this.lastControl;
+    this.lastControl = control;
+    if (changed.has('value') || changed.has('workingDir') || changed.has('token') || capsChanged) this.schedule();
+  }
+
+  protected override render(): TemplateResult {
+    const caps = this.caps.value;
+    const fmt = this.currentFormat();
+    return html`<div class="layout">
+      <div>
+        <div class="bar">
+          <strong>Experiment config</strong>
+          <span class="grow"></span>
+          <label><input type="radio" name="format" value="json" .checked=${fmt === 'json'} @change=${() => this.convert('json')} /> JSON</label>
+          <label><input type="radio" name="format" value="yaml" .checked=${fmt === 'yaml'} @change=${() => this.convert('yaml')} /> YAML</label>
+        </div>
+        <textarea
+          part="editor"
+          aria-label="Experiment config (${fmt.toUpperCase()})"
+          spellcheck="false"
+          .value=${this.value}
+          @input=${this.onInput}
+          @keydown=${this.onKeydown}
+        ></textarea>
+        <div class="fields">
+          <label for="wd">Working directory</label>
+          <input id="wd" type="text" name="working-dir" placeholder="the folder aup-board was started in" .value=${this.workingDir}
+            @change=${(e: Event) => (this.workingDir = (e.target as HTMLInputElement).value)} />
+        </div>
+        ${caps.create
+          ? html`<div class="actions">
+              <button class="primary" part="create" data-action="create" ?disabled=${this.creating} @click=${() => void this.create()}>${this.creating ? 'Creating…' : 'Create'}</button>
+              <label><input type="checkbox" name="start" .checked=${this.startNow} @change=${(e: Event) => (this.startNow = (e.target as HTMLInputElement).checked)} /> Start it now</label>
+            </div>`
+          : html`<p class="hint">${caps.reason === 'unknown' ? 'Asking the board what it allows…' : 'This board cannot create experiments here (read-only, attached to aup run, or on another origin): the editor only checks the config.'}</p>`}
+        ${this.createError === undefined
+          ? nothing
+          : html`<div class="message error" part="message" role="alert">
+              Could not create the experiment: ${this.createError.message}
+              ${this.createError.problems.length > 0 ? this.renderProblems(this.createError.problems) : nothing}
+            </div>`}
+      </div>
+      <aside class="panel" part="panel" aria-live="polite">
+        <h3>Validation</h3>
+        ${this.renderValidation()}
+      </aside>
+    </div>`;
+  }
+
+  private renderValidation(): TemplateResult {
+    const v = this.validation;
+    switch (v.status) {
+      case 'idle':
+      case 'pending':
+        return html`<p class="hint" role="status" data-validation="pending">Checking…</p>`;
+      case 'syntax':
+        return html`<p class="bad" data-validation="syntax">Not valid ${this.currentFormat().toUpperCase()}${v.line === null ? '' : ` (line ${v.line}${v.column === null ? '' : `, column ${v.column}`})`}</p>
+          <p>${v.message}</p>`;
+      case 'error':
+        return html`<p class="bad" data-validation="error">Could not validate: ${v.message}</p>`;
+      case 'invalid':
+        return html`<p class="bad" data-validation="invalid">${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}</p>${this.renderProblems(v.problems)}`;
+      case 'valid':
+        return html`<p class="ok" data-validation="valid">${v.local ? 'Parsed (not checked by a board)' : 'Valid: this is how aup reads it'}</p>${this.renderValues(v.config)}`;
+    }
+  }
+
+  private renderProblems(problems: readonly ConfigProblem[]): TemplateResult {
+    return html`<ul class="problems">
+      ${problems.map(
+        (p) => html`<li part="problem" data-path=${p.path}>
+          <code class="path">${p.path || '(root)'}</code>: ${p.message}
+          ${p.suggestion ? html`<div class="hint">${p.suggestion}</div>` : nothing}
+        </li>`,
+      )}
+    </ul>`;
+  }
+
+  private renderValues(config: Record<string, unknown>): TemplateResult {
+    const params = Array.isArray(config['parameter_config']) ? (config['parameter_config'] as Array<Record<string, unknown>>) : [];
+    return html`<table data-field="values">
+        <tbody>
+          ${Object.entries(config)
+            .filter(([k]) => k !== 'parameter_config')
+            .map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${typeof v === 'string' ? v : JSON.stringify(v)}</td></tr>`)}
+        </tbody>
+      </table>
+      ${params.length === 0
+        ? html`<p class="hint">No hyperparameters: a one-shot experiment.</p>`
+        : html`<h3 style="margin-top: 0.75rem">Hyperparameters</h3>
+            <table data-field="params">
+              <thead><tr><th>name</th><th>type</th><th>range</th></tr></thead>
+              <tbody>
+                ${params.map((p) => html`<tr><td>${String(p['name'])}</td><td>${String(p['type'] ?? '')}</td><td>${JSON.stringify(p['range'] ?? p['values'] ?? p['choices'] ?? '')}</td></tr>`)}
+              </tbody>
+            </table>`}`;
+  }
+
+  private async create(): Promise<void> {
+    if (!this.api) return;
+    const fmt = this.currentFormat();
+    const parsed = this.parsed();
+    if (!parsed.ok) {
+      this.createError = { message: `the config is not valid ${fmt.toUpperCase()}: ${parsed.message}`, problems: [] };
+      return;
+    }
+    this.creating = true;
+    this.createError = undefined;
+    try {
+      const body = {
+        ...(fmt === 'yaml' ? { yaml: this.value } : { config: parsed.value }),
+        ...(this.workingDir.trim() === '' ? {} : { working_dir: this.workingDir.trim() }),
+        start: this.startNow,
+      };
+      const answer = (await new AupApiClient(this.api, this.token).createExperiment(body)) as { experiment: ExperimentSummary; runner: unknown };
+      fire<ExperimentCreatedDetail>(this, 'aup-experiment-created', { id: answer.experiment.id, experiment: answer.experiment, runner: answer.runner });
+    } catch (e) {
+      const err = e as AupApiError;
+      const problems = Array.isArray(err.details?.['problems']) ? (err.details['problems'] as ConfigProblem[]) : [];
+      this.createError = { message: err.message, problems };
+    } finally {
+      this.creating = false;
+    }
+  }
+
+  private convert(to: ConfigFormat): void {
+    const from = this.currentFormat();
+    if (from === to) return;
+    const parsed = this.parsed();
+    this.format = to;
+    // A text that parses is rewritten in the other notation; a broken one is left for the user.
+    if (parsed.ok) this.value = to === 'json' ? `${JSON.stringify(parsed.value, null, 2)}\n` : toYaml(parsed.value);
+    this.schedule();
+  }
+
+  private onInput = (e: Event): void => {
+    this.value = (e.target as HTMLTextAreaElement).value;
+  };
+
+  private onKeydown = (e: KeyboardEvent): void => {
+    // Tab indents (two spaces) instead of leaving the editor; Shift+Tab still moves focus.
+    if (e.key !== 'Tab' || e.shiftKey) return;
+    e.preventDefault();
+    const ta = e.target as HTMLTextAreaElement;
+    ta.setRangeText('  ', ta.selectionStart, ta.selectionEnd, 'end');
+    this.value = ta.value;
+  };
+
+  private schedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.validate(), VALIDATE_DEBOUNCE_MS);
+  }
+
+  private currentFormat(): ConfigFormat {
+    return this.format ?? detectFormat(this.value);
+  }
+
+  private parsed(): ParsedConfigText {
+    return parseConfigText(this.value, this.currentFormat());
+  }
+}

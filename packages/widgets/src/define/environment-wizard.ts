@@ -1,0 +1,14 @@
+import { AupEnvironmentWizard, type AupEnvironmentResetEvent } from '../environment-wizard/environment-wizard.js';
+
+// Registering twice throws; a page that loads the bundle and a define file keeps the first.
+if (!customElements.get('aup-environment-wizard')) customElements.define('aup-environment-wizard', AupEnvironmentWizard);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'aup-environment-wizard': AupEnvironmentWizard;
+  }
+  interface HTMLElementEventMap {
+    'aup-environment-reset': AupEnvironmentResetEvent;
+    'aup-cancel': CustomEvent<Record<string, never>>;
+  }
+}
