@@ -230,6 +230,33 @@ describe.skipIf(!sshd.available)('node resource (real sshd)', () => {
     expect(pids.filter(isAlive)).toEqual([]);
   });
 
+  it('early stopping kills the remote job as soon as its streamed result says so', async () => {
+    // Job 1 (x=10) reports 10; job 2 (x=1) reports 1 and would then sleep a minute: bandit stops it.
+    const script = `case "$AUP_PARAMS" in
+  *'"x":10'*) echo "#Auptimizer:10" ;;
+  *) echo "pid $$"; sleep 60 & echo "child $!"; echo "#Auptimizer:1"; wait; echo "#Auptimizer:100" ;;
+esac
+`;
+    const local = folder('aup-node-local-', { 'job.sh': script });
+    const remote = folder('aup-node-remote-');
+    const file = writeConfig(local, {
+      script: 'job.sh',
+      proposer: 'sequence',
+      n_samples: 2,
+      parameter_config: [{ name: 'x', range: [10, 1], type: 'choice' }],
+      ...nodeConfig(remote, {}, { early_stop: { aup_policy: 'bandit', bandit_factor: 0.5 } }),
+    });
+    const result = await runExperimentFile(file, { db: join(local, 'runs.db') });
+    expect(result.status, result.error ?? '').toBe('finished');
+    expect(result.jobs.map((j) => [j.params.x, j.status, j.score])).toEqual([
+      [10, 'finished', 10],
+      [1, 'early_stopped', 1],
+    ]);
+    const pids = pidsInLog(readLog(local, result.jobs[1]!.id, 1));
+    expect(pids).toHaveLength(2);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
   it('a connection killed mid-job fails the attempt; the retry runs again and succeeds; the orphan is killed', async () => {
     // Attempt 1 hangs (until its connection is cut); attempt 2 reports at once.
     const script = 'if [ "$AUP_ATTEMPT" = 1 ]; then echo "pid $$"; sleep 60 & echo "child $!"; wait; fi\necho "#Auptimizer:7"\n';
