@@ -5,7 +5,7 @@ import { collectGitInfo, collectHostInfo } from './env-info.js';
 import { getProposer } from './proposers/index.js';
 import { driveExperiment, type Objective, type RunnerEvents } from './runner/runner.js';
 import { openStore } from './store/index.js';
-import type { ExperimentRecord, JobRecord, Store } from './store/store-types.js';
+import type { ExperimentRecord, ExperimentWorkers, JobRecord, Store } from './store/store-types.js';
 import type { Json, JsonObject, NormalizedConfig, ParamValue, Params } from './types.js';
 
 export interface ExperimentResult {
@@ -72,8 +72,16 @@ async function withStore<T>(db: string | Store | undefined, fn: (store: Store) =
   }
 }
 
-/** Records a new experiment (status `created`) with host and git info; checks the proposer's settings first. */
-export async function createExperiment(store: Store, raw: JsonObject, config: NormalizedConfig): Promise<ExperimentRecord> {
+/**
+ * Records a new experiment (status `created`) with host and git info; checks the proposer's settings
+ * first. With `workers`, its jobs are left to `aup worker` processes (worker mode).
+ */
+export async function createExperiment(store: Store, raw: JsonObject, config: NormalizedConfig, workers?: ExperimentWorkers): Promise<ExperimentRecord> {
+  if (workers !== undefined && config.resource === 'passive') {
+    throw new AupError('AUP_ERR_CONFIG_INVALID', 'resource: "passive" jobs are run by a person, not by aup worker processes: drop --workers external, or use resource "cpu" or "gpu"', {
+      details: { path: 'resource', expected: 'cpu or gpu with --workers external', found: 'passive' },
+    });
+  }
   // Creating the proposer once checks its settings against the space before anything is recorded.
   getProposer(config.proposer).create({
     space: config.parameter_config,
@@ -93,6 +101,7 @@ export async function createExperiment(store: Store, raw: JsonObject, config: No
     workingDir: config.workingdir,
     host: collectHostInfo(),
     git: collectGitInfo(config.workingdir),
+    workers: workers ?? null,
   });
 }
 
@@ -131,12 +140,12 @@ export async function runExperiment(config: ExperimentConfigInput & RunExperimen
 /** Runs an experiment described by a config file (experiment.json or YAML), as `aup run` does. */
 export async function runExperimentFile(
   file: string,
-  options: RunExperimentOptions & { name?: string; onCreated?: (exp: ExperimentRecord) => void } = {},
+  options: RunExperimentOptions & { name?: string; onCreated?: (exp: ExperimentRecord) => void; workers?: ExperimentWorkers } = {},
 ): Promise<ExperimentResult> {
   const { raw, config } = await loadConfig(file);
   if (options.name) config.name = options.name;
   return withStore(options.db, async (store) => {
-    const exp = await createExperiment(store, raw, config);
+    const exp = await createExperiment(store, raw, config, options.workers);
     options.onCreated?.(exp);
     const done = await driveExperiment({ store, experimentId: exp.id, objective: options.objective, signal: options.signal, events: options.events });
     return experimentResult(store, done);

@@ -10,6 +10,7 @@ import { startBoardChild, type BoardChild } from './board-child.js';
 import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
 import { createProgress, formatParams, formatScore } from './progress.js';
 import { initWizard } from './init-wizard.js';
+import { addWorkerCommand, parseTags, workersOption } from './worker-command.js';
 import { VERSION } from '../version.js';
 import { reportJobResult } from '../resources/passive-resource.js';
 import type { PassiveJobInfo, RunnerEvents } from '../runner/runner.js';
@@ -228,8 +229,11 @@ export function buildProgram(io: CliIo): Command {
     .option('--name <name>', 'experiment name (default: from the config)')
     .option('--board', 'serve the board beside the experiment (until Ctrl-C after it ends); starting other experiments from it is disabled')
     .option('--board-port <n>', `the board's port; if taken, the next free one (default ${DEFAULT_BOARD_PORT}; 0: any free port)`, parsePort)
-    .action(async (file: string, o: { db?: string; name?: string; board?: boolean; boardPort?: number }) => {
+    .option('--workers <mode>', 'external: only propose and queue jobs; `aup worker` processes sharing the database run them')
+    .option('--tags <list>', 'with --workers external: only workers with all these tags (aup worker --tags) run the jobs', parseTags)
+    .action(async (file: string, o: { db?: string; name?: string; board?: boolean; boardPort?: number; workers?: string; tags?: string[] }) => {
       const path = resolve(io.cwd, file);
+      const workers = workersOption(o.workers, o.tags, o.db, io.cwd);
       const { config } = await loadConfig(path);
       if (o.boardPort !== undefined && !o.board) throw new AupError('AUP_ERR_CLI_USAGE', '--board-port is given without --board: add --board to serve the board');
       const dbForBoard = o.board ? boardDbUrl(o.db, io.cwd) : undefined;
@@ -252,7 +256,14 @@ export function buildProgram(io: CliIo): Command {
             name: o.name,
             signal,
             events: passive?.events ?? progress,
-            onCreated: (exp) => io.stdout.write(`experiment ${exp.id} "${exp.name}": ${config.proposer}, ${total} jobs, ${config.n_parallel} at a time, target ${config.target}\n`),
+            workers,
+            onCreated: (exp) => {
+              io.stdout.write(`experiment ${exp.id} "${exp.name}": ${config.proposer}, ${total} jobs, ${config.n_parallel} at a time, target ${config.target}\n`);
+              if (workers) {
+                const tags = workers.tags.length > 0 ? ` --tags ${workers.tags.join(',')}` : '';
+                io.stdout.write(`jobs are queued for aup worker processes: start them with "aup worker${o.db ? ` --db ${o.db}` : ''}${tags}"\n`);
+              }
+            },
           }).finally(() => {
             passive?.close();
             progress.stop();
@@ -410,6 +421,8 @@ export function buildProgram(io: CliIo): Command {
       writeFileSync(out, JSON.stringify(config, null, 2) + '\n');
       io.stdout.write(`\nwrote ${out}; run it with: aup run ${o.output}\n`);
     });
+
+  addWorkerCommand(program, io, dbOption, dbHelp);
 
   return program;
 }

@@ -1,4 +1,4 @@
-import type { ArtifactRecord, IntermediateRecord, Store, TextRecord } from '../store/store-types.js';
+import type { ArtifactRecord, AttemptFence, IntermediateRecord, Store, TextRecord } from '../store/store-types.js';
 
 /**
  * Rows per write transaction. 5,000 keeps one SQLite transaction around 10 ms, short enough that
@@ -22,9 +22,12 @@ export class IngestQueue {
   #writing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #error: unknown;
+  readonly #fence: AttemptFence | undefined;
 
-  constructor(store: Store) {
+  /** With a fence (an `aup worker`'s attempt), every batch is written only while the worker holds the attempt. */
+  constructor(store: Store, opts: { fence?: AttemptFence } = {}) {
     this.#store = store;
+    this.#fence = opts.fence;
   }
 
   get pendingRows(): number {
@@ -81,10 +84,10 @@ export class IngestQueue {
       if (this.#error) throw this.#error;
       try {
         for (let i = 0; i < intermediate.length; i += INGEST_BATCH_ROWS) {
-          await this.#store.addIntermediate(intermediate.slice(i, i + INGEST_BATCH_ROWS));
+          await this.#store.addIntermediate(intermediate.slice(i, i + INGEST_BATCH_ROWS), this.#fence);
         }
-        if (text.length) await this.#store.addTextRecords(text);
-        if (artifacts.length) await this.#store.addArtifacts(artifacts);
+        if (text.length) await this.#store.addTextRecords(text, this.#fence);
+        if (artifacts.length) await this.#store.addArtifacts(artifacts, this.#fence);
       } catch (e) {
         this.#error = e;
         throw e;

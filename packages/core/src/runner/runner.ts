@@ -15,6 +15,7 @@ import { jobFiles, runProcess, type StopReason } from './process-executor.js';
 import { resolveCommand, splitCommand } from './command.js';
 import { cpuSlots, createResource, passiveSlots, SlotPool, type ResourceSlot } from '../resources/resource.js';
 import { waitForReport } from '../resources/passive-resource.js';
+import { WorkerDispatch } from '../worker/worker-dispatch.js';
 
 /** What an in-process objective may return: a score, or a score with named metrics. */
 export type ObjectiveResult = number | { score: number; metrics?: Record<string, number> };
@@ -92,6 +93,8 @@ interface Completion {
   error?: string;
   /** When the attempt really ended (not when the loop got round to recording it). */
   endedAt?: number;
+  /** The attempt's end is already in the store (an `aup worker` wrote it): only the job is completed. */
+  attemptRecorded?: boolean;
 }
 
 /** Better-than for the experiment's target. */
@@ -133,8 +136,14 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   const exp = await store.getExperiment(experimentId);
   if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`);
   const config = exp.config as unknown as NormalizedConfig;
+  // Worker mode (`aup run --workers external`): `aup worker` processes run the jobs, claimed from
+  // the store; the slots here only bound how many jobs are left to them at once (n_parallel).
+  const external = exp.workers?.mode === 'external';
+  if (external && (opts.objective || config.resource === 'passive')) {
+    throw new AupError('AUP_ERR_EXPERIMENT_STATE', `experiment ${experimentId} runs its jobs on aup worker processes, which cannot run ${opts.objective ? 'an in-process objective' : 'passive jobs'}`);
+  }
   // An in-process objective runs in this process: the resource's slots and env do not apply.
-  const resource = opts.objective ? { kind: 'cpu' as const, slots: cpuSlots(config.n_parallel) } : await createResource(config);
+  const resource = opts.objective || external ? { kind: 'cpu' as const, slots: cpuSlots(config.n_parallel) } : await createResource(config);
   const passive = resource.kind === 'passive';
   if (!opts.objective && !passive && !config.script) throw new AupError('AUP_ERR_CONFIG_INVALID', 'script: required to run jobs as processes');
   let slots = new SlotPool(resource.slots);
@@ -273,6 +282,15 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   };
   const poller = new ControlPoller(store, experimentId, onControl, (m) => events.onMessage?.(m));
   await poller.start();
+  const dispatch = external
+    ? new WorkerDispatch(store, experimentId, {
+        onStarted: (job, attempt) => events.onJobStart?.(job, attempt),
+        onMessage: (m) => events.onMessage?.(m),
+        // The pruner hears each score a worker records, and an early stop goes to that worker.
+        onScore: pruner ? (job, value) => void (pruner.report(job.id, value) && running.get(job.id)?.controller.abort('early_stopped' satisfies StopReason)) : undefined,
+      })
+    : undefined;
+  await dispatch?.start();
 
   /**
    * Creates the jobs of enqueued trials now, ahead of the proposer's next ask; each is one more
@@ -316,6 +334,16 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
 
   const launch = async (job: JobRecord): Promise<void> => {
     if (await takeReported(job)) return;
+    if (dispatch) {
+      // Worker mode: the job waits in the store for a worker, which starts the attempt itself.
+      const slot = slots.acquire();
+      if (slot === undefined) throw new AupError('AUP_ERR_INTERNAL', `no free slot for job ${job.id}`);
+      const controller = new AbortController();
+      pruner?.start(job.id);
+      const promise = dispatch.wait(job, controller.signal).then((o): Completion => ({ job, ...o }));
+      running.set(job.id, { promise, controller, slot });
+      return;
+    }
     if (job.attempts > 0) {
       // A runner killed mid-job left its attempt open; it ends here, as interrupted, before the rerun.
       for (const open of (await store.listAttempts(job.id)).filter((a) => a.endedAt === null)) {
@@ -428,13 +456,15 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     pruner?.complete(c.job.id, c.status);
     await queue.flush();
     const now = c.endedAt ?? Date.now();
-    await store.updateAttempt(c.attemptId, {
-      status: c.status,
-      exitCode: c.exitCode,
-      score: c.score ?? null,
-      error: c.error ?? null,
-      endedAt: now,
-    });
+    if (!c.attemptRecorded) {
+      await store.updateAttempt(c.attemptId, {
+        status: c.status,
+        exitCode: c.exitCode,
+        score: c.score ?? null,
+        error: c.error ?? null,
+        endedAt: now,
+      });
+    }
     const warnings = [...c.job.warnings, ...c.warnings];
     if (c.status === 'interrupted') {
       // An interrupted job has no result yet (it runs again on resume); what it printed stays on its attempt.
@@ -531,6 +561,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
       e.answer.resolve({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: `experiment ${experimentId} ended (${ending}) before the trial was created` });
     }
     await poller.close(`experiment ${experimentId} is ending (${ending}); its runner no longer takes requests`);
+    await dispatch?.close();
   }
 
   const status = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';

@@ -19,6 +19,14 @@ import type {
   NewControlRequest,
   NewWorker,
   WorkerRecord,
+  AttemptFence,
+  ClaimRequest,
+  ClaimedJob,
+  HeldAttempt,
+  ReportedAttempt,
+  RequeuedAttempt,
+  StopRequest,
+  WorkerAttemptOutcome,
   ExperimentPatch,
   ExperimentRecord,
   IntermediateRecord,
@@ -35,6 +43,7 @@ import * as control from './control-requests.js';
 import * as workers from './workers.js';
 import * as jobQuery from './job-query.js';
 import * as feed from './change-feed.js';
+import * as leases from './job-leases.js';
 
 /** Everything a KyselyStore needs from `openStore`: the query builder, the dialect's capabilities and handles. */
 export interface StoreBackend {
@@ -114,6 +123,8 @@ export class KyselyStore implements Store {
       git: toJson(input.git),
       proposer_state: toJson(input.proposerState ?? null),
       created_at: Date.now(),
+      workers: input.workers ? input.workers.mode : null,
+      worker_tags: JSON.stringify(input.workers?.tags ?? []),
     };
     const created = await this.#write(async (trx) => {
       const exp = await trx.insertInto('experiment').values(row).returningAll().executeTakeFirstOrThrow();
@@ -351,7 +362,7 @@ export class KyselyStore implements Store {
   // -------------------------------------------------------------------------------------------
   // Results
 
-  async addIntermediate(rows: IntermediateRecord[]): Promise<void> {
+  async addIntermediate(rows: IntermediateRecord[], fence?: AttemptFence): Promise<void> {
     if (rows.length === 0) return;
     const raw = this.#sqlite;
     if (raw !== undefined) {
@@ -359,6 +370,7 @@ export class KyselyStore implements Store {
         try {
           raw
             .transaction(() => {
+              if (fence !== undefined) leases.sqliteCheckFence(raw, fence);
               this.#sqliteInsertIntermediate(raw, rows);
               feed.sqliteRecordJobChanges(raw, rows.map((r) => r.jobId), 'intermediate');
             })
@@ -370,6 +382,7 @@ export class KyselyStore implements Store {
       return;
     }
     await this.#write(async (trx) => {
+      if (fence !== undefined) await leases.checkFence(trx, this.#caps, fence);
       for (let start = 0; start < rows.length; start += PG_UNNEST_CHUNK) {
         const chunk = rows.slice(start, start + PG_UNNEST_CHUNK);
         await sql`insert into intermediate_result (job_id, label, step, value, time)
@@ -401,7 +414,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  async addTextRecords(rows: TextRecord[]): Promise<void> {
+  async addTextRecords(rows: TextRecord[], fence?: AttemptFence): Promise<void> {
     const values = rows.map((r) => ({
       job_id: r.jobId,
       kind: r.kind,
@@ -411,6 +424,7 @@ export class KyselyStore implements Store {
       time: r.time,
     }));
     await this.#write(async (trx) => {
+      if (fence !== undefined) await leases.checkFence(trx, this.#caps, fence);
       for (const chunk of chunks(values, this.#rowsPerStatement(6))) {
         await trx
           .insertInto('text_record')
@@ -441,9 +455,10 @@ export class KyselyStore implements Store {
     }));
   }
 
-  async addArtifacts(rows: ArtifactRecord[]): Promise<void> {
+  async addArtifacts(rows: ArtifactRecord[], fence?: AttemptFence): Promise<void> {
     const values = rows.map((r) => ({ job_id: r.jobId, path: r.path, time: r.time }));
     await this.#write(async (trx) => {
+      if (fence !== undefined) await leases.checkFence(trx, this.#caps, fence);
       for (const chunk of chunks(values, this.#rowsPerStatement(3))) {
         await trx
           .insertInto('artifact')
@@ -495,6 +510,41 @@ export class KyselyStore implements Store {
 
   listWorkers(): Promise<WorkerRecord[]> {
     return workers.listWorkers(this.#db);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Worker mode: claims, leases, requeue (job-leases.ts)
+
+  claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
+    return leases.claimJobs(this.#db, this.#caps, (fn) => this.#write(fn), request);
+  }
+
+  renewLeases(workerId: number, leaseMs: number): Promise<HeldAttempt[]> {
+    return leases.renewLeases((fn) => this.#write(fn), this.#caps, workerId, leaseMs);
+  }
+
+  finishAttempt(fence: AttemptFence, outcome: WorkerAttemptOutcome): Promise<boolean> {
+    return leases.finishAttempt((fn) => this.#write(fn), this.#caps, fence, outcome);
+  }
+
+  requeueExpired(): Promise<RequeuedAttempt[]> {
+    return leases.requeueExpired(this.#db, this.#caps, (fn) => this.#write(fn));
+  }
+
+  listReportedAttempts(experimentId: number): Promise<ReportedAttempt[]> {
+    return leases.listReportedAttempts(this.#db, experimentId);
+  }
+
+  requestStop(jobId: number, request: StopRequest): Promise<boolean> {
+    return leases.requestStop((fn) => this.#write(fn), jobId, request);
+  }
+
+  withdrawQueuedJob(jobId: number): Promise<boolean> {
+    return leases.withdrawQueuedJob((fn) => this.#write(fn), this.#caps, jobId);
+  }
+
+  setWorkerStatus(workerId: number, status: string): Promise<void> {
+    return leases.setWorkerStatus((fn) => this.#write(fn), this.#caps, workerId, status);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -678,6 +728,7 @@ function toExperiment(r: Selectable<ExperimentTable>): ExperimentRecord {
     createdAt: r.created_at,
     startedAt: r.started_at,
     endedAt: r.ended_at,
+    workers: leases.toExperimentWorkers(r.workers, r.worker_tags),
   };
 }
 
@@ -701,7 +752,8 @@ export function toJob(r: Selectable<JobTable>, metrics: Record<string, number>):
   };
 }
 
-function toAttempt(r: Selectable<JobAttemptTable>): AttemptRecord {
+/** An attempt row as an AttemptRecord (also used by job-leases.ts). */
+export function toAttempt(r: Selectable<JobAttemptTable>): AttemptRecord {
   return {
     id: r.id,
     jobId: r.job_id,
@@ -717,6 +769,8 @@ function toAttempt(r: Selectable<JobAttemptTable>): AttemptRecord {
     logPath: r.log_path,
     startedAt: r.started_at,
     endedAt: r.ended_at,
+    leaseExpiresAt: r.lease_expires_at,
+    stopRequest: (r.stop_request ?? null) as AttemptRecord['stopRequest'],
   };
 }
 

@@ -22,6 +22,14 @@ export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 // The runner, the board and a few API requests at once; PostgreSQL's default limit is 100 per server.
 const PG_POOL_SIZE = 10;
+/**
+ * PostgreSQL ends an aup session that sits idle inside a transaction for this long (ms), so a
+ * process that is paused, frozen or cut off mid-transaction cannot hold its row locks, or the
+ * change feed's lock that every writer takes, for the hours TCP takes to notice. aup's
+ * transactions issue their statements back to back and take milliseconds, so 10 s is only ever
+ * reached by a process that has stopped. `aup worker` sets its lease instead (OpenStoreOptions).
+ */
+export const PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 // pg type OIDs whose default parsing we replace: int8 (ids, epoch-ms times) to numbers, json kept as text.
 const PG_INT8_OID = 20;
 const PG_JSON_OID = 114;
@@ -32,6 +40,8 @@ export interface OpenStoreOptions {
   create?: boolean;
   /** Base for relative SQLite paths. Default `process.cwd()`. */
   cwd?: string;
+  /** PostgreSQL: end a session idle in a transaction after this long (ms); default PG_IDLE_IN_TRANSACTION_TIMEOUT_MS. */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /**
@@ -41,7 +51,7 @@ export interface OpenStoreOptions {
 export async function openStore(url?: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const location = parseDbUrl(url, opts.cwd);
   const create = opts.create ?? true;
-  const backend = location.dialect === 'sqlite' ? openSqlite(location, create) : await openPostgres(location);
+  const backend = location.dialect === 'sqlite' ? openSqlite(location, create) : await openPostgres(location, opts.idleInTransactionTimeoutMs);
   try {
     await prepareSchema(backend, create);
   } catch (e) {
@@ -98,12 +108,13 @@ function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, create
   };
 }
 
-async function openPostgres(location: Extract<DbLocation, { dialect: 'postgres' }>): Promise<StoreBackend> {
+async function openPostgres(location: Extract<DbLocation, { dialect: 'postgres' }>, idleInTransactionTimeoutMs = PG_IDLE_IN_TRANSACTION_TIMEOUT_MS): Promise<StoreBackend> {
   // Loaded only when needed: SQLite users (the default) should not pay for pg at start-up.
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: location.connectionString,
     max: PG_POOL_SIZE,
+    idle_in_transaction_session_timeout: Math.max(1, Math.round(idleInTransactionTimeoutMs)),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === PG_INT8_OID) return (v: string) => Number(v);

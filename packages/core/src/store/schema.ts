@@ -23,6 +23,10 @@ export interface ExperimentTable {
   created_at: number;
   started_at: number | null;
   ended_at: number | null;
+  /** migrations/0005: 'external' when `aup worker` processes run the jobs, else null. */
+  workers: Generated<string | null>;
+  /** migrations/0005: tags a worker must have to claim this experiment's jobs (JSON array). */
+  worker_tags: Generated<string>;
 }
 
 export interface JobTable {
@@ -56,6 +60,13 @@ export interface JobAttemptTable {
   log_path: string | null;
   started_at: number;
   ended_at: number | null;
+  /** migrations/0005: epoch ms (database clock) until which the claiming worker holds the attempt. */
+  lease_expires_at: Generated<number | null>;
+  /** migrations/0005: 'interrupted' | 'killed' | 'early_stopped', asked of the worker by the driver. */
+  stop_request: Generated<string | null>;
+  /** migrations/0005: the result's metrics and the warnings, as the worker recorded them (JSON). */
+  metrics: Generated<string | null>;
+  warnings: Generated<string | null>;
 }
 
 export interface IntermediateResultTable {
@@ -100,6 +111,8 @@ export interface WorkerTable {
   started_at: number;
   heartbeat_at: number;
   status: string;
+  /** migrations/0005: heartbeat plus lease (database clock); past it, the worker is taken for dead. */
+  expires_at: Generated<number | null>;
 }
 
 export interface ControlRequestTable {

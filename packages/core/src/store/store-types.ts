@@ -33,6 +33,8 @@ export interface ExperimentRecord {
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;
+  /** Set when `aup worker` processes run the jobs (`aup run --workers external`); null: the runner runs them. */
+  workers: ExperimentWorkers | null;
 }
 
 export interface JobRecord {
@@ -73,6 +75,10 @@ export interface AttemptRecord {
   logPath: string | null;
   startedAt: number;
   endedAt: number | null;
+  /** Until when (epoch ms, database clock) the worker that claimed the attempt holds it; null outside worker mode. */
+  leaseExpiresAt: number | null;
+  /** What the driver asked the attempt's worker to do (stop it, kill it, stop it early); null: nothing. */
+  stopRequest: StopRequest | null;
 }
 
 export interface IntermediateRecord {
@@ -111,6 +117,8 @@ export interface NewExperiment {
   host: Json;
   git: Json;
   proposerState?: Json;
+  /** Worker mode (default null: the runner runs the jobs itself). */
+  workers?: ExperimentWorkers | null;
 }
 
 export interface ExperimentPatch {
@@ -233,6 +241,84 @@ export interface NewWorker {
   status?: string;
 }
 
+// Worker mode (DESIGN §5, docs/decisions/0008-worker-leases.md): the driver (`aup run --workers
+// external`) creates queued jobs and completes them; `aup worker` processes claim them with a lease.
+
+/** How an experiment's jobs are run when `aup worker` processes run them. */
+export interface ExperimentWorkers {
+  mode: 'external';
+  /** A worker claims the experiment's jobs only if it has every one of these tags (`aup worker --tags`). */
+  tags: string[];
+}
+
+/** What the driver may ask of the worker running an attempt; the job then ends with this status (killed: failed). */
+export type StopRequest = 'interrupted' | 'killed' | 'early_stopped';
+
+/**
+ * The fencing token of a worker's writes about one attempt. Attempt ids are never reused and a
+ * requeued attempt never runs again, so a write naming an attempt that is no longer running (or
+ * no longer this worker's) is a late write from a presumed-dead worker, and is refused.
+ */
+export interface AttemptFence {
+  attemptId: number;
+  workerId: number;
+}
+
+export interface ClaimRequest {
+  workerId: number;
+  /** Stored on each attempt, like the runner's attempts. */
+  host: string;
+  /** The labels of the worker's free slots: at most this many jobs are claimed, the i-th on slots[i]. */
+  slots: string[];
+  /** How long (ms) the claim holds without a heartbeat (renewLeases). */
+  leaseMs: number;
+  /** Claim only this experiment's jobs. */
+  experimentId?: number;
+  /** The worker's tags: an experiment whose worker tags are not all among them is skipped. */
+  tags?: string[];
+}
+
+/** A job a worker claimed: it is running, with a new attempt that the worker holds under a lease. */
+export interface ClaimedJob {
+  job: JobRecord;
+  attempt: AttemptRecord;
+}
+
+/** An attempt a worker still holds after a heartbeat, and what the driver asks of it. */
+export interface HeldAttempt {
+  attemptId: number;
+  jobId: number;
+  stopRequest: StopRequest | null;
+}
+
+/** The end of an attempt as the worker that ran it records it (finishAttempt). */
+export interface WorkerAttemptOutcome {
+  status: 'finished' | 'failed' | 'early_stopped' | 'interrupted';
+  exitCode: number | null;
+  score: number | null;
+  error: string | null;
+  metrics: Record<string, number>;
+  warnings: string[];
+  endedAt: number;
+  /** The worker itself is stopping: the job goes back to the queue (a new attempt elsewhere). */
+  requeue?: boolean;
+}
+
+/** The current attempt of a running job of a worker-mode experiment, with the result its worker wrote. */
+export interface ReportedAttempt {
+  attempt: AttemptRecord;
+  /** Empty until the attempt has ended. */
+  metrics: Record<string, number>;
+  warnings: string[];
+}
+
+/** An attempt whose lease ran out (requeueExpired): the attempt is interrupted, its job queued again. */
+export interface RequeuedAttempt {
+  attemptId: number;
+  jobId: number;
+  workerId: number | null;
+}
+
 /**
  * The one storage interface (DESIGN §7), implemented over Kysely for SQLite and PostgreSQL.
  * Every multi-row write is one transaction.
@@ -279,15 +365,19 @@ export interface Store {
   updateAttempt(id: number, patch: AttemptPatch): Promise<void>;
   listAttempts(jobId: number): Promise<AttemptRecord[]>;
 
-  /** Batched insert (one transaction, chunked to the dialect's parameter limit). */
-  addIntermediate(rows: IntermediateRecord[]): Promise<void>;
+  /**
+   * Batched insert (one transaction, chunked to the dialect's parameter limit). With a fence, the
+   * rows are written only while the fenced attempt is running and held by that worker; otherwise
+   * nothing is written and AUP_ERR_LEASE_LOST is thrown (so are the two methods below).
+   */
+  addIntermediate(rows: IntermediateRecord[], fence?: AttemptFence): Promise<void>;
   /** Ordered by label, then step, then insertion. */
   listIntermediate(jobId: number, label?: string): Promise<IntermediateRecord[]>;
   /** Replaces the job's multiple results (the `metrics` of its JobRecord). */
   setMultipleResults(jobId: number, values: Record<string, number>): Promise<void>;
-  addTextRecords(rows: TextRecord[]): Promise<void>;
+  addTextRecords(rows: TextRecord[], fence?: AttemptFence): Promise<void>;
   listTextRecords(jobId: number): Promise<TextRecord[]>;
-  addArtifacts(rows: ArtifactRecord[]): Promise<void>;
+  addArtifacts(rows: ArtifactRecord[], fence?: AttemptFence): Promise<void>;
   listArtifacts(jobId: number): Promise<ArtifactRecord[]>;
 
   /** Changes with id > `after` in id order (optionally of one experiment), at most `limit` (default 1,000). */
@@ -307,6 +397,33 @@ export interface Store {
   registerWorker(input: NewWorker): Promise<WorkerRecord>;
   /** Every worker in id order, each with the jobs of its running attempts (workers.ts). */
   listWorkers(): Promise<WorkerRecord[]>;
+
+  // Worker mode (job-leases.ts). Lease times are judged by the database's clock on PostgreSQL.
+  /**
+   * Atomically claims up to `slots.length` queued jobs, oldest first, of running worker-mode
+   * experiments the worker may take (experiment filter, tags): each becomes running with a new
+   * attempt held by the worker until now + leaseMs. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
+   * workers claiming at once never wait for each other nor take one job twice; SQLite: one
+   * `BEGIN IMMEDIATE` transaction (writers take turns).
+   */
+  claimJobs(request: ClaimRequest): Promise<ClaimedJob[]>;
+  /**
+   * The worker's heartbeat: extends the lease of every attempt it still holds to now + leaseMs and
+   * marks the worker alive; answers those attempts (one missing was requeued: the worker lost it).
+   */
+  renewLeases(workerId: number, leaseMs: number): Promise<HeldAttempt[]>;
+  /** Records the end of an attempt the fence still holds; false (nothing written) if the attempt was lost. */
+  finishAttempt(fence: AttemptFence, outcome: WorkerAttemptOutcome): Promise<boolean>;
+  /** Interrupts running attempts whose lease ran out, queues their jobs again, marks silent workers dead. */
+  requeueExpired(): Promise<RequeuedAttempt[]>;
+  /** The current attempt of each running job of the experiment, in job id order (the driver's poll). */
+  listReportedAttempts(experimentId: number): Promise<ReportedAttempt[]>;
+  /** Asks the worker running the job's current attempt to stop it; false if no attempt of the job is running. */
+  requestStop(jobId: number, request: StopRequest): Promise<boolean>;
+  /** A queued job becomes interrupted, so no worker claims it; false if it was not queued (a worker took it). */
+  withdrawQueuedJob(jobId: number): Promise<boolean>;
+  /** Sets a worker's status (`stopped` on a clean exit). */
+  setWorkerStatus(workerId: number, status: string): Promise<void>;
 
   /** A page of an experiment's jobs sorted, filtered and searched in SQL; unknown columns are AUP_ERR_BAD_QUERY. */
   queryJobs(q: JobQuery): Promise<JobQueryResult>;

@@ -4,6 +4,7 @@ import type { Json } from '../types.js';
 import { jobQueryConformance } from './job-query-conformance.js';
 import type { IntermediateRecord, JobRecord, NewExperiment, Store, TextRecord } from '../store/store-types.js';
 import { changeFeedConformance } from './change-feed-conformance.js';
+import { workerQueueConformance } from './worker-queue-conformance.js';
 
 export interface StoreConformanceOptions {
   /**
@@ -632,6 +633,7 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
     });
 
     changeFeedConformance({ store: () => store, openSibling: options.openSibling, track: (s) => extra.push(s) });
+    workerQueueConformance({ store: () => store, openSibling: options.openSibling, track: (s) => extra.push(s) });
 
     const openSibling = options.openSibling;
     if (openSibling !== undefined) {

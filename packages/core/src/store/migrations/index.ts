@@ -5,6 +5,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-change-feed.js';
 import * as m0003 from './0003-control.js';
 import * as m0004 from './0004-job-query.js';
+import * as m0005 from './0005-worker-leases.js';
 
 interface AupMigration {
   up(db: Kysely<unknown>, caps: DialectCaps): Promise<void>;
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, AupMigration> = {
   '0002-change-feed': m0002,
   '0003-control': m0003,
   '0004-job-query': m0004,
+  '0005-worker-leases': m0005,
 };
 
 /** Kysely's MigrationProvider over the static list, with the dialect's column types bound in. */
