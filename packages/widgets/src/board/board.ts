@@ -267,7 +267,7 @@ export class AupBoard extends LitElement {
         </section>`;
       case 'hig':
         return html`<section class="stack">
-          <aup-hig api=${api} experiment=${exp} theme=${theme}></aup-hig>
+          <aup-hig api=${api} experiment=${exp} theme=${theme} .selection=${this.selection}></aup-hig>
           <aup-job-table api=${api} experiment=${exp} theme=${theme} .token=${this.token} ?read-only=${ro} .selection=${this.selection}></aup-job-table>
         </section>`;
       case 'intermediate':

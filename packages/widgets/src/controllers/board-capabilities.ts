@@ -9,7 +9,7 @@ export interface Capabilities {
   /** Creating, copying, starting, resuming and resetting are allowed (not an attached board). */
   create: boolean;
   /** Why control is hidden, for a hint ('' when it is not). */
-  reason: '' | 'read-only' | 'cross-origin' | 'no-api' | 'unknown';
+  reason: '' | 'read-only' | 'cross-origin' | 'no-api' | 'no-token' | 'unknown';
 }
 
 /** The inputs of `capabilitiesFrom`: what the page said and what the server answered. */
@@ -24,6 +24,8 @@ export interface CapabilityInputs {
   crossOrigin: boolean;
   /** Whether there is an API at all (a `data`-only element has nothing to control). */
   hasApi: boolean;
+  /** The board needs a session token and the element has none. */
+  tokenMissing?: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export function capabilitiesFrom(i: CapabilityInputs): Capabilities {
   if (i.crossOrigin) return off('cross-origin');
   if (i.health === undefined) return off('unknown');
   if (i.health.read_only) return off('read-only');
+  if (i.tokenMissing === true) return off('no-token');
   return { control: true, create: !i.attached, reason: '' };
 }
 
@@ -72,6 +75,8 @@ export function boardHealth(api: string): Promise<BoardHealth | undefined> {
 /** The element fields the controller reads. */
 export interface CapabilityHost extends ReactiveControllerHost {
   api?: string | undefined;
+  /** The session token, if the page has one. */
+  token?: string | undefined;
   readOnly?: boolean;
   attached?: boolean;
 }
@@ -100,7 +105,13 @@ export class CapabilitiesController implements ReactiveController {
         this.host.requestUpdate();
       });
     }
+    const hasToken = this.host.token !== undefined && this.host.token !== '';
+    // A board that says it needs a token (`token_required` in /health) makes a tokenless page
+    // read-only; a board that does not say so gets the buttons, and a refusal reads as a 401
+    // message naming the token.
+    const tokenRequired = (this.health as { token_required?: unknown } | undefined)?.token_required;
     this.value = capabilitiesFrom({
+      tokenMissing: !hasToken && tokenRequired === true,
       readOnly: this.host.readOnly === true,
       attached: this.host.attached === true,
       health: this.health,
