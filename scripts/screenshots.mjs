@@ -52,10 +52,10 @@ const db = join(tmp, 'experiments.db');
 const env = { ...process.env };
 delete env.AUP_DB;
 
-function run(name, proposer) {
+function run(name, proposer, seed) {
   const config = JSON.parse(readFileSync(join(quickstart, 'experiment.json'), 'utf8'));
   // The script stays in the repository (it imports @aup/logger from there); jobs run in tmp.
-  Object.assign(config, { name, proposer, script: join(quickstart, 'train.mjs'), workingdir: tmp });
+  Object.assign(config, { name, proposer, random_seed: seed, script: join(quickstart, 'train.mjs'), workingdir: tmp });
   const file = join(tmp, `${name}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));
   const r = spawnSync(process.execPath, [aup, 'run', file, '--db', db], { cwd: tmp, env, encoding: 'utf8' });
@@ -101,8 +101,9 @@ async function waitForView(page, tag) {
 let board;
 let browser;
 try {
-  run('quickstart-random', 'random');
-  run('quickstart-hyperopt', 'hyperopt');
+  // Different seeds, so the two best-so-far curves of the comparison page do not coincide.
+  run('quickstart-random', 'random', 7);
+  run('quickstart-hyperopt', 'hyperopt', 11);
   board = await startBoard();
   const base = new URL(board.url);
   browser = await chromium.launch({ executablePath, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });

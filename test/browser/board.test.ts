@@ -29,6 +29,7 @@ describe.skipIf(!browser.available)('<aup-board> served by aup-board', () => {
   let chromium: Browser;
   let board: Board;
   let readOnly: Board;
+  let attached: Board;
   let tmp: ReturnType<typeof tempDir>;
 
   beforeAll(async () => {
@@ -39,12 +40,15 @@ describe.skipIf(!browser.available)('<aup-board> served by aup-board', () => {
     runExperiment({ db, dir: tmp.dir, config: config('second', 'sequence') });
     board = await startBoard({ db, cwd: tmp.dir });
     readOnly = await startBoard({ db, cwd: tmp.dir, args: ['--read-only'] });
+    // What `aup run --board` starts beside a running experiment.
+    attached = await startBoard({ db, cwd: tmp.dir, args: ['--attached'] });
     chromium = await launchBrowser();
   });
   afterAll(async () => {
     await chromium?.close();
     await board?.stop();
     await readOnly?.stop();
+    await attached?.stop();
     tmp?.remove();
   });
 
@@ -173,5 +177,28 @@ describe.skipIf(!browser.available)('<aup-board> served by aup-board', () => {
     }
     expect(await page.locator('aup-board nav a[data-route="#/create"]').count()).toBe(0);
     expect(errors).toEqual([]);
+  });
+
+  it('keeps stop and delete but offers no creating, starting or resetting on an attached board', async () => {
+    const { page, errors } = await openPage(chromium);
+    await page.goto(`${attached.url}?token=${boardToken(attached)}#/`);
+    await page.locator('aup-board aup-experiment-list tr[part="row"]').first().waitFor();
+    await page.locator('aup-board header').filter({ hasText: 'attached' }).waitFor();
+    expect(await page.locator('aup-experiment-list [data-action="delete"]').count()).toBe(2);
+    for (const action of ['create', 'reset', 'copy', 'start', 'resume']) {
+      expect([action, await page.locator(`aup-experiment-list [data-action="${action}"]`).count()]).toEqual([action, 0]);
+    }
+    expect(await page.locator('aup-board nav a[data-route="#/create"]').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows the auto-refresh indicator going from live to offline when the board stops', async () => {
+    const tmpBoard = await startBoard({ db: join(tmp.dir, 'experiments.db'), cwd: tmp.dir, args: ['--read-only'] });
+    const { page } = await openPage(chromium);
+    await page.goto(`${tmpBoard.url}#/`);
+    await page.locator('aup-board [part="live"][data-live="live"]').waitFor();
+    await tmpBoard.stop();
+    // Console errors are expected here (the page's requests fail): they are what offline means.
+    await page.locator('aup-board [part="live"][data-live="offline"]').waitFor({ timeout: 20_000 });
   });
 });

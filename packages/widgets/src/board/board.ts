@@ -164,7 +164,8 @@ export class AupBoard extends LitElement {
 
   private renderHeader(): TemplateResult {
     const caps = this.caps.value;
-    const indicator = liveIndicator(this.live.mode, this.everLive);
+    // A board that stopped answering is offline whatever the stream's state (polling keeps failing).
+    const indicator = this.experiments.state.status === 'error' ? 'offline' : liveIndicator(this.live.mode, this.everLive);
     const r = this.route;
     const id = experimentOf(r);
     const link = (route: BoardRoute, label: string, current: boolean): TemplateResult =>
