@@ -8,6 +8,10 @@ import './define/experiment-overview.js';
 import './define/config-editor.js';
 import './define/environment-wizard.js';
 import './define/board.js';
+import './define/job-chart.js';
+import './define/hig.js';
+import './define/intermediate.js';
+import './define/compare.js';
 
 export {
   AupExperimentList,
@@ -57,3 +61,18 @@ export {
   type OpenJobDetail,
   type AupOpenJobEvent,
 } from './events.js';
+export { AupJobChart } from './job-chart/job-chart.js';
+export { jobChartData, metricLabels, type JobChartData, type JobChartValue } from './job-chart/job-chart-data.js';
+export { fetchAllJobs, JOB_PAGE_SIZE } from './api/fetch-all-jobs.js';
+export { jobColumnValue, jobInSelection, selectedJobIds, selectionFilters, isIntervalRange, matchesRange } from './selection/job-selection.js';
+export { AupHig, TOP_PERCENT_CHOICES, jobTooltip, type AxesChangeDetail, type AupAxesChangeEvent } from './hig/hig.js';
+export { higAxes, higParamsFromConfig, defaultAxisKeys, axisPosition, brushRange, brushFromRange, type HigData, type HigParam, type HigAxis, type HigAxisKind, type Brush } from './hig/hig-model.js';
+export { AupIntermediate, MAX_SELECTED_JOBS, SERIES_POINTS_PER_JOB, type IntermediateData } from './intermediate/intermediate.js';
+export { legendLabels, varyingParams, formatParam } from './intermediate/legend-labels.js';
+export { AupCompare } from './compare/compare.js';
+export { compareSeriesFrom, experimentLabel, type CompareData } from './compare/compare-data.js';
+export type { CompareSeries } from './specs/compare-spec.js';
+export { AupChartElement, type ChartSlot } from './charts/chart-element.js';
+export { VegaChart, embedOptions, embedVegaLite, type ChartContent } from './charts/vega-chart.js';
+export { readChartTheme } from './charts/read-chart-theme.js';
+export { LIGHT_CHART_THEME, DARK_CHART_THEME, type ChartTheme } from './specs/chart-theme.js';

@@ -32,6 +32,10 @@ export interface IntermediateRow {
 }
 
 const DEFAULT_HEIGHT = 320;
+/** The name of the chart's data set: `view.data(INTERMEDIATE_DATA, rows)` updates a running chart. */
+export const INTERMEDIATE_DATA = 'series';
+/** The name of the histogram chart's data set. */
+export const HISTOGRAM_DATA = 'cells';
 // The raw curve stays visible under the smoothed one, faintly, as TensorBoard draws it.
 const RAW_OPACITY_WHEN_SMOOTHED = 0.25;
 
@@ -63,7 +67,8 @@ export function intermediateSpec(lines: readonly IntermediateLine[], opts: Inter
     opts.log,
   );
   const smoothed = opts.smoothing > 0;
-  const x = { field: 'step', type: 'quantitative', title: 'step' } as const;
+  // Steps are whole numbers (the protocol counts them).
+  const x = { field: 'step', type: 'quantitative', title: 'step', axis: { tickMinStep: 1, format: 'd' } } as const;
   const color = { field: 'series', type: 'nominal', title: null, legend: { orient: 'right' } } as const;
   const y = { type: 'quantitative', title: lines.length > 0 && new Set(lines.map((l) => l.label)).size === 1 ? lines[0]!.label : 'value', scale: { type: scaleType, zero: false } } as const;
   const tooltip = [
@@ -78,7 +83,7 @@ export function intermediateSpec(lines: readonly IntermediateLine[], opts: Inter
     width: opts.width ?? 'container',
     height: opts.height ?? DEFAULT_HEIGHT,
     config: vegaConfig(opts.theme),
-    data: { values: rows },
+    data: { name: INTERMEDIATE_DATA, values: rows },
     encoding: { x, color, detail: { field: 'series' } },
     layer: [
       {
@@ -106,6 +111,9 @@ export interface HistogramCell {
   hi: number;
   count: number;
 }
+
+const HISTOGRAM_ROW_PX = 14;
+const HISTOGRAM_MIN_HEIGHT = 40;
 
 /** Bins per histogram: enough to see a shape, few enough for a readable heat map. */
 export const HISTOGRAM_BINS = 30;
@@ -143,13 +151,16 @@ export function histogramCells(records: readonly HistogramRecord[], bins = HISTO
 
 /** A heat map of histograms over steps: x the value bins, y the step, colour the count. */
 export function histogramSpec(records: readonly HistogramRecord[], opts: { theme: ChartTheme; width?: number | 'container'; title?: string }): TopLevelSpec {
+  const cells = histogramCells(records);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: opts.width ?? 'container',
-    height: { step: 14 },
+    // A row per step; a number rather than `{ step }`, which Vega-Lite would warn about next to a
+    // container width.
+    height: Math.max(HISTOGRAM_MIN_HEIGHT, HISTOGRAM_ROW_PX * new Set(cells.map((c) => c.step)).size),
     title: opts.title ?? '',
     config: vegaConfig(opts.theme),
-    data: { values: histogramCells(records) },
+    data: { name: HISTOGRAM_DATA, values: cells },
     mark: { type: 'rect', tooltip: true },
     encoding: {
       x: { field: 'lo', type: 'quantitative', title: 'value', bin: { binned: true } },

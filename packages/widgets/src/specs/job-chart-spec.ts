@@ -27,6 +27,8 @@ export interface JobChartOptions {
   /** Pixels, or `container` to follow the element's width. */
   width?: number | 'container';
   height?: number;
+  /** Jobs to highlight (a selection made elsewhere); the others fade. Null or absent: none selected. */
+  selected?: ReadonlySet<number> | null;
 }
 
 /** One plotted row: the job, where it sits, its value and the best value up to it. */
@@ -37,6 +39,8 @@ export interface JobChartRow {
   value: number | null;
   best: number | null;
   status: string;
+  /** 2 selected (drawn larger), 1 nothing is selected, 0 not selected (faded). Data, not spec: a new selection keeps the zoom. */
+  sel: 0 | 1 | 2;
   /** Params under `p0`, `p1`, ... (Vega field names must not hold dots or brackets from user names). */
   [param: `p${number}`]: number | string | boolean | undefined;
 }
@@ -44,6 +48,14 @@ export interface JobChartRow {
 /** Above this many points a chart draws on a canvas: SVG with one node per point gets slow. */
 export const CANVAS_THRESHOLD = 2000;
 const DEFAULT_HEIGHT = 320;
+/** The name of the chart's data set: `view.data(JOB_CHART_DATA, rows)` updates a running chart. */
+export const JOB_CHART_DATA = 'jobs';
+const POINT_OPACITY = 0.75;
+const AXIS_PADDING_PX = 8;
+// Unselected points stay visible (where the selection sits among all jobs) but step back.
+const FADED_OPACITY = 0.15;
+const POINT_SIZE = 40;
+const SELECTED_POINT_SIZE = 80;
 const JOB_SERIES = 'job';
 const BEST_SERIES = 'best so far';
 
@@ -63,7 +75,12 @@ export function paramNames(data: readonly { params: Readonly<Record<string, unkn
  * The rows of a job chart: jobs in x order (jobs without an x, e.g. still running on a time axis,
  * left out) with the best-so-far value for the target.
  */
-export function jobChartRows(data: readonly JobChartDatum[], opts: Pick<JobChartOptions, 'x' | 'target'>, names: readonly string[]): JobChartRow[] {
+export function jobChartRows(
+  data: readonly JobChartDatum[],
+  opts: Pick<JobChartOptions, 'x' | 'target' | 'selected'>,
+  names: readonly string[],
+): JobChartRow[] {
+  const selected = opts.selected ?? null;
   const placed = data
     .map((d) => ({ d, x: opts.x === 'index' ? d.trial : d.endedAt }))
     .filter((p): p is { d: JobChartDatum; x: number } => p.x !== null)
@@ -73,7 +90,8 @@ export function jobChartRows(data: readonly JobChartDatum[], opts: Pick<JobChart
     opts.target,
   );
   return placed.map(({ d, x }, i) => {
-    const row: JobChartRow = { jobId: d.jobId, trial: d.trial, x, value: d.value, best: best[i] ?? null, status: d.status };
+    const sel = selected === null ? 1 : selected.has(d.jobId) ? 2 : 0;
+    const row: JobChartRow = { jobId: d.jobId, trial: d.trial, x, value: d.value, best: best[i] ?? null, status: d.status, sel };
     names.forEach((n, k) => (row[`p${k}`] = d.params[n]));
     return row;
   });
@@ -82,18 +100,22 @@ export function jobChartRows(data: readonly JobChartDatum[], opts: Pick<JobChart
 /**
  * The Vega-Lite spec of `<aup-job-chart>`: one point per job with a value, the best-so-far line as
  * a step, zoom and pan on both axes (wheel and drag; double-click resets), tooltips with the
- * job's params.
+ * job's params. Selected jobs (`opts.selected`) are drawn larger and the rest faded.
  */
 export function jobChartSpec(data: readonly JobChartDatum[], opts: JobChartOptions): TopLevelSpec {
   const names = paramNames(data);
   const rows = jobChartRows(data, opts, names);
   const xTitle = opts.x === 'index' ? 'job index' : 'job end time';
-  const x = { field: 'x', type: opts.x === 'index' ? 'quantitative' : 'temporal', title: xTitle } as const;
+  // Job indexes are whole numbers; the padding keeps the first and last points off the axes.
+  const x =
+    opts.x === 'index'
+      ? ({ field: 'x', type: 'quantitative', title: xTitle, axis: { tickMinStep: 1, format: 'd' }, scale: { padding: AXIS_PADDING_PX } } as const)
+      : ({ field: 'x', type: 'temporal', title: xTitle, scale: { padding: AXIS_PADDING_PX } } as const);
   const scaleType = valueScaleType(
     rows.map((r) => r.value),
     opts.log,
   );
-  const y = { type: 'quantitative', title: opts.valueLabel, scale: { type: scaleType, zero: false } } as const;
+  const y = { type: 'quantitative', title: opts.valueLabel, scale: { type: scaleType, zero: false, padding: AXIS_PADDING_PX } } as const;
   const color = {
     type: 'nominal',
     title: null,
@@ -113,7 +135,7 @@ export function jobChartSpec(data: readonly JobChartDatum[], opts: JobChartOptio
     width: opts.width ?? 'container',
     height: opts.height ?? DEFAULT_HEIGHT,
     config: vegaConfig(opts.theme),
-    data: { values: rows },
+    data: { name: JOB_CHART_DATA, values: rows },
     encoding: { x },
     layer: [
       {
@@ -124,8 +146,14 @@ export function jobChartSpec(data: readonly JobChartDatum[], opts: JobChartOptio
       {
         params: [{ name: 'zoom', select: 'interval', bind: 'scales' }],
         transform: [{ filter: 'datum.value !== null' }],
-        mark: { type: 'point', filled: true, size: 40, opacity: 0.75, cursor: 'pointer' },
-        encoding: { y: { ...y, field: 'value' }, color: { ...color, datum: JOB_SERIES }, tooltip },
+        mark: { type: 'point', filled: true, cursor: 'pointer' },
+        encoding: {
+          y: { ...y, field: 'value' },
+          color: { ...color, datum: JOB_SERIES },
+          opacity: { condition: { test: 'datum.sel > 0', value: POINT_OPACITY }, value: FADED_OPACITY },
+          size: { condition: { test: 'datum.sel === 2', value: SELECTED_POINT_SIZE }, value: POINT_SIZE },
+          tooltip,
+        },
       },
     ],
   } as TopLevelSpec;

@@ -1,0 +1,93 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+
+import type { FetchState } from './json-fetch-controller.js';
+
+/**
+ * Runs an element's asynchronous load (several API calls, say), in the spirit of `@lit/task`:
+ * the host re-renders on every state change, a newer run aborts the older one, and leaving the
+ * page aborts the one in flight. A run started with `quiet` (a live refresh) keeps showing the
+ * last value while it works, and an error then keeps it too.
+ */
+export class AsyncLoadController<T> implements ReactiveController {
+  state: FetchState<T> = { status: 'idle' };
+
+  private readonly host: ReactiveControllerHost;
+  private inFlight: AbortController | undefined;
+  private lastTask: ((signal: AbortSignal) => Promise<T>) | undefined;
+
+  constructor(host: ReactiveControllerHost) {
+    this.host = host;
+    host.addController(this);
+  }
+
+  /** The last value loaded (kept while a newer load runs or after it failed). */
+  get value(): T | undefined {
+    const s = this.state;
+    return s.status === 'complete' ? s.value : s.status === 'idle' ? undefined : s.previous;
+  }
+
+  /** Whether a run is under way. */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /** Starts `task`, aborting any run in flight; resolves when it settles (never rejects). */
+  run(task: (signal: AbortSignal) => Promise<T>, opts: { quiet?: boolean } = {}): Promise<void> {
+    this.lastTask = task;
+    return this.start(task, opts.quiet === true);
+  }
+
+  /** Runs the last task again (the Retry button). */
+  retry(): void {
+    if (this.lastTask !== undefined) void this.start(this.lastTask, false);
+  }
+
+  /** Forgets the value and aborts the run in flight (the element lost its data source). */
+  clear(): void {
+    this.inFlight?.abort();
+    this.inFlight = undefined;
+    this.lastTask = undefined;
+    this.setState({ status: 'idle' });
+  }
+
+  /** Replaces the value without a load (a live change merged locally). */
+  set(value: T): void {
+    this.setState({ status: 'complete', value });
+  }
+
+  hostConnected(): void {
+    // A run cut short by a disconnect starts again when the element comes back.
+    if (this.lastTask !== undefined && this.state.status === 'idle') void this.start(this.lastTask, false);
+  }
+
+  hostDisconnected(): void {
+    if (this.inFlight !== undefined) {
+      this.inFlight.abort();
+      this.inFlight = undefined;
+      this.state = { status: 'idle' };
+    }
+  }
+
+  private async start(task: (signal: AbortSignal) => Promise<T>, quiet: boolean): Promise<void> {
+    this.inFlight?.abort();
+    const abort = new AbortController();
+    this.inFlight = abort;
+    const previous = this.value;
+    if (!quiet || previous === undefined) this.setState({ status: 'pending', ...(previous === undefined ? {} : { previous }) });
+    let next: FetchState<T>;
+    try {
+      next = { status: 'complete', value: await task(abort.signal) };
+    } catch (e) {
+      if (abort.signal.aborted) return;
+      next = { status: 'error', message: (e as Error)?.message ?? String(e), ...(this.value === undefined ? {} : { previous: this.value }) };
+    }
+    if (this.inFlight !== abort) return;
+    this.inFlight = undefined;
+    this.setState(next);
+  }
+
+  private setState(state: FetchState<T>): void {
+    this.state = state;
+    this.host.requestUpdate();
+  }
+}

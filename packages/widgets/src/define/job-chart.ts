@@ -1,0 +1,14 @@
+import { AupJobChart } from '../job-chart/job-chart.js';
+import type { AupOpenJobEvent } from '../events.js';
+
+// Registering twice throws; a page that loads the bundle and a define file keeps the first.
+if (!customElements.get('aup-job-chart')) customElements.define('aup-job-chart', AupJobChart);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'aup-job-chart': AupJobChart;
+  }
+  interface HTMLElementEventMap {
+    'aup-open-job': AupOpenJobEvent;
+  }
+}

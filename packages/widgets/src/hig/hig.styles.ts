@@ -1,0 +1,155 @@
+import { css } from 'lit';
+
+import { tooltipStyles } from '../charts/chart-tooltip.js';
+import { stateStyles } from '../theme/state-messages.js';
+import { controlStyles, themeTokens } from '../theme/theme-tokens.js';
+
+export const higStyles = [
+  themeTokens,
+  controlStyles,
+  stateStyles,
+  tooltipStyles,
+  css`
+    .toolbar {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0.4rem 1rem;
+      padding: 0.4rem 0.5rem;
+    }
+    .toolbar label {
+      display: inline-flex;
+      align-items: center;
+      gap: 0.35rem;
+      color: var(--_muted);
+    }
+    .count {
+      margin-left: auto;
+      color: var(--_muted);
+      font-variant-numeric: tabular-nums;
+    }
+    details.menu {
+      position: relative;
+    }
+    details.menu summary {
+      cursor: pointer;
+      color: var(--_accent);
+      list-style: none;
+      border: 1px solid var(--_border);
+      border-radius: 4px;
+      padding: 0.15rem 0.5rem;
+    }
+    details.menu summary::-webkit-details-marker {
+      display: none;
+    }
+    .menu-body {
+      position: absolute;
+      z-index: 20;
+      top: calc(100% + 4px);
+      left: 0;
+      min-width: 12rem;
+      max-height: 20rem;
+      overflow: auto;
+      padding: 0.4rem 0.6rem;
+      background: var(--_surface-raised);
+      border: 1px solid var(--_border);
+      border-radius: 4px;
+      box-shadow: 0 2px 8px rgb(0 0 0 / 0.2);
+    }
+    .menu-body label {
+      display: flex;
+      gap: 0.4rem;
+      padding: 0.1rem 0;
+      color: var(--_text);
+      white-space: nowrap;
+    }
+    .legend {
+      display: inline-flex;
+      align-items: center;
+      gap: 0.35rem;
+      color: var(--_muted);
+      font-size: 0.85em;
+    }
+    .ramp {
+      display: inline-block;
+      width: 6rem;
+      height: 0.6rem;
+      border-radius: 2px;
+      border: 1px solid var(--_border);
+    }
+    .plot {
+      position: relative;
+      margin: 0 0.5rem 0.5rem;
+      user-select: none;
+      touch-action: none;
+    }
+    .plot[hidden] {
+      display: none;
+    }
+    canvas,
+    svg.axes {
+      position: absolute;
+      inset: 0;
+      width: 100%;
+      height: 100%;
+    }
+    svg.axes {
+      overflow: visible;
+      font: inherit;
+      font-size: 11px;
+    }
+    .domain {
+      stroke: var(--_muted);
+      stroke-width: 1;
+    }
+    .tick line {
+      stroke: var(--_muted);
+    }
+    .tick text {
+      fill: var(--_muted);
+      paint-order: stroke;
+      stroke: var(--_surface);
+      stroke-width: 3px;
+      stroke-linejoin: round;
+    }
+    .title {
+      fill: var(--_text);
+      font-weight: 600;
+      font-size: 12px;
+      cursor: grab;
+    }
+    .title:focus {
+      outline: none;
+    }
+    .title:focus-visible {
+      fill: var(--_accent);
+      text-decoration: underline;
+    }
+    .axis.dragging .title {
+      cursor: grabbing;
+      fill: var(--_accent);
+    }
+    .kind {
+      fill: var(--_muted);
+      font-size: 10px;
+    }
+    .hit {
+      fill: transparent;
+      pointer-events: all;
+      cursor: crosshair;
+    }
+    .brush {
+      fill: var(--_accent);
+      fill-opacity: 0.18;
+      stroke: var(--_accent);
+      stroke-width: 1.5;
+      cursor: move;
+    }
+    .hover-line {
+      fill: none;
+      stroke: var(--_text);
+      stroke-width: 2.5;
+      pointer-events: none;
+    }
+  `,
+];
