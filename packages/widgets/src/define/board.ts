@@ -1,11 +1,14 @@
 import { AupBoard } from '../board/board.js';
 import type { BoardRoute } from '../board/board-route.js';
 
-// <aup-board> composes the other elements by tag name, so its define file registers the ones this
-// package defines; the job table, chart, HIG, intermediate and compare views register themselves
-// from their own define files (the bundle imports them all).
+// <aup-board> composes the other elements by tag name (it imports none of their classes), so its
+// define file registers every one of them: `import '@aup/widgets/board'` gives the whole dashboard.
 import './experiment-list.js';
 import './experiment-overview.js';
+import './job-chart.js';
+import './hig.js';
+import './intermediate.js';
+import './compare.js';
 import './config-editor.js';
 import './environment-wizard.js';
 
