@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
@@ -46,6 +46,9 @@ for (const [what, path] of [['the widgets bundle', bundle], ['Chromium', executa
     process.exit(1);
   }
 }
+
+// The editor's own layout for JSON (one line per parameter), from the built widgets package.
+const { compactJson } = await import(pathToFileURL(join(root, 'packages', 'widgets', 'dist', 'experiment-overview', 'compact-json.js')).href);
 
 const tmp = mkdtempSync(join(tmpdir(), 'aup-screenshots-'));
 const db = join(tmp, 'experiments.db');
@@ -125,7 +128,8 @@ try {
       await waitForView(page, tag);
       if (name === 'create') {
         // The editor with a config that validates, so the panel shows the values aup reads.
-        const text = readFileSync(join(tmp, 'quickstart-random.json'), 'utf8').replace('"quickstart-random"', '"quickstart-again"');
+        const config = { ...JSON.parse(readFileSync(join(tmp, 'quickstart-random.json'), 'utf8')), name: 'quickstart-again' };
+        const text = `${compactJson(config)}\n`;
         await page.evaluate((t) => {
           document.querySelector('aup-board').shadowRoot.querySelector('aup-config-editor').value = t;
         }, text);

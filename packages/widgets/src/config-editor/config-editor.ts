@@ -5,6 +5,7 @@ import { AupApiClient } from '../api/api-client.js';
 import type { AupApiError } from '../api/api-error.js';
 import type { ExperimentSummary } from '../experiment-list/experiment-summary.js';
 import { CapabilitiesController } from '../controllers/board-capabilities.js';
+import { compactJson } from '../experiment-overview/compact-json.js';
 import { fire } from '../events.js';
 import { stateStyles } from '../theme/state-messages.js';
 import { controlStyles, themeTokens } from '../theme/theme-tokens.js';
@@ -319,7 +320,7 @@ export class AupConfigEditor extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('data') && this.data !== undefined) {
-      this.value = `${JSON.stringify(this.data, null, 2)}\n`;
+      this.value = `${compactJson(this.data)}\n`;
       this.format = 'json';
     }
   }
@@ -411,7 +412,7 @@ export class AupConfigEditor extends LitElement {
         <tbody>
           ${Object.entries(config)
             .filter(([k]) => k !== 'parameter_config')
-            .map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${typeof v === 'string' ? v : JSON.stringify(v)}</td></tr>`)}
+            .map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${typeof v === 'string' ? v : compactJson(v)}</td></tr>`)}
         </tbody>
       </table>
       ${params.length === 0
@@ -420,7 +421,7 @@ export class AupConfigEditor extends LitElement {
             <table data-field="params">
               <thead><tr><th>name</th><th>type</th><th>range</th></tr></thead>
               <tbody>
-                ${params.map((p) => html`<tr><td>${String(p['name'])}</td><td>${String(p['type'] ?? '')}</td><td>${JSON.stringify(p['range'] ?? p['values'] ?? p['choices'] ?? '')}</td></tr>`)}
+                ${params.map((p) => html`<tr><td>${String(p['name'])}</td><td>${String(p['type'] ?? '')}</td><td>${compactJson(p['range'] ?? p['values'] ?? p['choices'] ?? '')}</td></tr>`)}
               </tbody>
             </table>`}`;
   }
@@ -458,7 +459,7 @@ export class AupConfigEditor extends LitElement {
     const parsed = this.parsed();
     this.format = to;
     // A text that parses is rewritten in the other notation; a broken one is left for the user.
-    if (parsed.ok) this.value = to === 'json' ? `${JSON.stringify(parsed.value, null, 2)}\n` : toYaml(parsed.value);
+    if (parsed.ok) this.value = to === 'json' ? `${compactJson(parsed.value)}\n` : toYaml(parsed.value);
     this.schedule();
   }
 
