@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import './define/experiment-list.js';
+import './define/job-table.js';
 import './define/experiment-overview.js';
 import './define/config-editor.js';
 import './define/environment-wizard.js';
@@ -67,6 +68,9 @@ export { fetchAllJobs, JOB_PAGE_SIZE } from './api/fetch-all-jobs.js';
 export { jobColumnValue, jobInSelection, selectedJobIds, selectionFilters, isIntervalRange, matchesRange } from './selection/job-selection.js';
 export { AupHig, TOP_PERCENT_CHOICES, jobTooltip, type AxesChangeDetail, type AupAxesChangeEvent } from './hig/hig.js';
 export { higAxes, higParamsFromConfig, defaultAxisKeys, axisPosition, brushRange, brushFromRange, type HigData, type HigParam, type HigAxis, type HigAxisKind, type Brush } from './hig/hig-model.js';
+export { AupJobTable, DEFAULT_PAGE_SIZE as JOB_TABLE_PAGE_SIZE } from './job-table/job-table.js';
+export { jobColumns, jobRow, paramsFromConfig, metricsFromConfig, inferFromJobs, type JobColumn, type JobRow, type ColumnKind, type ParamInfo } from './job-table/job-columns.js';
+export { headerFilterToJobFilter, selectionQuery, rowMatchesFilter, rowMatchesSearch, type HeaderFilterValue, type SelectionQuery } from './job-table/job-filters.js';
 export { AupIntermediate, MAX_SELECTED_JOBS, SERIES_POINTS_PER_JOB, type IntermediateData } from './intermediate/intermediate.js';
 export { legendLabels, varyingParams, formatParam } from './intermediate/legend-labels.js';
 export { AupCompare } from './compare/compare.js';

@@ -147,6 +147,11 @@ export class AupApiClient {
     return this.send('POST', `/jobs/${jobId}/kill${waitMs === undefined ? '' : `?wait=${waitMs}`}`, undefined, signal);
   }
 
+  /** DELETE /jobs/:jid (with its job files when `files`); 409 for a running or queued job. */
+  deleteJob(jobId: number, files = false, signal?: AbortSignal): Promise<unknown> {
+    return this.send('DELETE', `/jobs/${jobId}${files ? '?files=true' : ''}`, undefined, signal);
+  }
+
   /** POST /jobs/:jid/report: the result of a passive job. */
   reportJob(jobId: number, score: number, metrics?: Record<string, number>, signal?: AbortSignal): Promise<unknown> {
     return this.send('POST', `/jobs/${jobId}/report`, metrics === undefined ? { score } : { score, metrics }, signal);
