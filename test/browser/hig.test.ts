@@ -44,7 +44,7 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
 
   beforeAll(async () => {
     tmp = tempDir();
-    runExperiment({ db: db(), dir: tmp.dir, files: { 'train.cjs': RECORDING_SCRIPT }, config: recordingConfig('hig', { nSamples: N, seed: 21 }) });
+    runExperiment({ db: db(), dir: tmp.dir, files: { 'train.cjs': RECORDING_SCRIPT }, config: recordingConfig('hig', { nSamples: N, seed: 21, nParallel: 4 }) });
     board = await startBoard({ db: db(), cwd: tmp.dir });
     site = await serveStatic({ '/index.html': testPage('<aup-hig style="width: 900px"></aup-hig>') });
     chromium = await launchBrowser();

@@ -77,7 +77,7 @@ export class AupCompare extends AupChartElement {
 
   /** Fetches again (no-op with `data`). */
   refresh(): void {
-    if (this.data === undefined) this.startLoad(false);
+    if (this.data === undefined) this.startLoad('fresh');
   }
 
   /** The curves drawn now. */
@@ -93,16 +93,17 @@ export class AupCompare extends AupChartElement {
       } else {
         // Every experiment's changes: the board sends them on one stream when no experiment is named.
         this.live.follow(this.api, undefined);
-        this.startLoad(!(changed.has('api') || changed.has('experiments')));
+        this.startLoad(changed.has('api') || changed.has('experiments') ? 'fresh' : 'quiet');
       }
     }
   }
 
-  private startLoad(quiet: boolean): void {
+  /** `fresh`: a new source (shows loading); `quiet`: new options, the old view stays meanwhile; `live`: a refresh that waits for a load in flight. */
+  private startLoad(how: 'fresh' | 'quiet' | 'live'): void {
     const client = new AupApiClient(this.api!);
     const wanted = this.experiments;
     const x = this.x;
-    void this.load.run(async (signal) => {
+    const task = async (signal: AbortSignal): Promise<CompareData> => {
       const list = await client.experiments(signal);
       const ids = wanted ?? list.map((e) => e.id).sort((a, b) => a - b);
       const known = ids.filter((id) => list.some((e) => e.id === id));
@@ -110,13 +111,15 @@ export class AupCompare extends AupChartElement {
       if (missing.length > 0) throw new Error(`no experiment ${missing.join(', ')} on this board`);
       const best = known.length === 0 ? [] : await client.bestSoFar(known, x, signal);
       return { x, series: compareSeriesFrom(list, best, x) };
-    }, { quiet });
+    };
+    if (how === 'live') this.load.refresh(task);
+    else void this.load.run(task, { quiet: how === 'quiet' });
   }
 
   private onLive(batch: LiveBatch): void {
     if (this.data !== undefined) return;
     const ids = this.experiments;
-    if (batch.full || ids === undefined || batch.changes.some((c) => c.experiment_id !== null && ids.includes(c.experiment_id))) this.startLoad(true);
+    if (batch.full || ids === undefined || batch.changes.some((c) => c.experiment_id !== null && ids.includes(c.experiment_id))) this.startLoad('live');
   }
 
   protected override render(): TemplateResult {

@@ -14,6 +14,7 @@ export class AsyncLoadController<T> implements ReactiveController {
   private readonly host: ReactiveControllerHost;
   private inFlight: AbortController | undefined;
   private lastTask: ((signal: AbortSignal) => Promise<T>) | undefined;
+  private queued: ((signal: AbortSignal) => Promise<T>) | undefined;
 
   constructor(host: ReactiveControllerHost) {
     this.host = host;
@@ -37,6 +38,19 @@ export class AsyncLoadController<T> implements ReactiveController {
     return this.start(task, opts.quiet === true);
   }
 
+  /**
+   * Runs `task` as a refresh (quietly): at once when nothing is loading, else right after the run
+   * in flight, which it does not abort (a live update arriving during the first load must not
+   * throw that load away and start over). Several refreshes while busy run once, the newest.
+   */
+  refresh(task: (signal: AbortSignal) => Promise<T>): void {
+    if (this.inFlight === undefined) {
+      void this.run(task, { quiet: true });
+      return;
+    }
+    this.queued = task;
+  }
+
   /** Runs the last task again (the Retry button). */
   retry(): void {
     if (this.lastTask !== undefined) void this.start(this.lastTask, false);
@@ -47,6 +61,7 @@ export class AsyncLoadController<T> implements ReactiveController {
     this.inFlight?.abort();
     this.inFlight = undefined;
     this.lastTask = undefined;
+    this.queued = undefined;
     this.setState({ status: 'idle' });
   }
 
@@ -64,16 +79,20 @@ export class AsyncLoadController<T> implements ReactiveController {
     if (this.inFlight !== undefined) {
       this.inFlight.abort();
       this.inFlight = undefined;
+      this.queued = undefined;
       this.state = { status: 'idle' };
     }
   }
 
   private async start(task: (signal: AbortSignal) => Promise<T>, quiet: boolean): Promise<void> {
     this.inFlight?.abort();
+    this.queued = undefined;
     const abort = new AbortController();
     this.inFlight = abort;
     const previous = this.value;
-    if (!quiet || previous === undefined) this.setState({ status: 'pending', ...(previous === undefined ? {} : { previous }) });
+    // A quiet run keeps what is shown: the last value, or the last error (a live refresh of an
+    // element that failed must not flash "Loading" every few seconds).
+    if (!quiet || (previous === undefined && this.state.status !== 'error')) this.setState({ status: 'pending', ...(previous === undefined ? {} : { previous }) });
     let next: FetchState<T>;
     try {
       next = { status: 'complete', value: await task(abort.signal) };
@@ -84,6 +103,9 @@ export class AsyncLoadController<T> implements ReactiveController {
     if (this.inFlight !== abort) return;
     this.inFlight = undefined;
     this.setState(next);
+    const queued = this.queued;
+    this.queued = undefined;
+    if (queued !== undefined) void this.run(queued, { quiet: true });
   }
 
   private setState(state: FetchState<T>): void {

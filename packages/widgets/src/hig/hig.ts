@@ -91,7 +91,7 @@ const axesConverter = {
  * by score. Drag along an axis to brush a range (several axes AND together; drag a brush to move
  * it, click the axis to clear it); drag an axis title, or focus it and press ←/→, to reorder;
  * hover a line for its job, click it to open the job. Lines are drawn on a canvas by hand
- * (docs/decisions/0008-hig-canvas.md): 10,000 jobs render and brush at interactive speed.
+ * (docs/decisions/0013-hig-canvas.md): 10,000 jobs render and brush at interactive speed.
  *
  * @summary Parallel coordinates of params and score, with brushing.
  *
@@ -169,6 +169,7 @@ export class AupHig extends LitElement {
   private resize: ResizeObserver | undefined;
   private scheme: MediaQueryList | undefined;
   private drawKey: readonly unknown[] | undefined;
+  private frame: number | undefined;
   private lastSelected: Uint8Array | undefined;
   private lastInclude: Uint8Array | undefined;
   private readonly onSchemeChange = (): void => {
@@ -181,7 +182,7 @@ export class AupHig extends LitElement {
 
   /** Fetches the jobs again (no-op with `data`). */
   refresh(): void {
-    if (this.data === undefined) this.startLoad(false);
+    if (this.data === undefined) this.startLoad('fresh');
   }
 
   /** Removes every brush (and fires `aup-selection-change` when there were any). */
@@ -216,7 +217,10 @@ export class AupHig extends LitElement {
     super.connectedCallback();
     this.scheme = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
     this.scheme?.addEventListener('change', this.onSchemeChange);
-    if (this.hasUpdated) this.observePlot();
+    if (this.hasUpdated) {
+      this.observePlot();
+      this.requestUpdate();
+    }
   }
 
   override disconnectedCallback(): void {
@@ -225,6 +229,8 @@ export class AupHig extends LitElement {
     this.resize?.disconnect();
     this.resize = undefined;
     this.drawKey = undefined;
+    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    this.frame = undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -234,28 +240,31 @@ export class AupHig extends LitElement {
         this.load.clear();
       } else {
         this.live.follow(this.api, this.experiment);
-        this.startLoad(false);
+        this.startLoad('fresh');
       }
     }
     if (changed.has('selection')) this.applySelection(this.selection);
   }
 
-  private startLoad(quiet: boolean): void {
+  /** `fresh`: a new source (shows loading); `quiet`: new options, the old view stays meanwhile; `live`: a refresh that waits for a load in flight. */
+  private startLoad(how: 'fresh' | 'quiet' | 'live'): void {
     const api = this.api!;
     const id = this.experiment!;
-    void this.load.run(async (signal) => {
+    const task = async (signal: AbortSignal): Promise<HigData> => {
       const client = new AupApiClient(api);
       const [experiment, { jobs }] = await Promise.all([client.experiment(id, signal), fetchAllJobs(client, id, { signal })]);
       return { experimentId: id, target: experiment.target, params: higParamsFromConfig(experiment.config), jobs };
-    }, { quiet });
+    };
+    if (how === 'live') this.load.refresh(task);
+    else void this.load.run(task, { quiet: how === 'quiet' });
   }
 
   private onLive(batch: LiveBatch): void {
     const current = this.load.value;
     if (this.data !== undefined || this.experiment === undefined) return;
-    if (batch.full || current === undefined) return this.startLoad(true);
+    if (batch.full || current === undefined) return this.startLoad('live');
     const merged = mergeJobChanges(current.jobs, batch.changes, this.experiment);
-    if (merged === undefined) return this.startLoad(true);
+    if (merged === undefined) return this.startLoad('live');
     if (merged !== current.jobs) this.load.set({ ...current, jobs: merged });
   }
 
@@ -505,17 +514,27 @@ export class AupHig extends LitElement {
       if (w > 0) this.width = w;
       return;
     }
-    const order = this.axisOrder(model);
     const d = this.drag;
     const dragBrush = d !== undefined && (d.mode === 'brush' || d.mode === 'move') ? d.brush : undefined;
     const reorderX = d?.mode === 'reorder' ? d.x : undefined;
     const style = getComputedStyle(this);
-    const colours = [style.getPropertyValue('--_muted'), style.getPropertyValue('--_border'), style.colorScheme];
-    const key = [model, order.join('\n'), this.brushes, this.idFilter, dragBrush, reorderX, this.topPercent, this.width, this.height, ...colours, devicePixelRatio];
+    const key = [model, this.axisOrder(model).join('\n'), this.brushes, this.idFilter, dragBrush, reorderX, this.topPercent, this.width, this.height, style.getPropertyValue('--_muted'), style.getPropertyValue('--_border'), style.colorScheme, devicePixelRatio];
     const last = this.drawKey;
     if (last !== undefined && last.length === key.length && key.every((v, i) => v === last[i])) return;
     this.drawKey = key;
-    this.draw(canvas, model, order, colours[0]!.trim(), colours[1]!.trim());
+    // One draw per frame: pointer moves during a brush come faster than 10,000 lines redraw.
+    this.frame ??= requestAnimationFrame(() => {
+      this.frame = undefined;
+      this.drawNow();
+    });
+  }
+
+  private drawNow(): void {
+    const model = this.currentModel();
+    const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas');
+    if (model === undefined || canvas === null || this.width <= 0 || !this.isConnected) return;
+    const style = getComputedStyle(this);
+    this.draw(canvas, model, this.axisOrder(model), style.getPropertyValue('--_muted').trim(), style.getPropertyValue('--_border').trim());
   }
 
   private draw(canvas: HTMLCanvasElement, model: Model, order: string[], muted: string, border: string): void {

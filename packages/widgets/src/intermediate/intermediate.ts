@@ -207,7 +207,7 @@ export class AupIntermediate extends AupChartElement {
 
   /** Fetches again (no-op with `data`). */
   refresh(): void {
-    if (this.data === undefined) this.startLoad(false);
+    if (this.data === undefined) this.startLoad('fresh');
   }
 
   /** The jobs and series drawn now. */
@@ -239,7 +239,7 @@ export class AupIntermediate extends AupChartElement {
         this.load.clear();
       } else {
         this.live.follow(this.api, this.experiment);
-        this.startLoad(!source);
+        this.startLoad(source ? 'fresh' : 'quiet');
       }
     }
     const shown = this.shown;
@@ -252,12 +252,15 @@ export class AupIntermediate extends AupChartElement {
     }
   }
 
-  private startLoad(quiet: boolean): void {
+  /** `fresh`: a new source (shows loading); `quiet`: new options, the old view stays meanwhile; `live`: a refresh that waits for a load in flight. */
+  private startLoad(how: 'fresh' | 'quiet' | 'live'): void {
     const api = this.api!;
     const id = this.experiment!;
     const selection = this.selection;
     const topK = Math.max(1, Math.floor(this.topK));
-    void this.load.run((signal) => loadIntermediate(new AupApiClient(api), id, selection, topK, signal), { quiet });
+    const task = (signal: AbortSignal): Promise<Loaded> => loadIntermediate(new AupApiClient(api), id, selection, topK, signal);
+    if (how === 'live') this.load.refresh(task);
+    else void this.load.run(task, { quiet: how === 'quiet' });
   }
 
   private loadRecords(quiet: boolean): void {
@@ -278,7 +281,7 @@ export class AupIntermediate extends AupChartElement {
 
   private onLive(batch: LiveBatch): void {
     if (this.data !== undefined) return;
-    this.startLoad(true);
+    this.startLoad('live');
     if (batch.full || batch.changes.some((c) => c.kind === 'records' && c.job_id === this.recordsJob)) this.loadRecords(true);
   }
 

@@ -77,7 +77,7 @@ export class AupJobChart extends AupChartElement {
 
   /** Fetches the jobs again (no-op with `data`). */
   refresh(): void {
-    if (this.data === undefined) this.startLoad(false);
+    if (this.data === undefined) this.startLoad('fresh');
   }
 
   /** The chart's input: `data`, or what was fetched. */
@@ -92,27 +92,30 @@ export class AupJobChart extends AupChartElement {
         this.load.clear();
       } else {
         this.live.follow(this.api, this.experiment);
-        this.startLoad(false);
+        this.startLoad('fresh');
       }
     }
   }
 
-  private startLoad(quiet: boolean): void {
+  /** `fresh`: a new source (shows loading); `quiet`: new options, the old view stays meanwhile; `live`: a refresh that waits for a load in flight. */
+  private startLoad(how: 'fresh' | 'quiet' | 'live'): void {
     const api = this.api!;
     const id = this.experiment!;
-    void this.load.run(async (signal) => {
+    const task = async (signal: AbortSignal): Promise<JobChartData> => {
       const client = new AupApiClient(api);
       const [experiment, { jobs }] = await Promise.all([client.experiment(id, signal), fetchAllJobs(client, id, { signal })]);
       return { experimentId: id, target: experiment.target, jobs };
-    }, { quiet });
+    };
+    if (how === 'live') this.load.refresh(task);
+    else void this.load.run(task, { quiet: how === 'quiet' });
   }
 
   private onLive(batch: LiveBatch): void {
     const current = this.load.value;
     if (this.data !== undefined || this.experiment === undefined) return;
-    if (batch.full || current === undefined) return this.startLoad(true);
+    if (batch.full || current === undefined) return this.startLoad('live');
     const merged = mergeJobChanges(current.jobs, batch.changes, this.experiment);
-    if (merged === undefined) return this.startLoad(true);
+    if (merged === undefined) return this.startLoad('live');
     if (merged !== current.jobs) this.load.set({ ...current, jobs: merged });
   }
 
