@@ -6,6 +6,7 @@ import type { BoardRoute } from '../board/board-route.js';
 import './experiment-list.js';
 import './experiment-overview.js';
 import './job-chart.js';
+import './job-table.js';
 import './hig.js';
 import './intermediate.js';
 import './compare.js';
