@@ -60,5 +60,14 @@ export {
   type ControlSettings,
 } from './control.js';
 export { CONTROL_POLL_MS } from './runner/control-poller.js';
+export {
+  runWorker,
+  DEFAULT_LEASE_MS,
+  CLAIM_POLL_MS,
+  type WorkerOptions,
+  type WorkerEvents,
+  type WorkerSummary,
+} from './worker/run-worker.js';
+export { DISPATCH_POLL_MS } from './worker/worker-dispatch.js';
 export * from './pruners/index.js';
 export * from './resources/index.js';

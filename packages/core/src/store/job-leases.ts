@@ -1,5 +1,5 @@
 /**
- * Worker mode in the store (KyselyStore delegates here; docs/decisions/0008-worker-leases.md): the
+ * Worker mode in the store (KyselyStore delegates here; docs/decisions/0010-worker-leases.md): the
  * queue of jobs that `aup worker` processes claim, the leases they hold on their attempts, the
  * requeue of attempts whose worker went silent, and the driver's view of the results.
  *
@@ -189,8 +189,11 @@ export async function finishAttempt(write: WriteTransaction, caps: DialectCaps, 
     const jobId = Number(row.job_id);
     if (outcome.requeue === true) {
       await trx.updateTable('job').set({ status: 'queued' }).where('id', '=', jobId).where('status', '=', 'running').execute();
+      await feed.recordJobChanges(trx, caps, [jobId], 'job');
     }
-    await feed.recordJobChanges(trx, caps, [jobId], 'job');
+    // Otherwise no change-feed row: the driver completes the job within a poll and writes one
+    // then. Each feed row serialises its transaction's commit behind the feed's lock (0005), so
+    // it is the one write per job a busy queue can spare.
     return true;
   });
 }
@@ -274,7 +277,21 @@ export async function listReportedAttempts(db: Kysely<AupDatabase>, experimentId
   });
 }
 
-export async function requestStop(write: WriteTransaction, jobId: number, request: StopRequest): Promise<boolean> {
+export async function setAttemptPid(write: WriteTransaction, fence: AttemptFence, pid: number): Promise<boolean> {
+  // No change-feed row (see finishAttempt): the pid matters to whoever stops the job, not to the live view.
+  const res = await write((trx) =>
+    trx
+      .updateTable('job_attempt')
+      .set({ pid })
+      .where('id', '=', fence.attemptId)
+      .where('worker_id', '=', fence.workerId)
+      .where('status', '=', 'running')
+      .executeTakeFirst(),
+  );
+  return res.numUpdatedRows > 0n;
+}
+
+export async function requestJobStop(write: WriteTransaction, jobId: number, request: StopRequest): Promise<boolean> {
   if (!STOP_REQUESTS.has(request)) throw new AupError('AUP_ERR_INTERNAL', `stop request: expected interrupted, killed or early_stopped, found ${JSON.stringify(request)}`);
   const res = await write((trx) =>
     trx.updateTable('job_attempt').set({ stop_request: request }).where('job_id', '=', jobId).where('status', '=', 'running').executeTakeFirst(),

@@ -535,8 +535,12 @@ export class KyselyStore implements Store {
     return leases.listReportedAttempts(this.#db, experimentId);
   }
 
-  requestStop(jobId: number, request: StopRequest): Promise<boolean> {
-    return leases.requestStop((fn) => this.#write(fn), jobId, request);
+  setAttemptPid(fence: AttemptFence, pid: number): Promise<boolean> {
+    return leases.setAttemptPid((fn) => this.#write(fn), fence, pid);
+  }
+
+  requestJobStop(jobId: number, request: StopRequest): Promise<boolean> {
+    return leases.requestJobStop((fn) => this.#write(fn), jobId, request);
   }
 
   withdrawQueuedJob(jobId: number): Promise<boolean> {

@@ -241,7 +241,7 @@ export interface NewWorker {
   status?: string;
 }
 
-// Worker mode (DESIGN §5, docs/decisions/0008-worker-leases.md): the driver (`aup run --workers
+// Worker mode (DESIGN §5, docs/decisions/0010-worker-leases.md): the driver (`aup run --workers
 // external`) creates queued jobs and completes them; `aup worker` processes claim them with a lease.
 
 /** How an experiment's jobs are run when `aup worker` processes run them. */
@@ -412,14 +412,19 @@ export interface Store {
    * marks the worker alive; answers those attempts (one missing was requeued: the worker lost it).
    */
   renewLeases(workerId: number, leaseMs: number): Promise<HeldAttempt[]>;
-  /** Records the end of an attempt the fence still holds; false (nothing written) if the attempt was lost. */
+  /**
+   * Records the end of an attempt the fence still holds; false (nothing written) if the attempt was
+   * lost. The job stays running (the driver completes it), or is queued again with `requeue`.
+   */
   finishAttempt(fence: AttemptFence, outcome: WorkerAttemptOutcome): Promise<boolean>;
+  /** Records the pid of a held attempt's process; false if the attempt was lost. */
+  setAttemptPid(fence: AttemptFence, pid: number): Promise<boolean>;
   /** Interrupts running attempts whose lease ran out, queues their jobs again, marks silent workers dead. */
   requeueExpired(): Promise<RequeuedAttempt[]>;
   /** The current attempt of each running job of the experiment, in job id order (the driver's poll). */
   listReportedAttempts(experimentId: number): Promise<ReportedAttempt[]>;
   /** Asks the worker running the job's current attempt to stop it; false if no attempt of the job is running. */
-  requestStop(jobId: number, request: StopRequest): Promise<boolean>;
+  requestJobStop(jobId: number, request: StopRequest): Promise<boolean>;
   /** A queued job becomes interrupted, so no worker claims it; false if it was not queued (a worker took it). */
   withdrawQueuedJob(jobId: number): Promise<boolean>;
   /** Sets a worker's status (`stopped` on a clean exit). */

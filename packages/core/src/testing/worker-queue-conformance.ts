@@ -43,7 +43,7 @@ function outcome(overrides: Partial<WorkerAttemptOutcome> = {}): WorkerAttemptOu
 }
 
 /**
- * Worker mode in the store (docs/decisions/0008-worker-leases.md): claims, leases, heartbeats,
+ * Worker mode in the store (docs/decisions/0010-worker-leases.md): claims, leases, heartbeats,
  * requeue of expired attempts, and the fence that keeps a late result from being recorded twice.
  */
 export function workerQueueConformance(opts: WorkerQueueConformanceOptions): void {
@@ -107,7 +107,7 @@ export function workerQueueConformance(opts: WorkerQueueConformanceOptions): voi
       const { jobs } = await queue(2);
       const w = await newWorker();
       const [a, b] = await claim(w.id, 2, { leaseMs: 1_000 });
-      expect(await store().requestStop(jobs[1]!.id, 'killed')).toBe(true);
+      expect(await store().requestJobStop(jobs[1]!.id, 'killed')).toBe(true);
       const held = await store().renewLeases(w.id, LONG_LEASE_MS);
       expect(held).toEqual([
         { attemptId: a!.attempt.id, jobId: jobs[0]!.id, stopRequest: null },
@@ -120,7 +120,7 @@ export function workerQueueConformance(opts: WorkerQueueConformanceOptions): voi
       expect(worker.status).toBe('running');
       // A job not running takes no stop request.
       const other = await queue(1);
-      expect(await store().requestStop(other.jobs[0]!.id, 'interrupted')).toBe(false);
+      expect(await store().requestJobStop(other.jobs[0]!.id, 'interrupted')).toBe(false);
     });
 
     it('records a held attempt’s end once, with its metrics and warnings, for the driver to read', async () => {

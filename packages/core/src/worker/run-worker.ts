@@ -1,7 +1,7 @@
 /**
  * `aup worker`: claims queued jobs of worker-mode experiments from a shared database, runs them on
  * this machine's slots with the runner's own process execution and line-protocol ingestion, and
- * writes each attempt's end back, fenced by its attempt id (docs/decisions/0008-worker-leases.md).
+ * writes each attempt's end back, fenced by its attempt id (docs/decisions/0010-worker-leases.md).
  * The experiment's driver (`aup run --workers external`) tells the proposer.
  */
 import { hostname } from 'node:os';
@@ -206,7 +206,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
           signal: r.controller.signal,
           recorder,
           queue,
-          onSpawn: (pid) => void store.updateAttempt(attempt.id, { pid }).catch(() => undefined),
+          onSpawn: (pid) => void store.setAttemptPid(fence, pid).catch(() => undefined),
         });
         ({ status, exitCode, error } = outcome);
       }

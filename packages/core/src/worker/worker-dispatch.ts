@@ -1,5 +1,5 @@
 /**
- * The driver's side of worker mode (`aup run --workers external`, docs/decisions/0008-worker-leases.md):
+ * The driver's side of worker mode (`aup run --workers external`, docs/decisions/0010-worker-leases.md):
  * the runner's loop creates queued jobs as usual, and instead of running them hands each to this
  * dispatch, which waits for an `aup worker` to claim and finish it. One poll of the store serves
  * every waiting job: the current attempt of each running job, ended or not.
@@ -180,7 +180,7 @@ export class WorkerDispatch {
       return;
     }
     // Written once per attempt: the next poll sees the request on the attempt.
-    if (current.attempt.stopRequest !== request) await this.#store.requestStop(w.job.id, request);
+    if (current.attempt.stopRequest !== request) await this.#store.requestJobStop(w.job.id, request);
   }
 
   #settle(w: Waiter, outcome: DispatchedOutcome): void {

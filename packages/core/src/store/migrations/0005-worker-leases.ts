@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DialectCaps } from '../dialect-caps.js';
 
 /**
- * Worker mode (`aup run --workers external` + `aup worker`, docs/decisions/0008-worker-leases.md):
+ * Worker mode (`aup run --workers external` + `aup worker`, docs/decisions/0010-worker-leases.md):
  * an experiment says whether `aup worker` processes run its jobs and which tags a worker needs;
  * an attempt a worker claimed carries its lease, a stop request from the driver, and the result
  * the worker wrote (metrics and warnings travel on the attempt, since the driver completes the job);
