@@ -73,15 +73,21 @@ const MAX_INFERRED_CHOICES = 50;
 export function inferFromJobs(jobs: readonly JobSummary[]): { params: ParamInfo[]; metrics: string[] } {
   const params = new Map<string, { numeric: boolean; values: Set<ParamValue> }>();
   const metrics = new Set<string>();
+  // for...in, not Object.entries: this runs over every job of a `data` of 100,000 rows.
   for (const job of jobs) {
-    for (const [name, value] of Object.entries(job.params)) {
+    for (const name in job.params) {
+      const value = job.params[name]!;
       let p = params.get(name);
       if (p === undefined) params.set(name, (p = { numeric: true, values: new Set() }));
-      if (typeof value !== 'number') p.numeric = false;
-      // Few distinct values make a choice-like column whose values a selection can list.
-      if (p.values.size <= MAX_INFERRED_CHOICES) p.values.add(value);
+      if (typeof value !== 'number') {
+        p.numeric = false;
+        // Few distinct values make a choice-like column whose values a selection can list.
+        if (p.values.size <= MAX_INFERRED_CHOICES) p.values.add(value);
+      } else if (p.numeric && p.values.size <= MAX_INFERRED_CHOICES) {
+        p.values.add(value);
+      }
     }
-    for (const label of Object.keys(job.metrics)) metrics.add(label);
+    for (const label in job.metrics) metrics.add(label);
   }
   return {
     params: [...params].map(([name, p]) => ({

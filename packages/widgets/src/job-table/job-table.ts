@@ -189,6 +189,8 @@ export class AupJobTable extends LitElement {
   #focus: number | undefined;
   #selectionFirePending = false;
   #logTimer: ReturnType<typeof setInterval> | undefined;
+  /** Whether the `data` rows carry our search/selection filter (Tabulator's own setFilter). */
+  #localFilter = false;
   readonly #live = new LiveController(this, (batch) => this.#onLive(batch));
   // Kill and delete only where the board serves them to this page (same origin, not read-only).
   readonly #caps = new CapabilitiesController(this);
@@ -435,6 +437,7 @@ export class AupJobTable extends LitElement {
     const table = this.#table;
     this.#table = undefined;
     this.#built = false;
+    this.#localFilter = false;
     this.#pageAbort?.abort();
     if (table !== undefined) table.destroy();
     const holder = this.renderRoot?.querySelector<HTMLElement>('.table');
@@ -717,10 +720,13 @@ export class AupJobTable extends LitElement {
     const q = this.#search;
     const selection = this.#filterSelection;
     if (q === '' && selection === null) {
-      table.clearFilter(false);
+      // Clearing refilters (and redraws) every row: only when a filter was set.
+      if (this.#localFilter) table.clearFilter(false);
+      this.#localFilter = false;
       this.visibleCount = table.getDataCount('active');
       return;
     }
+    this.#localFilter = true;
     table.setFilter((row: JobRow) => {
       if (q !== '' && !rowMatchesSearch(row, q)) return false;
       if (selection !== null) {
