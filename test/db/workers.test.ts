@@ -15,6 +15,7 @@ import {
   requestKillJob,
   runWorker,
   waitForControlResult,
+  type ClaimedJob,
   type Store,
   type WorkerSummary,
 } from '@aup/core';
@@ -31,7 +32,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setUp(files: Record<string, string>, config: Record<string, unknown>) {
+async function setUp(files: Record<string, string>, config: Record<string, unknown>, { slots = 2, wrap = (s: Store) => s }: { slots?: number; wrap?: (s: Store) => Store } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'aup-db-workers-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o755 });
   writeFileSync(join(dir, 'experiment.json'), JSON.stringify(config));
@@ -41,7 +42,7 @@ async function setUp(files: Record<string, string>, config: Record<string, unkno
   const { raw, config: normalized } = await loadConfig(join(dir, 'experiment.json'));
   const exp = await createExperiment(driverStore, raw, normalized, { mode: 'external', tags: [] });
   const stopWorker = new AbortController();
-  const worker: Promise<WorkerSummary> = runWorker({ store: workerStore, slots: cpuSlots(2), resource: 'cpu', leaseMs: LEASE_MS, signal: stopWorker.signal });
+  const worker: Promise<WorkerSummary> = runWorker({ store: wrap(workerStore), slots: cpuSlots(slots), resource: 'cpu', leaseMs: LEASE_MS, signal: stopWorker.signal });
   cleanups.push(async () => {
     stopWorker.abort();
     await worker.catch(() => undefined);
@@ -101,6 +102,51 @@ done
     // The worker stopped it before its 12 steps.
     expect((await store.listIntermediate(bad!.id, 'score')).length).toBeLessThan(12);
     expect((await store.listIntermediate(good!.id, 'score')).length).toBe(12);
+  });
+
+  it('frees a job’s slot as soon as its process is gone, before its result is written', async () => {
+    // One slot, two jobs queued at once. The worker's store is the real one, seen through a proxy
+    // that holds the first result write back until the worker has claimed the second job (or 10 s
+    // have passed): a worker that kept the slot until the write returned claims only afterwards.
+    const HOLD_MS = 10_000;
+    const order: string[] = [];
+    let claimedSecond = () => {};
+    const second = new Promise<void>((resolve) => (claimedSecond = resolve));
+    const wrap = (inner: Store): Store =>
+      new Proxy(inner, {
+        get(target, prop) {
+          if (prop === 'claimJobs')
+            return async (...a: Parameters<Store['claimJobs']>): Promise<ClaimedJob[]> => {
+              const claims = await target.claimJobs(...a);
+              for (const c of claims) order.push(`claim ${c.job.id}`);
+              if (order.filter((e) => e.startsWith('claim')).length >= 2) claimedSecond();
+              return claims;
+            };
+          if (prop === 'finishAttempt')
+            return async (...a: Parameters<Store['finishAttempt']>): Promise<boolean> => {
+              if (!order.some((e) => e.startsWith('finish'))) await Promise.race([second, new Promise((r) => setTimeout(r, HOLD_MS))]);
+              const recorded = await target.finishAttempt(...a);
+              order.push(`finish ${a[0].attemptId}`);
+              return recorded;
+            };
+          const v: unknown = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    const { store, eid } = await setUp(
+      { 'job.sh': '#!/bin/sh\necho "#Auptimizer:1"\n' },
+      { script: 'job.sh', n_samples: 2, n_parallel: 2, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] },
+      { slots: 1, wrap },
+    );
+    expect((await driveExperiment({ store, experimentId: eid })).status).toBe('finished');
+    const [a, b] = await store.listJobs(eid);
+    const firstAttempt = (await store.listAttempts(a!.id))[0]!;
+    // The second job was claimed while the first one's result was still being written.
+    expect(order.slice(0, 3)).toEqual([`claim ${a!.id}`, `claim ${b!.id}`, `finish ${firstAttempt.id}`]);
+    for (const j of [a!, b!]) {
+      expect(j.status).toBe('finished');
+      expect((await store.listAttempts(j.id)).map((x) => x.status)).toEqual(['finished']);
+    }
   });
 
   it('kills one job from the board, withdraws queued jobs and interrupts running ones on a stop, and resumes to the end', async () => {

@@ -167,7 +167,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     return c;
   };
 
-  const execute = async (r: Running, slot: ResourceSlot): Promise<void> => {
+  const execute = async (r: Running, slot: ResourceSlot, freeSlot: () => void): Promise<void> => {
     const { job, attempt } = r.claim;
     const fence: AttemptFence = { attemptId: attempt.id, workerId: worker.id };
     const queue = new IngestQueue(store, { fence });
@@ -238,6 +238,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       endedAt: Date.now(),
       requeue: r.shutdown && status === 'interrupted',
     };
+    // The process is gone: the slot can take the next job while the result is written.
+    freeSlot();
     const recorded = await finishWithRetry(fence, outcome);
     summary.jobs++;
     if (!recorded) summary.lost++;
@@ -265,11 +267,19 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     if (stopping) r.controller.abort('interrupted' satisfies StopReason);
     running.set(claim.attempt.id, r);
     events.onJobStart?.(claim);
-    const end: Promise<void> = execute(r, opts.slots[slotIndex]!)
+    let slotFreed = false;
+    // Once only: after that the slot may already run another job.
+    const freeSlot = () => {
+      if (slotFreed) return;
+      slotFreed = true;
+      pool.release(slotIndex);
+      notify();
+    };
+    const end: Promise<void> = execute(r, opts.slots[slotIndex]!, freeSlot)
       .catch((e: unknown) => events.onMessage?.(`job ${claim.job.id}: ${(e as Error).message}`))
       .finally(() => {
         running.delete(claim.attempt.id);
-        pool.release(slotIndex);
+        freeSlot();
         ends.delete(end);
         notify();
       });
