@@ -173,7 +173,7 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
     expect(errors).toEqual([]);
   });
 
-  it('narrows the rows with a header filter (a comparator and a number) and with the global search', async () => {
+  it('narrows the rows with header filters (comparators on a number, a text and a date) and with the global search', async () => {
     const { page, errors } = await openTable({ api: '/api/v1', experiment: String(grid) });
     const score = header(page, 'score');
     await score.locator('select').selectOption('<');
@@ -193,7 +193,32 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
     await page.locator('aup-job-table input[part="search"]').fill('');
     await header(page, 'param:act').locator('input.hf-value').fill('EL');
     await poll(() => shownIds(page)).toEqual(await apiIds(grid, 'filter=param:act~el'));
+    await header(page, 'param:act').locator('input.hf-value').fill('');
+    // A date comparator: every job started after 2000-01-01, none before it.
+    const started = header(page, 'started_at');
+    await started.locator('select').selectOption('<');
+    await started.locator('input.hf-value').fill('2000-01-01');
+    await poll(() => jobRows(page).count()).toBe(0);
+    expect(await page.locator('aup-job-table .tabulator-placeholder').innerText()).toContain('No jobs match');
+    await started.locator('select').selectOption('>=');
+    await poll(() => shownIds(page)).toEqual(await apiIds(grid, ''));
     expect(errors).toEqual([]);
+  });
+
+  it('says why when the experiment cannot be loaded, with a Retry button', async () => {
+    const { page, errors } = await boardPage();
+    errors.length = 0;
+    await page.evaluate(() => {
+      const table = document.createElement('aup-job-table');
+      table.setAttribute('api', '/api/v1');
+      table.setAttribute('experiment', '424242');
+      document.getElementById('main')!.replaceChildren(table);
+    });
+    const message = page.locator('aup-job-table [part="message"][role="alert"]');
+    await expect(message.innerText({ timeout: UI_TIMEOUT_MS })).resolves.toContain('No experiment has id 424242');
+    expect(await message.locator('[part="retry"]').count()).toBe(1);
+    // The browser logs the failed request itself; nothing else went wrong.
+    expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
   });
 
   it('groups rows by a column, nested under a second one', async () => {
