@@ -201,7 +201,8 @@ forEachDatabase('controlling a running experiment', (db) => {
   it('raises n_parallel from 1 to 3 while running: more jobs run at once, and the setting is kept', async () => {
     const url = await db.fresh();
     const store = await open(url);
-    const dir = workdir({ n_samples: 9, n_parallel: 1 }, 500);
+    // Jobs long enough that, on a loaded machine, the set is taken while most of the nine are still to come.
+    const dir = workdir({ n_samples: 9, n_parallel: 1 }, 1_000);
     const { run, eid } = await startRun(store, dir, url);
     await finishedJobs(store, eid, 1);
     const req = await requestSet(store, eid, { nParallel: 3 });

@@ -268,7 +268,7 @@ for (const db of testDatabases()) {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       const html = await page.text();
-      expect(html).toContain('<aup-experiment-list api="/api/v1"></aup-experiment-list>');
+      expect(html).toMatch(/<aup-board api="\/api\/v1" version="[^"]+"><\/aup-board>/);
       const src = /<script type="module" src="([^"]+)"><\/script>/.exec(html)?.[1];
       expect(src).toBe('/assets/aup-widgets.js');
       const bundle = await fetch(new URL(src!, board.url));
@@ -276,7 +276,7 @@ for (const db of testDatabases()) {
       expect(bundle.headers.get('content-type')).toMatch(/^text\/javascript/);
       const onDisk = readFileSync(createRequire(import.meta.url).resolve('@aup/widgets/bundle'), 'utf8');
       expect(await bundle.text()).toBe(onDisk);
-      expect(onDisk).toContain('aup-experiment-list');
+      for (const tag of ['aup-board', 'aup-experiment-list', 'aup-job-table', 'aup-hig']) expect(onDisk).toContain(tag);
     });
 
     it('stops cleanly on SIGTERM', async () => {
