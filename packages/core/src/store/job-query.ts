@@ -48,6 +48,12 @@ export interface JobQuery {
   limit: number;
   /** Only these jobs (still within the experiment). */
   jobIds?: number[];
+  /**
+   * How the page is read: `walk` follows the sort column's index and stops after the page, `sort`
+   * sorts the matches. Chosen from the number of matches when omitted; either gives the same page
+   * (the conformance suite checks both).
+   */
+  plan?: 'walk' | 'sort';
 }
 
 export interface JobQueryResult {
@@ -109,6 +115,12 @@ export interface BestSoFarSeries {
 
 /** Two points a series at least: its minimum and its maximum. */
 export const MIN_POINTS_PER_SERIES = 2;
+// Buckets per downsampling statement: eight bound values each, under SQLite's 32,766.
+const BUCKETS_PER_STATEMENT = 2_000;
+// Row ids per `in (...)` list.
+const ROW_IDS_PER_STATEMENT = 10_000;
+// Relative widening of a bucket's step range (see bucketRanges).
+const BUCKET_MARGIN = 1e-9;
 /** Most job ids one series or query request may name (bound parameters stay under SQLite's limit). */
 export const MAX_QUERY_JOB_IDS = 5_000;
 // Names listed in an unknown-column error; an experiment may have thousands of parameters.
@@ -117,6 +129,20 @@ const LISTED_NAMES = 50;
 const FINITE_BOUND = 1e308;
 const JOB_STATUS_LIST: readonly JobStatus[] = ['queued', 'running', 'finished', 'failed', 'early_stopped', 'interrupted'];
 const TIME_COLUMNS: ReadonlySet<string> = new Set(['created_at', 'started_at', 'ended_at']);
+// Job columns that may hold no value; the others are NOT NULL in the schema.
+const NULLABLE_COLUMNS: ReadonlySet<string> = new Set(['score', 'budget', 'started_at', 'ended_at', 'duration']);
+/**
+ * Matches up to this many are sorted; a page of more walks the sort column's index instead. At
+ * 5,000 matches both plans read a first page in a few ms on SQLite (docs/benchmarks.md, board server).
+ */
+const SORT_MATCHES_MAX = 5_000;
+/**
+ * On SQLite, a search (which reads every job row it tests) scans the job table instead of looking
+ * rows up through the experiment's index once the experiment holds at least this share of the
+ * table. On the board benchmark's store (100,000 jobs), counting a search's matches took 400 ms
+ * through the index and 80 ms scanning: a row found through the index costs about five scanned.
+ */
+const SEARCH_SCAN_SHARE = 0.2;
 const SQL_OPS: Record<Exclude<JobFilterOp, 'contains'>, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
 type Db = Kysely<AupDatabase>;
@@ -144,42 +170,226 @@ export async function insertJobParams(trx: Db, jobId: number, experimentId: numb
   if (rows.length > 0) await trx.insertInto('job_param').values(rows).execute();
 }
 
-/** A page of an experiment's jobs, sorted, filtered and searched in SQL. */
+/**
+ * A page of an experiment's jobs, sorted, filtered and searched in SQL. Three reads: the count of
+ * the matches (from the filters' own indexes where it can: job_param and multiple_result rows need
+ * no job row to be counted), the page's job ids (each sort is split where missing values begin,
+ * so that no `is null` expression hides the sort column's index), then those jobs' rows.
+ */
 export async function queryJobs(db: Db, dialect: Dialect, q: JobQuery): Promise<JobQueryResult> {
   checkPage(q);
   const columns = await resolveColumns(db, q);
-  const where: RawBuilder<unknown>[] = [sql`job.experiment_id = ${q.experimentId}`];
-  const filterJoins: RawBuilder<unknown>[] = [];
+  const exp = q.experimentId;
+  const attrs: AttrFilter[] = [];
+  const jobConds: RawBuilder<unknown>[] = [];
   (q.filters ?? []).forEach((f, i) => {
     const col = columns.get(f.column)!;
     const alias = `f${i}`;
-    if (col.kind !== 'job') filterJoins.push(joinFor(col, alias, 'inner'));
-    where.push(filterCondition(col, alias, f, dialect));
+    const cond = filterCondition(col, alias, f, dialect);
+    if (col.kind === 'job') jobConds.push(cond);
+    else attrs.push({ col, alias, cond });
   });
-  if (q.search !== undefined && q.search !== '') {
-    const pattern = likePattern(q.search);
-    where.push(sql`(lower(cast(job.params as text)) like ${pattern} escape '\\' or job.status like ${pattern} escape '\\' or cast(job.id as text) = ${q.search.trim()})`);
+  const searching = q.search !== undefined && q.search !== '';
+  if (searching) {
+    const pattern = likePattern(q.search!);
+    jobConds.push(sql`(lower(cast(job.params as text)) like ${pattern} escape '\\' or job.status like ${pattern} escape '\\' or cast(job.id as text) = ${q.search!.trim()})`);
   }
   if (q.jobIds !== undefined) {
     if (q.jobIds.length === 0) return { total: 0, jobs: [] };
-    where.push(sql`job.id in (${sql.join(q.jobIds)})`);
+    jobConds.push(sql`job.id in (${sql.join(q.jobIds)})`);
   }
-  const whereSql = sql.join(where, sql` and `);
-  const joinSql = sql.join(filterJoins, sql` `);
 
-  const countRow = await sql<{ n: number }>`select count(*) as n from job ${joinSql} where ${whereSql}`.execute(db);
-  const total = Number(countRow.rows[0]?.n ?? 0);
+  // SQLite has no statistics to weigh a table scan against the index; PostgreSQL's planner does.
+  const scan = dialect === 'sqlite' && searching && (await holdsMuchOfJobTable(db, exp));
+  const total = await countMatches(db, exp, attrs, jobConds, scan);
   if (total === 0 || q.limit === 0 || q.offset >= total) return { total, jobs: [] };
 
-  const order = q.sort?.order === 'desc' ? sql.raw('desc') : sql.raw('asc');
   const sortCol = q.sort === undefined ? ({ kind: 'job', name: 'id' } as const) : columns.get(q.sort.column)!;
-  const sortJoin = sortCol.kind === 'job' ? sql`` : joinFor(sortCol, 's', 'left');
-  const orderSql = orderBy(sortCol, order);
-  const page = await sql<Selectable<JobTable>>`select job.* from job ${joinSql} ${sortJoin} where ${whereSql}
-    order by ${orderSql} limit ${q.limit} offset ${q.offset}`.execute(db);
-  const rows = page.rows.map(numericJobRow);
-  const metrics = await metricsOf(db, rows.map((r) => r.id));
+  const desc = q.sort?.order === 'desc';
+  const mode = q.plan ?? (total > SORT_MATCHES_MAX ? 'walk' : 'sort');
+  const ids: number[] = [];
+  let offset = q.offset;
+  for (const part of pageParts(sortCol, desc, exp)) {
+    const want = q.limit - ids.length;
+    if (want === 0) break;
+    const page = await partIds(db, dialect, exp, attrs, jobConds, part, mode, want, offset, scan && mode === 'sort');
+    ids.push(...page);
+    // A part that ends inside the page hands over at its start; one wholly before the page moves the offset on by its size.
+    if (page.length > 0) offset = 0;
+    else if (offset > 0) offset = Math.max(0, offset - (await partCount(db, exp, attrs, jobConds, part, scan)));
+  }
+  if (ids.length === 0) return { total, jobs: [] };
+  const found = await sql<Selectable<JobTable>>`select job.* from job where job.id in (${sql.join(ids)})`.execute(db);
+  const byId = new Map(found.rows.map((r) => [Number(r.id), numericJobRow(r)]));
+  const rows = ids.map((id) => byId.get(id)).filter((r): r is Selectable<JobTable> => r !== undefined);
+  const metrics = await metricsOf(db, ids);
   return { total, jobs: rows.map((r) => toJob(r, metrics.get(r.id) ?? {})) };
+}
+
+/** A filter on a parameter or a metric: a join of its own table under `alias`, and its condition. */
+interface AttrFilter {
+  col: Extract<Resolved, { kind: 'param' | 'metric' }>;
+  alias: string;
+  cond: RawBuilder<unknown>;
+}
+
+/**
+ * One stretch of a sorted page: the jobs with a value in the sort column come first, then (for a
+ * parameter) those with a text value, then the jobs without one; each stretch is read on its own.
+ */
+interface PagePart {
+  /** The sort column's table joined under alias `s`, when the stretch is jobs that have a row there. */
+  sortTable?: { kind: 'param' | 'metric'; name: string; cond?: RawBuilder<unknown> };
+  /** Further conditions on the job (`expr is not null`, `not exists (...)`). */
+  cond?: RawBuilder<unknown>;
+  /** The sort expression (without direction); job.id ascending breaks its ties. None: job.id ascending. */
+  key?: RawBuilder<unknown>;
+  desc: boolean;
+  /** The key is job.id itself: no tie to break. */
+  idOnly?: boolean;
+}
+
+function pageParts(col: Resolved, desc: boolean, exp: number): PagePart[] {
+  if (col.kind === 'job') {
+    if (col.name === 'id') return [{ key: sql`job.id`, desc, idOnly: true }];
+    const e = jobColumn(col.name);
+    if (!NULLABLE_COLUMNS.has(col.name)) return [{ key: e, desc }];
+    return [
+      { cond: sql`${e} is not null`, key: e, desc },
+      { cond: sql`${e} is null`, desc: false },
+    ];
+  }
+  if (col.kind === 'metric') {
+    return [
+      { sortTable: { kind: 'metric', name: col.name }, key: sql`s.value`, desc },
+      { cond: sql`not exists (select 1 from multiple_result m where m.job_id = job.id and m.label = ${col.name})`, desc: false },
+    ];
+  }
+  // Numbers before text in either order, then the jobs that lack the parameter.
+  return [
+    { sortTable: { kind: 'param', name: col.name, cond: sql`s.num_value is not null` }, key: sql`s.num_value`, desc },
+    { sortTable: { kind: 'param', name: col.name, cond: sql`s.num_value is null` }, key: sql`s.text_value`, desc },
+    { cond: sql`not exists (select 1 from job_param p where p.job_id = job.id and p.experiment_id = ${exp} and p.name = ${col.name})`, desc: false },
+  ];
+}
+
+/**
+ * The ids of one page stretch. `walk` reads the sort column's index in order and stops after the
+ * page; `sort` reads the matches and sorts them. PostgreSQL's planner picks by its statistics;
+ * SQLite, which keeps none unless ANALYZE ran, is told: its CROSS JOIN fixes the join order and a
+ * unary `+` keeps an index from serving the ORDER BY.
+ */
+async function partIds(
+  db: Db,
+  dialect: Dialect,
+  exp: number,
+  attrs: AttrFilter[],
+  jobConds: RawBuilder<unknown>[],
+  part: PagePart,
+  mode: 'walk' | 'sort',
+  limit: number,
+  offset: number,
+  scan: boolean,
+): Promise<number[]> {
+  const sqlite = dialect === 'sqlite';
+  const where = [inExperiment(exp, scan), ...attrs.map((a) => a.cond), ...jobConds];
+  if (part.cond !== undefined) where.push(part.cond);
+  let from: RawBuilder<unknown>;
+  const st = part.sortTable;
+  if (st !== undefined) {
+    const sortOn = st.kind === 'param' ? sql`s.job_id = job.id and s.experiment_id = ${exp} and s.name = ${st.name}` : sql`s.job_id = job.id and s.label = ${st.name}`;
+    if (st.cond !== undefined) where.push(st.cond);
+    const table = sql.raw(st.kind === 'param' ? 'job_param' : 'multiple_result');
+    const joins = attrs.map((a) => attrJoin(a, sql`job.id`));
+    if (sqlite && mode === 'walk') {
+      where.push(sortOn);
+      from = sql`${table} s cross join job ${sql.join(joins, sql` `)}`;
+    } else {
+      from = sql`job inner join ${table} s on ${sortOn} ${sql.join(joins, sql` `)}`;
+    }
+  } else {
+    const joins = attrs.map((a) => (sqlite && mode === 'walk' ? attrJoin(a, sql`job.id`, 'cross join') : attrJoin(a, sql`job.id`)));
+    from = sql`job ${sql.join(joins, sql` `)}`;
+  }
+  const plus = sqlite && mode === 'sort' ? sql`+` : sql``;
+  const dir = sql.raw(part.desc ? 'desc' : 'asc');
+  const order = part.key === undefined ? sql`${plus}job.id asc` : part.idOnly ? sql`${plus}job.id ${dir}` : sql`${plus}${part.key} ${dir}, job.id asc`;
+  const rows = await sql<{ id: number }>`select job.id as id from ${from} where ${sql.join(where, sql` and `)}
+    order by ${order} limit ${limit} offset ${offset}`.execute(db);
+  return rows.rows.map((r) => Number(r.id));
+}
+
+/** How many jobs one page stretch holds (read only when a page starts beyond it). */
+async function partCount(db: Db, exp: number, attrs: AttrFilter[], jobConds: RawBuilder<unknown>[], part: PagePart, scan: boolean): Promise<number> {
+  const where = [inExperiment(exp, scan), ...attrs.map((a) => a.cond), ...jobConds];
+  if (part.cond !== undefined) where.push(part.cond);
+  const joins = attrs.map((a) => attrJoin(a, sql`job.id`));
+  const st = part.sortTable;
+  if (st !== undefined) {
+    const table = sql.raw(st.kind === 'param' ? 'job_param' : 'multiple_result');
+    const on = st.kind === 'param' ? sql`s.job_id = job.id and s.experiment_id = ${exp} and s.name = ${st.name}` : sql`s.job_id = job.id and s.label = ${st.name}`;
+    joins.unshift(sql`inner join ${table} s on ${on}`);
+    if (st.cond !== undefined) where.push(st.cond);
+  }
+  const row = await sql<{ n: number }>`select count(*) as n from job ${sql.join(joins, sql` `)} where ${sql.join(where, sql` and `)}`.execute(db);
+  return Number(row.rows[0]?.n ?? 0);
+}
+
+/**
+ * The number of matching jobs. With only parameter and metric filters, their rows are counted
+ * without reading job rows (job_param carries the experiment; a metric row's job is looked up in
+ * the (experiment_id, id) index), which stays within indexes.
+ */
+async function countMatches(db: Db, exp: number, attrs: AttrFilter[], jobConds: RawBuilder<unknown>[], scan: boolean): Promise<number> {
+  let query: RawBuilder<{ n: number }>;
+  if (attrs.length > 0 && jobConds.length === 0) {
+    const d = attrs.find((a) => a.col.kind === 'param') ?? attrs[0]!;
+    const others = attrs.filter((a) => a !== d);
+    const t = sql.raw(d.alias);
+    const table = sql.raw(d.col.kind === 'param' ? 'job_param' : 'multiple_result');
+    const own =
+      d.col.kind === 'param'
+        ? sql`${t}.experiment_id = ${exp} and ${t}.name = ${d.col.name}`
+        : sql`${t}.label = ${d.col.name} and exists (select 1 from job where job.id = ${t}.job_id and job.experiment_id = ${exp})`;
+    const joins = others.map((o) => attrJoin(o, sql`${t}.job_id`));
+    query = sql<{ n: number }>`select count(*) as n from ${table} ${t} ${sql.join(joins, sql` `)}
+      where ${sql.join([own, d.cond, ...others.map((o) => o.cond)], sql` and `)}`;
+  } else {
+    const joins = attrs.map((a) => attrJoin(a, sql`job.id`));
+    const where = [inExperiment(exp, scan), ...attrs.map((a) => a.cond), ...jobConds];
+    query = sql<{ n: number }>`select count(*) as n from job ${sql.join(joins, sql` `)} where ${sql.join(where, sql` and `)}`;
+  }
+  const row = await query.execute(db);
+  return Number(row.rows[0]?.n ?? 0);
+}
+
+/**
+ * The condition that a job belongs to the experiment. With `scan` (SQLite only), a unary `+` keeps
+ * the experiment's indexes from serving it, so SQLite reads the job table in order instead.
+ */
+function inExperiment(exp: number, scan: boolean): RawBuilder<unknown> {
+  return scan ? sql`+job.experiment_id = ${exp}` : sql`job.experiment_id = ${exp}`;
+}
+
+/**
+ * Whether the experiment's jobs are at least SEARCH_SCAN_SHARE of the job table: its count from
+ * the (experiment_id, id) index against the highest job id (an upper bound of the table's rows
+ * read from the primary key's end, so deleted jobs only ever favour the index).
+ */
+async function holdsMuchOfJobTable(db: Db, exp: number): Promise<boolean> {
+  const mine = await sql<{ n: number }>`select count(*) as n from job where job.experiment_id = ${exp}`.execute(db);
+  const top = await sql<{ n: number | null }>`select max(id) as n from job`.execute(db);
+  const n = Number(mine.rows[0]?.n ?? 0);
+  return n > 0 && n >= SEARCH_SCAN_SHARE * Number(top.rows[0]?.n ?? 0);
+}
+
+/** The join of a filter's table, keyed to `anchor` (the job id it belongs to). */
+function attrJoin(a: AttrFilter, anchor: RawBuilder<unknown>, kind: 'inner join' | 'cross join' = 'inner join'): RawBuilder<unknown> {
+  const t = sql.raw(a.alias);
+  const j = sql.raw(kind);
+  return a.col.kind === 'param'
+    ? sql`${j} job_param ${t} on ${t}.job_id = ${anchor} and ${t}.name = ${a.col.name}`
+    : sql`${j} multiple_result ${t} on ${t}.job_id = ${anchor} and ${t}.label = ${a.col.name}`;
 }
 
 /** Every experiment (newest first) with its job counts per status, in two grouped queries. */
@@ -274,28 +484,47 @@ export async function intermediateSeries(db: Db, dialect: Dialect, q: SeriesQuer
   if (cut.length > 0) {
     const castInt = dialect === 'postgres' ? sql.raw('bigint') : sql.raw('integer');
     const castReal = dialect === 'postgres' ? sql.raw('double precision') : sql.raw('real');
-    const values = sql.join(
-      cut.map((s) => sql`(cast(${s.jobId} as ${castInt}), cast(${s.label} as text), cast(${s.buckets} as ${castInt}), cast(${s.mn} as ${castReal}), cast(${s.mx} as ${castReal}))`),
-    );
     const bucket =
       dialect === 'postgres'
         ? sql`floor((r.step - b.mn) * b.nb / (b.mx - b.mn))`
         : sql`cast((r.step - b.mn) * b.nb / (b.mx - b.mn) as integer)`;
-    const rows = await sql<{ job_id: number; label: string; step: number; value: number }>`
-      with b(job_id, label, nb, mn, mx) as (values ${values}),
-      s as (
-        select r.job_id, r.label, r.step, r.value, r.id,
-          case when b.mx <= b.mn or r.step >= b.mx then b.nb - 1 else ${bucket} end as k
-        from intermediate_result r join b on r.job_id = b.job_id and r.label = b.label
-      ),
-      w as (
-        select s.*,
-          row_number() over (partition by job_id, label, k order by value asc, step asc, id asc) as lo,
-          row_number() over (partition by job_id, label, k order by value desc, step asc, id asc) as hi
-        from s
-      )
-      select job_id, label, step, value from w where lo = 1 or hi = 1 order by job_id, label, step, id`.execute(db);
-    add(rows.rows);
+    // A row's bucket is this formula, evaluated by the database as it always was; the step range
+    // (a little wider than the bucket) only lets the index find the bucket's rows.
+    const inBucket = sql`r.job_id = b.job_id and r.label = b.label and r.step >= b.lo and r.step <= b.hi
+      and (case when b.mx <= b.mn or r.step >= b.mx then b.nb - 1 else ${bucket} end) = b.k`;
+    const buckets = cut.flatMap(bucketRanges);
+    const keep: number[] = [];
+    for (let i = 0; i < buckets.length; i += BUCKETS_PER_STATEMENT) {
+      const values = sql.join(
+        buckets
+          .slice(i, i + BUCKETS_PER_STATEMENT)
+          .map(
+            (x) =>
+              sql`(cast(${x.jobId} as ${castInt}), cast(${x.label} as text), cast(${x.k} as ${castInt}), cast(${x.nb} as ${castInt}), cast(${x.mn} as ${castReal}), cast(${x.mx} as ${castReal}), cast(${x.lo} as ${castReal}), cast(${x.hi} as ${castReal}))`,
+          ),
+      );
+      // Per bucket, the index range of its rows and a top-1 of them twice: no sort of all the rows
+      // (two window sorts over 100,000 values took most of a 2,000-point request, docs/benchmarks.md).
+      const picks = await sql<{ lo_id: number | null; hi_id: number | null }>`
+        with b(job_id, label, k, nb, mn, mx, lo, hi) as (values ${values})
+        select
+          (select r.id from intermediate_result r where ${inBucket} order by r.value asc, r.step asc, r.id asc limit 1) as lo_id,
+          (select r.id from intermediate_result r where ${inBucket} order by r.value desc, r.step asc, r.id asc limit 1) as hi_id
+        from b`.execute(db);
+      for (const p of picks.rows) {
+        if (p.lo_id !== null) keep.push(Number(p.lo_id));
+        if (p.hi_id !== null && Number(p.hi_id) !== Number(p.lo_id)) keep.push(Number(p.hi_id));
+      }
+    }
+    const rows: { job_id: number; label: string; step: number; value: number; id: number }[] = [];
+    for (let i = 0; i < keep.length; i += ROW_IDS_PER_STATEMENT) {
+      const found = await sql<{ job_id: number; label: string; step: number; value: number; id: number }>`
+        select job_id, label, step, value, id from intermediate_result where id in (${sql.join(keep.slice(i, i + ROW_IDS_PER_STATEMENT))})`.execute(db);
+      rows.push(...found.rows);
+    }
+    const text = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+    rows.sort((x, y) => Number(x.job_id) - Number(y.job_id) || text(x.label, y.label) || Number(x.step) - Number(y.step) || Number(x.id) - Number(y.id));
+    add(rows);
   }
   return [...out.values()].sort((a, b) => a.jobId - b.jobId || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
 }
@@ -310,31 +539,65 @@ export async function bestSoFar(db: Db, experimentIds: number[], opts: { x: Best
     throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${missing.join(', ')}`, { details: { experimentIds: missing } });
   }
   const xCol = opts.x === 'time' ? sql.raw('ended_at') : sql.raw('trial');
-  const rows = await sql<{ experiment_id: number; id: number; x: number; best: number }>`
-    with s as (
-      select j.experiment_id, j.id, j.${xCol} as x, j.score, e.target from job j join experiment e on e.id = j.experiment_id
-      where j.experiment_id in (${sql.join(experimentIds)}) and j.score is not null
-        and j.score > ${-FINITE_BOUND} and j.score < ${FINITE_BOUND} and j.${xCol} is not null
-    ),
-    w as (
-      select s.*, case when s.target = 'max' then max(s.score) over win else min(s.score) over win end as best
-      from s window win as (partition by s.experiment_id order by s.x, s.id rows between unbounded preceding and current row)
-    ),
-    l as (select w.*, lag(w.best) over (partition by w.experiment_id order by w.x, w.id) as prev from w)
-    select experiment_id, id, x, best from l where prev is null or best <> prev order by experiment_id, x, id`.execute(db);
   const out = new Map<number, BestSoFarSeries>();
   for (const id of experimentIds) out.set(id, { experimentId: id, target: found.get(id)!, x: [], best: [], jobIds: [] });
-  for (const r of rows.rows) {
-    const s = out.get(Number(r.experiment_id))!;
-    s.x.push(Number(r.x));
-    s.best.push(Number(r.best));
-    s.jobIds.push(Number(r.id));
+  for (const id of new Set(experimentIds)) {
+    // A job improves on the best so far when its score beats every earlier one (in x, then id
+    // order): one window over the experiment's scores, its frame ending just before the row. The
+    // unary + keeps the score conditions off the score index, so that (experiment, x, score) is
+    // read in order from its index alone (migration 0006) and nothing is sorted.
+    const better = found.get(id) === 'max' ? sql`score > prev` : sql`score < prev`;
+    const agg = found.get(id) === 'max' ? sql`max(score)` : sql`min(score)`;
+    const rows = await sql<{ id: number; x: number; score: number }>`
+      select id, x, score from (
+        select j.id, j.${xCol} as x, j.score,
+          ${agg} over (order by j.${xCol}, j.id rows between unbounded preceding and 1 preceding) as prev
+        from job j
+        where j.experiment_id = ${id} and +j.score is not null and +j.score > ${-FINITE_BOUND} and +j.score < ${FINITE_BOUND} and j.${xCol} is not null
+      ) w where prev is null or ${better} order by x, id`.execute(db);
+    const s = out.get(id)!;
+    for (const r of rows.rows) {
+      s.x.push(Number(r.x));
+      s.best.push(Number(r.score));
+      s.jobIds.push(Number(r.id));
+    }
   }
   return [...out.values()];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pieces
+
+/** One bucket of a downsampled series: its number, the series' bucketing, and a step range that holds all its rows. */
+interface BucketRange {
+  jobId: number;
+  label: string;
+  k: number;
+  nb: number;
+  mn: number;
+  mx: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * The buckets of a series cut into `buckets` step ranges. The range of bucket k is widened by far
+ * more than any rounding of the bucket formula (relative 1e-9 of the steps' magnitude), so that it
+ * never misses a row; rows of a neighbour inside the margin are excluded by the formula itself.
+ */
+function bucketRanges(s: { jobId: number; label: string; buckets: number; mn: number; mx: number }): BucketRange[] {
+  const { jobId, label, mn, mx } = s;
+  if (!(mx > mn)) return [{ jobId, label, k: s.buckets - 1, nb: s.buckets, mn, mx, lo: mn, hi: mx }];
+  const width = (mx - mn) / s.buckets;
+  const margin = (Math.abs(mn) + Math.abs(mx) + (mx - mn)) * BUCKET_MARGIN;
+  const out: BucketRange[] = [];
+  for (let k = 0; k < s.buckets; k++) {
+    const lo = k === 0 ? mn : mn + k * width - margin;
+    const hi = k === s.buckets - 1 ? mx : mn + (k + 1) * width + margin;
+    out.push({ jobId, label, k, nb: s.buckets, mn, mx, lo, hi });
+  }
+  return out;
+}
 
 /** Shares `points` among series of the given lengths: short series whole, the rest evenly. */
 function allocate(lengths: number[], points: number): number[] {
@@ -449,14 +712,6 @@ async function unknownColumn(db: Db, experimentId: number, name: string): Promis
   });
 }
 
-function joinFor(col: Resolved, alias: string, kind: 'inner' | 'left'): RawBuilder<unknown> {
-  const a = sql.raw(alias);
-  const j = sql.raw(kind === 'inner' ? 'inner join' : 'left join');
-  return col.kind === 'param'
-    ? sql`${j} job_param ${a} on ${a}.job_id = job.id and ${a}.name = ${col.name}`
-    : sql`${j} multiple_result ${a} on ${a}.job_id = job.id and ${a}.label = ${col.name}`;
-}
-
 /** The SQL of a job column (a whitelisted name: never text from a request). */
 function jobColumn(name: JobQueryColumn): RawBuilder<unknown> {
   return name === 'duration' ? sql`(job.ended_at - job.started_at)` : sql.raw(`job.${name}`);
@@ -507,18 +762,6 @@ function containsCond(text: RawBuilder<unknown>, value: string | number): RawBui
 /** `%text%`, lower-cased, with LIKE's wildcards escaped so they match themselves. */
 function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-/** Missing values last in either order; ties in id order. */
-function orderBy(col: Resolved, order: RawBuilder<unknown>): RawBuilder<unknown> {
-  if (col.kind === 'job') {
-    if (col.name === 'id') return sql`job.id ${order}`;
-    const e = jobColumn(col.name);
-    return sql`(${e} is null) asc, ${e} ${order}, job.id asc`;
-  }
-  if (col.kind === 'metric') return sql`(s.value is null) asc, s.value ${order}, job.id asc`;
-  // Numbers before text in either order, then each group in the requested order.
-  return sql`(s.job_id is null) asc, (s.num_value is null) asc, s.num_value ${order}, s.text_value ${order}, job.id asc`;
 }
 
 async function metricsOf(db: Db, jobIds: number[]): Promise<Map<number, Record<string, number>>> {

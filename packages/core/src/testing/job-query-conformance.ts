@@ -54,8 +54,11 @@ export function jobQueryConformance(current: () => Store): void {
     let expId: number;
     let ids: number[];
     const pos = (jobIds: number[]) => jobIds.map((id) => ids.indexOf(id) + 1);
+    // Every query is read with both plans (walking the sort index, sorting the matches): same page either way.
     const run = async (q: Partial<JobQuery>) => {
-      const r = await store.queryJobs({ experimentId: expId, offset: 0, limit: 100, ...q });
+      const query: JobQuery = { experimentId: expId, offset: 0, limit: 100, ...q };
+      const r = await store.queryJobs(query);
+      for (const plan of ['walk', 'sort'] as const) expect(await store.queryJobs({ ...query, plan }), `plan ${plan}`).toEqual(r);
       return { total: r.total, jobs: pos(r.jobs.map((j) => j.id)) };
     };
     const filtered = async (...filters: JobFilter[]) => (await run({ filters })).jobs;
@@ -91,6 +94,20 @@ export function jobQueryConformance(current: () => Store): void {
       expect((await run({ sort: { column: 'ended_at', order: 'asc' } })).jobs).toEqual([2, 1, 5, 4, 3]);
       expect((await run({ sort: { column: 'duration', order: 'desc' } })).jobs).toEqual([4, 1, 2, 5, 3]);
       expect((await run({ sort: { column: 'id', order: 'desc' } })).jobs).toEqual([5, 4, 3, 2, 1]);
+    });
+
+    it('pages across the stretches of a sort: values, then text, then jobs without one', async () => {
+      const sorted = async (column: string, order: 'asc' | 'desc') => (await run({ sort: { column, order } })).jobs;
+      for (const [column, order] of [['score', 'asc'], ['metric:acc', 'desc'], ['param:mixed', 'asc'], ['param:mixed', 'desc'], ['duration', 'asc'], ['param:unused', 'desc']] as const) {
+        const all = await sorted(column, order);
+        for (let offset = 0; offset <= 5; offset++) {
+          for (const limit of [1, 2, 3]) {
+            expect((await run({ sort: { column, order }, offset, limit })).jobs, `${column} ${order} offset ${offset} limit ${limit}`).toEqual(all.slice(offset, offset + limit));
+          }
+        }
+      }
+      const filteredPage = await run({ sort: { column: 'metric:acc', order: 'asc' }, filters: [{ column: 'param:lr', op: '<', value: 0.9 }], offset: 2, limit: 2 });
+      expect(filteredPage).toEqual({ total: 4, jobs: [3, 5] });
     });
 
     it('sorts by a parameter of mixed types: numbers, then text, then jobs without it', async () => {
@@ -142,6 +159,25 @@ export function jobQueryConformance(current: () => Store): void {
       expect((await run({ search: String(ids[3]) })).jobs).toContain(4);
       expect((await run({ search: 'no such thing' })).total).toBe(0);
       expect(await run({ jobIds: [ids[0]!, ids[4]!, 999_999] })).toEqual({ total: 2, jobs: [1, 5] });
+    });
+
+    it('searches alike whether its experiment holds most of the store or a small share of it', async () => {
+      // SQLite scans the job table for a search when the experiment holds much of it, and uses the
+      // experiment's index otherwise (SEARCH_SCAN_SHARE): both reads must give the same pages.
+      const queries: Partial<JobQuery>[] = [
+        { search: 'sgd' },
+        { search: 'SGD', sort: { column: 'score', order: 'desc' } },
+        { search: 'e', sort: { column: 'param:mixed', order: 'asc' }, offset: 1, limit: 2 },
+        { search: 'e', filters: [{ column: 'param:lr', op: '<', value: 0.9 }], sort: { column: 'metric:acc', order: 'desc' } },
+      ];
+      const before = [];
+      for (const q of queries) before.push(await run(q));
+      expect(before[0]).toEqual({ total: 2, jobs: [2, 5] });
+      const crowd = await store.createExperiment({ ...queryExperiment(), name: 'crowd' });
+      for (let i = 0; i < 40; i++) await store.createJob({ experimentId: crowd.id, trial: i, params: { lr: 0.5, opt: 'sgd', mixed: 'e' } });
+      const after = [];
+      for (const q of queries) after.push(await run(q));
+      expect(after).toEqual(before);
     });
 
     it('rejects unknown columns, naming the column and listing the valid ones', async () => {
@@ -246,6 +282,23 @@ export function jobQueryConformance(current: () => Store): void {
       expect([...long.steps].sort((x, y) => x - y)).toEqual(long.steps);
       expect(out.find((s) => s.jobId === b)!.values).toHaveLength(10);
       expect(out.find((s) => s.label === 'acc')!.values).toEqual([0, 0.1, 0.2]);
+    });
+
+    it('keeps the earliest step of each bucket’s extremes when values tie', async () => {
+      const exp = await store.createExperiment({ ...queryExperiment(), name: 'ties' });
+      const c = (await store.createJob({ experimentId: exp.id, trial: 0, params: {} })).id;
+      const values = [3, 1, 1, 3, 2, 1, 3, 2, 2, 2];
+      await store.addIntermediate([
+        ...values.map((value, step) => ({ jobId: c, label: 'tie', step, value, time: T0 })),
+        ...[4, 4, 4].map((value, step) => ({ jobId: c, label: 'flat', step, value, time: T0 })),
+      ]);
+      const two = await store.intermediateSeries({ jobIds: [c], labels: ['tie'], points: 2 });
+      expect([two[0]!.steps, two[0]!.values]).toEqual([[0, 1], [3, 1]]);
+      // Two buckets (steps 0-4, 5-9): each keeps its first lowest and first highest value.
+      const four = await store.intermediateSeries({ jobIds: [c], labels: ['tie'], points: 4 });
+      expect([four[0]!.steps, four[0]!.values]).toEqual([[0, 1, 5, 6], [3, 1, 1, 3]]);
+      const flat = await store.intermediateSeries({ jobIds: [c], labels: ['flat'], points: 2 });
+      expect([flat[0]!.steps, flat[0]!.values]).toEqual([[0], [4]]);
     });
 
     it('keeps min and max even at two points a series, and filters by label', async () => {
