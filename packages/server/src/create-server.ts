@@ -16,7 +16,7 @@ import { controlRoutes } from './api/control-routes.js';
 import { exportRoutes } from './api/export-routes.js';
 import { jobRoutes } from './api/job-routes.js';
 import { workerRoutes } from './api/worker-routes.js';
-import { queryRoutes } from './api/query-routes.js';
+import { experimentJobCounts, queryRoutes } from './api/query-routes.js';
 import {
   ConfigBodySchema,
   ConfigValidationSchema,
@@ -33,7 +33,7 @@ import {
   type ExperimentIdParams,
   type Health,
 } from './api/schemas.js';
-import { toExperimentDetail } from './api/to-dto.js';
+import { toExperimentDetailOf } from './api/to-dto.js';
 import { BOARD_PAGE_CSP, boardPage } from './board/board-page.js';
 import { boardAssetPath, boardAssetType, isBoardAsset } from './board/widgets-bundle.js';
 
@@ -156,7 +156,9 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
         { schema: { summary: 'One experiment: normalised config, best job and job counts', params: ExperimentIdParamsSchema, response: { 200: ExperimentDetailSchema, ...ERROR_RESPONSES } } },
         async (request): Promise<ExperimentDetail> => {
           const exp = await experimentOr404(store, request.params.id, request);
-          return toExperimentDetail(exp, await store.listJobs(exp.id));
+          // Counts and the best job only: an experiment's jobs are never all read to show it.
+          const best = exp.bestJobId === null ? undefined : await store.getJob(exp.bestJobId);
+          return toExperimentDetailOf(exp, await experimentJobCounts(store, exp.id), best);
         },
       );
 

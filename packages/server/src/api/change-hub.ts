@@ -1,7 +1,7 @@
-import type { ChangeRecord, ExperimentRecord, JobRecord, Store } from '@aup/core';
+import type { ChangeRecord, JobRecord, Store } from '@aup/core';
 
 import type { ExperimentSummary, JobSummary } from './schemas.js';
-import { toExperimentSummary, toJobSummary } from './to-dto.js';
+import { toJobSummary, toSummaryOfRecord } from './to-dto.js';
 
 // One hub per server reads the store's change feed and fans it out to every SSE client
 // (docs/decisions/0005-change-feed.md). Clients never poll the database on their own except while
@@ -287,7 +287,9 @@ export class ChangeHub {
   }
 
   async #experimentSummary(id: number): Promise<ExperimentSummary | null> {
-    const exp: ExperimentRecord | undefined = await this.#store.getExperiment(id);
-    return exp === undefined ? null : toExperimentSummary(exp, await this.#store.listJobs(id));
+    // The grouped counts of experimentSummaries, not the experiment's jobs: at 100,000 jobs,
+    // listJobs took about a second and 100 MB per experiment event (docs/benchmarks.md).
+    const row = (await this.#store.experimentSummaries()).find((e) => e.id === id);
+    return row === undefined ? null : toSummaryOfRecord(row);
   }
 }

@@ -41,7 +41,8 @@ import {
 } from './control-schemas.js';
 import type { RouteContext } from './route-context.js';
 import { ERROR_RESPONSES, ExperimentIdParamsSchema, type ExperimentIdParams } from './schemas.js';
-import { toExperimentSummary } from './to-dto.js';
+import { experimentJobCounts } from './query-routes.js';
+import { toExperimentSummary, toExperimentSummaryOf } from './to-dto.js';
 
 /**
  * How long starting a runner waits for it to mark the experiment running before answering. Opening
@@ -131,7 +132,8 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
     }
     const child = runners.start(exp.id, exp.workingDir);
     const now = await waitForRunner(store, exp, child);
-    return { experiment: toExperimentSummary(now, await store.listJobs(now.id)), runner: { pid: child.pid, log: child.log } };
+    // The job counts, not the jobs: a resumed experiment may hold 100,000 of them.
+    return { experiment: toExperimentSummaryOf(now, await experimentJobCounts(store, now.id)), runner: { pid: child.pid, log: child.log } };
   };
 
   api.post<{ Body: CreateExperimentBody }>(

@@ -4,7 +4,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createServer } from '../create-server.js';
-import { csvField, exportTable } from './export-jobs.js';
+import { csvField, experimentExportTable, exportTable } from './export-jobs.js';
 import { exportFileName } from './export-routes.js';
 
 // Enough jobs to cross the stream's chunking many times over, built quickly through the store.
@@ -181,5 +181,23 @@ describe('export helpers', () => {
   it('has columns for every param and metric any job has', () => {
     const table = exportTable([]);
     expect(table.columns).toEqual(['id', 'trial', 'status', 'score', 'budget', 'started_at', 'ended_at', 'duration_s']);
+  });
+
+  it('reads a whole experiment page by page into the same table as all its jobs at once', async () => {
+    const e = await store.createExperiment({ ...exp, name: 'paged' });
+    for (let i = 0; i < 5; i++) {
+      // A parameter and a metric that first appear on later pages still get their columns.
+      const job = await store.createJob({ experimentId: e.id, trial: i, params: i === 3 ? { a: i, late: 'x' } : { a: i } });
+      if (i === 4) await store.updateJob(job.id, { status: 'finished', score: 1, metrics: { z: 2 } });
+    }
+    const whole = exportTable(await store.listJobs(e.id));
+    expect(whole.columns).toContain('param:late');
+    for (const pageJobs of [1, 2, 5, 100]) {
+      const paged = await experimentExportTable(store, e.id, pageJobs);
+      expect(paged.columns).toEqual(whole.columns);
+      const rows: unknown[] = [];
+      for await (const row of paged.rows()) rows.push(row);
+      expect(rows).toEqual([...(whole.rows() as Iterable<unknown>)]);
+    }
   });
 });

@@ -1,7 +1,7 @@
-import { AupError, type JobRecord } from '@aup/core';
+import { AupError, MAX_QUERY_JOB_IDS, type JobRecord, type Store } from '@aup/core';
 import type { FastifyInstance } from 'fastify';
 
-import { csvStream, exportTable, jsonStream, xlsxBuffer } from './export-jobs.js';
+import { csvStream, experimentExportTable, exportTable, jsonStream, xlsxBuffer } from './export-jobs.js';
 import { contentDisposition } from './job-routes.js';
 import { ExportQuerySchema, FileBodySchema, type ExportFormat, type ExportQuery } from './job-schemas.js';
 import type { RouteContext } from './route-context.js';
@@ -36,8 +36,8 @@ export async function exportRoutes(api: FastifyInstance, ctx: RouteContext): Pro
           details: { id },
         });
       }
-      const jobs = selectJobs(await store.listJobs(exp.id), request.query.jobs, exp.id);
-      const table = exportTable(jobs);
+      const selection = request.query.jobs;
+      const table = selection === undefined ? await experimentExportTable(store, exp.id) : exportTable(await selectJobs(store, selection, exp.id));
       const format = request.query.format;
       void reply
         .type(CONTENT_TYPES[format])
@@ -56,10 +56,15 @@ export function exportFileName(name: string, id: number, format: ExportFormat): 
   return `${stem === '' ? `experiment-${id}` : stem}-jobs.${format}`;
 }
 
-function selectJobs(jobs: JobRecord[], selection: string | undefined, experimentId: number): JobRecord[] {
-  if (selection === undefined) return jobs;
+async function selectJobs(store: Store, selection: string, experimentId: number): Promise<JobRecord[]> {
   const wanted = selection.split(',').map(Number);
-  const byId = new Map(jobs.map((j) => [j.id, j]));
+  // Ids no job can have are simply missing; only the others are looked up, a bounded batch at a time.
+  const ids = [...new Set(wanted)].filter((jid) => Number.isSafeInteger(jid));
+  const byId = new Map<number, JobRecord>();
+  for (let i = 0; i < ids.length; i += MAX_QUERY_JOB_IDS) {
+    const chunk = ids.slice(i, i + MAX_QUERY_JOB_IDS);
+    for (const job of (await store.queryJobs({ experimentId, jobIds: chunk, offset: 0, limit: chunk.length })).jobs) byId.set(job.id, job);
+  }
   const missing = wanted.filter((jid) => !byId.has(jid));
   if (missing.length > 0) {
     throw new AupError(

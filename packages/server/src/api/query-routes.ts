@@ -21,8 +21,9 @@ import {
   MAX_JOB_PAGE_SIZE,
   SORT_ORDERS,
   type ExperimentIdParams,
+  type JobCounts,
 } from './schemas.js';
-import { finiteOrNull, isoTime, toJobSummary } from './to-dto.js';
+import { toJobSummary, toSummaryOfRecord } from './to-dto.js';
 
 // The board's read-only queries, answered in SQL by the store (job-query.ts in @aup/core): the
 // experiment list, job pages sorted and filtered by any column, downsampled intermediate series
@@ -39,7 +40,6 @@ export const DEFAULT_SERIES_POINTS = 2000;
 export const MAX_SERIES_POINTS = 100_000;
 /** Experiments one best-so-far request may name. */
 export const MAX_BEST_SO_FAR_EXPERIMENTS = 100;
-const DONE_STATUSES = ['finished', 'failed', 'early_stopped'] as const;
 
 const StringEnum = <T extends readonly string[]>(values: T, options: { default?: T[number]; description?: string } = {}) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
@@ -230,23 +230,14 @@ export async function queryRoutes(api: FastifyInstance, ctx: RouteContext): Prom
   );
 }
 
+/** An experiment's job counts per status from the store's grouped counts (its jobs are not read). */
+export async function experimentJobCounts(store: Store, experimentId: number): Promise<JobCounts> {
+  const row = (await store.experimentSummaries()).find((e) => e.id === experimentId);
+  return row?.jobCounts ?? { queued: 0, running: 0, finished: 0, failed: 0, early_stopped: 0, interrupted: 0 };
+}
+
 function toListRow(e: ExperimentSummaryRecord): ExperimentListRows['experiments'][number] {
-  return {
-    id: e.id,
-    name: e.name,
-    status: e.status as ExperimentListRows['experiments'][number]['status'],
-    proposer: e.proposer,
-    target: e.target,
-    n_samples: e.nSamples,
-    jobs_done: DONE_STATUSES.reduce((n, s) => n + e.jobCounts[s], 0),
-    best_score: finiteOrNull(e.bestScore),
-    user: e.user,
-    created_at: new Date(e.createdAt).toISOString(),
-    started_at: isoTime(e.startedAt),
-    ended_at: isoTime(e.endedAt),
-    job_counts: e.jobCounts,
-    jobs_total: e.jobsTotal,
-  };
+  return { ...toSummaryOfRecord(e), job_counts: e.jobCounts, jobs_total: e.jobsTotal };
 }
 
 async function experimentOr404(store: Store, id: number, request: { method: string; url: string }): Promise<void> {

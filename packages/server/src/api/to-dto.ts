@@ -1,4 +1,4 @@
-import type { ExperimentRecord, JobRecord, JobStatus } from '@aup/core';
+import type { ExperimentRecord, ExperimentSummaryRecord, JobRecord, JobStatus } from '@aup/core';
 
 import type { ExperimentDetail, ExperimentSummary, JobCounts, JobSummary } from './schemas.js';
 
@@ -21,6 +21,12 @@ function finiteMetrics(metrics: Record<string, number>): Record<string, number> 
   return out;
 }
 
+function jobsDone(counts: JobCounts): number {
+  let n = 0;
+  for (const s of DONE_STATUSES) n += counts[s];
+  return n;
+}
+
 /** Counts jobs per status, every status present (zero when no job has it). */
 export function countJobs(jobs: readonly JobRecord[]): JobCounts {
   const counts: JobCounts = { queued: 0, running: 0, finished: 0, failed: 0, early_stopped: 0, interrupted: 0 };
@@ -30,6 +36,11 @@ export function countJobs(jobs: readonly JobRecord[]): JobCounts {
 
 /** The list row of one experiment. */
 export function toExperimentSummary(exp: ExperimentRecord, jobs: readonly JobRecord[]): ExperimentSummary {
+  return toExperimentSummaryOf(exp, countJobs(jobs));
+}
+
+/** The list row of one experiment from its job counts (an experiment's jobs need not be read). */
+export function toExperimentSummaryOf(exp: ExperimentRecord, counts: JobCounts): ExperimentSummary {
   return {
     id: exp.id,
     name: exp.name,
@@ -37,7 +48,7 @@ export function toExperimentSummary(exp: ExperimentRecord, jobs: readonly JobRec
     proposer: exp.proposer,
     target: exp.target,
     n_samples: exp.nSamples,
-    jobs_done: jobs.filter((j) => DONE_STATUSES.has(j.status)).length,
+    jobs_done: jobsDone(counts),
     best_score: finiteOrNull(exp.bestScore),
     user: exp.user,
     created_at: new Date(exp.createdAt).toISOString(),
@@ -46,15 +57,37 @@ export function toExperimentSummary(exp: ExperimentRecord, jobs: readonly JobRec
   };
 }
 
-/** One experiment with its normalised config, best job and job counts. */
-export function toExperimentDetail(exp: ExperimentRecord, jobs: readonly JobRecord[]): ExperimentDetail {
-  const best = exp.bestJobId === null ? undefined : jobs.find((j) => j.id === exp.bestJobId);
+/** The list row of one experiment from the store's grouped counts (no job rows read). */
+export function toSummaryOfRecord(e: ExperimentSummaryRecord): ExperimentSummary {
   return {
-    ...toExperimentSummary(exp, jobs),
+    id: e.id,
+    name: e.name,
+    status: e.status as ExperimentSummary['status'],
+    proposer: e.proposer,
+    target: e.target,
+    n_samples: e.nSamples,
+    jobs_done: jobsDone(e.jobCounts),
+    best_score: finiteOrNull(e.bestScore),
+    user: e.user,
+    created_at: new Date(e.createdAt).toISOString(),
+    started_at: isoTime(e.startedAt),
+    ended_at: isoTime(e.endedAt),
+  };
+}
+
+/**
+ * One experiment with its normalised config, best job and job counts, from the counts and the best
+ * job alone: showing an experiment never reads its jobs (at 100,000 jobs that took seconds and
+ * 680 MB: docs/benchmarks.md).
+ */
+export function toExperimentDetailOf(exp: ExperimentRecord, counts: JobCounts, best: JobRecord | undefined): ExperimentDetail {
+  const own = best !== undefined && best.experimentId === exp.id ? best : undefined;
+  return {
+    ...toExperimentSummaryOf(exp, counts),
     error: exp.error,
     config: exp.config,
-    best_job: best ? { id: best.id, trial: best.trial, score: finiteOrNull(best.score), params: best.params } : null,
-    job_counts: countJobs(jobs),
+    best_job: own ? { id: own.id, trial: own.trial, score: finiteOrNull(own.score), params: own.params } : null,
+    job_counts: counts,
     host: exp.host,
     git: exp.git,
   };
