@@ -40,12 +40,10 @@ function moveDatabase(file: string, to: string): void {
 }
 
 /**
- * Renames the holder's SQLite database (with -wal/-shm) to a timestamped backup beside it, never
- * removing it, and puts a new empty database of the same name in `workingDir` (default: the old
- * one's folder) behind the holder. Refuses PostgreSQL, `:memory:`, and a `workingDir` that already
- * holds another database of that name (AUP_ERR_ENV_RESET). The caller checks that no runner is writing.
+ * The SQLite file a reset would back up and replace; AUP_ERR_ENV_RESET for PostgreSQL and
+ * `:memory:`, which are refused before anything else is looked at.
  */
-export async function resetEnvironment(holder: StoreHolder, dbUrl: string, cwd: string, workingDir?: string): Promise<ResetResult> {
+export function resettableDatabase(dbUrl: string, cwd: string): { path: string } {
   const location = parseDbUrl(dbUrl, cwd);
   if (location.dialect !== 'sqlite') {
     throw new AupError(
@@ -59,6 +57,17 @@ export async function resetEnvironment(holder: StoreHolder, dbUrl: string, cwd: 
       details: { database: ':memory:' },
     });
   }
+  return { path: location.path };
+}
+
+/**
+ * Renames the holder's SQLite database (with -wal/-shm) to a timestamped backup beside it, never
+ * removing it, and puts a new empty database of the same name in `workingDir` (default: the old
+ * one's folder) behind the holder. Refuses PostgreSQL, `:memory:`, and a `workingDir` that already
+ * holds another database of that name (AUP_ERR_ENV_RESET). The caller checks that no runner is writing.
+ */
+export async function resetEnvironment(holder: StoreHolder, dbUrl: string, cwd: string, workingDir?: string): Promise<ResetResult> {
+  const location = resettableDatabase(dbUrl, cwd);
   const dir = resolve(cwd, workingDir ?? dirname(location.path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new AupError('AUP_ERR_BAD_REQUEST', `Body field 'working_dir' is ${JSON.stringify(workingDir)}: expected an existing directory, found ${existsSync(dir) ? 'a file' : 'nothing'} at ${dir}`, {

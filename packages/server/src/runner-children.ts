@@ -109,6 +109,15 @@ export class RunnerChildren {
     return entry;
   }
 
+  /** Resolves once every runner alive now has exited, or after `timeoutMs`, whichever is first. */
+  async settle(timeoutMs: number): Promise<void> {
+    const all = [...this.#children.values()];
+    if (all.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(all.map((c) => c.exited)), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
   /** How many runners are alive. */
   get size(): number {
     return this.#children.size;

@@ -17,7 +17,7 @@ import {
 } from '@aup/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-import { resetEnvironment } from '../environment-reset.js';
+import { resetEnvironment, resettableDatabase } from '../environment-reset.js';
 import { controlRequestRoutes } from './control-request-routes.js';
 import { RunnerChildren, type RunnerChild } from '../runner-children.js';
 import { storeHolderOf } from '../swappable-store.js';
@@ -268,7 +268,11 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
           details: {},
         });
       }
+      // PostgreSQL and :memory: are refused whatever runs.
+      resettableDatabase(runners.dbUrl, baseDir);
       const live = (await store.listExperiments()).filter((e) => LIVE_STATES.has(e.status));
+      // Runners of experiments that have ended close their store and log within a moment.
+      if (live.length === 0 && runners.size > 0) await runners.settle(RUNNER_EXIT_GRACE_MS);
       if (live.length > 0 || runners.size > 0) {
         const ids = live.map((e) => e.id);
         throw new AupError(
