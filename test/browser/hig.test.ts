@@ -221,6 +221,16 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
     })()`)) as { ids: number[]; total: number };
     expect(paged).toEqual({ ids: jobs.map((j) => j.id), total: N });
 
+    // The columns route the HIG loads through gives the same jobs, with their params and scores.
+    const columns = (await page.evaluate(`(async () => {
+      const m = await import('/assets/aup-widgets.js');
+      const client = new m.AupApiClient('/api/v1');
+      const [rows, cols] = await Promise.all([m.fetchAllJobs(client, 1), m.fetchAllJobColumns(client, 1, { pageSize: 7 })]);
+      return { rows: rows.jobs, cols: cols.jobs, total: cols.total };
+    })()`)) as { rows: unknown[]; cols: unknown[]; total: number };
+    expect(columns.total).toBe(N);
+    expect(columns.cols).toEqual(columns.rows);
+
     expect(widgetErrors(errors)).toEqual([]);
   });
 });

@@ -50,6 +50,7 @@ export { AupApiError, type ApiErrorBody } from './api/api-error.js';
 export type { IntermediateSeries, BestSoFarSeries, BestSoFarX, JobRecordValue } from './api/series.js';
 export type { JobQuery, JobFilter, FilterOp } from './api/job-query.js';
 export type { JobSummary, JobPage } from './api/job-summary.js';
+export type { JobColumns } from './api/job-columns.js';
 export type { JobDetail, JobAttempt, LogSlice } from './api/job-detail.js';
 export type { ExperimentDetail, JobStatus, ParamValue, JobCounts } from './api/experiment-detail.js';
 export {
@@ -64,7 +65,7 @@ export {
 } from './events.js';
 export { AupJobChart } from './job-chart/job-chart.js';
 export { jobChartData, metricLabels, type JobChartData, type JobChartValue } from './job-chart/job-chart-data.js';
-export { fetchAllJobs, JOB_PAGE_SIZE } from './api/fetch-all-jobs.js';
+export { fetchAllJobs, fetchAllJobColumns, JOB_PAGE_SIZE, JOB_COLUMNS_PAGE_SIZE } from './api/fetch-all-jobs.js';
 export { jobColumnValue, jobInSelection, selectedJobIds, selectionFilters, isIntervalRange, matchesRange } from './selection/job-selection.js';
 export { AupHig, TOP_PERCENT_CHOICES, jobTooltip, type AxesChangeDetail, type AupAxesChangeEvent } from './hig/hig.js';
 export { higAxes, higParamsFromConfig, defaultAxisKeys, axisPosition, brushRange, brushFromRange, type HigData, type HigParam, type HigAxis, type HigAxisKind, type Brush } from './hig/hig-model.js';

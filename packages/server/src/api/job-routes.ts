@@ -5,6 +5,7 @@ import { AupError, type ArtifactRecord, type AttemptRecord, type JobRecord, type
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import { resolveConfined } from './confined-path.js';
+import { jobColumnsRoutes } from './job-columns-routes.js';
 import {
   AttemptParamsSchema,
   DeleteJobQuerySchema,
@@ -72,6 +73,8 @@ const LIVE_EXPERIMENT_STATES: ReadonlySet<string> = new Set(['running', 'stoppin
  * Files are served only from inside the experiment's working directory (confined-path.ts).
  */
 export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promise<void> {
+  // The jobs of an experiment as columns, for views that draw them all (job-columns-routes.ts).
+  await jobColumnsRoutes(api, ctx);
   api.get<{ Params: JobIdParams }>(
     '/jobs/:jid',
     {

@@ -1,6 +1,7 @@
 import type { ExperimentSummary } from '../experiment-list/experiment-summary.js';
 import { AupApiError, apiErrorFrom } from './api-error.js';
 import { parseExperimentDetail, parseExperimentSummaries, type ExperimentDetail } from './experiment-detail.js';
+import { parseJobColumns, type JobColumns } from './job-columns.js';
 import { parseJobDetail, parseLogSlice, type JobDetail, type LogSlice } from './job-detail.js';
 import { jobQueryString, type JobQuery } from './job-query.js';
 import { parseJobPage, type JobPage } from './job-summary.js';
@@ -65,6 +66,15 @@ export class AupApiClient {
   jobs(experimentId: number, query: JobQuery = {}, signal?: AbortSignal): Promise<JobPage> {
     const qs = jobQueryString(query);
     return this.get(`/experiments/${experimentId}/jobs${qs === '' ? '' : `?${qs}`}`, parseJobPage, signal);
+  }
+
+  /** GET /experiments/:id/job-columns: jobs in id order as one array per field. */
+  jobColumns(experimentId: number, page: { offset?: number; limit?: number } = {}, signal?: AbortSignal): Promise<JobColumns> {
+    const qs = new URLSearchParams();
+    if (page.offset !== undefined) qs.set('offset', String(page.offset));
+    if (page.limit !== undefined) qs.set('limit', String(page.limit));
+    const q = qs.toString();
+    return this.get(`/experiments/${experimentId}/job-columns${q === '' ? '' : `?${q}`}`, parseJobColumns, signal);
   }
 
   /** GET /jobs/:jid. */
