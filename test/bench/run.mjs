@@ -8,12 +8,24 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const rollup = createRequire(import.meta.url).resolve('rollup/dist/bin/rollup');
 const full = process.argv.includes('--full');
 
 const steps = [
   ['build @aup/core', [tsc, '-b', 'packages/core']],
+  ['build @aup/server', [tsc, '-b', 'packages/server']],
   ['ingest', ['test/bench/ingest.mjs']],
   ['proposers', ['test/bench/proposers/bench-proposers.mjs', ...(full ? [] : ['--quick'])]],
+  // The widgets in Chromium: <aup-hig> with 10,000 jobs (needs the browser bundle; about 2 min).
+  ['build @aup/widgets', [tsc, '-b', 'packages/widgets', 'packages/server']],
+  ['bundle @aup/widgets', [rollup, '-c', 'rollup.config.mjs']],
+  ['browser: <aup-hig>', ['test/bench/browser-hig.mjs']],
+  // The board server against SQLite and PostgreSQL; here on 10,000 jobs and 1,000,000 values (a
+  // store built in about a minute each, then cached); --full uses the published 100,000 / 10,000,000
+  // (building that store takes about 5 min on SQLite and 25 min on PostgreSQL, once).
+  ['board server', ['test/bench/server.mjs', ...(full ? [] : ['--jobs', '10000', '--values', '1000000'])]],
+  // Driver + 1, 2, 4, 8 workers on an embedded PostgreSQL, then the kill -9 fault run (about 3 min).
+  ['distributed', ['test/bench/distributed.mjs']],
 ];
 
 let failed = false;
