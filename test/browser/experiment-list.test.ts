@@ -3,6 +3,7 @@
  * filled by a real `aup run`: the board's own page for control (same origin, with the token), and
  * a static page on another origin (`--cors`) for the read-only embedding.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,7 +83,7 @@ describe.skipIf(!browser.available)('<aup-experiment-list> against a real board'
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);
     const text = await rows.first().innerText();
-    for (const part of ['smoke', 'finished', '3 / 3', 'random']) expect(text).toContain(part);
+    for (const part of ['smoke', 'finished', '3 / 3', 'random', hostname()]) expect(text).toContain(part);
     // Another origin can only read: the board refuses it every mutating route.
     expect(await page.locator('aup-experiment-list [data-action="delete"], aup-experiment-list [data-action="copy"], aup-experiment-list [data-action="create"]').count()).toBe(0);
     expect(await page.locator('aup-experiment-list [data-action="config"]').count()).toBe(1);

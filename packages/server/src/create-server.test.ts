@@ -22,7 +22,7 @@ beforeAll(async () => {
     proposer: 'random',
     configRaw: { proposer: 'random' },
     workingDir: '/tmp/exp',
-    host: { os: 'linux' },
+    host: { os: 'linux', hostname: 'gpu-box-1' },
     git: {},
     proposerState: { secret: 'proposer internals' },
   };
@@ -99,11 +99,12 @@ describe('GET /api/v1/experiments', () => {
       job_counts: { queued: 1, running: 1, finished: 2, failed: 1, early_stopped: 1, interrupted: 0 },
       best_score: 0.9,
       user: 'ada',
+      hostname: 'gpu-box-1',
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       started_at: '2025-01-02T03:04:05.000Z',
       ended_at: null,
     });
-    expect(rows[0]).toMatchObject({ name: 'later', jobs_done: 0, best_score: null, started_at: null });
+    expect(rows[0]).toMatchObject({ name: 'later', jobs_done: 0, best_score: null, started_at: null, hostname: 'gpu-box-1' });
     expect(JSON.stringify(body)).not.toContain('proposer internals');
   });
 });
@@ -118,7 +119,8 @@ describe('GET /api/v1/experiments/:id', () => {
       error: null,
       best_job: { id: jobIds[1], trial: 1, score: 0.9, params: { lr: 0.2, layers: 2, act: 'relu' } },
       job_counts: { queued: 1, running: 1, finished: 2, failed: 1, early_stopped: 1, interrupted: 0 },
-      host: { os: 'linux' },
+      hostname: 'gpu-box-1',
+      host: { os: 'linux', hostname: 'gpu-box-1' },
       git: {},
     });
     expect(body).not.toHaveProperty('proposerState');

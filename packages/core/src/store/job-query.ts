@@ -67,6 +67,8 @@ export interface ExperimentSummaryRecord {
   id: number;
   name: string;
   user: string;
+  /** The hostname of the machine the experiment was created on (from its host info), or null. */
+  hostname: string | null;
   proposer: string;
   target: 'min' | 'max';
   nSamples: number;
@@ -393,10 +395,22 @@ function attrJoin(a: AttrFilter, anchor: RawBuilder<unknown>, kind: 'inner join'
 }
 
 /** Every experiment (newest first) with its job counts per status, in two grouped queries. */
+/** The `hostname` of an experiment's host-info JSON; null when it has none (or it is not JSON). */
+export function hostnameOf(hostJson: string | null): string | null {
+  if (hostJson === null) return null;
+  try {
+    const host: unknown = JSON.parse(hostJson);
+    const name = typeof host === 'object' && host !== null ? (host as { hostname?: unknown }).hostname : undefined;
+    return typeof name === 'string' ? name : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function experimentSummaries(db: Db): Promise<ExperimentSummaryRecord[]> {
   const exps = await db
     .selectFrom('experiment')
-    .select(['id', 'name', 'user_name', 'proposer', 'target', 'n_samples', 'status', 'best_job_id', 'best_score', 'error', 'created_at', 'started_at', 'ended_at'])
+    .select(['id', 'name', 'user_name', 'host', 'proposer', 'target', 'n_samples', 'status', 'best_job_id', 'best_score', 'error', 'created_at', 'started_at', 'ended_at'])
     .orderBy('id', 'desc')
     .execute();
   const counts = await db
@@ -418,6 +432,7 @@ export async function experimentSummaries(db: Db): Promise<ExperimentSummaryReco
       id: Number(e.id),
       name: e.name,
       user: e.user_name,
+      hostname: hostnameOf(e.host),
       proposer: e.proposer,
       target: e.target as 'min' | 'max',
       nSamples: e.n_samples,

@@ -42,7 +42,7 @@ function queryExperiment(): NewExperiment {
     configRaw: config,
     config,
     workingDir: '/tmp/work',
-    host: {},
+    host: { hostname: 'trainer-1' },
     git: {},
   };
 }
@@ -206,7 +206,7 @@ export function jobQueryConformance(current: () => Store): void {
       const rows = await store.experimentSummaries();
       expect(rows.map((r) => r.name)).toEqual(['other', 'queries']);
       const mine = rows[1]!;
-      expect(mine).toMatchObject({ id: expId, target: 'max', nSamples: 5, jobsTotal: 5 });
+      expect(mine).toMatchObject({ id: expId, target: 'max', nSamples: 5, jobsTotal: 5, hostname: 'trainer-1' });
       expect(mine.jobCounts).toEqual({ queued: 0, running: 1, finished: 3, failed: 1, early_stopped: 0, interrupted: 0 });
       expect(rows[0]!.jobCounts.queued).toBe(3);
     });

@@ -53,6 +53,7 @@ export const ExperimentSummarySchema = Type.Object({
   jobs_done: Type.Integer({ description: 'Jobs that reached an end state: finished, failed or early_stopped' }),
   best_score: Nullable(Type.Number()),
   user: Type.String(),
+  hostname: Nullable(Type.String({ description: 'The machine the experiment was created on' })),
   created_at: Timestamp,
   started_at: Nullable(Timestamp),
   ended_at: Nullable(Timestamp),

@@ -39,6 +39,12 @@ export function toExperimentSummary(exp: ExperimentRecord, jobs: readonly JobRec
   return toExperimentSummaryOf(exp, countJobs(jobs));
 }
 
+/** The `hostname` of an experiment's host info (collectHostInfo), or null when it has none. */
+function hostnameOfInfo(host: unknown): string | null {
+  const name = typeof host === 'object' && host !== null ? (host as { hostname?: unknown }).hostname : undefined;
+  return typeof name === 'string' ? name : null;
+}
+
 /** The list row of one experiment from its job counts (an experiment's jobs need not be read). */
 export function toExperimentSummaryOf(exp: ExperimentRecord, counts: JobCounts): ExperimentSummary {
   return {
@@ -51,6 +57,7 @@ export function toExperimentSummaryOf(exp: ExperimentRecord, counts: JobCounts):
     jobs_done: jobsDone(counts),
     best_score: finiteOrNull(exp.bestScore),
     user: exp.user,
+    hostname: hostnameOfInfo(exp.host),
     created_at: new Date(exp.createdAt).toISOString(),
     started_at: isoTime(exp.startedAt),
     ended_at: isoTime(exp.endedAt),
@@ -69,6 +76,7 @@ export function toSummaryOfRecord(e: ExperimentSummaryRecord): ExperimentSummary
     jobs_done: jobsDone(e.jobCounts),
     best_score: finiteOrNull(e.bestScore),
     user: e.user,
+    hostname: e.hostname,
     created_at: new Date(e.createdAt).toISOString(),
     started_at: isoTime(e.startedAt),
     ended_at: isoTime(e.endedAt),

@@ -209,6 +209,7 @@ export class AupExperimentList extends LitElement {
           <th class="num" scope="col">Best score</th>
           <th scope="col">Proposer</th>
           <th scope="col">User</th>
+          <th scope="col">Host</th>
           <th scope="col">Created</th>
           <th scope="col">Ended</th>
           <th scope="col"><span class="visually-hidden">Actions</span></th>
@@ -233,6 +234,7 @@ export class AupExperimentList extends LitElement {
             </td>
             <td>${e.proposer}</td>
             <td>${e.user}</td>
+            <td class="host">${e.hostname ?? ''}</td>
             <td title=${e.started_at === null ? `created ${e.created_at}` : `created ${e.created_at}, started ${e.started_at}`}>${formatTimestamp(e.created_at)}</td>
             <td title=${e.ended_at ?? nothing}>${formatTimestamp(e.ended_at)}</td>
             <td class="actions">${this.renderActions(e)}</td>
@@ -257,6 +259,7 @@ export class AupExperimentList extends LitElement {
             <dt>Best score</dt><dd title=${e.best_score === null ? nothing : String(e.best_score)}>${formatScore(e.best_score)} <span class="target">${e.target}</span></dd>
             <dt>Proposer</dt><dd>${e.proposer}</dd>
             <dt>User</dt><dd>${e.user}</dd>
+            <dt>Host</dt><dd class="host">${e.hostname ?? ''}</dd>
             <dt>Created</dt><dd title=${e.created_at}>${formatTimestamp(e.created_at)}</dd>
             <dt>Started</dt><dd title=${e.started_at ?? nothing}>${formatTimestamp(e.started_at)}</dd>
             <dt>Ended</dt><dd title=${e.ended_at ?? nothing}>${formatTimestamp(e.ended_at)}</dd>

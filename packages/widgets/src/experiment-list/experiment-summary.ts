@@ -15,6 +15,8 @@ export interface ExperimentSummary {
   jobs_done: number;
   best_score: number | null;
   user: string;
+  /** The machine the experiment was created on; absent or null when unknown. */
+  hostname?: string | null;
   /** ISO 8601 timestamps. */
   created_at: string;
   started_at: string | null;
