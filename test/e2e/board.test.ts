@@ -132,7 +132,7 @@ async function fillStore(url: string): Promise<{ id: number; jobIds: number[]; e
       configRaw: { proposer: 'random', n_samples: 4 },
       config: { name: 'board-e2e', proposer: 'random', n_samples: 4, target: 'max' },
       workingDir: tmp,
-      host: {},
+      host: { hostname: 'lab-7' },
       git: {},
     });
     await store.updateExperiment(exp.id, { status: 'running', startedAt: T0 });
@@ -213,6 +213,7 @@ for (const db of testDatabases()) {
         job_counts: { queued: 0, running: 0, finished: 3, failed: 1, early_stopped: 0, interrupted: 0 },
         best_score: 0.8,
         user: 'grace',
+        hostname: 'lab-7',
         created_at: expect.stringMatching(/Z$/),
         started_at: '2025-05-06T07:08:09.000Z',
         ended_at: '2025-05-06T07:13:09.000Z',
