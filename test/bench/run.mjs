@@ -20,6 +20,8 @@ const steps = [
   ['build @aup/widgets', [tsc, '-b', 'packages/widgets', 'packages/server']],
   ['bundle @aup/widgets', [rollup, '-c', 'rollup.config.mjs']],
   ['browser: <aup-hig>', ['test/bench/browser-hig.mjs']],
+  // <aup-job-table> with 100,000 jobs (the store is built once, about 3 min, then cached under /tmp).
+  ['browser: <aup-job-table>', ['test/bench/browser-job-table.mjs']],
   // The board server against SQLite and PostgreSQL; here on 10,000 jobs and 1,000,000 values (a
   // store built in about a minute each, then cached); --full uses the published 100,000 / 10,000,000
   // (building that store takes about 5 min on SQLite and 25 min on PostgreSQL, once).

@@ -9,6 +9,7 @@ import { parseDbUrl, type DbLocation } from './db-url.js';
 import { POSTGRES_CAPS, SQLITE_CAPS, type DialectCaps } from './dialect-caps.js';
 import { immediateTransaction, KyselyStore, type StoreBackend } from './kysely-store.js';
 import { MIGRATION_NAMES, migrationProvider } from './migrations/index.js';
+import { cachingDatabase } from './statement-cache.js';
 import { AUP_TABLES, MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type AupDatabase } from './schema.js';
 import type { Store } from './store-types.js';
 import { acquireFileLock, WriteLock } from './write-lock.js';
@@ -99,7 +100,7 @@ function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, create
   }
   const held = memory ? undefined : acquireFileLock(realpathSync(file));
   return {
-    db: new Kysely<AupDatabase>({ dialect: new SqliteDialect({ database: raw }) }),
+    db: new Kysely<AupDatabase>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) }),
     caps: SQLITE_CAPS,
     url: location.display,
     sqlite: raw,
