@@ -84,10 +84,15 @@ async function killOrphans(store: Store, eid: number): Promise<void> {
   for (const job of await store.listJobs(eid)) {
     for (const a of await store.listAttempts(job.id)) {
       if (a.pid === null || a.pid === undefined) continue;
-      try {
-        process.kill(-a.pid, 'SIGKILL');
-      } catch {
-        // already gone
+      // A job spawned directly leads its own process group; one started by a slot shell runs in the
+      // shell's group, and the shell ends by itself once its job is gone.
+      for (const target of [-a.pid, a.pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+          break;
+        } catch {
+          // not a group, or already gone
+        }
       }
     }
   }

@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collectGitInfo, collectHostInfo } from './env-info.js';
 
 describe('collectHostInfo', () => {
-  it('describes this machine', () => {
-    const info = collectHostInfo() as Record<string, unknown>;
+  it('describes this machine', async () => {
+    const info = (await collectHostInfo()) as Record<string, unknown>;
     expect(info).toMatchObject({
       os: os.type(),
       platform: os.platform(),
@@ -42,32 +42,32 @@ describe('collectGitInfo', () => {
       encoding: 'utf8',
     }).trim();
 
-  it('answers null outside a git work tree, and for a missing folder', () => {
+  it('answers null outside a git work tree, and for a missing folder', async () => {
     const plain = mkdtempSync(join(root, 'plain-'));
     // Only meaningful if the temp folder itself is not inside a repository.
-    if (spawnSync('git', ['rev-parse'], { cwd: plain }).status !== 0) expect(collectGitInfo(plain)).toBeNull();
-    expect(collectGitInfo(join(root, 'does-not-exist'))).toBeNull();
+    if (spawnSync('git', ['rev-parse'], { cwd: plain }).status !== 0) expect(await collectGitInfo(plain)).toBeNull();
+    expect(await collectGitInfo(join(root, 'does-not-exist'))).toBeNull();
   });
 
-  it('reports commit, branch and dirty state', () => {
+  it('reports commit, branch and dirty state', async () => {
     const repo = mkdtempSync(join(root, 'repo-'));
     git(repo, 'init', '-q');
-    expect(collectGitInfo(repo)).toEqual({ commit: null, branch: 'main', dirty: false });
+    expect(await collectGitInfo(repo)).toEqual({ commit: null, branch: 'main', dirty: false });
 
     writeFileSync(join(repo, 'train.py'), 'print(1)\n');
     git(repo, 'add', 'train.py');
     git(repo, 'commit', '-q', '-m', 'first');
     const head = git(repo, 'rev-parse', 'HEAD');
     expect(head).toMatch(/^[0-9a-f]{40}$/);
-    expect(collectGitInfo(repo)).toEqual({ commit: head, branch: 'main', dirty: false });
+    expect(await collectGitInfo(repo)).toEqual({ commit: head, branch: 'main', dirty: false });
 
     // Untracked files do not make the tree dirty (as `git describe --dirty`); changed tracked files do.
     writeFileSync(join(repo, 'notes.txt'), 'x');
-    expect(collectGitInfo(repo)).toMatchObject({ dirty: false });
+    expect(await collectGitInfo(repo)).toMatchObject({ dirty: false });
     writeFileSync(join(repo, 'train.py'), 'print(2)\n');
-    expect(collectGitInfo(repo)).toEqual({ commit: head, branch: 'main', dirty: true });
+    expect(await collectGitInfo(repo)).toEqual({ commit: head, branch: 'main', dirty: true });
 
     git(repo, 'update-ref', '--no-deref', 'HEAD', head); // detach HEAD at the same commit
-    expect(collectGitInfo(repo)).toEqual({ commit: head, branch: null, dirty: true });
+    expect(await collectGitInfo(repo)).toEqual({ commit: head, branch: null, dirty: true });
   });
 });

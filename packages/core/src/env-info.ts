@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 
 import type { Json } from './types.js';
@@ -9,36 +9,41 @@ const PROBE_TIMEOUT_MS = 3_000;
 // git status on a large working tree can take a while; beyond this the tree's state is unknown.
 const GIT_TIMEOUT_MS = 5_000;
 
-/** Runs a command and returns its trimmed stdout, or undefined if it is missing, fails or times out. */
-function probe(cmd: string, args: string[], timeout: number, cwd?: string): string | undefined {
-  try {
-    const r = spawnSync(cmd, args, {
-      cwd,
-      timeout,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-      // No interactive prompts (credential helpers, pagers) from a child we wait for synchronously.
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
-    });
-    if (r.error !== undefined || r.status !== 0) return undefined;
-    return r.stdout.trim();
-  } catch {
-    return undefined;
-  }
+/**
+ * Runs a command and resolves with its trimmed stdout (and, with `withStderr`, its stderr after it),
+ * or undefined if it is missing, fails or times out. Asynchronous, so the probes of one experiment
+ * run at the same time instead of one after another (they used to cost ~0.3 s of every `aup run`).
+ */
+function probe(cmd: string, args: string[], timeout: number, cwd?: string, withStderr = false): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    try {
+      execFile(
+        cmd,
+        args,
+        {
+          cwd,
+          timeout,
+          encoding: 'utf8',
+          windowsHide: true,
+          // No interactive prompts (credential helpers, pagers) from a child that nobody watches.
+          env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
+        },
+        (error, stdout, stderr) => resolve(error ? undefined : `${stdout}${withStderr ? stderr : ''}`.trim()),
+      ).stdin?.end();
+    } catch {
+      resolve(undefined);
+    }
+  });
 }
 
-function pythonVersion(): string | null {
-  const r = spawnSync('python3', ['--version'], { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.error !== undefined || r.status !== 0) return null;
+async function pythonVersion(): Promise<string | null> {
   // Python 2 printed its version on stderr; python3 prints it on stdout.
-  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-  const m = /Python\s+(\S+)/.exec(text);
-  return m?.[1] ?? null;
+  const text = await probe('python3', ['--version'], PROBE_TIMEOUT_MS, undefined, true);
+  return (text === undefined ? undefined : /Python\s+(\S+)/.exec(text)?.[1]) ?? null;
 }
 
-function gpus(): string[] {
-  const out = probe('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], PROBE_TIMEOUT_MS);
+async function gpus(): Promise<string[]> {
+  const out = await probe('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], PROBE_TIMEOUT_MS);
   if (out === undefined) return [];
   return out
     .split('\n')
@@ -59,8 +64,9 @@ function userName(): string {
  * Describes the machine an experiment runs on: OS, CPU, memory, Node and Python versions, GPUs,
  * host and user. Never throws; a missing probe gives null (or [] for GPUs).
  */
-export function collectHostInfo(): Json {
+export async function collectHostInfo(): Promise<Json> {
   const cpus = os.cpus();
+  const [python, gpuNames] = await Promise.all([pythonVersion(), gpus()]);
   return {
     os: os.type(),
     platform: os.platform(),
@@ -70,8 +76,8 @@ export function collectHostInfo(): Json {
     cores: cpus.length,
     totalMemory: os.totalmem(),
     node: process.versions.node,
-    python: pythonVersion(),
-    gpus: gpus(),
+    python,
+    gpus: gpuNames,
     hostname: os.hostname(),
     user: userName(),
   };
@@ -82,11 +88,13 @@ export function collectHostInfo(): Json {
  * null when detached; dirty counts tracked changes, like `git describe --dirty`), or null outside
  * a git work tree or without git. Never throws.
  */
-export function collectGitInfo(dir: string): Json | null {
-  const git = (...args: string[]): string | undefined => probe('git', args, GIT_TIMEOUT_MS, dir);
-  if (git('rev-parse', '--is-inside-work-tree') !== 'true') return null;
-  const commit = git('rev-parse', '--verify', '--quiet', 'HEAD') ?? null;
-  const branch = git('symbolic-ref', '--quiet', '--short', 'HEAD') ?? null;
-  const status = git('status', '--porcelain', '--untracked-files=no');
-  return { commit, branch, dirty: status === undefined ? null : status !== '' };
+export async function collectGitInfo(dir: string): Promise<Json | null> {
+  const git = (...args: string[]): Promise<string | undefined> => probe('git', args, GIT_TIMEOUT_MS, dir);
+  if ((await git('rev-parse', '--is-inside-work-tree')) !== 'true') return null;
+  const [commit, branch, status] = await Promise.all([
+    git('rev-parse', '--verify', '--quiet', 'HEAD'),
+    git('symbolic-ref', '--quiet', '--short', 'HEAD'),
+    git('status', '--porcelain', '--untracked-files=no'),
+  ]);
+  return { commit: commit ?? null, branch: branch ?? null, dirty: status === undefined ? null : status !== '' };
 }

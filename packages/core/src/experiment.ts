@@ -90,6 +90,8 @@ export async function createExperiment(store: Store, raw: JsonObject, config: No
     seed: config.random_seed,
     options: config.proposer_options ?? {},
   });
+  // Host and git probes (python3, nvidia-smi, git) run at the same time.
+  const [host, git] = await Promise.all([collectHostInfo(), collectGitInfo(config.workingdir)]);
   return store.createExperiment({
     name: config.name,
     user: currentUser(),
@@ -99,8 +101,8 @@ export async function createExperiment(store: Store, raw: JsonObject, config: No
     configRaw: raw,
     config: config as unknown as Json,
     workingDir: config.workingdir,
-    host: collectHostInfo(),
-    git: collectGitInfo(config.workingdir),
+    host,
+    git,
     workers: workers ?? null,
   });
 }

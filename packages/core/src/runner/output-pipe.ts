@@ -3,43 +3,68 @@ import type { AttemptRecorder } from './attempt-recorder.js';
 import type { IngestQueue } from './ingest-queue.js';
 import type { StopReason } from './process-executor.js';
 
+/** Where a job's output goes: raw text to its attempt log, lines to the recorder (the protocol parser). */
+export interface OutputSink {
+  /** A piece of output as it arrived (lines may be split across pieces). */
+  write(chunk: string): void;
+  /** The stream ended: a last line without a newline is a line too. */
+  end(): void;
+}
+
+/** Pausing the source of a job's output while the ingest queue catches up. */
+export interface OutputFlow {
+  pause(): void;
+  resume(): void;
+  isPaused(): boolean;
+}
+
 /**
- * Feeds a job's output stream, as it arrives, into its attempt log (raw chunks, so the log is
- * byte-for-byte what the job printed) and, line by line, into the recorder (the protocol parser).
- * When the ingest queue is congested the stream is paused until the store catches up, so a job
- * printing millions of records cannot grow the runner's memory. Local and remote (SSH) jobs share it.
+ * Feeds a job's output, as it arrives, into its attempt log (raw chunks, so the log is what the job
+ * printed) and, line by line, into the recorder (the protocol parser). When the ingest queue is
+ * congested the source is paused until the store catches up, so a job printing millions of records
+ * cannot grow the runner's memory. Local (spawned or launched by a slot shell) and remote (SSH)
+ * jobs share it.
  */
-export function pipeOutput(stream: Readable, name: 'stdout' | 'stderr', log: Writable, recorder: AttemptRecorder, queue: IngestQueue): void {
+export function outputSink(name: 'stdout' | 'stderr', log: Writable, recorder: AttemptRecorder, queue: IngestQueue, flow: OutputFlow): OutputSink {
   let partial = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    log.write(chunk);
-    let start = 0;
-    let nl = chunk.indexOf('\n');
-    if (nl !== -1 && partial) {
-      recorder.line(stripCr(partial + chunk.slice(0, nl)), name);
+  return {
+    write(chunk: string): void {
+      log.write(chunk);
+      let start = 0;
+      let nl = chunk.indexOf('\n');
+      if (nl !== -1 && partial) {
+        recorder.line(stripCr(partial + chunk.slice(0, nl)), name);
+        partial = '';
+        start = nl + 1;
+        nl = chunk.indexOf('\n', start);
+      }
+      while (nl !== -1) {
+        recorder.line(stripCr(chunk.slice(start, nl)), name);
+        start = nl + 1;
+        nl = chunk.indexOf('\n', start);
+      }
+      partial += chunk.slice(start);
+      if (queue.congested && !flow.isPaused()) {
+        flow.pause();
+        queue.drain().then(
+          () => flow.resume(),
+          () => flow.resume(),
+        );
+      }
+    },
+    end(): void {
+      if (partial) recorder.line(stripCr(partial), name);
       partial = '';
-      start = nl + 1;
-      nl = chunk.indexOf('\n', start);
-    }
-    while (nl !== -1) {
-      recorder.line(stripCr(chunk.slice(start, nl)), name);
-      start = nl + 1;
-      nl = chunk.indexOf('\n', start);
-    }
-    partial += chunk.slice(start);
-    if (queue.congested && !stream.isPaused()) {
-      stream.pause();
-      queue.drain().then(
-        () => stream.resume(),
-        () => stream.resume(),
-      );
-    }
-  });
-  stream.on('end', () => {
-    if (partial) recorder.line(stripCr(partial), name);
-    partial = '';
-  });
+    },
+  };
+}
+
+/** `outputSink` fed by a stream of its own (a spawned child's stdout or stderr, an SSH channel's). */
+export function pipeOutput(stream: Readable, name: 'stdout' | 'stderr', log: Writable, recorder: AttemptRecorder, queue: IngestQueue): void {
+  const sink = outputSink(name, log, recorder, queue, stream);
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => sink.write(chunk));
+  stream.on('end', () => sink.end());
 }
 
 function stripCr(line: string): string {

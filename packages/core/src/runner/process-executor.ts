@@ -6,12 +6,12 @@ import type { AttemptRecorder } from './attempt-recorder.js';
 import { resolveCommand } from './command.js';
 import type { IngestQueue } from './ingest-queue.js';
 import { attemptOutcome, pipeOutput } from './output-pipe.js';
+import { JobControl, killGroup, type StartedJob } from './job-control.js';
+import { launchInShell } from './shell-launcher.js';
 import type { JsonObject } from '../types.js';
 
-/** After SIGTERM, a job gets this long (ms) to exit before SIGKILL: enough to flush a checkpoint. */
-export const KILL_GRACE_MS = 5_000;
-
 export type StopReason = 'interrupted' | 'early_stopped' | 'killed';
+export { KILL_GRACE_MS } from './job-control.js';
 
 export interface ProcessLaunch {
   experimentId: number;
@@ -58,21 +58,28 @@ export function jobFiles(workingDir: string, jobId: number, attempt: number): { 
   };
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
+/** The environment of a job's child: the runner's, the slot's (e.g. CUDA_VISIBLE_DEVICES) and aup's own variables. */
+export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...launch.env,
+    AUP_JOB_ID: String(launch.jobId),
+    AUP_EXPERIMENT_ID: String(launch.experimentId),
+    AUP_ATTEMPT: String(launch.attempt),
+    AUP_PARAMS: JSON.stringify(launch.jobJson),
+    PYTHONPATH: [pythonClientDir(), process.env.PYTHONPATH].filter(Boolean).join(delimiter),
+    PYTHONUNBUFFERED: '1',
+  };
 }
 
-/** Runs one attempt of a job as a child process (DESIGN §5) and feeds its output to the recorder. */
+/**
+ * Runs one attempt of a job as a child process (DESIGN §5) and feeds its output to the recorder.
+ * On Linux and macOS a long-lived `/bin/sh` per slot starts it (shell-launcher.ts: forking the
+ * Node runner for every job cost more than most short jobs); elsewhere, or with
+ * AUP_JOB_LAUNCHER=spawn, Node spawns it directly.
+ */
 export function runProcess(launch: ProcessLaunch): Promise<ProcessOutcome> {
-  const { workingDir, jobId, attempt, recorder, queue } = launch;
+  const { workingDir, jobId, attempt } = launch;
   const { jobFile, logFile } = jobFiles(workingDir, jobId, attempt);
   mkdirSync(dirname(jobFile), { recursive: true });
   writeFileSync(jobFile, JSON.stringify(launch.jobJson, null, 2) + '\n');
@@ -94,68 +101,37 @@ export function runProcess(launch: ProcessLaunch): Promise<ProcessOutcome> {
       finish({ status: 'failed', exitCode: null, error: (e as Error).message });
       return;
     }
+    const job: StartedJob = { command, jobFile, env: jobEnv(launch), log, finish };
+    if (!launchInShell(launch, job)) spawnJob(launch, job);
+  });
+}
 
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...launch.env,
-      AUP_JOB_ID: String(jobId),
-      AUP_EXPERIMENT_ID: String(launch.experimentId),
-      AUP_ATTEMPT: String(attempt),
-      AUP_PARAMS: JSON.stringify(launch.jobJson),
-      PYTHONPATH: [pythonClientDir(), process.env.PYTHONPATH].filter(Boolean).join(delimiter),
-      PYTHONUNBUFFERED: '1',
-    };
-    const child = spawn(command.file, [...command.args, jobFile], {
-      cwd: workingDir,
-      env,
-      // Own process group, so stopping a job also stops what its shell script started.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+/** Starts the job with Node's `spawn`, in a process group of its own. */
+function spawnJob(launch: ProcessLaunch, job: StartedJob): void {
+  const { command, log, finish, recorder, queue } = { ...job, recorder: launch.recorder, queue: launch.queue };
+  const child = spawn(command.file, [...command.args, job.jobFile], {
+    cwd: launch.workingDir,
+    env: job.env,
+    // Own process group, so stopping a job also stops what its shell script started.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const control = new JobControl(launch, (signal) => child.pid !== undefined && killGroup(child.pid, signal));
 
-    let stopReason: StopReason | undefined;
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      if (child.pid === undefined) return;
-      killGroup(child.pid, 'SIGTERM');
-      killTimer ??= setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
-      killTimer.unref();
-    };
-    const onAbort = () => {
-      stopReason = (launch.signal.reason as StopReason | undefined) ?? 'interrupted';
-      stop();
-    };
-    if (launch.signal.aborted) onAbort();
-    else launch.signal.addEventListener('abort', onAbort, { once: true });
+  pipeOutput(child.stdout, 'stdout', log, recorder, queue);
+  pipeOutput(child.stderr, 'stderr', log, recorder, queue);
 
-    const timeout =
-      launch.timeoutMs !== undefined
-        ? setTimeout(() => {
-            timedOut = true;
-            stop();
-          }, launch.timeoutMs)
-        : undefined;
-
-    pipeOutput(child.stdout, 'stdout', log, recorder, queue);
-    pipeOutput(child.stderr, 'stderr', log, recorder, queue);
-
-    child.on('spawn', () => {
-      if (child.pid !== undefined) launch.onSpawn?.(child.pid);
-    });
-    child.on('error', (e) => {
-      clearTimeout(timeout);
-      clearTimeout(killTimer);
-      launch.signal.removeEventListener('abort', onAbort);
-      const message = `cannot start ${command.file}: ${e.message}`;
-      log.write(`aup: ${message}\n`);
-      finish({ status: 'failed', exitCode: null, error: message });
-    });
-    child.on('close', (code, sig) => {
-      clearTimeout(timeout);
-      clearTimeout(killTimer);
-      launch.signal.removeEventListener('abort', onAbort);
-      finish(attemptOutcome({ stopReason, timedOut, timeoutMs: launch.timeoutMs, exitCode: code, signal: sig, score: recorder.score }));
-    });
+  child.on('spawn', () => {
+    if (child.pid !== undefined) launch.onSpawn?.(child.pid);
+  });
+  child.on('error', (e) => {
+    control.dispose();
+    const message = `cannot start ${command.file}: ${e.message}`;
+    log.write(`aup: ${message}\n`);
+    finish({ status: 'failed', exitCode: null, error: message });
+  });
+  child.on('close', (code, sig) => {
+    control.dispose();
+    finish(attemptOutcome({ stopReason: control.stopReason, timedOut: control.timedOut, timeoutMs: launch.timeoutMs, exitCode: code, signal: sig, score: recorder.score }));
   });
 }

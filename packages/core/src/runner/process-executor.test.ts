@@ -1,0 +1,242 @@
+// Local jobs, started both ways: by a slot shell (the default on Linux and macOS, shell-launcher.ts)
+// and by Node's spawn (AUP_JOB_LAUNCHER=spawn, and Windows). Real /bin/sh scripts, real processes,
+// a real SQLite store behind the ingest queue.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store-types.js';
+import { AttemptRecorder } from './attempt-recorder.js';
+import { IngestQueue } from './ingest-queue.js';
+import { runProcess, type ProcessLaunch, type ProcessOutcome } from './process-executor.js';
+import { closeLaunchShells, MarkedStream } from './shell-launcher.js';
+import { PassThrough } from 'node:stream';
+
+const root = mkdtempSync(join(tmpdir(), 'aup-process-executor-'));
+let store: Store;
+beforeAll(async () => {
+  store = await openStore(join(root, 'store.db'));
+});
+afterAll(async () => {
+  closeLaunchShells();
+  await store.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+let n = 0;
+/** A working dir with `job.sh` holding `body`. */
+function dirWith(body: string): string {
+  const dir = mkdtempSync(join(root, 'job-'));
+  writeFileSync(join(dir, 'job.sh'), `#!/bin/sh\n${body}\n`);
+  chmodSync(join(dir, 'job.sh'), 0o755);
+  return dir;
+}
+
+interface Run extends ProcessOutcome {
+  recorder: AttemptRecorder;
+  log: string;
+  pid: number | undefined;
+  lines: Array<[string, string]>;
+}
+
+async function run(body: string, opts: Partial<ProcessLaunch> & { abortAfterMs?: number; abortReason?: string } = {}): Promise<Run> {
+  const workingDir = opts.workingDir ?? dirWith(body);
+  const queue = new IngestQueue(store);
+  const recorder = new AttemptRecorder({ jobId: ++n, queue });
+  const lines: Array<[string, string]> = [];
+  const line = recorder.line.bind(recorder);
+  recorder.line = (text, stream = 'stdout') => {
+    lines.push([stream, text]);
+    line(text, stream);
+  };
+  const controller = new AbortController();
+  let pid: number | undefined;
+  if (opts.abortAfterMs !== undefined) setTimeout(() => controller.abort(opts.abortReason ?? 'interrupted'), opts.abortAfterMs);
+  const outcome = await runProcess({
+    experimentId: 1,
+    jobId: n,
+    attempt: 1,
+    script: 'job.sh',
+    workingDir,
+    jobJson: { x: 0.5, note: `it's "quoted" $HOME \`x\`` },
+    signal: controller.signal,
+    recorder,
+    queue,
+    onSpawn: (p) => (pid = p),
+    ...opts,
+  });
+  return { ...outcome, recorder, log: readFileSync(outcome.logPath, 'utf8'), pid, lines };
+}
+
+/** Whether `pid` still runs (a zombie nobody has reaped yet, as in a container without an init, does not). */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+};
+
+for (const launcher of ['shell', 'spawn'] as const) {
+  describe(`local jobs started by ${launcher === 'shell' ? 'a slot shell' : "Node's spawn"}`, () => {
+    const saved = process.env.AUP_JOB_LAUNCHER;
+    beforeAll(() => {
+      if (launcher === 'spawn') process.env.AUP_JOB_LAUNCHER = 'spawn';
+      else delete process.env.AUP_JOB_LAUNCHER;
+    });
+    afterAll(() => {
+      if (saved === undefined) delete process.env.AUP_JOB_LAUNCHER;
+      else process.env.AUP_JOB_LAUNCHER = saved;
+    });
+
+    it('records stdout and stderr line by line, the log as printed, and a last line without a newline', async () => {
+      const r = await run(`echo out1; echo err1 >&2; printf 'a\\036b\\036'; echo; printf '#Auptimizer:0.25'`);
+      expect(r).toMatchObject({ status: 'finished', exitCode: 0 });
+      expect(r.recorder.score).toBe(0.25);
+      expect(r.lines).toContainEqual(['stdout', 'out1']);
+      expect(r.lines).toContainEqual(['stderr', 'err1']);
+      expect(r.lines).toContainEqual(['stdout', 'a\x1eb\x1e']);
+      expect(r.log).toContain('out1\n');
+      expect(r.log).toContain('err1\n');
+      expect(r.log).toContain('a\x1eb\x1e\n#Auptimizer:0.25');
+      expect(r.pid).toBeGreaterThan(0);
+    });
+
+    it('gives the job its environment: AUP_* and the slot env, quotes intact, the job file last', async () => {
+      // A shell started while the variable was set runs the next job, which must not see it.
+      closeLaunchShells();
+      process.env.AUP_TEST_REMOVED = 'present when the shell started';
+      await run('echo "#Auptimizer:1"');
+      delete process.env.AUP_TEST_REMOVED;
+      const r = await run(
+        `printf '%s\\n' "id=$AUP_JOB_ID" "params=$AUP_PARAMS" "gpu=$CUDA_VISIBLE_DEVICES" "removed=\${AUP_TEST_REMOVED-unset}" "last=$1" "cwd=$(pwd)"; echo "#Auptimizer:1"`,
+        { env: { CUDA_VISIBLE_DEVICES: "1 ' 2" } },
+      );
+      expect(r.status).toBe('finished');
+      const out = Object.fromEntries(r.lines.map(([, l]) => l.split(/=(.*)/s).slice(0, 2)));
+      expect(out.id).toBe(String(n));
+      expect(JSON.parse(out.params)).toEqual({ x: 0.5, note: `it's "quoted" $HOME \`x\`` });
+      expect(out.gpu).toBe("1 ' 2");
+      expect(out.removed).toBe('unset');
+      expect(out.last).toMatch(/jobs\/\d+\.json$/);
+      expect(JSON.parse(readFileSync(out.last, 'utf8'))).toEqual({ x: 0.5, note: `it's "quoted" $HOME \`x\`` });
+      expect(out.cwd).toBe(r.logPath.replace(/\/jobs\/[^/]+$/, ''));
+    });
+
+    it('fails on a non-zero exit (keeping the result) and names a killing signal', async () => {
+      const bad = await run('echo "#Auptimizer:3"; exit 3');
+      expect(bad).toMatchObject({ status: 'failed', exitCode: 3, error: 'exited with code 3' });
+      expect(bad.recorder.score).toBe(3);
+      const killed = await run('kill -KILL $$');
+      expect(killed).toMatchObject({ status: 'failed', exitCode: null, error: 'killed by SIGKILL' });
+    });
+
+    it('stops a job and what it started on abort, with the abort reason as its status', async () => {
+      const dir = dirWith('sleep 30 & echo "child $!"; echo "#Auptimizer:0.5"; wait');
+      const r = await run('', { workingDir: dir, abortAfterMs: 500, abortReason: 'early_stopped' });
+      expect(r.status).toBe('early_stopped');
+      const child = Number(r.lines.find(([, l]) => l.startsWith('child '))![1].slice(6));
+      await expect.poll(() => alive(child)).toBe(false);
+    });
+
+    it('fails a job that runs past its timeout', async () => {
+      const r = await run('sleep 30', { timeoutMs: 300 });
+      expect(r).toMatchObject({ status: 'failed', error: 'timed out after 0.3 s (job_timeout)' });
+    });
+
+    it('reports a program that cannot be found the way spawn does', async () => {
+      const r = await run('', { script: 'no-such-program-aup --flag' });
+      expect(r).toMatchObject({ status: 'failed', exitCode: null, error: 'cannot start no-such-program-aup: spawn no-such-program-aup ENOENT' });
+      expect(r.log).toContain('aup: cannot start no-such-program-aup');
+    });
+
+    it("keeps every job's output to itself over many jobs in a row, two at a time", async () => {
+      const runs = await Promise.all(
+        Array.from({ length: 2 }, async () => {
+          const out: Run[] = [];
+          for (let i = 0; i < 10; i++) out.push(await run(`echo "job $AUP_JOB_ID"; printf 'tail-%s' "$AUP_JOB_ID" >&2; echo "#Auptimizer:$AUP_JOB_ID"`));
+          return out;
+        }),
+      );
+      for (const r of runs.flat()) {
+        const id = r.recorder.score!;
+        expect(r.status).toBe('finished');
+        expect([...r.lines].sort()).toEqual([
+          ['stderr', `tail-${id}`],
+          ['stdout', `#Auptimizer:${id}`],
+          ['stdout', `job ${id}`],
+        ]);
+      }
+    });
+  });
+}
+
+describe('slot shells', () => {
+  afterEach(() => closeLaunchShells());
+
+  it("find the end marker of a job's output even when it is split across reads", async () => {
+    const stream = new PassThrough();
+    const got: string[] = [];
+    let ended = 0;
+    new MarkedStream(stream, '\x1eTOKEN\n', () => ({ write: (t) => got.push(t), end: () => undefined }), () => ended++);
+    for (const chunk of ['out \x1e', 'not a marker\x1e', 'TO', 'KEN', '\nleftover']) {
+      stream.write(chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(got.join('')).toBe('out \x1enot a marker');
+    expect(ended).toBe(1);
+  });
+
+  it("end what a job left running in the background when the job's program exits", async () => {
+    const r = await run('sleep 30 & echo "child $!"; echo "#Auptimizer:1"');
+    expect(r.status).toBe('finished');
+    const child = Number(r.lines.find(([, l]) => l.startsWith('child '))![1].slice(6));
+    await expect.poll(() => alive(child)).toBe(false);
+  });
+
+  it('give a job the default SIGINT handling (not the ignored SIGINT of a background job)', async () => {
+    const r = await run(`trap 'echo "#Auptimizer:2"; exit 0' INT; kill -INT $$; sleep 5; echo "#Auptimizer:1"`);
+    expect(r).toMatchObject({ status: 'finished' });
+    expect(r.recorder.score).toBe(2);
+  });
+
+  it('SIGKILL a job that ignores SIGTERM after the grace period, and the next job gets a new shell', { timeout: 20_000 }, async () => {
+    const r = await run(`trap '' TERM; echo ready; sleep 30`, { abortAfterMs: 300 });
+    expect(r.status).toBe('interrupted');
+    const next = await run('echo "#Auptimizer:4"');
+    expect(next).toMatchObject({ status: 'finished', exitCode: 0 });
+  });
+
+  it('do not keep the runner process alive when idle', async () => {
+    const dir = dirWith('echo "#Auptimizer:1"');
+    const core = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+    const code = `import { runExperiment } from ${JSON.stringify(core)};
+const r = await runExperiment({ script: 'job.sh', workingdir: ${JSON.stringify(dir)}, n_samples: 3, n_parallel: 2, db: ${JSON.stringify(join(dir, 'r.db'))}, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] });
+console.log(r.status, r.jobs.length);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUP_JOB_LAUNCHER: '' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d));
+    const exit = await new Promise<number | null>((resolve) => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(-1);
+      }, 15_000);
+      child.on('exit', (c) => {
+        clearTimeout(t);
+        resolve(c);
+      });
+    });
+    expect({ exit, out: out.trim() }).toEqual({ exit: 0, out: 'finished 3' });
+  });
+});
