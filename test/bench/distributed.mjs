@@ -84,16 +84,41 @@ function startAup(cliArgs, cwd) {
   return { child, exit, output: () => out };
 }
 
-/** utime+stime (the process) and cutime+cstime (its reaped children: the jobs), in seconds. */
-function cpuTimes(pid) {
+/** Fields 14-17 of stat(5) of `pid`: its own CPU s and its reaped children's; null when it is gone. */
+function statTimes(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14-17 of stat(5); f[0] is field 3.
+    // f[0] is field 3.
     return { self: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS, children: (Number(f[13]) + Number(f[14])) / CLOCK_TICKS };
   } catch {
-    return { self: 0, children: 0 };
+    return null;
   }
+}
+
+/** The live children of `pid`. */
+function childrenOf(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * utime+stime of the process, and of everything under it (the jobs): its reaped children's, plus
+ * the live ones' own and theirs. A worker's jobs run under its slot shells, which live as long as
+ * the worker (docs/decisions/0016-slot-shells.md), so their CPU is read from the shells.
+ */
+function cpuTimes(pid) {
+  const t = statTimes(pid);
+  if (t === null) return { self: 0, children: 0 };
+  let children = t.children;
+  for (const c of childrenOf(pid)) {
+    const sub = cpuTimes(c);
+    children += sub.self + sub.children;
+  }
+  return { self: t.self, children };
 }
 
 /** CPU seconds of every postgres process now (the server and its backends). */

@@ -206,6 +206,12 @@ function writeDocs(r) {
     ),
     '',
     `Goal (aup ≤ ${r.goalRatio}× the loop for jobs that exit at once): ${r.goalMet === null ? 'not measured (no 0 s case)' : r.goalMet ? 'met' : 'missed'}.`,
+    ...r.cases
+      .filter((c) => c.jobSeconds === 0)
+      .map(
+        (c) =>
+          `For 0-s jobs, aup's fixed cost alone (the run with 1 job: Node startup, loading, the store, the experiment's records) is ${c.aupOneJobMedianSeconds.toFixed(3)} s, ${Math.round((c.aupOneJobMedianSeconds / c.loopMedianSeconds) * 100)} % of the loop's whole run: with no cost per job at all the ratio would be ${((c.aupOneJobMedianSeconds + c.loopMedianSeconds) / c.loopMedianSeconds).toFixed(2)}. Each job beyond the first adds ${c.aupMarginalPerJobMs} ms to aup's run and ${c.loopPerJobMs} ms to the loop's.`,
+      ),
   ];
   if (r.profile) {
     lines.push(

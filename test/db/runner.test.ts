@@ -1,9 +1,9 @@
 // The runner on real databases (SQLite file and PostgreSQL), real child processes and real files.
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { openStore, runExperiment, runExperimentFile, resumeExperiment } from '@aup/core';
+import { collectHostInfo, openStore, runExperiment, runExperimentFile, resumeExperiment } from '@aup/core';
 import { forEachDatabase } from '../setup/databases.js';
 
 function workdir(files: Record<string, string>): string {
@@ -99,6 +99,9 @@ forEachDatabase('runner', (db) => {
         expect(attempt!.exitCode).toBe(0);
         expect(readFileSync(join(dir, 'jobs', `${job.id}.1.out`), 'utf8')).toContain('ordinary output');
       }
+      // The experiment is recorded before python3 answers; the run writes the version in before it returns.
+      const host = (await store.getExperiment(result.experimentId))!.host as Record<string, unknown>;
+      expect(host).toMatchObject({ hostname: hostname(), python: (await collectHostInfo() as Record<string, unknown>).python });
     } finally {
       await store.close();
     }

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { AupError } from './errors.js';
 import { loadConfig, normalizeConfig } from './config/index.js';
-import { collectGitInfo, collectHostInfo } from './env-info.js';
+import { collectGitInfo, collectHostInfo, pythonVersion } from './env-info.js';
 import { getProposer } from './proposers/index.js';
 import { driveExperiment, type Objective, type RunnerEvents } from './runner/runner.js';
 import { openStore } from './store/index.js';
@@ -77,6 +77,21 @@ async function withStore<T>(db: string | Store | undefined, fn: (store: Store) =
  * first. With `workers`, its jobs are left to `aup worker` processes (worker mode).
  */
 export async function createExperiment(store: Store, raw: JsonObject, config: NormalizedConfig, workers?: ExperimentWorkers): Promise<ExperimentRecord> {
+  return (await recordExperiment(store, raw, config, workers, true)).exp;
+}
+
+/**
+ * `createExperiment`, but without `waitForPython` the experiment is recorded before `python3
+ * --version` answers (0.3 s behind a pyenv shim, longer than many whole runs' overhead) and
+ * `hostDone` writes the version into its host info when it does; runs await it before they return.
+ */
+async function recordExperiment(
+  store: Store,
+  raw: JsonObject,
+  config: NormalizedConfig,
+  workers: ExperimentWorkers | undefined,
+  waitForPython: boolean,
+): Promise<{ exp: ExperimentRecord; hostDone: Promise<void> }> {
   if (workers !== undefined && config.resource === 'passive') {
     throw new AupError('AUP_ERR_CONFIG_INVALID', 'resource: "passive" jobs are run by a person, not by aup worker processes: drop --workers external, or use resource "cpu" or "gpu"', {
       details: { path: 'resource', expected: 'cpu or gpu with --workers external', found: 'passive' },
@@ -91,8 +106,9 @@ export async function createExperiment(store: Store, raw: JsonObject, config: No
     options: config.proposer_options ?? {},
   });
   // Host and git probes (python3, nvidia-smi, git) run at the same time.
-  const [host, git] = await Promise.all([collectHostInfo(), collectGitInfo(config.workingdir)]);
-  return store.createExperiment({
+  const python = pythonVersion();
+  const [host, git] = await Promise.all([collectHostInfo({ python: waitForPython ? python : Promise.resolve(null) }), collectGitInfo(config.workingdir)]);
+  const exp = await store.createExperiment({
     name: config.name,
     user: currentUser(),
     proposer: config.proposer,
@@ -105,6 +121,16 @@ export async function createExperiment(store: Store, raw: JsonObject, config: No
     git,
     workers: workers ?? null,
   });
+  const hostDone = waitForPython
+    ? Promise.resolve()
+    : python.then(
+        async (version) => {
+          if (version !== null) await store.updateExperiment(exp.id, { host: { ...(host as JsonObject), python: version } });
+        },
+        () => undefined,
+      );
+  // A store closed under it (a run that failed at once) loses only the version.
+  return { exp, hostDone: hostDone.catch(() => undefined) };
 }
 
 /** Summarises a finished drive into what `runExperiment` returns. */
@@ -133,8 +159,9 @@ export async function runExperiment(config: ExperimentConfigInput & RunExperimen
   const { objective, db, signal, events, baseDir, ...raw } = config;
   const normalized = normalizeConfig(raw, { baseDir: baseDir ?? process.cwd(), inProcess: objective !== undefined });
   return withStore(db, async (store) => {
-    const exp = await createExperiment(store, raw as JsonObject, normalized);
+    const { exp, hostDone } = await recordExperiment(store, raw as JsonObject, normalized, undefined, false);
     const done = await driveExperiment({ store, experimentId: exp.id, objective, signal, events });
+    await hostDone;
     return experimentResult(store, done);
   });
 }
@@ -147,9 +174,10 @@ export async function runExperimentFile(
   const { raw, config } = await loadConfig(file);
   if (options.name) config.name = options.name;
   return withStore(options.db, async (store) => {
-    const exp = await createExperiment(store, raw, config, options.workers);
+    const { exp, hostDone } = await recordExperiment(store, raw, config, options.workers, false);
     options.onCreated?.(exp);
     const done = await driveExperiment({ store, experimentId: exp.id, objective: options.objective, signal: options.signal, events: options.events });
+    await hostDone;
     return experimentResult(store, done);
   });
 }

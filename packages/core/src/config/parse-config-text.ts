@@ -1,9 +1,16 @@
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { Json } from '../types.js';
 import { JsonSyntaxError, lineColumn, parseJson } from './parse-json.js';
 
 export type ConfigFormat = 'json' | 'yaml';
+
+let yaml: typeof import('yaml') | undefined;
+/** The yaml package, loaded the first time a YAML text is parsed: most configs are JSON, and every `aup` command would pay for loading it. */
+function yamlPackage(): typeof import('yaml') {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml;
+}
 
 /** Why a config or template text could not be parsed, and where (1-based line and column). */
 export class ConfigSyntaxError extends Error {
@@ -36,7 +43,7 @@ function parseAs(text: string, format: ConfigFormat): Json {
     }
   }
   // logLevel 'error': the yaml package would otherwise print warnings (e.g. about collection keys) on stderr.
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
+  const doc = yamlPackage().parseDocument(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   const error = doc.errors[0];
   if (error) {
     // prettyErrors would add line numbers but also a code excerpt to the message; positions suffice.

@@ -95,7 +95,12 @@ interface Completion {
   endedAt?: number;
   /** The attempt's end is already in the store (an `aup worker` wrote it): only the job is completed. */
   attemptRecorded?: boolean;
+  /** The job's pid when it is not in the store yet (the job ended before PID_WRITE_DELAY_MS). */
+  pid?: number;
 }
+
+/** How long after a job starts its pid is written (ms); a job that ends sooner has it written with its end. */
+const PID_WRITE_DELAY_MS = 100;
 
 /** Better-than for the experiment's target. */
 export function isBetter(target: 'min' | 'max', a: number, b: number | null | undefined): boolean {
@@ -357,14 +362,20 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     if (slotIndex === undefined) throw new AupError('AUP_ERR_INTERNAL', `no free slot for job ${job.id}`);
     const slot = slots.slots[slotIndex]!;
     let attemptRow;
+    const startedAt = Date.now();
     try {
-      attemptRow = await store.startAttempt({ jobId: job.id, attempt, host: slot.host ?? hostname(), slot: slot.label });
+      // The attempt row and the job's `running` in one transaction.
+      attemptRow = await store.startAttempt({
+        jobId: job.id,
+        attempt,
+        host: slot.host ?? hostname(),
+        slot: slot.label,
+        job: { status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt, endedAt: null },
+      });
     } catch (e) {
       slots.release(slotIndex);
       throw e;
     }
-    const startedAt = Date.now();
-    await store.updateJob(job.id, { status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt, endedAt: null });
     job = { ...job, status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt };
     events.onJobStart?.(job, attempt);
     pruner?.start(job.id);
@@ -393,6 +404,8 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     let status: Completion['status'];
     let exitCode: number | null = null;
     let error: string | undefined;
+    let pid: number | undefined;
+    let pidTimer: NodeJS.Timeout | undefined;
     try {
       if (opts.objective) {
         ({ status, error } = await runObjective(opts.objective, job, attempt, experimentId, signal, recorder));
@@ -417,7 +430,15 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
           signal,
           recorder,
           queue,
-          onSpawn: (pid) => void store.updateAttempt(attemptId, { pid }).catch(() => undefined),
+          onSpawn: (p) => {
+            pid = p;
+            // Written a moment later, unless the job is over by then and its end carries it: one
+            // transaction less for each short job.
+            pidTimer = setTimeout(() => {
+              pidTimer = undefined;
+              void store.updateAttempt(attemptId, { pid: p }).catch(() => undefined);
+            }, PID_WRITE_DELAY_MS);
+          },
         });
         ({ status, exitCode, error } = outcome);
       }
@@ -425,6 +446,9 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
       status = 'failed';
       error = e instanceof Error ? e.message : String(e);
     }
+    // The pid not written yet goes with the attempt's end.
+    const unwrittenPid = pidTimer !== undefined ? pid : undefined;
+    clearTimeout(pidTimer);
     // An early-stopped job keeps the last value it reported before the decision as its score.
     if (status === 'early_stopped' && recorder.score === undefined) recorder.score = lastScore;
     // A diverged run (NaN or infinite score) cannot be ranked: it fails, as in Optuna (protocol.md).
@@ -443,6 +467,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
       exitCode,
       error,
       endedAt: Date.now(),
+      pid: unwrittenPid,
     };
   };
 
@@ -456,23 +481,23 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     pruner?.complete(c.job.id, c.status);
     await queue.flush();
     const now = c.endedAt ?? Date.now();
-    if (!c.attemptRecorded) {
-      await store.updateAttempt(c.attemptId, {
-        status: c.status,
-        exitCode: c.exitCode,
-        score: c.score ?? null,
-        error: c.error ?? null,
-        endedAt: now,
-      });
-    }
+    const attemptEnd = c.attemptRecorded
+      ? undefined
+      : {
+          id: c.attemptId,
+          patch: { status: c.status, exitCode: c.exitCode, score: c.score ?? null, error: c.error ?? null, endedAt: now, ...(c.pid !== undefined ? { pid: c.pid } : {}) },
+        };
     const warnings = [...c.job.warnings, ...c.warnings];
+    const retrying = c.status === 'failed' && c.attempt <= retries && !stopped && !killed;
+    // A job that completes writes its attempt's end with it, in one transaction; otherwise first.
+    if (attemptEnd && (c.status === 'interrupted' || retrying)) await store.updateAttempt(attemptEnd.id, attemptEnd.patch);
     if (c.status === 'interrupted') {
       // An interrupted job has no result yet (it runs again on resume); what it printed stays on its attempt.
       await store.updateJob(c.job.id, { status: 'interrupted', warnings, score: null });
       events.onJobEnd?.({ ...c.job, status: 'interrupted' }, { status: 'interrupted', attempt: c.attempt, retrying: false });
       return;
     }
-    if (c.status === 'failed' && c.attempt <= retries && !stopped && !killed) {
+    if (retrying) {
       await store.updateJob(c.job.id, { status: 'queued', warnings });
       const again = { ...c.job, status: 'queued' as const, warnings };
       events.onJobEnd?.(again, { status: 'failed', error: c.error, attempt: c.attempt, retrying: true, score: c.score });
@@ -492,6 +517,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
       c.job.id,
       { status: c.status, score: score ?? null, metrics: c.metrics, warnings, endedAt: now },
       { id: experimentId, proposerState: proposer.snapshot(), bestJobId, bestScore },
+      attemptEnd,
     );
     const done: JobRecord = { ...c.job, status: c.status, score: score ?? null, metrics: c.metrics, warnings, endedAt: now };
     events.onJobEnd?.(done, { status: c.status, score, error: c.error, attempt: c.attempt, retrying: false });

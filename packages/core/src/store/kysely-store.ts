@@ -263,8 +263,10 @@ export class KyselyStore implements Store {
     id: number,
     patch: JobPatch & { status: JobStatus },
     experiment: { id: number; proposerState?: Json; bestJobId?: number | null; bestScore?: number | null },
+    attempt?: { id: number; patch: AttemptPatch },
   ): Promise<void> {
     await this.#write(async (trx) => {
+      if (attempt !== undefined) await patchAttempt(trx, attempt.id, attempt.patch);
       await patchJob(trx, id, { ...patch, endedAt: patch.endedAt === undefined ? Date.now() : patch.endedAt });
       await patchExperiment(
         trx,
@@ -320,6 +322,7 @@ export class KyselyStore implements Store {
         .where('id', '=', input.jobId)
         .where('attempts', '<', input.attempt)
         .execute();
+      if (input.job !== undefined) await patchJob(trx, input.jobId, input.job);
       await feed.recordJobChanges(trx, this.#caps, [input.jobId], 'job');
       return row;
     });
@@ -327,25 +330,9 @@ export class KyselyStore implements Store {
   }
 
   async updateAttempt(id: number, patch: AttemptPatch): Promise<void> {
-    const set: Updateable<JobAttemptTable> = {};
-    if (patch.status !== undefined) set.status = patch.status;
-    if (patch.pid !== undefined) set.pid = patch.pid;
-    if (patch.exitCode !== undefined) set.exit_code = patch.exitCode;
-    if (patch.score !== undefined) set.score = patch.score;
-    if (patch.error !== undefined) set.error = patch.error;
-    if (patch.endedAt !== undefined) set.ended_at = patch.endedAt;
     await this.#write(async (trx) => {
-      const found =
-        Object.keys(set).length === 0
-          ? (await trx.selectFrom('job_attempt').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
-          : (await trx.updateTable('job_attempt').set(set).where('id', '=', id).executeTakeFirst()).numUpdatedRows > 0n;
-      if (!found) {
-        throw new AupError('AUP_ERR_INTERNAL', `No job attempt has id ${id}: expected an id returned by startAttempt`, {
-          details: { attemptId: id },
-        });
-      }
-      const owner = await trx.selectFrom('job_attempt').select('job_id').where('id', '=', id).executeTakeFirstOrThrow();
-      await feed.recordJobChanges(trx, this.#caps, [owner.job_id], 'job');
+      const jobId = await patchAttempt(trx, id, patch);
+      await feed.recordJobChanges(trx, this.#caps, [jobId], 'job');
     });
   }
 
@@ -671,7 +658,29 @@ function experimentSet(patch: ExperimentPatch): Updateable<ExperimentTable> {
   if (patch.nSamples !== undefined) set.n_samples = patch.nSamples;
   if (patch.startedAt !== undefined) set.started_at = patch.startedAt;
   if (patch.endedAt !== undefined) set.ended_at = patch.endedAt;
+  if (patch.host !== undefined) set.host = toJson(patch.host);
   return set;
+}
+
+/** Applies an attempt patch; resolves with the attempt's job id. */
+async function patchAttempt(trx: Kysely<AupDatabase>, id: number, patch: AttemptPatch): Promise<number> {
+  const set: Updateable<JobAttemptTable> = {};
+  if (patch.status !== undefined) set.status = patch.status;
+  if (patch.pid !== undefined) set.pid = patch.pid;
+  if (patch.exitCode !== undefined) set.exit_code = patch.exitCode;
+  if (patch.score !== undefined) set.score = patch.score;
+  if (patch.error !== undefined) set.error = patch.error;
+  if (patch.endedAt !== undefined) set.ended_at = patch.endedAt;
+  const row =
+    Object.keys(set).length === 0
+      ? await trx.selectFrom('job_attempt').select('job_id').where('id', '=', id).executeTakeFirst()
+      : await trx.updateTable('job_attempt').set(set).where('id', '=', id).returning('job_id').executeTakeFirst();
+  if (row === undefined) {
+    throw new AupError('AUP_ERR_INTERNAL', `No job attempt has id ${id}: expected an id returned by startAttempt`, {
+      details: { attemptId: id },
+    });
+  }
+  return row.job_id;
 }
 
 async function patchJob(trx: Kysely<AupDatabase>, id: number, patch: JobPatch): Promise<void> {

@@ -132,6 +132,8 @@ export interface ExperimentPatch {
   nSamples?: number;
   startedAt?: number | null;
   endedAt?: number | null;
+  /** The host info, replaced whole (a probe that answers after the experiment was recorded). */
+  host?: Json;
 }
 
 export interface NewJob {
@@ -160,6 +162,8 @@ export interface NewAttempt {
   workerId?: number | null;
   slot?: string | null;
   logPath?: string | null;
+  /** Patches the job in the same transaction (the runner marks it running as the attempt starts). */
+  job?: JobPatch;
 }
 
 export interface AttemptPatch {
@@ -358,6 +362,8 @@ export interface Store {
     id: number,
     patch: JobPatch & { status: JobStatus },
     experiment: { id: number; proposerState?: Json; bestJobId?: number | null; bestScore?: number | null },
+    /** The end of the job's last attempt, written in the same transaction. */
+    attempt?: { id: number; patch: AttemptPatch },
   ): Promise<void>;
 
   /** Records a running attempt started now, and raises the job's `attempts` to `input.attempt`. */

@@ -111,6 +111,9 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         expect(read).toMatchObject({ status: 'running', error: null, endedAt: FAR_TIME + 1, proposerState: { round: 2 } });
         await store.updateExperiment(e.id, {});
         expect(await store.getExperiment(e.id)).toEqual(read);
+        // The host info is replaced whole (a probe that answers late fills in the Python version).
+        await store.updateExperiment(e.id, { host: { hostname: 'late-host', python: '3.11.7' } });
+        expect((await store.getExperiment(e.id))!.host).toEqual({ hostname: 'late-host', python: '3.11.7' });
       });
 
       it('rejects updating or deleting an unknown experiment with AUP_ERR_EXPERIMENT_NOT_FOUND', async () => {
@@ -233,6 +236,26 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
           code: 'AUP_ERR_JOB_NOT_FOUND',
         });
         expect((await store.getExperiment(e.id))!.bestScore).toBeNull();
+      });
+
+      it("writes a job's start with its attempt, and its end with the attempt's end, each in one transaction", async () => {
+        const e = await newExperiment();
+        const j = await newJob(e.id);
+        const a = await store.startAttempt({ jobId: j.id, attempt: 1, slot: 'cpu:0', job: { status: 'running', startedAt: FAR_TIME, endedAt: null } });
+        expect(await store.getJob(j.id)).toMatchObject({ status: 'running', attempts: 1, startedAt: FAR_TIME });
+        await store.completeJob(
+          j.id,
+          { status: 'finished', score: 0.5, endedAt: FAR_TIME + 2 },
+          { id: e.id, bestJobId: j.id, bestScore: 0.5 },
+          { id: a.id, patch: { status: 'finished', exitCode: 0, score: 0.5, pid: 31_337, endedAt: FAR_TIME + 1 } },
+        );
+        expect(await store.getJob(j.id)).toMatchObject({ status: 'finished', score: 0.5, endedAt: FAR_TIME + 2 });
+        expect((await store.listAttempts(j.id)).map((x) => [x.status, x.exitCode, x.score, x.pid, x.endedAt])).toEqual([['finished', 0, 0.5, 31_337, FAR_TIME + 1]]);
+        // An unknown attempt rolls the whole completion back.
+        const j2 = await newJob(e.id, 1);
+        await expect(store.completeJob(j2.id, { status: 'finished', score: 0.1 }, { id: e.id, bestJobId: j2.id, bestScore: 0.1 }, { id: 707_070, patch: { status: 'finished' } })).rejects.toHaveProperty('code');
+        expect(await store.getJob(j2.id)).toMatchObject({ status: 'queued', score: null });
+        expect((await store.getExperiment(e.id))!.bestScore).toBe(0.5);
       });
 
       it('keeps the best job until a patch clears it', async () => {
