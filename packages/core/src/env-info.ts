@@ -85,6 +85,12 @@ export async function collectHostInfo(opts: { python?: Promise<string | null> } 
   };
 }
 
+/** The `hostname` of host info as collectHostInfo describes it, or null when it has none. */
+export function hostnameOfInfo(host: unknown): string | null {
+  const name = typeof host === 'object' && host !== null ? (host as { hostname?: unknown }).hostname : undefined;
+  return typeof name === 'string' ? name : null;
+}
+
 /**
  * The git state of `dir`: `{ commit, branch, dirty }` (commit null before the first commit, branch
  * null when detached; dirty counts tracked changes, like `git describe --dirty`), or null outside

@@ -48,7 +48,7 @@ export {
   type DriveOptions,
   type PassiveJobInfo,
 } from './runner/runner.js';
-export { collectHostInfo, collectGitInfo } from './env-info.js';
+export { collectHostInfo, collectGitInfo, hostnameOfInfo } from './env-info.js';
 export {
   requestStop,
   requestKillJob,

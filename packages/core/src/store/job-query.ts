@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 
+import { hostnameOfInfo } from '../env-info.js';
 import { AupError } from '../errors.js';
 import type { JobStatus } from '../types.js';
 import { toJob } from './kysely-store.js';
@@ -394,19 +395,17 @@ function attrJoin(a: AttrFilter, anchor: RawBuilder<unknown>, kind: 'inner join'
     : sql`${j} multiple_result ${t} on ${t}.job_id = ${anchor} and ${t}.label = ${a.col.name}`;
 }
 
-/** Every experiment (newest first) with its job counts per status, in two grouped queries. */
 /** The `hostname` of an experiment's host-info JSON; null when it has none (or it is not JSON). */
-export function hostnameOf(hostJson: string | null): string | null {
+function hostnameOf(hostJson: string | null): string | null {
   if (hostJson === null) return null;
   try {
-    const host: unknown = JSON.parse(hostJson);
-    const name = typeof host === 'object' && host !== null ? (host as { hostname?: unknown }).hostname : undefined;
-    return typeof name === 'string' ? name : null;
+    return hostnameOfInfo(JSON.parse(hostJson));
   } catch {
     return null;
   }
 }
 
+/** Every experiment (newest first) with its job counts per status, in two grouped queries. */
 export async function experimentSummaries(db: Db): Promise<ExperimentSummaryRecord[]> {
   const exps = await db
     .selectFrom('experiment')

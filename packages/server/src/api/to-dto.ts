@@ -1,4 +1,4 @@
-import type { ExperimentRecord, ExperimentSummaryRecord, JobRecord, JobStatus } from '@aup/core';
+import { hostnameOfInfo, type ExperimentRecord, type ExperimentSummaryRecord, type JobRecord, type JobStatus } from '@aup/core';
 
 import type { ExperimentDetail, ExperimentSummary, JobCounts, JobSummary } from './schemas.js';
 
@@ -37,12 +37,6 @@ export function countJobs(jobs: readonly JobRecord[]): JobCounts {
 /** The list row of one experiment. */
 export function toExperimentSummary(exp: ExperimentRecord, jobs: readonly JobRecord[]): ExperimentSummary {
   return toExperimentSummaryOf(exp, countJobs(jobs));
-}
-
-/** The `hostname` of an experiment's host info (collectHostInfo), or null when it has none. */
-function hostnameOfInfo(host: unknown): string | null {
-  const name = typeof host === 'object' && host !== null ? (host as { hostname?: unknown }).hostname : undefined;
-  return typeof name === 'string' ? name : null;
 }
 
 /** The list row of one experiment from its job counts (an experiment's jobs need not be read). */
