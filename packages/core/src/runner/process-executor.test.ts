@@ -2,7 +2,7 @@
 // and by Node's spawn (AUP_JOB_LAUNCHER=spawn, and Windows). Real /bin/sh scripts, real processes,
 // a real SQLite store behind the ingest queue.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +131,17 @@ for (const launcher of ['shell', 'spawn'] as const) {
       expect(out.last).toMatch(/jobs\/\d+\.json$/);
       expect(JSON.parse(readFileSync(out.last, 'utf8'))).toEqual({ x: 0.5, note: `it's "quoted" $HOME \`x\`` });
       expect(out.cwd).toBe(r.logPath.replace(/\/jobs\/[^/]+$/, ''));
+    });
+
+    it("passes on variables a shell cannot name, such as bash's exported functions", async () => {
+      if (!existsSync('/bin/bash')) return;
+      const dir = mkdtempSync(join(root, 'job-'));
+      writeFileSync(join(dir, 'job.sh'), '#!/bin/bash\naupf\necho "dotted=$(printenv AUP.DOTTED)"\n');
+      chmodSync(join(dir, 'job.sh'), 0o755);
+      const r = await run('', { workingDir: dir, env: { 'BASH_FUNC_aupf%%': '() {  echo "#Auptimizer:7"\n}', 'AUP.DOTTED': 'kept' } });
+      expect(r).toMatchObject({ status: 'finished' });
+      expect(r.recorder.score).toBe(7);
+      expect(r.lines).toContainEqual(['stdout', 'dotted=kept']);
     });
 
     it('fails on a non-zero exit (keeping the result) and names a killing signal', async () => {

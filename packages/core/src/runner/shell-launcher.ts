@@ -257,7 +257,8 @@ let shellExists: boolean | undefined;
 /**
  * Starts the job in an idle slot shell (or a new one); false when it must be spawned directly:
  * on Windows, with AUP_JOB_LAUNCHER=spawn, without /bin/sh, when its program is not found (so
- * Node's own error names it), or when a word or variable of it cannot travel on one line.
+ * Node's own error names it), when its environment has a name that is not a shell variable name,
+ * or when a word or value of it cannot travel on one line.
  */
 export function launchInShell(launch: ProcessLaunch, job: StartedJob): boolean {
   if (process.platform === 'win32' || process.env.AUP_JOB_LAUNCHER === 'spawn') return false;
@@ -270,9 +271,11 @@ export function launchInShell(launch: ProcessLaunch, job: StartedJob): boolean {
 
   const exports: string[] = [];
   for (const [name, value] of Object.entries(job.env)) {
-    if (value === undefined || shell.baseEnv[name] === value) continue;
+    if (value === undefined) continue;
+    // A shell drops variables whose names it cannot hold (bash's exported functions, such as
+    // Lmod's `BASH_FUNC_module%%`): a job whose environment has any is spawned, so it gets them.
     if (!NAME.test(name)) return idleAgain(shell);
-    exports.push(`${name}=${quote(value)}`);
+    if (shell.baseEnv[name] !== value) exports.push(`${name}=${quote(value)}`);
   }
   const unset = Object.keys(shell.baseEnv).filter((name) => job.env[name] === undefined && NAME.test(name));
   const words = [job.command.file, ...job.command.args, job.jobFile].map(quote);
