@@ -123,14 +123,13 @@ async function recordExperiment(
   });
   const hostDone = waitForPython
     ? Promise.resolve()
-    : python.then(
-        async (version) => {
+    : python
+        .then(async (version) => {
           if (version !== null) await store.updateExperiment(exp.id, { host: { ...(host as JsonObject), python: version } });
-        },
-        () => undefined,
-      );
-  // A store closed under it (a run that failed at once) loses only the version.
-  return { exp, hostDone: hostDone.catch(() => undefined) };
+        })
+        // A store closed under it (a run that failed at once) loses only the version.
+        .catch(() => undefined);
+  return { exp, hostDone };
 }
 
 /** Summarises a finished drive into what `runExperiment` returns. */

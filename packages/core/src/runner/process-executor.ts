@@ -108,7 +108,8 @@ export function runProcess(launch: ProcessLaunch): Promise<ProcessOutcome> {
 
 /** Starts the job with Node's `spawn`, in a process group of its own. */
 function spawnJob(launch: ProcessLaunch, job: StartedJob): void {
-  const { command, log, finish, recorder, queue } = { ...job, recorder: launch.recorder, queue: launch.queue };
+  const { command, log, finish } = job;
+  const { recorder, queue } = launch;
   const child = spawn(command.file, [...command.args, job.jobFile], {
     cwd: launch.workingDir,
     env: job.env,

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
+import { isExecutable } from './command.js';
 import { attemptOutcome, outputSink, type OutputSink } from './output-pipe.js';
 import { JobControl, killGroup, type StartedJob } from './job-control.js';
 import type { ProcessLaunch } from './process-executor.js';
@@ -59,17 +60,9 @@ function findsExecutable(file: string, path: string | undefined): boolean {
   const key = `${path ?? ''}\0${file}`;
   if (executables.has(key)) return true;
   const candidates = file.includes('/') ? [file] : (path ?? '').split(delimiter).filter((d) => isAbsolute(d)).map((d) => join(d, file));
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      if (!statSync(c).isFile()) continue;
-      executables.add(key);
-      return true;
-    } catch {
-      // not this one
-    }
-  }
-  return false;
+  if (!candidates.some(isExecutable)) return false;
+  executables.add(key);
+  return true;
 }
 
 const signalNames = new Map<number, NodeJS.Signals>(Object.entries(osConstants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
@@ -85,6 +78,8 @@ interface Current {
   errDone: boolean;
   started: boolean;
   status?: number;
+  /** Runs once the job has ended (the shell goes back to the pool). */
+  done: () => void;
 }
 
 /** Reads one of the shell's output streams, handing the text before each end marker to the current job. Exported for its test. */
@@ -162,13 +157,11 @@ class LaunchShell {
       outDone: false,
       errDone: false,
       started: false,
+      done,
     };
-    this.#done = done;
     this.#ref(true);
     this.child.stdin!.write(`${line}\n`);
   }
-
-  #done: (() => void) | undefined;
 
   /** An idle shell does not keep this process alive. */
   unref(): void {
@@ -226,10 +219,8 @@ class LaunchShell {
     c.control.dispose();
     const outcome = attemptOutcome({ stopReason: c.control.stopReason, timedOut: c.control.timedOut, timeoutMs: c.launch.timeoutMs, exitCode, signal, score: c.launch.recorder.score });
     c.job.finish(lost !== undefined && outcome.status === 'failed' ? { ...outcome, error: lost } : outcome);
-    const done = this.#done;
-    this.#done = undefined;
     if (!this.dead) this.#ref(false);
-    done?.();
+    c.done();
   }
 
   #died(code: number | null, signal: NodeJS.Signals | null): void {
@@ -265,18 +256,15 @@ export function launchInShell(launch: ProcessLaunch, job: StartedJob): boolean {
   shellExists ??= existsSync(SHELL);
   if (!shellExists) return false;
   if (!findsExecutable(job.command.file, job.env.PATH)) return false;
+  // A shell drops variables whose names it cannot hold (bash's exported functions, such as
+  // Lmod's `BASH_FUNC_module%%`): a job whose environment has any is spawned, so it gets them.
+  const env = Object.entries(job.env).filter((e): e is [string, string] => e[1] !== undefined);
+  if (env.some(([name]) => !NAME.test(name))) return false;
   let shell = idle.pop();
   while (shell?.dead) shell = idle.pop();
   shell ??= new LaunchShell();
 
-  const exports: string[] = [];
-  for (const [name, value] of Object.entries(job.env)) {
-    if (value === undefined) continue;
-    // A shell drops variables whose names it cannot hold (bash's exported functions, such as
-    // Lmod's `BASH_FUNC_module%%`): a job whose environment has any is spawned, so it gets them.
-    if (!NAME.test(name)) return idleAgain(shell);
-    if (shell.baseEnv[name] !== value) exports.push(`${name}=${quote(value)}`);
-  }
+  const exports = env.filter(([name, value]) => shell.baseEnv[name] !== value).map(([name, value]) => `${name}=${quote(value)}`);
   const unset = Object.keys(shell.baseEnv).filter((name) => job.env[name] === undefined && NAME.test(name));
   const words = [job.command.file, ...job.command.args, job.jobFile].map(quote);
   const line = [
