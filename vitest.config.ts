@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Projects (DESIGN §10): unit (no IO beyond temp files), db (every store test on SQLite and a real
-// PostgreSQL), e2e (the CLI and server as a user runs them), browser (widgets in a real headless
-// Chromium through playwright-core; see test/browser/harness.ts).
+// Projects: unit (no IO beyond temp files), db (every store test on SQLite and a real PostgreSQL),
+// e2e (the CLI and server as a user runs them), security (the attacker's view of the board and the
+// runner), browser (widgets in a real headless Chromium through playwright-core; see
+// test/browser/harness.ts).
 export default defineConfig({
   test: {
     projects: [
@@ -31,6 +32,19 @@ export default defineConfig({
           globalSetup: ['test/setup/postgres.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // The attacker's view (docs/guides/security.md): host/origin checks, CSRF and DNS rebinding
+          // in real Chromium, the event-stream storm, two drivers, a full disk. One file at a time:
+          // several of them load the machine on purpose.
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          globalSetup: ['test/setup/postgres.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
       {
