@@ -13,8 +13,9 @@ import './compare.js';
 import './config-editor.js';
 import './environment-wizard.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-board')) customElements.define('aup-board', AupBoard);
+// Registering twice throws (a page that loads the bundle and a define file keeps the first); in
+// Node without a DOM shim there is no registry to register in (importing is all a renderer needs).
+if (typeof customElements !== 'undefined' && !customElements.get('aup-board')) customElements.define('aup-board', AupBoard);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -24,7 +24,7 @@ import {
   type HeaderFilterValue,
 } from './job-filters.js';
 import { jobTableStyles } from './job-table.styles.js';
-import { tabulator } from './tabulator.js';
+import { loadedTabulator, loadTabulator } from './tabulator.js';
 
 /** The element's tag: the `source` of the selections it fires, and the one whose echo it ignores. */
 const TAG = 'aup-job-table';
@@ -126,6 +126,7 @@ export class AupJobTable extends LitElement {
     hiddenFields: { state: true },
     filterErrors: { state: true },
     visibleCount: { state: true },
+    tabulatorError: { state: true },
   };
 
   /** Base URL of the board API (`/api/v1`). */
@@ -155,6 +156,8 @@ export class AupJobTable extends LitElement {
   private hiddenFields: ReadonlySet<string> = new Set();
   private filterErrors: readonly string[] = [];
   private visibleCount: number | undefined;
+  /** Why Tabulator could not be loaded (a bundler's chunk that failed to download). */
+  private tabulatorError: string | undefined;
 
   #mode: Mode = 'none';
   #client: AupApiClient | undefined;
@@ -239,6 +242,8 @@ export class AupJobTable extends LitElement {
     super.connectedCallback();
     // Output gives no change event: the logs of open running jobs are polled.
     this.#logTimer ??= setInterval(() => this.#followLogs(), LOG_FOLLOW_MS);
+    // Tabulator loads while the experiment does; a failure is reported when the table is built.
+    loadTabulator().catch(() => undefined);
     // Coming back to the page after a disconnect: the table is built again on the next update.
     if (this.hasUpdated) this.requestUpdate();
   }
@@ -277,6 +282,7 @@ export class AupJobTable extends LitElement {
       if (this.expLoad.state === 'error') return errorMessage(`experiment ${this.experiment}`, this.expLoad.message, () => this.refresh());
       return loadingMessage('jobs');
     }
+    if (this.tabulatorError !== undefined) return errorMessage('the table', this.tabulatorError);
     return html`${this.#renderToolbar()} ${this.#renderNotices()}
       <div class="table-box" part="table"><div class="table"></div></div>`;
   }
@@ -374,7 +380,15 @@ export class AupJobTable extends LitElement {
   #createTable(): void {
     const holder = this.renderRoot.querySelector<HTMLElement>('.table');
     if (holder === null) return;
-    const Tabulator = tabulator();
+    const Tabulator = loadedTabulator();
+    if (Tabulator === undefined) {
+      // The first table of the page: built on the update after Tabulator has loaded.
+      loadTabulator().then(
+        () => this.requestUpdate(),
+        (e: unknown) => (this.tabulatorError = (e as Error)?.message ?? String(e)),
+      );
+      return;
+    }
     const remote = this.#mode === 'api';
     const options: Options = {
       index: 'id',
