@@ -53,7 +53,17 @@ describe('@aup/widgets in plain Node', () => {
   const specs = entries();
 
   it('finds every entry: the index, the bundle, each element', () => {
-    expect(specs).toEqual(expect.arrayContaining(['@aup/widgets', '@aup/widgets/bundle', '@aup/widgets/job-table', '@aup/widgets/board', '@aup/widgets/hig']));
+    expect(specs).toEqual(expect.arrayContaining(['@aup/widgets', '@aup/widgets/classes', '@aup/widgets/bundle', '@aup/widgets/job-table', '@aup/widgets/board', '@aup/widgets/hig']));
+  });
+
+  it('registers nothing from @aup/widgets/classes, every aup-* tag from @aup/widgets', async () => {
+    // Lit's Node build installs a registry (globalThis.customElements) where the tags can be seen.
+    const tags = async (spec: string): Promise<string> => {
+      const code = `const w = await import(${JSON.stringify(spec)}); console.log(JSON.stringify(['aup-job-table', 'aup-hig', 'aup-board'].map((t) => [t, customElements.get(t) !== undefined, typeof w.AupJobTable])));`;
+      return (await run(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' })).stdout.trim();
+    };
+    expect(JSON.parse(await tags('@aup/widgets/classes'))).toEqual([['aup-job-table', false, 'function'], ['aup-hig', false, 'function'], ['aup-board', false, 'function']]);
+    expect(JSON.parse(await tags('@aup/widgets'))).toEqual([['aup-job-table', true, 'function'], ['aup-hig', true, 'function'], ['aup-board', true, 'function']]);
   });
 
   it.each(specs)('imports %s without a DOM', async (spec) => {

@@ -1,3 +1,4 @@
+import { defineElement } from '../define-element.js';
 import { AupBoard } from '../board/board.js';
 import type { BoardRoute } from '../board/board-route.js';
 
@@ -13,9 +14,8 @@ import './compare.js';
 import './config-editor.js';
 import './environment-wizard.js';
 
-// Registering twice throws (a page that loads the bundle and a define file keeps the first); in
-// Node without a DOM shim there is no registry to register in (importing is all a renderer needs).
-if (typeof customElements !== 'undefined' && !customElements.get('aup-board')) customElements.define('aup-board', AupBoard);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-board', AupBoard);
 
 declare global {
   interface HTMLElementTagNameMap {
