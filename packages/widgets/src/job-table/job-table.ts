@@ -85,11 +85,11 @@ interface RemotePage {
  * @csspart search - The global search box.
  * @csspart column-chooser - The column chooser (a disclosure with a checkbox per column).
  * @csspart export - The export links.
- * @csspart table - The box holding the Tabulator table (its height is `--aup-job-table-height`).
+ * @csspart table - The box holding the Tabulator table and its pager: `--aup-job-table-height` high, or what the toolbar leaves of a height the page gives the element.
  * @csspart message - Loading, empty and error messages.
  * @csspart retry - The button that reloads after a failed load.
  *
- * @cssprop --aup-job-table-height - Height of the table (default 34rem); rows scroll inside it.
+ * @cssprop --aup-job-table-height - Height of the table with its pager (default 34rem) when the page does not fix the element's height; rows scroll inside it.
  * @cssprop --aup-color-surface - Background.
  * @cssprop --aup-color-surface-raised - Header, footer, group rows and code blocks.
  * @cssprop --aup-color-text - Text.
@@ -283,8 +283,10 @@ export class AupJobTable extends LitElement {
       return loadingMessage('jobs');
     }
     if (this.tabulatorError !== undefined) return errorMessage('the table', this.tabulatorError);
-    return html`${this.#renderToolbar()} ${this.#renderNotices()}
-      <div class="table-box" part="table"><div class="table"></div></div>`;
+    return html`<div class="frame">
+      ${this.#renderToolbar()} ${this.#renderNotices()}
+      <div class="table-box" part="table"><div class="table"></div></div>
+    </div>`;
   }
 
   // -------------------------------------------------------------------------------------------
