@@ -6,6 +6,7 @@ const widgets = fileURLToPath(new URL('./packages/widgets/', import.meta.url));
 
 export default {
   input: `${widgets}dist/index.js`,
-  output: { file: `${widgets}dist/aup-widgets.js`, format: 'es', sourcemap: true },
+  // One file a page loads with one <script>: the job table's lazily loaded Tabulator goes inside it.
+  output: { file: `${widgets}dist/aup-widgets.js`, format: 'es', sourcemap: true, inlineDynamicImports: true },
   plugins: [nodeResolve({ browser: true })],
 };

@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -275,7 +274,8 @@ for (const db of testDatabases()) {
       const bundle = await fetch(new URL(src!, board.url));
       expect(bundle.status).toBe(200);
       expect(bundle.headers.get('content-type')).toMatch(/^text\/javascript/);
-      const onDisk = readFileSync(createRequire(import.meta.url).resolve('@aup/widgets/bundle'), 'utf8');
+      // The one-file browser bundle (what `@aup/widgets/bundle` gives a browser; Node gets the modules).
+      const onDisk = readFileSync(join(ROOT, 'packages', 'widgets', 'dist', 'aup-widgets.js'), 'utf8');
       expect(await bundle.text()).toBe(onDisk);
       for (const tag of ['aup-board', 'aup-experiment-list', 'aup-job-table', 'aup-hig']) expect(onDisk).toContain(tag);
     });

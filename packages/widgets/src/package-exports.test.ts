@@ -22,7 +22,13 @@ describe.skipIf(!built)('@aup/widgets entry points', () => {
     for (const name of defineNames) {
       expect(require.resolve(`@aup/widgets/${name}`)).toBe(`${pkgDir}dist/define/${name}.js`);
     }
-    expect(require.resolve('@aup/widgets/bundle')).toBe(`${pkgDir}dist/aup-widgets.js`);
+  });
+
+  it('gives browsers the one-file bundle and Node the modules it is built from', () => {
+    // In Node the bundle (Lit's browser build inside) would need a DOM; the modules load without one.
+    expect(pkg.exports['./bundle']).toMatchObject({ node: './dist/index.js', default: './dist/aup-widgets.js' });
+    expect(existsSync(`${pkgDir}dist/aup-widgets.js`)).toBe(true);
+    expect(require.resolve('@aup/widgets/bundle')).toBe(`${pkgDir}dist/index.js`);
   });
 
   it('points customElements at a manifest that has every registered tag', () => {

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 /** The assets the board page may load, by the name they are served under. Nothing else is readable. */
 export const BOARD_ASSETS = ['aup-widgets.js', 'aup-widgets.js.map'] as const;
@@ -13,8 +15,12 @@ const CONTENT_TYPES: Record<BoardAsset, string> = {
 export function boardAssetPath(asset: BoardAsset): string | undefined {
   let bundle: string;
   try {
-    // `@aup/widgets/bundle` is the widgets package's own name for its browser bundle (its exports map).
-    bundle = createRequire(import.meta.url).resolve('@aup/widgets/bundle');
+    // The browser bundle is the `default` target of `@aup/widgets/bundle` in the widgets package's
+    // exports map. Resolving that entry from Node would give its `node` target (the ES modules,
+    // which load without a DOM), so the file is read from the map instead.
+    const manifest = createRequire(import.meta.url).resolve('@aup/widgets/package.json');
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: { './bundle': { default: string } } };
+    bundle = join(dirname(manifest), pkg.exports['./bundle'].default);
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@ import { parseExperimentDetail, parseExperimentSummaries, type ExperimentDetail 
 import { parseJobColumns, type JobColumns } from './job-columns.js';
 import { parseJobDetail, parseLogSlice, type JobDetail, type LogSlice } from './job-detail.js';
 import { jobQueryString, type JobQuery } from './job-query.js';
+import { networkError } from './network-error.js';
 import { parseJobPage, type JobPage } from './job-summary.js';
 import {
   parseBestSoFar,
@@ -207,7 +208,8 @@ export class AupApiClient {
       response = await fetch(url, { method, headers, signal, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     } catch (e) {
       if (signal?.aborted === true) throw e;
-      throw new AupApiError({ code: 'AUP_WIDGET_NETWORK', message: `${method} ${url}: ${(e as Error)?.message ?? String(e)}`, details: {} }, 0, url, { cause: e });
+      // The board's health route, a harmless GET, tells a board that refuses this origin from one that is not there.
+      throw await networkError(url, `${this.base}/health`, e);
     }
     const answer: unknown = await response.json().catch(() => undefined);
     if (!response.ok) throw apiErrorFrom(response.status, response.statusText, url, answer);
@@ -222,7 +224,7 @@ export class AupApiClient {
       response = await fetch(url, { signal, headers: { accept: 'application/json' } });
     } catch (e) {
       if (signal?.aborted === true) throw e;
-      throw new AupApiError({ code: 'AUP_WIDGET_NETWORK', message: `${url}: ${(e as Error)?.message ?? String(e)}`, details: {} }, 0, url, { cause: e });
+      throw await networkError(url, url, e);
     }
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) throw apiErrorFrom(response.status, response.statusText, url, body);

@@ -7,7 +7,7 @@ export interface ApiErrorBody {
 
 /**
  * A failed API request: the API's own `{ code, message, details }` when it sent one, otherwise a
- * code of ours (`AUP_WIDGET_HTTP`, `AUP_WIDGET_NETWORK`, `AUP_WIDGET_BAD_RESPONSE`) and a message
+ * code of ours (`AUP_WIDGET_HTTP`, `AUP_WIDGET_NETWORK`, `AUP_WIDGET_CORS`, `AUP_WIDGET_BAD_RESPONSE`) and a message
  * that names the URL.
  */
 export class AupApiError extends Error {

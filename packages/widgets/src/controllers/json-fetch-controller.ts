@@ -1,5 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
+import { networkError } from '../api/network-error.js';
+
 /** Where a load stands: nothing asked yet, under way, done with a value, or failed with a message. */
 export type FetchState<T> =
   | { status: 'idle' }
@@ -62,7 +64,9 @@ export class JsonFetchController<T> implements ReactiveController {
       }
     } catch (e) {
       if (abort.signal.aborted) return;
-      next = { status: 'error', message: `${url}: ${(e as Error)?.message ?? String(e)}`, previous: this.lastValue() };
+      const why = await networkError(url, url, e);
+      if (abort.signal.aborted) return;
+      next = { status: 'error', message: why.message, previous: this.lastValue() };
     }
     if (this.inFlight !== abort) return;
     this.inFlight = undefined;

@@ -1,3 +1,4 @@
+import { defineElement } from '../define-element.js';
 import { AupBoard } from '../board/board.js';
 import type { BoardRoute } from '../board/board-route.js';
 
@@ -13,8 +14,8 @@ import './compare.js';
 import './config-editor.js';
 import './environment-wizard.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-board')) customElements.define('aup-board', AupBoard);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-board', AupBoard);
 
 declare global {
   interface HTMLElementTagNameMap {

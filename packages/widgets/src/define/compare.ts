@@ -1,8 +1,9 @@
+import { defineElement } from '../define-element.js';
 import { AupCompare } from '../compare/compare.js';
 import type { AupOpenJobEvent } from '../events.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-compare')) customElements.define('aup-compare', AupCompare);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-compare', AupCompare);
 
 declare global {
   interface HTMLElementTagNameMap {

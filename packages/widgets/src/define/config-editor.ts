@@ -1,7 +1,8 @@
+import { defineElement } from '../define-element.js';
 import { AupConfigEditor, type AupExperimentCreatedEvent, type ValidationState } from '../config-editor/config-editor.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-config-editor')) customElements.define('aup-config-editor', AupConfigEditor);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-config-editor', AupConfigEditor);
 
 declare global {
   interface HTMLElementTagNameMap {

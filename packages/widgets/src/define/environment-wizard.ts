@@ -1,7 +1,8 @@
+import { defineElement } from '../define-element.js';
 import { AupEnvironmentWizard, type AupEnvironmentResetEvent } from '../environment-wizard/environment-wizard.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-environment-wizard')) customElements.define('aup-environment-wizard', AupEnvironmentWizard);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-environment-wizard', AupEnvironmentWizard);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,11 +1,12 @@
+import { defineElement } from '../define-element.js';
 import {
   AupExperimentList,
   type AupExperimentActionEvent,
   type AupOpenExperimentEvent,
 } from '../experiment-list/experiment-list.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-experiment-list')) customElements.define('aup-experiment-list', AupExperimentList);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-experiment-list', AupExperimentList);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,7 +1,8 @@
+import { defineElement } from '../define-element.js';
 import { AupExperimentOverview, type AupExperimentChangeEvent } from '../experiment-overview/experiment-overview.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-experiment-overview')) customElements.define('aup-experiment-overview', AupExperimentOverview);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-experiment-overview', AupExperimentOverview);
 
 declare global {
   interface HTMLElementTagNameMap {

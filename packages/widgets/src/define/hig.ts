@@ -1,8 +1,9 @@
+import { defineElement } from '../define-element.js';
 import type { AupOpenJobEvent, AupSelectionChangeEvent } from '../events.js';
 import { AupHig, type AupAxesChangeEvent } from '../hig/hig.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-hig')) customElements.define('aup-hig', AupHig);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-hig', AupHig);
 
 declare global {
   interface HTMLElementTagNameMap {

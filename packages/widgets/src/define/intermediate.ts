@@ -1,7 +1,8 @@
+import { defineElement } from '../define-element.js';
 import { AupIntermediate } from '../intermediate/intermediate.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-intermediate')) customElements.define('aup-intermediate', AupIntermediate);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-intermediate', AupIntermediate);
 
 declare global {
   interface HTMLElementTagNameMap {

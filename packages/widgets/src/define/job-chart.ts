@@ -1,8 +1,9 @@
+import { defineElement } from '../define-element.js';
 import { AupJobChart } from '../job-chart/job-chart.js';
 import type { AupOpenJobEvent } from '../events.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-job-chart')) customElements.define('aup-job-chart', AupJobChart);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-job-chart', AupJobChart);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,8 +1,9 @@
+import { defineElement } from '../define-element.js';
 import type { AupOpenJobEvent, AupSelectionChangeEvent } from '../events.js';
 import { AupJobTable } from '../job-table/job-table.js';
 
-// Registering twice throws; a page that loads the bundle and a define file keeps the first.
-if (!customElements.get('aup-job-table')) customElements.define('aup-job-table', AupJobTable);
+// Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
+defineElement('aup-job-table', AupJobTable);
 
 declare global {
   interface HTMLElementTagNameMap {

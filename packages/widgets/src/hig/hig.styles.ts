@@ -77,6 +77,21 @@ export const higStyles = [
       border-radius: 2px;
       border: 1px solid var(--_border);
     }
+    /* In a height the page fixes, the plot takes what the toolbar leaves (the lines are drawn to
+       the plot's measured box); otherwise it is the height attribute high. */
+    .frame {
+      display: flex;
+      flex-direction: column;
+      height: 100%;
+    }
+    .frame > * {
+      flex: 0 0 auto;
+    }
+    .frame > .plot {
+      flex: 1 1 auto;
+      /* Axis titles, ticks and a few lines; a smaller box scrolls the element instead. */
+      min-height: 10rem;
+    }
     .plot {
       position: relative;
       margin: 0 0.5rem 0.5rem;

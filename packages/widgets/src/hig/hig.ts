@@ -99,7 +99,7 @@ const axesConverter = {
  * @attr experiment - The experiment id (with `api`).
  * @attr axes - Shown axes in order, comma-separated API columns (`param:lr,param:depth,score`); default every param then the score.
  * @attr top-percent - Show only the best N% of the jobs by score (100: all).
- * @attr height - Plot height in pixels (default 420).
+ * @attr height - Plot height in pixels (default 420); in a height the page fixes, the plot takes what the toolbar leaves.
  * @attr theme - `light` or `dark`; without it the element follows `prefers-color-scheme`.
  * @prop {HigData | undefined} data - `{ experimentId?, target, params?, jobs }` to draw instead of fetching; wins over `api`.
  * @prop {JobSelection | null} selection - A selection made elsewhere: its ranges become brushes, its job ids are highlighted. The element's own selections (source `aup-hig`) are ignored.
@@ -140,6 +140,7 @@ export class AupHig extends LitElement {
     selection: { attribute: false },
     brushes: { state: true },
     width: { state: true },
+    plotHeight: { state: true },
     drag: { state: true },
     hovered: { state: true },
   };
@@ -157,6 +158,8 @@ export class AupHig extends LitElement {
   /** Committed brushes, as the value ranges they keep, by axis key. */
   protected brushes: ReadonlyMap<string, SelectionRange> = new Map();
   protected width = 0;
+  /** The plot's measured height: `height`, or what the toolbar leaves of a height the page fixed. */
+  protected plotHeight = 0;
   protected drag: Drag | undefined;
   /** Index (in the data's jobs) of the line under the pointer, or -1. */
   protected hovered = -1;
@@ -352,7 +355,7 @@ export class AupHig extends LitElement {
   }
 
   private geometry(order: readonly string[]): HigGeometry {
-    const plotHeight = Math.max(40, this.height - MARGIN.top - MARGIN.bottom);
+    const plotHeight = Math.max(40, this.drawnHeight() - MARGIN.top - MARGIN.bottom);
     const inner = Math.max(0, this.width - MARGIN.left - MARGIN.right);
     const xs = order.length <= 1 ? order.map(() => MARGIN.left + inner / 2) : order.map((_, i) => MARGIN.left + (inner * i) / (order.length - 1));
     return { xs, top: MARGIN.top, plotHeight };
@@ -363,11 +366,13 @@ export class AupHig extends LitElement {
   protected override render(): TemplateResult {
     const model = this.currentModel();
     const hasJobs = model !== undefined && model.data.jobs.length > 0;
-    return html`${this.renderToolbar(model)}${this.renderMessage(model)}
+    return html`<div class="frame">
+      ${this.renderToolbar(model)}${this.renderMessage(model)}
       <div class="plot" part="plot" style=${styleMap({ height: `${this.height}px` })} ?hidden=${!hasJobs}>
         <canvas part="lines"></canvas>
         ${hasJobs ? this.renderAxes(model) : nothing} ${this.tooltip.render()}
-      </div>`;
+      </div>
+    </div>`;
   }
 
   private renderToolbar(model: Model | undefined): TemplateResult | typeof nothing {
@@ -496,12 +501,21 @@ export class AupHig extends LitElement {
     const plot = this.renderRoot.querySelector<HTMLElement>('.plot');
     if (plot === null || typeof ResizeObserver === 'undefined') return;
     this.resize?.disconnect();
-    this.resize = new ResizeObserver(() => {
-      const w = plot.clientWidth;
-      if (w > 0 && w !== this.width) this.width = w;
-    });
+    this.resize = new ResizeObserver(() => this.measurePlot(plot));
     this.resize.observe(plot);
-    if (plot.clientWidth > 0) this.width = plot.clientWidth;
+    this.measurePlot(plot);
+  }
+
+  private measurePlot(plot: HTMLElement): void {
+    const w = plot.clientWidth;
+    const h = plot.clientHeight;
+    if (w > 0 && w !== this.width) this.width = w;
+    if (h > 0 && h !== this.plotHeight) this.plotHeight = h;
+  }
+
+  /** The height the lines are drawn in: the plot's box once measured, `height` until then. */
+  private drawnHeight(): number {
+    return this.plotHeight > 0 ? this.plotHeight : this.height;
   }
 
   protected override updated(): void {
@@ -511,15 +525,15 @@ export class AupHig extends LitElement {
     if (this.width <= 0) {
       // The plot was hidden until there were jobs: measure it now rather than a frame later
       // when the ResizeObserver reports (the first render is what users wait for).
-      const w = this.renderRoot.querySelector<HTMLElement>('.plot')?.clientWidth ?? 0;
-      if (w > 0) this.width = w;
+      const plot = this.renderRoot.querySelector<HTMLElement>('.plot');
+      if (plot !== null) this.measurePlot(plot);
       return;
     }
     const d = this.drag;
     const dragBrush = d !== undefined && (d.mode === 'brush' || d.mode === 'move') ? d.brush : undefined;
     const reorderX = d?.mode === 'reorder' ? d.x : undefined;
     const style = getComputedStyle(this);
-    const key = [model, this.axisOrder(model).join('\n'), this.brushes, this.idFilter, dragBrush, reorderX, this.topPercent, this.width, this.height, style.getPropertyValue('--_muted'), style.getPropertyValue('--_border'), style.colorScheme, devicePixelRatio];
+    const key = [model, this.axisOrder(model).join('\n'), this.brushes, this.idFilter, dragBrush, reorderX, this.topPercent, this.width, this.drawnHeight(), style.getPropertyValue('--_muted'), style.getPropertyValue('--_border'), style.colorScheme, devicePixelRatio];
     const last = this.drawKey;
     if (last !== undefined && last.length === key.length && key.every((v, i) => v === last[i])) return;
     this.drawKey = key;
@@ -542,7 +556,7 @@ export class AupHig extends LitElement {
     const t0 = performance.now();
     const dpr = devicePixelRatio || 1;
     const w = this.width;
-    const h = this.height;
+    const h = this.drawnHeight();
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
       canvas.width = Math.round(w * dpr);
       canvas.height = Math.round(h * dpr);

@@ -198,8 +198,29 @@ export const jobTableStyles = [
     .notice button {
       margin-left: 0.5rem;
     }
-    .table-box {
-      height: var(--aup-job-table-height, 34rem);
+    /* A page that fixes the element's height (style="height: 500px") gets the table and its pager
+       inside it: the table takes what the toolbar and notices leave. Otherwise the table is
+       --aup-job-table-height high (100% of an unfixed height is no height). */
+    .frame {
+      display: flex;
+      flex-direction: column;
+      height: 100%;
+    }
+    .frame > * {
+      flex: 0 0 auto;
+    }
+    .frame > .table-box {
+      position: relative;
+      flex: 1 1 var(--aup-job-table-height, 34rem);
+      /* A header, a few rows and the pager; a smaller box scrolls the element instead. */
+      min-height: 12rem;
+    }
+    /* Tabulator's height is 100% of the box, its border inside it (Tabulator sets the height
+       inline, so the box is given through the position). */
+    .table-box > .table.tabulator {
+      position: absolute;
+      inset: 0;
+      box-sizing: border-box;
     }
     .num {
       font-variant-numeric: tabular-nums;

@@ -24,7 +24,7 @@ import {
   type HeaderFilterValue,
 } from './job-filters.js';
 import { jobTableStyles } from './job-table.styles.js';
-import { tabulator } from './tabulator.js';
+import { loadedTabulator, loadTabulator } from './tabulator.js';
 
 /** The element's tag: the `source` of the selections it fires, and the one whose echo it ignores. */
 const TAG = 'aup-job-table';
@@ -85,11 +85,11 @@ interface RemotePage {
  * @csspart search - The global search box.
  * @csspart column-chooser - The column chooser (a disclosure with a checkbox per column).
  * @csspart export - The export links.
- * @csspart table - The box holding the Tabulator table (its height is `--aup-job-table-height`).
+ * @csspart table - The box holding the Tabulator table and its pager: `--aup-job-table-height` high, or what the toolbar leaves of a height the page gives the element.
  * @csspart message - Loading, empty and error messages.
  * @csspart retry - The button that reloads after a failed load.
  *
- * @cssprop --aup-job-table-height - Height of the table (default 34rem); rows scroll inside it.
+ * @cssprop --aup-job-table-height - Height of the table with its pager (default 34rem) when the page does not fix the element's height; rows scroll inside it.
  * @cssprop --aup-color-surface - Background.
  * @cssprop --aup-color-surface-raised - Header, footer, group rows and code blocks.
  * @cssprop --aup-color-text - Text.
@@ -126,6 +126,7 @@ export class AupJobTable extends LitElement {
     hiddenFields: { state: true },
     filterErrors: { state: true },
     visibleCount: { state: true },
+    tabulatorError: { state: true },
   };
 
   /** Base URL of the board API (`/api/v1`). */
@@ -155,6 +156,8 @@ export class AupJobTable extends LitElement {
   private hiddenFields: ReadonlySet<string> = new Set();
   private filterErrors: readonly string[] = [];
   private visibleCount: number | undefined;
+  /** Why Tabulator could not be loaded (a bundler's chunk that failed to download). */
+  private tabulatorError: string | undefined;
 
   #mode: Mode = 'none';
   #client: AupApiClient | undefined;
@@ -239,6 +242,8 @@ export class AupJobTable extends LitElement {
     super.connectedCallback();
     // Output gives no change event: the logs of open running jobs are polled.
     this.#logTimer ??= setInterval(() => this.#followLogs(), LOG_FOLLOW_MS);
+    // Tabulator loads while the experiment does; a failure is reported when the table is built.
+    loadTabulator().catch(() => undefined);
     // Coming back to the page after a disconnect: the table is built again on the next update.
     if (this.hasUpdated) this.requestUpdate();
   }
@@ -277,8 +282,11 @@ export class AupJobTable extends LitElement {
       if (this.expLoad.state === 'error') return errorMessage(`experiment ${this.experiment}`, this.expLoad.message, () => this.refresh());
       return loadingMessage('jobs');
     }
-    return html`${this.#renderToolbar()} ${this.#renderNotices()}
-      <div class="table-box" part="table"><div class="table"></div></div>`;
+    if (this.tabulatorError !== undefined) return errorMessage('the table', this.tabulatorError);
+    return html`<div class="frame">
+      ${this.#renderToolbar()} ${this.#renderNotices()}
+      <div class="table-box" part="table"><div class="table"></div></div>
+    </div>`;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -374,7 +382,15 @@ export class AupJobTable extends LitElement {
   #createTable(): void {
     const holder = this.renderRoot.querySelector<HTMLElement>('.table');
     if (holder === null) return;
-    const Tabulator = tabulator();
+    const Tabulator = loadedTabulator();
+    if (Tabulator === undefined) {
+      // The first table of the page: built on the update after Tabulator has loaded.
+      loadTabulator().then(
+        () => this.requestUpdate(),
+        (e: unknown) => (this.tabulatorError = (e as Error)?.message ?? String(e)),
+      );
+      return;
+    }
     const remote = this.#mode === 'api';
     const options: Options = {
       index: 'id',

@@ -44,6 +44,10 @@ export const themeTokens = css`
     font-size: var(--aup-font-size, 0.875rem);
     color: var(--_text);
     background: var(--_surface);
+    /* Whatever box a page gives an element, nothing is drawn outside it (over the page's next
+       element): what does not fit scrolls. The table and the plots fit themselves to a fixed
+       height first, so this is for boxes smaller than an element can be. */
+    overflow: auto;
   }
   :host([theme='dark']) {
     ${dark}
