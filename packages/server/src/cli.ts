@@ -8,12 +8,13 @@ import { parseCorsOrigins } from './api/cors.js';
 import { createServer } from './create-server.js';
 import { listenOnFreePort } from './listen-on-free-port.js';
 import { createStoreHolder } from './swappable-store.js';
+import { boardHostNames, parseAllowedHost } from './host-check.js';
 import { isLoopbackHost } from './loopback.js';
 import { openUrl } from './open-url.js';
 
 /** The board's port when none is given: the usual port of a local web app. */
 export const DEFAULT_PORT = 8080;
-/** Loopback only by default (DESIGN §8): the board shows paths, hosts and configs. */
+/** Loopback only by default: the board shows paths, hosts and configs. */
 export const DEFAULT_HOST = '127.0.0.1';
 const MAX_PORT = 65535;
 /** Random bytes in a generated session token: 192 bits, far beyond guessing over HTTP. */
@@ -36,6 +37,10 @@ interface BoardOptions {
   /** A string from --token, false from --no-token, undefined: generate one. */
   token?: string | false;
   cors?: string;
+  /** --allowed-host, repeatable: names the board answers to besides loopback and --host. */
+  allowedHost?: string[];
+  /** --public-read: an exposed board serves its reads without the token. */
+  publicRead?: boolean;
   open?: boolean;
   /** Started by `aup run --board` beside a running experiment (`--attached`). */
   attached?: boolean;
@@ -43,18 +48,27 @@ interface BoardOptions {
 
 /** What the flags decide about security, checked before anything is opened or bound. */
 export interface BoardSecurity {
-  /** The token mutating routes need; undefined when none is (--no-token, or --read-only). */
+  /** The token requests need; undefined when none does (--no-token, or a loopback --read-only). */
   token: string | undefined;
   corsOrigins: string[];
+  /** --allowed-host names, canonical. */
+  allowedHosts: string[];
+  /** Others can reach the board: a non-loopback --host, or any --allowed-host. */
+  exposed: boolean;
+  /** Reads need the token too: an exposed board without --public-read. */
+  readsNeedToken: boolean;
 }
 
 /**
  * Applies the security rules to the flags: a token is generated unless given or refused; refusing
- * one is allowed on a loopback host only; --cors entries must be exact origins. Throws
- * AUP_ERR_CLI_USAGE naming the flag otherwise.
+ * one is allowed on a board only this machine reaches (a loopback host, no --allowed-host); an
+ * exposed board needs the token for reads too unless --public-read; --cors entries must be exact
+ * origins. Throws AUP_ERR_CLI_USAGE naming the flag otherwise.
  */
-export function resolveSecurity(o: Pick<BoardOptions, 'host' | 'readOnly' | 'token' | 'cors'>, generate = generateToken): BoardSecurity {
+export function resolveSecurity(o: Pick<BoardOptions, 'host' | 'readOnly' | 'token' | 'cors' | 'allowedHost' | 'publicRead'>, generate = generateToken): BoardSecurity {
   const corsOrigins = o.cors === undefined ? [] : parseCorsOrigins(o.cors);
+  const allowedHosts = (o.allowedHost ?? []).map(parseAllowedHost);
+  const exposed = !isLoopbackHost(o.host) || allowedHosts.length > 0;
   if (o.token === '') {
     throw new AupError('AUP_ERR_CLI_USAGE', `--token is empty: expected a secret string (or leave --token out to have one generated)`, {
       details: { option: '--token' },
@@ -67,14 +81,27 @@ export function resolveSecurity(o: Pick<BoardOptions, 'host' | 'readOnly' | 'tok
       { details: { option: '--no-token', host: o.host } },
     );
   }
-  // A read-only board has no route a token would guard.
-  if (o.readOnly === true || o.token === false) return { token: undefined, corsOrigins };
-  return { token: o.token ?? generate(), corsOrigins };
+  if (o.token === false && allowedHosts.length > 0) {
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      `--no-token with --allowed-host ${allowedHosts.join(', ')} would let anyone who reaches the board under that name change data: drop --no-token to use a generated token, or pass --token`,
+      { details: { option: '--no-token', allowedHosts } },
+    );
+  }
+  const readsNeedToken = exposed && o.publicRead !== true;
+  const base = { corsOrigins, allowedHosts, exposed, readsNeedToken };
+  // A read-only board on loopback has no route a token would guard.
+  if (o.token === false || (o.readOnly === true && !readsNeedToken)) return { ...base, token: undefined };
+  return { ...base, token: o.token ?? generate() };
 }
 
 /** A fresh session token (URL-safe). */
 export function generateToken(): string {
   return randomBytes(TOKEN_BYTES).toString('base64url');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parsePort(text: string): number {
@@ -96,7 +123,9 @@ export function buildBoardProgram(io: BoardCliIo, run: (o: BoardOptions) => Prom
     .option('--host <host>', 'address to bind', DEFAULT_HOST)
     .option('--read-only', 'serve without any route that changes data')
     .option('--token <token>', 'the session token mutating requests must send as "authorization: Bearer <token>" (default: a random one, printed in the URL)')
-    .option('--no-token', 'no token at all (allowed only on a loopback host)')
+    .option('--no-token', 'no token at all (allowed only on a loopback host, without --allowed-host)')
+    .option('--allowed-host <name>', 'also answer to this host name (a reverse proxy, a LAN name); repeatable. Other names get 421', collect, [])
+    .option('--public-read', 'on a board others can reach (non-loopback --host, --allowed-host): serve reads without the token. Anyone who reaches it reads configs, logs and files')
     .option('--cors <origins>', 'comma-separated origins (https://host[:port]) whose pages may read the API')
     .option('--open', 'open the board in a browser (xdg-open/open) once it listens')
     .option('--attached', 'started by `aup run --board`: no creating, starting, resuming experiments or resetting the environment (stop, kill and report still work)')
@@ -144,8 +173,12 @@ async function serve(o: BoardOptions, io: BoardCliIo): Promise<void> {
     store,
     readOnly: o.readOnly ?? false,
     token: security.token,
+    readsNeedToken: security.readsNeedToken,
+    allowedHosts: boardHostNames(o.host, security.allowedHosts),
     corsOrigins: security.corsOrigins,
     configBaseDir: io.cwd,
+    // Faults are written where the user sees them, so the 500's "the server log has the details" holds.
+    errorLog: io.stderr,
     attached: o.attached ?? false,
     dbUrl: location.dialect === 'sqlite' ? location.path : location.connectionString,
   });
@@ -159,10 +192,13 @@ async function serve(o: BoardOptions, io: BoardCliIo): Promise<void> {
     const mode = (o.readOnly ? ' (read-only)' : security.token === undefined ? ' (no token: loopback only)' : '') + (o.attached ? ' (attached to aup run)' : '');
     lines.push(`aup-board: serving ${store.url}${mode}; Ctrl-C stops`);
     if (security.token !== undefined) {
-      lines.push(`aup-board: requests that change data need the header 'authorization: Bearer <the token in the URL>'`);
+      const what = security.readsNeedToken ? (o.readOnly ? 'requests' : 'requests (reads too)') : 'requests that change data';
+      lines.push(`aup-board: ${what} need the header 'authorization: Bearer <the token in the URL>'`);
     }
+    if (security.allowedHosts.length > 0) lines.push(`aup-board: also answering to ${security.allowedHosts.join(', ')} (--allowed-host)`);
     if (security.corsOrigins.length > 0) lines.push(`aup-board: pages on ${security.corsOrigins.join(', ')} may read the API`);
     io.stdout.write(lines.join('\n') + '\n');
+    for (const warning of exposureWarnings(o, security)) io.stderr.write(`aup-board: warning: ${warning}\n`);
     if (o.open === true && !(await openUrl(shown))) {
       io.stdout.write('aup-board: --open found no browser opener (xdg-open/open); open the URL above by hand\n');
     }
@@ -171,6 +207,21 @@ async function serve(o: BoardOptions, io: BoardCliIo): Promise<void> {
     await app.close();
     await store.close();
   }
+}
+
+/** What a user must hear about a board that others can reach. */
+export function exposureWarnings(o: Pick<BoardOptions, 'host'>, security: BoardSecurity): string[] {
+  const out: string[] = [];
+  if (!isLoopbackHost(o.host)) {
+    out.push(
+      `--host ${o.host} serves plain HTTP to the network: the session token and everything the board shows travel unencrypted. ` +
+        `Put it behind a TLS reverse proxy (docs/guides/security.md, "Putting the board behind TLS")`,
+    );
+  }
+  if (security.exposed && !security.readsNeedToken) {
+    out.push(`--public-read: anyone who reaches this board reads every experiment's config (script lines may hold secrets), logs and files without a token`);
+  }
+  return out;
 }
 
 /** Opens the store without creating it, unless asked: a board over an empty new file is most often a typo. */

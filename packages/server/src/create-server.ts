@@ -1,11 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { IncomingHttpHeaders } from 'node:http';
 
 import { AupError, VERSION, validateConfig, type ExperimentRecord, type Store } from '@aup/core';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 
+import { addJsonDepthLimit } from './api/body-depth.js';
 import { addCors } from './api/cors.js';
 
 import { notFoundBody, toErrorReply } from './api/error-reply.js';
@@ -36,20 +35,17 @@ import {
 import { toExperimentDetailOf } from './api/to-dto.js';
 import { BOARD_PAGE_CSP, boardPage } from './board/board-page.js';
 import { boardAssetPath, boardAssetType, isBoardAsset } from './board/widgets-bundle.js';
+import { addHostCheck } from './host-check.js';
+import { addOriginCheck } from './origin-check.js';
+import { ACCESS_TOKEN_PARAM, addTokenCheck } from './token-check.js';
+
+export { TOKEN_HEADER } from './token-check.js';
 
 /** Every API route lives under this prefix; a breaking change gets a new version, not a changed route. */
 export const API_PREFIX = '/api/v1';
 
-/**
- * The older header a client may send the session token in; the contract is
- * `authorization: Bearer <token>`, which every client should use.
- */
-export const TOKEN_HEADER = 'x-aup-token';
-
 /** Experiment states in which a runner may be writing rows, so the experiment cannot be deleted. */
 const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'stopping']);
-
-const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The largest request body the API reads. A config is a few kilobytes; a JSON body bigger than
@@ -65,12 +61,29 @@ export interface CreateServerOptions {
   readOnly?: boolean;
   /** When set, every request other than GET/HEAD/OPTIONS needs `authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * Reads under `/api/v1` (all but GET /health) need the token too: a board others can reach.
+   * Needs `token`. Default false.
+   */
+  readsNeedToken?: boolean;
+  /**
+   * Host names (or addresses) the board answers to besides the loopback ones (`localhost`,
+   * 127.0.0.0/8, `[::1]`), which it always answers to; any other `Host` gets 421, so a page that
+   * reaches the board through DNS rebinding gets nothing. Default: none (loopback only), which is
+   * what `inject()` sends (`localhost:80`). aup-board passes its `--host` and `--allowed-host` names.
+   */
+  allowedHosts?: readonly string[];
   /** Origins (`https://host[:port]`) whose pages may read the API cross-origin; none: no CORS headers. */
   corsOrigins?: readonly string[];
   /** Folder relative paths of a validated config resolve against (default: the process's cwd). */
   configBaseDir?: string;
   /** Fastify's request log on stdout (pino); off by default. */
   logger?: boolean;
+  /**
+   * Where faults (the requests answered 500) are written, with their stack; aup-board passes its
+   * stderr. Default: nowhere (unless `logger`), and then a 500 does not point to a log.
+   */
+  errorLog?: NodeJS.WritableStream;
   /** Started by `aup run --board`: no creating, copying, starting, resuming or resetting (409). */
   attached?: boolean;
   /** The database URL (password included) for the runners the board starts; default: `store.url`. */
@@ -91,6 +104,11 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
   if (opts.token === '') {
     throw new AupError('AUP_ERR_CLI_USAGE', 'createServer: the session token is empty: expected a non-empty string, or no token at all');
   }
+  const readsNeedToken = opts.readsNeedToken ?? false;
+  if (readsNeedToken && opts.token === undefined) {
+    throw new AupError('AUP_ERR_CLI_USAGE', 'createServer: readsNeedToken is true but there is no token: expected a token for the reads to need');
+  }
+  const faultsLogged = opts.logger === true || opts.errorLog !== undefined;
 
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -100,7 +118,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
     // Errors Fastify meets before routing (a URL that does not decode, an over-long path
     // parameter) would otherwise bypass the error handler and leave the one error shape.
     frameworkErrors: (error, request, reply) => {
-      const out = toErrorReply(error, { method: request.method, url: request.url });
+      const out = toErrorReply(error, { method: request.method, url: request.url }, { logged: faultsLogged });
       void (reply as FastifyReply).code(out.statusCode).send(out.body);
     },
   });
@@ -115,38 +133,38 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const view = { method: request.method, url: request.url, params: request.params, query: request.query };
-    const out = toErrorReply(error, view);
-    if (out.fault) request.log.error({ err: error }, 'request failed');
+    const out = toErrorReply(error, view, { logged: faultsLogged });
+    if (out.fault) {
+      request.log.error({ err: error }, 'request failed');
+      opts.errorLog?.write(faultLine(request.method, request.url, error));
+    }
     return reply.code(out.statusCode).send(out.body);
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(notFoundBody({ method: request.method, url: request.url })),
   );
 
+  // In this order, each an onRequest hook ahead of every route: a foreign Host gets nothing (not
+  // even CORS headers), then a foreign page's mutation is refused whatever the token, then the token.
+  addHostCheck(app, opts.allowedHosts ?? []);
   addCors(app, opts.corsOrigins ?? []);
-
-  if (opts.token !== undefined && !readOnly) {
-    const expected = digest(opts.token);
-    app.addHook('onRequest', async (request) => {
-      if (SAFE_METHODS.has(request.method)) return;
-      const given = tokenOf(request.headers);
-      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
-        throw new AupError(
-          'AUP_ERR_UNAUTHORIZED',
-          `${request.method} ${request.url} changes data and needs the session token (printed by aup-board at start) as 'authorization: Bearer <token>'`,
-          { details: { header: 'authorization', given: given === undefined ? 'none' : 'wrong token' } },
-        );
-      }
-    });
-  }
+  addOriginCheck(app, opts.corsOrigins ?? []);
+  addTokenCheck(app, { apiPrefix: API_PREFIX, token: opts.token, readOnly, readsNeedToken });
+  addJsonDepthLimit(app);
 
   void app.register(
     async (api) => {
-      api.get('/health', { schema: { summary: 'Liveness, version and whether the board is read-only', response: { 200: HealthSchema, ...ERROR_RESPONSES } } }, async (): Promise<Health> => ({
-        ok: true,
-        version: VERSION,
-        read_only: readOnly,
-      }));
+      api.get(
+        '/health',
+        { schema: { summary: 'Liveness, version, whether the board is read-only and which requests need the session token', response: { 200: HealthSchema, ...ERROR_RESPONSES } } },
+        async (): Promise<Health> => ({
+          ok: true,
+          version: VERSION,
+          read_only: readOnly,
+          token_required: opts.token !== undefined && !readOnly,
+          read_token_required: readsNeedToken,
+        }),
+      );
 
       // The experiment list and job pages are SQL queries (api/query-routes.ts).
       await queryRoutes(api, { store, readOnly, configBaseDir });
@@ -238,6 +256,8 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
         .header('cache-control', 'no-cache')
         .header('content-security-policy', BOARD_PAGE_CSP)
         .header('x-content-type-options', 'nosniff')
+        // The page is opened as /?token=...: no link or request it makes may carry that URL along.
+        .header('referrer-policy', 'no-referrer')
         .send(boardPage({ apiBase: API_PREFIX, version: VERSION, attached: opts.attached ?? false }));
     });
 
@@ -287,15 +307,9 @@ async function experimentOr404(store: Store, id: number, request: { method: stri
   return exp;
 }
 
-/** Fixed-length digests, so the comparison takes the same time whatever the given token's length. */
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
-function tokenOf(headers: IncomingHttpHeaders): string | undefined {
-  const auth = headers.authorization;
-  const match = auth === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(auth);
-  if (match) return match[1];
-  const direct = headers[TOKEN_HEADER];
-  return typeof direct === 'string' ? direct : undefined;
+/** One line (and the stack) for the error log; a token in the query is not written. */
+function faultLine(method: string, url: string, error: unknown): string {
+  const shown = url.replace(new RegExp(`([?&]${ACCESS_TOKEN_PARAM}=)[^&]*`, 'g'), '$1<hidden>');
+  const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  return `${new Date().toISOString()} aup-board: ${method} ${shown} failed: ${detail}\n`;
 }

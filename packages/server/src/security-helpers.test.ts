@@ -43,6 +43,23 @@ describe('resolveSecurity', () => {
     expect(() => resolveSecurity({ host: '0.0.0.0', token: false, readOnly: true }, gen)).toThrow(/expected a loopback host/);
     expect(() => resolveSecurity({ host: '127.0.0.1', token: '' }, gen)).toThrow(/--token is empty/);
   });
+  it('makes reads need the token on a board others can reach, unless --public-read', () => {
+    expect(resolveSecurity({ host: '127.0.0.1' }, gen)).toMatchObject({ exposed: false, readsNeedToken: false });
+    expect(resolveSecurity({ host: '0.0.0.0' }, gen)).toMatchObject({ exposed: true, readsNeedToken: true, token: 'generated' });
+    expect(resolveSecurity({ host: '127.0.0.1', allowedHost: ['Board.Example.org'] }, gen)).toMatchObject({
+      exposed: true,
+      readsNeedToken: true,
+      allowedHosts: ['board.example.org'],
+    });
+    // Read-only and exposed: the token guards the reads.
+    expect(resolveSecurity({ host: '192.0.2.2', readOnly: true }, gen)).toMatchObject({ readsNeedToken: true, token: 'generated' });
+    expect(resolveSecurity({ host: '192.0.2.2', readOnly: true, publicRead: true }, gen)).toMatchObject({ readsNeedToken: false, token: undefined });
+    expect(resolveSecurity({ host: '0.0.0.0', publicRead: true }, gen)).toMatchObject({ readsNeedToken: false, token: 'generated' });
+  });
+  it('refuses --no-token with --allowed-host, and a malformed --allowed-host', () => {
+    expect(() => resolveSecurity({ host: '127.0.0.1', token: false, allowedHost: ['board.example.org'] }, gen)).toThrow(/--no-token with --allowed-host board\.example\.org/);
+    expect(() => resolveSecurity({ host: '127.0.0.1', allowedHost: ['https://board.example.org/'] }, gen)).toThrow(/--allowed-host "https/);
+  });
 });
 
 describe('removeJobFiles', () => {

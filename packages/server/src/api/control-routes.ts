@@ -18,6 +18,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { resetEnvironment, resettableDatabase } from '../environment-reset.js';
+import { MAX_BODY_DEPTH, valueDepth } from './body-depth.js';
 import { controlRequestRoutes } from './control-request-routes.js';
 import { RunnerChildren, type RunnerChild } from '../runner-children.js';
 import { storeHolderOf } from '../swappable-store.js';
@@ -309,6 +310,12 @@ function configOf(body: CreateExperimentBody): JsonObject {
         cause: e,
       });
     }
+  }
+  // YAML aliases can nest a value deeper than its text shows; the JSON body was measured already.
+  if (body.yaml !== undefined && valueDepth(value) > MAX_BODY_DEPTH) {
+    throw new AupError('AUP_ERR_CONFIG_PARSE', `Body field 'yaml': its aliases (*name) expand to a value nested deeper than ${MAX_BODY_DEPTH} levels: expected a config, which is a few levels deep`, {
+      details: { in: 'body', field: 'yaml', reason: 'too deep', limit: MAX_BODY_DEPTH },
+    });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const field = body.yaml !== undefined ? 'yaml' : 'config';

@@ -5,8 +5,11 @@ import type { FastifyInstance } from 'fastify';
 export const CORS_METHODS = 'GET, HEAD';
 const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
-/** Headers a cross-origin read may send (Last-Event-ID lets an SSE client resume). */
-export const CORS_HEADERS = 'Accept, Last-Event-ID';
+/**
+ * Headers a cross-origin read may send: Last-Event-ID lets an SSE client resume, Authorization
+ * carries the token where reads need it (a page given the token by its author).
+ */
+export const CORS_HEADERS = 'Accept, Authorization, Last-Event-ID';
 /** How long a browser may cache a preflight answer, in seconds. */
 export const CORS_MAX_AGE_S = 600;
 

@@ -9,6 +9,8 @@ const STATUS_BY_CODE: Partial<Record<AupErrorCode, number>> = {
   AUP_ERR_CONFIG_INVALID: 400,
   AUP_ERR_CONFIG_PARSE: 400,
   AUP_ERR_UNAUTHORIZED: 401,
+  AUP_ERR_ORIGIN_FORBIDDEN: 403,
+  AUP_ERR_HOST_NOT_ALLOWED: 421,
   AUP_ERR_NOT_FOUND: 404,
   AUP_ERR_FILE_NOT_FOUND: 404,
   AUP_ERR_PATH_FORBIDDEN: 403,
@@ -72,11 +74,18 @@ const CONTEXT_NAMES: Record<string, string> = {
   headers: 'Header',
 };
 
+/** How the server treats faults: whether they are written to a log the message may point to. */
+export interface FaultLogging {
+  /** True when the fault's details are written somewhere (aup-board's stderr, a logger). */
+  logged: boolean;
+}
+
 /**
  * Turns anything a route or Fastify threw into one `{ code, message, details }` reply. User errors
- * keep their message; unexpected faults get a generic message so no internals or stack leak.
+ * keep their message; unexpected faults get a generic message so no internals or stack leak, and
+ * point to the server's log only when there is one.
  */
-export function toErrorReply(error: unknown, req: RequestView): ErrorReply {
+export function toErrorReply(error: unknown, req: RequestView, faults: FaultLogging = { logged: true }): ErrorReply {
   if (isAupError(error)) {
     const statusCode = STATUS_BY_CODE[error.code] ?? 500;
     return { statusCode, body: { code: error.code, message: error.message, details: error.details }, fault: statusCode >= 500 };
@@ -97,7 +106,9 @@ export function toErrorReply(error: unknown, req: RequestView): ErrorReply {
     statusCode: 500,
     body: {
       code: 'AUP_ERR_INTERNAL',
-      message: `${req.method} ${req.url} failed inside the server; the server log has the details (please report it).`,
+      message: faults.logged
+        ? `${req.method} ${pathOf(req.url)} failed inside the server; the server log has the details (please report it).`
+        : `${req.method} ${pathOf(req.url)} failed inside the server (please report it); this server writes no error log: give createServer an errorLog to see the details.`,
       details: {},
     },
     fault: true,

@@ -104,6 +104,7 @@ describe('buildOpenApi', () => {
         '4XX': { description: expect.stringContaining('{ code, message, details }'), content: { 'application/json': { schema: { type: 'object' } } } },
       },
       security: [{ sessionToken: [] }],
+      'x-mutating': true,
     });
   });
 });

@@ -96,7 +96,11 @@ function operation(route: RouteEntry): JsonObject {
     op['requestBody'] = { required: true, content: { 'application/json': { schema: plain(schema.body) } } };
   }
   op['responses'] = responsesOf(schema.response);
-  if (schema['x-mutating'] === true) op['security'] = [{ [BEARER_SCHEME]: [] }];
+  if (schema['x-mutating'] === true) {
+    op['security'] = [{ [BEARER_SCHEME]: [] }];
+    // Kept in the document: clients (and the security tests) find the routes that change data by it.
+    op['x-mutating'] = true;
+  }
   return op;
 }
 

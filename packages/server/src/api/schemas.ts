@@ -40,6 +40,8 @@ export const HealthSchema = Type.Object({
   ok: Type.Literal(true),
   version: Type.String(),
   read_only: Type.Boolean(),
+  token_required: Type.Boolean({ description: 'Requests that change data need the session token (false on a read-only board and with --no-token)' }),
+  read_token_required: Type.Boolean({ description: 'Reads under /api/v1 (all but this one) need the session token too (a board others can reach)' }),
 });
 export type Health = Static<typeof HealthSchema>;
 

@@ -6,6 +6,7 @@ import { parseJobDetail, parseLogSlice, type JobDetail, type LogSlice } from './
 import { jobQueryString, type JobQuery } from './job-query.js';
 import { networkError } from './network-error.js';
 import { parseJobPage, type JobPage } from './job-summary.js';
+import { pageToken } from './session-token.js';
 import {
   parseBestSoFar,
   parseRecords,
@@ -18,15 +19,24 @@ import {
 
 export type ExportFormat = 'csv' | 'json' | 'xlsx';
 
-/** GET /health: whether the board is read-only (no control routes) and its version. */
+/** GET /health: whether the board is read-only (no control routes), its version, and what needs the token. */
 export interface BoardHealth {
   ok: boolean;
   version: string;
   read_only: boolean;
+  /** Requests that change data need the session token (older boards do not say). */
+  token_required?: boolean;
+  /** Reads need the session token too: a board others can reach (older boards do not say). */
+  read_token_required?: boolean;
 }
 
-/** The header the board reads the session token from on mutating routes. */
+/** The header the board reads the session token from. */
 const AUTHORIZATION = 'authorization';
+/** The query parameter that carries the token on URLs the browser opens itself (events, downloads). */
+const ACCESS_TOKEN_PARAM = 'access_token';
+
+/** API bases whose /health said reads need the token: URLs opened without a header must carry it. */
+const readsNeedToken = new Map<string, boolean>();
 
 /**
  * A typed client for the board API's read routes. Every failure is an `AupApiError` carrying the
@@ -38,19 +48,22 @@ export class AupApiClient {
   readonly base: string;
 
   /**
-   * The session token aup-board printed at start (`?token=` of its URL), sent as
-   * `Authorization: Bearer <token>` on mutating requests. Reads need none.
+   * The session token aup-board printed at start (`?token=` of its URL, which the board page keeps
+   * in sessionStorage), sent as `Authorization: Bearer <token>`. Default: the page's token when
+   * the API is on the page's own origin.
    */
   token: string | undefined;
 
   constructor(base: string, token?: string) {
     this.base = base.replace(/\/+$/, '');
-    this.token = token === '' ? undefined : token;
+    this.token = token === '' ? undefined : (token ?? pageToken(this.base));
   }
 
-  /** GET /health. */
-  health(signal?: AbortSignal): Promise<BoardHealth> {
-    return this.get('/health', (json) => json as BoardHealth, signal);
+  /** GET /health (and remembers whether this board's reads need the token). */
+  async health(signal?: AbortSignal): Promise<BoardHealth> {
+    const health = await this.get('/health', (json) => json as BoardHealth, signal);
+    readsNeedToken.set(this.base, health.read_token_required === true);
+    return health;
   }
 
   /** GET /experiments. */
@@ -112,7 +125,7 @@ export class AupApiClient {
 
   /** URL of an image a job recorded (for an `<img src>`). */
   imageUrl(jobId: number, index: number): string {
-    return `${this.base}/jobs/${jobId}/images/${index}`;
+    return this.opened(`${this.base}/jobs/${jobId}/images/${index}`);
   }
 
   // Mutating routes (each needs the token). They answer the API's JSON, which the caller reads.
@@ -177,12 +190,12 @@ export class AupApiClient {
   exportUrl(experimentId: number, format: ExportFormat, jobIds?: readonly number[]): string {
     const p = new URLSearchParams({ format });
     if (jobIds !== undefined && jobIds.length > 0) p.set('jobs', jobIds.join(','));
-    return `${this.base}/experiments/${experimentId}/export?${p.toString()}`;
+    return this.opened(`${this.base}/experiments/${experimentId}/export?${p.toString()}`);
   }
 
   /** URL of an artifact download. */
   artifactUrl(jobId: number, index: number): string {
-    return `${this.base}/jobs/${jobId}/artifacts/${index}`;
+    return this.opened(`${this.base}/jobs/${jobId}/artifacts/${index}`);
   }
 
   /** URL of GET /events for one experiment (or all), resuming after cursor `after`. */
@@ -191,7 +204,17 @@ export class AupApiClient {
     if (experimentId !== undefined) p.set('experiment', String(experimentId));
     if (after !== undefined) p.set('after', String(after));
     const qs = p.toString();
-    return `${this.base}/events${qs === '' ? '' : `?${qs}`}`;
+    return this.opened(`${this.base}/events${qs === '' ? '' : `?${qs}`}`);
+  }
+
+  /**
+   * A URL the browser opens itself (a link, an image, EventSource), so no header can carry the
+   * token: on a board whose reads need it (known from health()), it goes in `access_token`, which
+   * the board accepts on these routes only. On other boards the URL stays clean.
+   */
+  private opened(url: string): string {
+    if (this.token === undefined || readsNeedToken.get(this.base) !== true) return url;
+    return `${url}${url.includes('?') ? '&' : '?'}${ACCESS_TOKEN_PARAM}=${encodeURIComponent(this.token)}`;
   }
 
   /**
@@ -219,9 +242,12 @@ export class AupApiClient {
   /** GETs `path` under the base and parses the JSON body; throws AupApiError. */
   async get<T>(path: string, parse: (json: unknown) => T, signal?: AbortSignal): Promise<T> {
     const url = `${this.base}${path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    // Reads need the token on a board others can reach; elsewhere it is harmless.
+    if (this.token !== undefined) headers[AUTHORIZATION] = `Bearer ${this.token}`;
     let response: Response;
     try {
-      response = await fetch(url, { signal, headers: { accept: 'application/json' } });
+      response = await fetch(url, { signal, headers });
     } catch (e) {
       if (signal?.aborted === true) throw e;
       throw await networkError(url, url, e);

@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import { AupApiClient } from '../api/api-client.js';
+import { adoptPageToken } from '../api/session-token.js';
 import type { JobDetail } from '../api/job-detail.js';
 import { CapabilitiesController } from '../controllers/board-capabilities.js';
 import { JsonFetchController } from '../controllers/json-fetch-controller.js';
@@ -43,7 +44,7 @@ export const BOARD_CHILD_TAGS = [
  * @summary The aup dashboard: every view, routed, themed and wired.
  *
  * @attr api - Base URL of the board API (`/api/v1`).
- * @attr token - The session token; without it, the board reads `?token=` from the page's URL (how aup-board prints it).
+ * @attr token - The session token; without it, the board takes `?token=` from the page's URL (how aup-board prints it) into sessionStorage and out of the address bar.
  * @attr read-only - Show no control even if the board serves it.
  * @attr attached - The board was started by `aup run --board`: no create, start, resume or reset.
  * @attr version - aup's version, shown in the header.
@@ -113,10 +114,13 @@ export class AupBoard extends LitElement {
   });
 
   override connectedCallback(): void {
+    // First of all, before any controller asks the board for anything: `?token=` leaves the
+    // address bar (and so the history entry) for this tab's sessionStorage. Here and not when the
+    // bundle loads, so a page that embeds widgets keeps its own query as it is.
+    this.token ??= adoptPageToken();
     super.connectedCallback();
     if (this.theme === undefined) this.theme = initialTheme(readStorage(THEME_STORAGE_KEY), matchMedia('(prefers-color-scheme: dark)').matches);
     this.listView = readStorage(VIEW_STORAGE_KEY) === 'tiles' ? 'tiles' : 'list';
-    this.token ??= new URLSearchParams(location.search).get('token') ?? undefined;
     this.route = parseRoute(location.hash);
     addEventListener('hashchange', this.onHashChange);
   }

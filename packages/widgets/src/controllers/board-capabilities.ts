@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 import { AupApiClient, type BoardHealth } from '../api/api-client.js';
+import { pageToken } from '../api/session-token.js';
 
 /** What an element may offer: control (start/stop/delete/kill...) and creation (create/copy/start/resume/reset). */
 export interface Capabilities {
@@ -105,11 +106,11 @@ export class CapabilitiesController implements ReactiveController {
         this.host.requestUpdate();
       });
     }
-    const hasToken = this.host.token !== undefined && this.host.token !== '';
+    const hasToken = (this.host.token !== undefined && this.host.token !== '') || (api !== undefined && pageToken(api) !== undefined);
     // A board that says it needs a token (`token_required` in /health) makes a tokenless page
-    // read-only; a board that does not say so gets the buttons, and a refusal reads as a 401
-    // message naming the token.
-    const tokenRequired = (this.health as { token_required?: unknown } | undefined)?.token_required;
+    // read-only; a board that does not say so (an older one) gets the buttons, and a refusal
+    // reads as a 401 message naming the token.
+    const tokenRequired = this.health?.token_required;
     this.value = capabilitiesFrom({
       tokenMissing: !hasToken && tokenRequired === true,
       readOnly: this.host.readOnly === true,

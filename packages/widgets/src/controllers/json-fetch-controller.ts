@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 import { networkError } from '../api/network-error.js';
+import { pageToken } from '../api/session-token.js';
 
 /** Where a load stands: nothing asked yet, under way, done with a value, or failed with a message. */
 export type FetchState<T> =
@@ -55,7 +56,11 @@ export class JsonFetchController<T> implements ReactiveController {
     this.setState({ status: 'pending', previous: this.lastValue() });
     let next: FetchState<T>;
     try {
-      const response = await fetch(url, { signal: abort.signal, headers: { accept: 'application/json' } });
+      const headers: Record<string, string> = { accept: 'application/json' };
+      // The board page's token, for a board whose reads need it (same origin only).
+      const token = pageToken(url);
+      if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+      const response = await fetch(url, { signal: abort.signal, headers });
       const body: unknown = await response.json().catch(() => undefined);
       if (!response.ok) {
         next = { status: 'error', message: errorMessage(response, body), previous: this.lastValue() };

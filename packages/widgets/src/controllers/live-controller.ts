@@ -2,6 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 import { AupApiClient } from '../api/api-client.js';
 import { CHANGE_KINDS, parseChangeEvent, type ChangeEvent } from '../api/change-event.js';
+import { boardHealth } from './board-capabilities.js';
 
 /**
  * Changes arriving within this window are handled with one refetch: a runner finishing a batch of
@@ -83,6 +84,16 @@ export class LiveController implements ReactiveController {
     if (this.api === undefined || this.source !== undefined || this.pollTimer !== undefined) return;
     if (typeof EventSource === 'undefined') {
       this.startPolling();
+      return;
+    }
+    const api = this.api;
+    if (new AupApiClient(api).token !== undefined) {
+      // EventSource sends no header: on a board whose reads need the token, the stream's URL
+      // carries it, and /health says whether they do. One shared request per page.
+      this.setMode('connecting');
+      void boardHealth(api).then(() => {
+        if (this.api === api && this.connected && this.source === undefined && this.pollTimer === undefined) this.openStream();
+      });
       return;
     }
     this.openStream();
