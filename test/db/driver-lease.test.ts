@@ -1,7 +1,10 @@
 // The driver lease in the runner (docs/decisions/0019-driver-lease.md), on a SQLite file and
 // PostgreSQL, with in-process objectives: a second driver is refused, a driver that lost its lease
 // stops without writing, and the lease is given up however the drive ends.
+import { spawn } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import {
   acquireDriverLease,
@@ -21,6 +24,53 @@ const config = (n: number): JsonObject => ({ name: 'leased', n_samples: n, n_par
 async function newExperiment(store: Store, n: number): Promise<number> {
   const raw = config(n);
   return (await createExperiment(store, raw, normalizeConfig(raw, { baseDir: tmpdir(), inProcess: true }))).id;
+}
+
+const CORE = fileURLToPath(new URL('../../packages/core/dist/index.js', import.meta.url));
+/** Driver processes racing for one lease, and the experiments they race for (each: a new lease, then an expired one). */
+const RACERS = 4;
+const ROUNDS = 3;
+
+/**
+ * A process that opens the store, says `ready`, and for each line `<experiment id>` on its stdin
+ * tries to take that experiment's lease with a new token: prints `won <token>` or `lost <holder's token>`.
+ */
+const RACER = `
+import { openStore } from ${JSON.stringify(CORE)};
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+const store = await openStore(process.argv[1]);
+console.log('ready');
+for await (const line of createInterface({ input: process.stdin })) {
+  const token = randomBytes(8).toString('hex');
+  const got = await store.acquireDriverLease({ experimentId: Number(line), token, host: 'racer', pid: process.pid, processStart: null, leaseMs: 60000 });
+  console.log(got.acquired ? 'won ' + token : 'lost ' + got.holder.token);
+}
+await store.close();
+`;
+
+interface Racers {
+  /** Lets every racer go for the experiment's lease at once; answers what each printed. */
+  race(eid: number): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+async function startRacers(url: string): Promise<Racers> {
+  const procs = Array.from({ length: RACERS }, () => spawn(process.execPath, ['--input-type=module', '-e', RACER, url], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const lines = procs.map((p) => createInterface({ input: p.stdout! })[Symbol.asyncIterator]());
+  const exited = procs.map((p) => new Promise((r) => p.once('close', r)));
+  // Each has opened its store before the first race: the race is the acquire, not the start-up.
+  for (const l of lines) expect((await l.next()).value).toBe('ready');
+  return {
+    async race(eid) {
+      for (const p of procs) p.stdin!.write(`${eid}\n`);
+      return Promise.all(lines.map(async (l) => String((await l.next()).value)));
+    },
+    async close() {
+      for (const p of procs) p.stdin!.end();
+      await Promise.all(exited);
+    },
+  };
 }
 
 function gate(): { wait: Promise<void>; open(): void } {
@@ -125,6 +175,34 @@ forEachDatabase('the driver lease in the runner', (db) => {
       // And the stopped one resumes at once.
       expect((await resumeExperiment(stopped.experimentId, { db: store, objective: (p) => p.x as number })).status).toBe('finished');
     } finally {
+      await store.close();
+    }
+  });
+
+  it(`lets exactly one of ${RACERS} driver processes racing for a lease win, new or expired`, async () => {
+    const url = await db.fresh();
+    const store = await openStore(url);
+    const racers = await startRacers(url);
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const eid = await newExperiment(store, 1);
+        let previous: string | undefined;
+        for (const phase of ['new', 'expired']) {
+          const said = await racers.race(eid);
+          const won = said.filter((l) => l.startsWith('won '));
+          expect(won, `round ${round}, ${phase} lease: ${said.join('; ')}`).toHaveLength(1);
+          const winner = won[0]!.slice(4);
+          for (const l of said) if (l.startsWith('lost ')) expect(l).toBe(`lost ${winner}`);
+          expect(winner).not.toBe(previous);
+          expect((await store.getDriverLease(eid))!.token).toBe(winner);
+          // The winner's lease runs out at once, for the next phase.
+          expect(await store.renewDriverLease(eid, winner, 1)).toBe(true);
+          await new Promise((r) => setTimeout(r, 30));
+          previous = winner;
+        }
+      }
+    } finally {
+      await racers.close();
       await store.close();
     }
   });
