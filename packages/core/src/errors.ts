@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   AUP_ERR_BAD_QUERY: 'A job query or series request names an unknown column, operator or label, or a value of the wrong type.',
   AUP_ERR_FILE_NOT_FOUND: 'A job file the board API was asked for (log, artifact, image) is not recorded or not on disk.',
   AUP_ERR_LEASE_LOST: "An `aup worker` lost its claim on a job (no heartbeat within the lease; the job went back to the queue), so the store refuses that attempt's late records.",
+  AUP_ERR_DRIVER_LIVE: 'Another process drives the experiment (`aup run`, `aup resume`, a board\'s runner) and its lease is live, so it is not started or resumed a second time.',
+  AUP_ERR_DRIVER_LEASE_LOST: 'A driver stopped renewing its lease in time (it was frozen or cut off from the database) and another driver took the experiment over, so it stopped without writing more.',
   AUP_ERR_PATH_FORBIDDEN: 'A recorded file path leads outside the experiment working directory (.., an absolute path, a symlink out), so the board refuses to serve it.',
 } as const;
 

@@ -4,6 +4,7 @@ import { loadConfig, normalizeConfig } from './config/index.js';
 import { collectGitInfo, collectHostInfo, pythonVersion } from './env-info.js';
 import { getProposer } from './proposers/index.js';
 import { driveExperiment, type Objective, type RunnerEvents } from './runner/runner.js';
+import { acquireDriverLease } from './runner/driver-lease.js';
 import { openStore } from './store/index.js';
 import type { ExperimentRecord, ExperimentWorkers, JobRecord, Store } from './store/store-types.js';
 import type { Json, JsonObject, NormalizedConfig, ParamValue, Params } from './types.js';
@@ -181,7 +182,11 @@ export async function runExperimentFile(
   });
 }
 
-/** Continues a stopped, failed or interrupted experiment where it stopped; starts a `created` one (the board's start). */
+/**
+ * Continues a stopped, failed or interrupted experiment where it stopped; starts a `created` one
+ * (the board's start). Refused (AUP_ERR_DRIVER_LIVE) while another process drives it; a driver
+ * that died is taken over at once on its host, its leftover job processes stopped first.
+ */
 export async function resumeExperiment(
   experimentId: number,
   options: Omit<RunExperimentOptions, 'baseDir'> & { onResumed?: (exp: ExperimentRecord) => void } = {},
@@ -192,8 +197,14 @@ export async function resumeExperiment(
     if (exp.status === 'finished') {
       throw new AupError('AUP_ERR_EXPERIMENT_STATE', `experiment ${experimentId} has already finished; nothing to resume`);
     }
-    options.onResumed?.(exp);
-    const done = await driveExperiment({ store, experimentId, objective: options.objective, signal: options.signal, events: options.events });
-    return experimentResult(store, done);
+    // Before anything is said or done: a second driver is refused here (AUP_ERR_DRIVER_LIVE).
+    const driverLease = await acquireDriverLease(store, experimentId);
+    try {
+      options.onResumed?.(exp);
+      const done = await driveExperiment({ store, experimentId, objective: options.objective, signal: options.signal, events: options.events, driverLease });
+      return await experimentResult(store, done);
+    } finally {
+      await driverLease.release();
+    }
   });
 }

@@ -48,6 +48,16 @@ export {
   type DriveOptions,
   type PassiveJobInfo,
 } from './runner/runner.js';
+export {
+  acquireDriverLease,
+  checkNoLiveDriver,
+  isLeaseLive,
+  DriverLeaseHandle,
+  DRIVER_LEASE_MS,
+  DRIVER_HEARTBEAT_MS,
+  type DriverLeaseOptions,
+} from './runner/driver-lease.js';
+export { DRIVER_TOKEN_ENV } from './runner/driver-jobs.js';
 export { collectHostInfo, collectGitInfo, hostnameOfInfo } from './env-info.js';
 export {
   requestStop,

@@ -61,13 +61,15 @@ export class ControlPoller {
 
   /**
    * Stops polling, waits for answers still due (the caller settles them first), and answers any
-   * request that arrived meanwhile with `ending` (why the runner no longer acts on requests).
+   * request that arrived meanwhile with `ending` (why the runner no longer acts on requests);
+   * with `takeLate: false` they are left for the next runner.
    */
-  async close(ending: string): Promise<void> {
+  async close(ending: string, options: { takeLate?: boolean } = {}): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
     await this.#tick;
     await Promise.all(this.#pending);
+    if (options.takeLate === false) return;
     const late = await this.#store.takeControlRequests(this.#experimentId).catch((e: unknown) => {
       this.#onError(`control requests: ${(e as Error).message}`);
       return [];

@@ -8,6 +8,7 @@ import type { IngestQueue } from './ingest-queue.js';
 import { attemptOutcome, pipeOutput } from './output-pipe.js';
 import { JobControl, killGroup, type StartedJob } from './job-control.js';
 import { launchInShell } from './shell-launcher.js';
+import { DRIVER_TOKEN_ENV } from './driver-jobs.js';
 import type { JsonObject } from '../types.js';
 
 export type StopReason = 'interrupted' | 'early_stopped' | 'killed';
@@ -31,6 +32,8 @@ export interface ProcessLaunch {
   recorder: AttemptRecorder;
   queue: IngestQueue;
   onSpawn?: (pid: number) => void;
+  /** The lease token of the driver that runs the job: put in its environment (AUP_DRIVER_TOKEN) so a later driver can find it. */
+  driverToken?: string;
 }
 
 export interface ProcessOutcome {
@@ -69,6 +72,7 @@ export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
     AUP_PARAMS: JSON.stringify(launch.jobJson),
     PYTHONPATH: [pythonClientDir(), process.env.PYTHONPATH].filter(Boolean).join(delimiter),
     PYTHONUNBUFFERED: '1',
+    ...(launch.driverToken === undefined ? {} : { [DRIVER_TOKEN_ENV]: launch.driverToken }),
   };
 }
 

@@ -16,6 +16,8 @@ import { resolveCommand, splitCommand } from './command.js';
 import { cpuSlots, createResource, passiveSlots, SlotPool, type ResourceSlot } from '../resources/resource.js';
 import { waitForReport } from '../resources/passive-resource.js';
 import { WorkerDispatch } from '../worker/worker-dispatch.js';
+import { acquireDriverLease, heartbeatAge, holderIsGone, type DriverLeaseHandle } from './driver-lease.js';
+import { canFindDriverJobs, stopDriverJobs } from './driver-jobs.js';
 
 /** What an in-process objective may return: a score, or a score with named metrics. */
 export type ObjectiveResult = number | { score: number; metrics?: Record<string, number> };
@@ -77,6 +79,11 @@ export interface DriveOptions {
   /** Aborting stops the experiment: running jobs are killed and marked interrupted. */
   signal?: AbortSignal;
   events?: RunnerEvents;
+  /**
+   * The experiment's driver lease, taken by the caller (resumeExperiment takes it before it says
+   * anything) and released by it; without one, driveExperiment takes it and releases it on its way out.
+   */
+  driverLease?: DriverLeaseHandle;
 }
 
 const UNFINISHED: ReadonlySet<string> = new Set(['queued', 'running', 'interrupted']);
@@ -134,9 +141,54 @@ export function buildJobJson(
 /**
  * Drives an experiment to its end: ask → create job → run → record → tell, with `n_parallel` slots.
  * Works the same for a fresh experiment and for one being resumed (unfinished jobs run again,
- * the proposer continues from its stored snapshot).
+ * the proposer continues from its stored snapshot). Only one process drives an experiment at a
+ * time: it holds the experiment's driver lease (AUP_ERR_DRIVER_LIVE while another holds it), and
+ * the job processes a dead driver left on this host are stopped before their jobs run again.
  */
 export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRecord> {
+  const { store, experimentId } = opts;
+  if (!(await store.getExperiment(experimentId))) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`);
+  const lease = opts.driverLease ?? (await acquireDriverLease(store, experimentId));
+  try {
+    await stopPreviousDriverJobs(lease, experimentId, opts.events ?? {});
+    return await driveLeased(opts, lease);
+  } finally {
+    if (opts.driverLease === undefined) await lease.release();
+  }
+}
+
+/**
+ * After a takeover: the dead driver's job processes still running on this host are stopped (and
+ * gone) before anything runs, so no job ever runs twice at once (docs/decisions/0019-driver-lease.md).
+ */
+async function stopPreviousDriverJobs(lease: DriverLeaseHandle, experimentId: number, events: RunnerEvents): Promise<void> {
+  const prev = lease.previous;
+  if (prev === null || prev.token === lease.token) return;
+  const who = `its previous driver (pid ${prev.pid} on host ${prev.host}, heartbeat ${heartbeatAge(prev)} s ago)`;
+  if (prev.host !== lease.lease.host) {
+    events.onMessage?.(`experiment ${experimentId}: took over from ${who}, whose lease ran out; job processes it may have left on ${prev.host} are not stopped from here`);
+    return;
+  }
+  if (!canFindDriverJobs()) {
+    events.onMessage?.(`experiment ${experimentId}: took over from ${who}; this system has no /proc to find the job processes it left: stop any that still run`);
+    return;
+  }
+  const stopped = await stopDriverJobs(prev.token);
+  const state = holderIsGone(prev, lease.lease.host) ? 'which is gone' : 'whose lease ran out';
+  events.onMessage?.(
+    `experiment ${experimentId}: took over from ${who}, ${state}` +
+      (stopped.found > 0 ? `; stopped ${stopped.found} process(es) of the previous driver (pid ${prev.pid}) that still ran its jobs` : ''),
+  );
+  if (stopped.left.length > 0) {
+    throw new AupError(
+      'AUP_ERR_EXPERIMENT_STATE',
+      `Processes ${stopped.left.join(', ')} of the previous driver of experiment ${experimentId} still run after SIGKILL (stuck in the kernel?); their jobs are not run again beside them: resume once they are gone`,
+      { details: { experimentId, pids: stopped.left } },
+    );
+  }
+}
+
+async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promise<ExperimentRecord> {
   const { store, experimentId, events = {} } = opts;
   const exp = await store.getExperiment(experimentId);
   if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`);
@@ -204,6 +256,17 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     notify();
   };
   opts.signal?.addEventListener('abort', onStop, { once: true });
+  // Another driver took the experiment over while this one was silent (frozen, cut off): stop at
+  // once and write nothing more about its jobs. Local job processes are killed; jobs on aup worker
+  // processes go on, now under the new driver.
+  let leaseLost = false;
+  const offLost = lease.onLost(() => {
+    leaseLost = true;
+    events.onMessage?.(`experiment ${experimentId}: this driver lost its lease (no heartbeat for over ${lease.lease.expiresAt - lease.lease.heartbeatAt} ms); stopping without writing more`);
+    stopped = true;
+    if (!external) for (const r of running.values()) r.controller.abort('interrupted' satisfies StopReason);
+    notify();
+  });
 
   /** Grows the slot pool of a cpu or passive resource to n (a gpu resource has its listed GPUs); answers the new limit. */
   const resizeSlots = (n: number): number => {
@@ -426,6 +489,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
           workingDir: config.workingdir,
           jobJson: buildJobJson(config, job),
           env: slot.env,
+          driverToken: lease.token,
           timeoutMs: config.job_timeout === undefined ? undefined : config.job_timeout * 1000,
           signal,
           recorder,
@@ -472,6 +536,7 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
   };
 
   const complete = async (c: Completion): Promise<void> => {
+    if (leaseLost) return;
     const kill = killAnswers.get(c.job.id);
     killAnswers.delete(c.job.id);
     // A user's kill is not a script failure: the job fails without a retry and the experiment goes on.
@@ -562,8 +627,9 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
       await complete(next);
       if (failure !== undefined) for (const r of running.values()) r.controller.abort('interrupted' satisfies StopReason);
     }
-    // Wait for jobs still running after a stop or a failure; they end as interrupted.
-    for (const [id, r] of running) {
+    // Wait for jobs still running after a stop or a failure; they end as interrupted. With the
+    // lease lost, jobs on aup worker processes belong to the new driver: not waited for.
+    for (const [id, r] of leaseLost && external ? [] : running) {
       const c = await r.promise;
       slots.release(r.slot);
       running.delete(id);
@@ -575,10 +641,11 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     await Promise.allSettled([...running.values()].map((r) => r.promise));
     await queue.close().catch(() => undefined);
     await resource.close?.().catch(() => undefined);
-    await store.updateExperiment(experimentId, { status: 'failed', error: (e as Error).message, endedAt: Date.now() });
+    if (!leaseLost) await store.updateExperiment(experimentId, { status: 'failed', error: (e as Error).message, endedAt: Date.now() });
     throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onStop);
+    offLost();
     // Answers still due, then requests that came too late: the runner no longer acts on them.
     const ending = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';
     for (const a of stopAnswers) a.resolve({ ok: true, status: ending });
@@ -586,14 +653,23 @@ export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRec
     for (const e of enqueued.splice(0)) {
       e.answer.resolve({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: `experiment ${experimentId} ended (${ending}) before the trial was created` });
     }
-    await poller.close(`experiment ${experimentId} is ending (${ending}); its runner no longer takes requests`);
+    // Requests that came too late belong to the new driver when the lease was lost: left to it.
+    await poller.close(`experiment ${experimentId} is ending (${ending}); its runner no longer takes requests`, { takeLate: !leaseLost });
     await dispatch?.close();
+  }
+  if (leaseLost) {
+    await resource.close?.().catch(() => undefined);
+    throw new AupError(
+      'AUP_ERR_DRIVER_LEASE_LOST',
+      `Experiment ${experimentId}: this driver (pid ${process.pid}) went without renewing its lease for longer than it lasts, and another driver took the experiment over; it stopped its jobs and wrote nothing more`,
+      { details: { experimentId } },
+    );
   }
 
   const status = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';
   try {
     if (status === 'finished' && config.resource_args?.save_model && bestJobId !== null && !opts.objective && !passive) {
-      await saveBestModel(store, exp, config, bestJobId, events, resource.slots[0]!);
+      await saveBestModel(store, exp, config, bestJobId, events, resource.slots[0]!, lease.token);
     }
   } finally {
     await resource.close?.();
@@ -645,6 +721,7 @@ async function saveBestModel(
   bestJobId: number,
   events: RunnerEvents,
   slot: ResourceSlot,
+  driverToken: string,
 ): Promise<void> {
   const best = await store.getJob(bestJobId);
   if (!best) return;
@@ -672,6 +749,7 @@ async function saveBestModel(
     workingDir: config.workingdir,
     jobJson: buildJobJson(config, job, { folderName }),
     env: slot.env,
+    driverToken,
     signal: new AbortController().signal,
     recorder,
     queue,

@@ -36,13 +36,13 @@ const STOP_REQUESTS: ReadonlySet<string> = new Set<StopRequest>(['interrupted', 
  * the workers' and the driver's machines need not agree on the time. SQLite: every process is on
  * one machine, so its clock is the only one.
  */
-function dbNow(caps: DialectCaps): RawBuilder<number> {
+export function dbNow(caps: DialectCaps): RawBuilder<number> {
   return caps.dialect === 'postgres'
     ? sql<number>`cast(extract(epoch from clock_timestamp()) * 1000 as bigint)`
     : sql<number>`${Date.now()}`;
 }
 
-function dbLater(caps: DialectCaps, ms: number): RawBuilder<number> {
+export function dbLater(caps: DialectCaps, ms: number): RawBuilder<number> {
   return caps.dialect === 'postgres' ? sql<number>`(${dbNow(caps)} + cast(${Math.round(ms)} as bigint))` : sql<number>`${Date.now() + Math.round(ms)}`;
 }
 

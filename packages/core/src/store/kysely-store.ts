@@ -22,6 +22,9 @@ import type {
   AttemptFence,
   ClaimRequest,
   ClaimedJob,
+  DriverLease,
+  DriverLeaseAcquisition,
+  DriverLeaseRequest,
   HeldAttempt,
   ReportedAttempt,
   RequeuedAttempt,
@@ -44,6 +47,7 @@ import * as workers from './workers.js';
 import * as jobQuery from './job-query.js';
 import * as feed from './change-feed.js';
 import * as leases from './job-leases.js';
+import * as driverLeases from './driver-leases.js';
 
 /** Everything a KyselyStore needs from `openStore`: the query builder, the dialect's capabilities and handles. */
 export interface StoreBackend {
@@ -536,6 +540,25 @@ export class KyselyStore implements Store {
 
   setWorkerStatus(workerId: number, status: string): Promise<void> {
     return leases.setWorkerStatus((fn) => this.#write(fn), this.#caps, workerId, status);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The driver lease (driver-leases.ts)
+
+  acquireDriverLease(request: DriverLeaseRequest): Promise<DriverLeaseAcquisition> {
+    return driverLeases.acquireDriverLease((fn) => this.#write(fn), this.#caps, request);
+  }
+
+  renewDriverLease(experimentId: number, token: string, leaseMs: number): Promise<boolean> {
+    return driverLeases.renewDriverLease((fn) => this.#write(fn), this.#caps, experimentId, token, leaseMs);
+  }
+
+  releaseDriverLease(experimentId: number, token: string): Promise<boolean> {
+    return driverLeases.releaseDriverLease((fn) => this.#write(fn), experimentId, token);
+  }
+
+  getDriverLease(experimentId: number): Promise<DriverLease | undefined> {
+    return driverLeases.getDriverLease(this.#db, this.#caps, experimentId);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ forEachDatabase('openStore', (db) => {
     expect(await again.getExperiment(e.id)).toMatchObject({ name: 'e', target: 'min' });
     await again.close();
     const migrations = await rawQuery(url, db.dialect, 'select name from aup_migration');
-    expect(migrations.map((m) => m['name'])).toEqual(['0001-initial', '0002-change-feed', '0003-control', '0004-job-query', '0005-worker-leases', '0006-board-indexes']);
+    expect(migrations.map((m) => m['name'])).toEqual(['0001-initial', '0002-change-feed', '0003-control', '0004-job-query', '0005-worker-leases', '0006-board-indexes', '0007-driver-lease']);
   });
 
   it('refuses a database with an Auptimizer-like table but no aup migration table, even with create', async () => {

@@ -144,6 +144,18 @@ export interface JobParamTable {
   text_value: string | null;
 }
 
+/** migrations/0007: the lease of the process that drives an experiment (docs/decisions/0019-driver-lease.md). */
+export interface DriverLeaseTable {
+  experiment_id: number;
+  token: string;
+  host: string;
+  pid: number;
+  process_start: string | null;
+  acquired_at: number;
+  heartbeat_at: number;
+  expires_at: number;
+}
+
 export interface AupDatabase {
   experiment: ExperimentTable;
   job: JobTable;
@@ -156,6 +168,7 @@ export interface AupDatabase {
   job_param: JobParamTable;
   control_request: ControlRequestTable;
   change: ChangeTable;
+  driver_lease: DriverLeaseTable;
 }
 
 /** The tables aup creates; a database holding one of them without aup's migration table is foreign. */
@@ -171,6 +184,7 @@ export const AUP_TABLES = [
   'control_request',
   'change',
   'job_param',
+  'driver_lease',
 ] as const;
 
 /** Kysely's migration bookkeeping, renamed so that its presence marks a database as aup's. */

@@ -323,11 +323,66 @@ export interface RequeuedAttempt {
   workerId: number | null;
 }
 
+// One driver per experiment (driver-leases.ts, docs/decisions/0019-driver-lease.md).
+
+/** Who drives an experiment: a process on a host, told apart from a later process with its pid. */
+export interface DriverHolder {
+  /** Random per driver run: fences its renewals and release, and marks its jobs' environment (AUP_DRIVER_TOKEN). */
+  token: string;
+  host: string;
+  pid: number;
+  /** What tells the process apart from a later one with the same pid (Linux: boot id and start time); null: unknown. */
+  processStart: string | null;
+}
+
+/** The lease an experiment's driver holds while it runs. Times are epoch ms by the database's clock on PostgreSQL. */
+export interface DriverLease extends DriverHolder {
+  experimentId: number;
+  acquiredAt: number;
+  heartbeatAt: number;
+  /** Past this, the holder is taken for dead: its lease may be taken over. */
+  expiresAt: number;
+  /** Now, by the same clock, when the row was read: `readAt - heartbeatAt` is the heartbeat's age. */
+  readAt: number;
+}
+
+export interface DriverLeaseRequest extends DriverHolder {
+  experimentId: number;
+  /** How long (ms) the lease holds without a heartbeat. */
+  leaseMs: number;
+  /**
+   * The token of a live-looking lease the caller found dead (its pid gone on this host): it is
+   * replaced if it is still the one held. An expired lease is replaced without it.
+   */
+  replace?: string;
+}
+
+/** What an acquire answers: the lease, with the one it replaced; or the live lease of another driver. */
+export type DriverLeaseAcquisition =
+  | { acquired: true; lease: DriverLease; previous: DriverLease | null }
+  | { acquired: false; holder: DriverLease };
+
+/** The store's part of the driver lease: a compare-and-set acquire, a fenced renew and release, a read. */
+export interface DriverLeases {
+  /**
+   * Takes the experiment's lease if nobody holds it, if its holder's lease expired, or if it is
+   * held by `replace`; otherwise answers the holder. Atomic: of two drivers racing, one wins.
+   * AUP_ERR_EXPERIMENT_NOT_FOUND if the experiment does not exist.
+   */
+  acquireDriverLease(request: DriverLeaseRequest): Promise<DriverLeaseAcquisition>;
+  /** The holder's heartbeat: extends its lease to now + leaseMs; false if `token` no longer holds it. */
+  renewDriverLease(experimentId: number, token: string, leaseMs: number): Promise<boolean>;
+  /** Gives the lease up; false if `token` did not hold it (another driver took it over). */
+  releaseDriverLease(experimentId: number, token: string): Promise<boolean>;
+  /** The experiment's lease, live or expired; undefined when nobody holds it. */
+  getDriverLease(experimentId: number): Promise<DriverLease | undefined>;
+}
+
 /**
  * The one storage interface (DESIGN §7), implemented over Kysely for SQLite and PostgreSQL.
  * Every multi-row write is one transaction.
  */
-export interface Store {
+export interface Store extends DriverLeases {
   readonly dialect: 'sqlite' | 'postgres';
   /** A printable form of the URL (password hidden). */
   readonly url: string;

@@ -5,6 +5,7 @@ import { jobQueryConformance } from './job-query-conformance.js';
 import type { IntermediateRecord, JobRecord, NewExperiment, Store, TextRecord } from '../store/store-types.js';
 import { changeFeedConformance } from './change-feed-conformance.js';
 import { workerQueueConformance } from './worker-queue-conformance.js';
+import { driverLeaseConformance } from './driver-lease-conformance.js';
 
 export interface StoreConformanceOptions {
   /**
@@ -657,6 +658,7 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
 
     changeFeedConformance({ store: () => store, openSibling: options.openSibling, track: (s) => extra.push(s) });
     workerQueueConformance({ store: () => store, openSibling: options.openSibling, track: (s) => extra.push(s) });
+    driverLeaseConformance({ store: () => store, openSibling: options.openSibling, track: (s) => extra.push(s) });
 
     const openSibling = options.openSibling;
     if (openSibling !== undefined) {

@@ -1,8 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+import { hostname } from 'node:os';
+
 import {
   AupError,
+  checkNoLiveDriver,
   ConfigSyntaxError,
   createExperiment,
   parseConfigText,
@@ -106,7 +109,12 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       clearTimeout(timer);
       live = runners.get(exp.id);
     }
-    if (live !== undefined || !allowed.includes(exp.status)) {
+    // Another process drives it (`aup run`, `aup resume`, another board's runner): 409 naming it.
+    if (live === undefined) await checkNoLiveDriver(store, exp.id);
+    // A running experiment whose driver is gone (a kill -9, a lost machine) may be resumed: the
+    // new runner takes the lease over and stops the dead driver's jobs first.
+    const orphaned = live === undefined && LIVE_STATES.has(exp.status) && allowed.includes('stopped');
+    if (live !== undefined || (!allowed.includes(exp.status) && !orphaned)) {
       const hint =
         exp.status === 'finished'
           ? `; copy it (POST /api/v1/experiments/${exp.id}/copy) to run it again`
@@ -220,7 +228,7 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
     '/experiments/:id/resume',
     {
       schema: {
-        summary: 'Resume a stopped or failed experiment where it stopped, in a runner child process',
+        summary: 'Resume a stopped or failed experiment, or a running one whose driver is gone, where it stopped, in a runner child process',
         'x-mutating': true,
         params: ExperimentIdParamsSchema,
         response: { 200: ControlledExperimentSchema, ...ERROR_RESPONSES },
@@ -363,6 +371,11 @@ async function waitForRunner(store: Store, before: ExperimentRecord, child: Runn
   for (;;) {
     const now = (await store.getExperiment(before.id)) ?? before;
     if (now.status !== before.status || now.startedAt !== before.startedAt) return now;
+    // An experiment whose dead driver left it running stays running: the new runner shows by its lease.
+    if (LIVE_STATES.has(before.status)) {
+      const lease = await store.getDriverLease(before.id);
+      if (lease !== undefined && lease.pid === child.pid && lease.host === hostname()) return now;
+    }
     if (exitedCode !== undefined) {
       throw new AupError(
         'AUP_ERR_RUNNER_START',
