@@ -1,5 +1,6 @@
 // dist/custom-elements.json, the manifest editors and docs read: built from the element sources'
 // JSDoc (@attr, @prop, @fires, @csspart, @cssprop) by `npm run build -w @aup/widgets`.
+import { posix } from 'node:path';
 
 /**
  * Lit's `static properties` lists internal state (`{ state: true }`) beside public properties,
@@ -21,6 +22,31 @@ function dropPrivateAttributes() {
   };
 }
 
+/**
+ * The analyzer reads the TypeScript sources, so it names modules `src/x.ts` (a superclass's module
+ * `/src/x.js`, a re-export's by the specifier in the source, `./job-table/job-table.js`); a consumer imports `dist/x.js` (the
+ * exports map), and tools that follow a manifest's paths (editors, Storybook) must land on a file
+ * the package ships. Every `path` and `module` becomes the package-relative JavaScript file.
+ */
+function pathsToDist() {
+  const toDist = (p) => p.replace(/^\/?src\/(.*?)(?<!\.d)\.[tj]s$/, 'dist/$1.js');
+  const resolve = (from, p) => (p.startsWith('./') || p.startsWith('../') ? posix.join(posix.dirname(from), p) : p);
+  const visit = (node, from) => {
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, from));
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if ((key === 'path' || key === 'module') && typeof value === 'string') node[key] = toDist(resolve(from, value));
+      else visit(value, from);
+    }
+  };
+  return {
+    name: 'aup-paths-to-dist',
+    packageLinkPhase({ customElementsManifest }) {
+      for (const mod of customElementsManifest.modules) visit(mod, toDist(mod.path));
+    },
+  };
+}
+
 export default {
   globs: ['src/**/*.ts'],
   exclude: ['src/**/*.test.ts'],
@@ -28,5 +54,5 @@ export default {
   litelement: true,
   dependencies: false,
   packagejson: false,
-  plugins: [dropPrivateAttributes()],
+  plugins: [dropPrivateAttributes(), pathsToDist()],
 };

@@ -35,7 +35,7 @@ import {
 } from './api/schemas.js';
 import { toExperimentDetailOf } from './api/to-dto.js';
 import { BOARD_PAGE_CSP, boardPage } from './board/board-page.js';
-import { boardAssetPath, boardAssetType, isBoardAsset } from './board/widgets-bundle.js';
+import { BOARD_ASSETS, boardAssetPath, boardAssetType, isBoardAsset } from './board/widgets-bundle.js';
 
 /** Every API route lives under this prefix; a breaking change gets a new version, not a changed route. */
 export const API_PREFIX = '/api/v1';
@@ -243,7 +243,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
     site.get<{ Params: { name: string } }>(
       '/assets/:name',
-      { schema: { summary: 'A file of the widgets bundle: aup-widgets.js or aup-widgets.js.map' } },
+      { schema: { summary: 'The widgets bundle, aup-widgets.js' } },
       async (request, reply) => {
         const { name } = request.params;
         const path = isBoardAsset(name) ? boardAssetPath(name) : undefined;
@@ -252,7 +252,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
             'AUP_ERR_NOT_FOUND',
             isBoardAsset(name)
               ? `The widgets bundle is not installed: expected the @aup/widgets package with dist/${name} (build it with 'npm run build')`
-              : `No board asset is named '${name}': expected one of aup-widgets.js, aup-widgets.js.map`,
+              : `No board asset is named '${name}': expected ${BOARD_ASSETS.join(', ')}`,
             { details: { asset: name } },
           );
         }
