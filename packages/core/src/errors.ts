@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   AUP_ERR_BAD_QUERY: 'A job query or series request names an unknown column, operator or label, or a value of the wrong type.',
   AUP_ERR_FILE_NOT_FOUND: 'A job file the board API was asked for (log, artifact, image) is not recorded or not on disk.',
   AUP_ERR_LEASE_LOST: "An `aup worker` lost its claim on a job (no heartbeat within the lease; the job went back to the queue), so the store refuses that attempt's late records.",
+  AUP_ERR_PACKAGE_MISSING: 'A feature needs an optional npm package that is not installed: pg for PostgreSQL, ssh2 for the node resource.',
+  AUP_ERR_NATIVE_ADDON: "better-sqlite3's native addon is missing or was built for another Node.js version or platform, so SQLite cannot be used.",
   AUP_ERR_PATH_FORBIDDEN: 'A recorded file path leads outside the experiment working directory (.., an absolute path, a symlink out), so the board refuses to serve it.',
 } as const;
 
