@@ -58,7 +58,7 @@ describe('test PostgreSQL', () => {
       const privateDir = mkdtempSync(join(tmpdir(), 'aup-private-checkout-'));
       try {
         expect(statSync(privateDir).mode & 0o777).toBe(0o700);
-        cpSync(installation, join(privateDir, 'pg'), { recursive: true });
+        cpSync(installation, join(privateDir, 'pg'), { recursive: true, verbatimSymlinks: true });
         const moved = (p: string) => join(privateDir, 'pg', relative(installation, p));
         const server = await startPostgres({ binaries: { initdb: moved(found.initdb), postgres: moved(found.postgres) } });
         try {

@@ -238,8 +238,9 @@ function runnableBy(owner: Account, bin: Binaries, base: string): Binaries {
   if (code !== 'EACCES') throw new Error(`${bin.initdb} cannot run as ${owner.name}: ${probe.error!.message}`);
   const installation = dirname(dirname(bin.initdb));
   const copy = join(base, 'installation');
-  // Relative symlinks (lib/libpq.so.5 -> libpq.so.5.17) are copied as links and stay valid.
-  cpSync(installation, copy, { recursive: true });
+  // Links as they are (lib/libpq.so.5 -> libpq.so.5.17): by default cpSync would point them back
+  // at the originals, which the account cannot reach.
+  cpSync(installation, copy, { recursive: true, verbatimSymlinks: true });
   const moved = (path: string) => join(copy, relative(installation, path));
   return { initdb: moved(bin.initdb), postgres: moved(bin.postgres) };
 }
