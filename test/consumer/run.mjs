@@ -24,7 +24,7 @@
  *
  * Prints `ok`/`not ok` per check, the figures of the install, and `consumer: N passed, M failed`;
  * `--json <file>` writes the same for .ci/run. Exits 1 when a check failed. `--keep` keeps the
- * temp folders. Node and npm are the ones on PATH (.ci/run puts Node 22 or 24 there).
+ * temp folders; `--tarballs <dir>` takes the packages' tarballs from there instead of packing. Node and npm are the ones on PATH (.ci/run puts Node 22 or 24 there).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +53,7 @@ const { values: opts } = parseArgs({
     user: { type: 'string', default: 'nobody' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    tarballs: { type: 'string' },
   },
 });
 
@@ -142,6 +143,17 @@ function idOf(name, flag) {
 async function packAll(dir) {
   const packed = {};
   mkdirSync(dir, { recursive: true });
+  if (opts.tarballs !== undefined) {
+    // npm's report of a tarball made elsewhere: `npm pack --dry-run` of the tarball itself.
+    for (const p of PACKAGES) {
+      const file = readdirSync(opts.tarballs).find((f) => f.startsWith(`aup-${p}-`) && f.endsWith('.tgz'));
+      assert(file !== undefined, `no aup-${p}-*.tgz in ${opts.tarballs}`);
+      const r = await runOk('npm', ['pack', '--dry-run', '--json', join(opts.tarballs, file)], { cwd: dir });
+      const [report] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
+      packed[p] = { ...report, tarball: join(opts.tarballs, file) };
+    }
+    return packed;
+  }
   for (const p of PACKAGES) {
     const r = await runOk('npm', ['pack', '--json', '--pack-destination', dir], { cwd: join(ROOT, 'packages', p) });
     const [report] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
@@ -335,7 +347,7 @@ async function serve(files) {
  * process group of their own, and stop() signals the group, so no board outlives the test.
  */
 async function startBoard(project, db, cors, who) {
-  const child = spawn('npx', ['--no', 'aup-board', '--db', db, '--port', '0', '--cors', cors], {
+  const child = spawn('npx', ['--no', '--', 'aup-board', '--db', db, '--port', '0', '--cors', cors], {
     cwd: project,
     env: baseEnv(who),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -387,7 +399,7 @@ async function startBoard(project, db, cors, who) {
 async function checksAs(who, project, browser, { typecheck = true } = {}) {
   const as = who.uid === undefined ? `as ${who.name}` : `as ${who.name} (uid ${who.uid})`;
   const inProject = { cwd: project, who };
-  const npx = (args, options = inProject) => run('npx', ['--no', ...args], options);
+  const npx = (args, options = inProject) => run('npx', ['--no', '--', ...args], options);
 
   await check(`runExperiment from an .mjs file ${as}`, async () => {
     writeFileSync(join(project, 'inproc.mjs'), INPROC_MJS);
@@ -409,14 +421,14 @@ async function checksAs(who, project, browser, { typecheck = true } = {}) {
     mkdirSync(tour);
     if (who.uid !== undefined) chownSync(tour, who.uid, who.gid);
     const inTour = { cwd: tour, who };
-    const listed = await runOk('npx', ['--no', 'aup', 'init', '--example'], inTour);
+    const listed = await runOk('npx', ['--no', '--', 'aup', 'init', '--example'], inTour);
     assert(/^ {2}quickstart +/m.test(listed.stdout), `aup init --example does not list quickstart:\n${listed.stdout}`);
-    await runOk('npx', ['--no', 'aup', 'init', '--example', 'quickstart'], inTour);
+    await runOk('npx', ['--no', '--', 'aup', 'init', '--example', 'quickstart'], inTour);
     for (const f of ['experiment.json', 'train.mjs', 'README.md']) assert(existsSync(join(tour, f)), `aup init --example quickstart wrote no ${f}`);
-    await runOk('npx', ['--no', 'aup', 'run', 'experiment.json'], inTour);
-    const list = await runOk('npx', ['--no', 'aup', 'list'], inTour);
+    await runOk('npx', ['--no', '--', 'aup', 'run', 'experiment.json'], inTour);
+    const list = await runOk('npx', ['--no', '--', 'aup', 'list'], inTour);
     assert(/quickstart/.test(list.stdout), `aup list does not show the experiment:\n${list.stdout}`);
-    const show = JSON.parse((await runOk('npx', ['--no', 'aup', 'show', '1', '--json'], inTour)).stdout);
+    const show = JSON.parse((await runOk('npx', ['--no', '--', 'aup', 'show', '1', '--json'], inTour)).stdout);
     const finished = show.jobs.filter((j) => j.status === 'finished').length;
     assert(show.experiment.status === 'finished' && finished === QUICKSTART_JOBS, `expected ${QUICKSTART_JOBS} finished jobs, found ${finished} (${show.experiment.status})`);
     assert(show.best?.score > 0.8, `best score ${show.best?.score}`);
@@ -578,7 +590,9 @@ async function main() {
   const workDir = mkdtempSync(join(tmpdir(), 'aup-consumer-'));
   cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
   log(`# consumer test in ${workDir}, Node ${process.version}, npm ${spawnSync('npm', ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
-  for (const p of PACKAGES) assert(existsSync(join(ROOT, 'packages', p, 'dist')), `packages/${p}/dist is missing: run "npm run build" first`);
+  if (opts.tarballs === undefined) {
+    for (const p of PACKAGES) assert(existsSync(join(ROOT, 'packages', p, 'dist')), `packages/${p}/dist is missing: run "npm run build" first`);
+  }
 
   let packed;
   await check('npm pack of every package', async () => {
