@@ -699,7 +699,7 @@ function writePassiveJob(config: NormalizedConfig, job: JobRecord, attempt: numb
     }
     // As for the jobs aup starts itself, the Python `aup` module goes first on PYTHONPATH, so the
     // command works as printed (sh, bash and zsh syntax; the person's own PYTHONPATH is kept).
-    command = `PYTHONPATH=${shellQuote(pythonClientDir())}\${PYTHONPATH:+:\$PYTHONPATH} ${command}`;
+    command = `PYTHONPATH=${shellQuote(pythonClientDir())}\${PYTHONPATH:+:$PYTHONPATH} ${command}`;
   }
   return { jobFile, workingDir: config.workingdir, command };
 }
