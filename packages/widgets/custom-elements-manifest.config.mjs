@@ -49,6 +49,31 @@ function defineElementCalls() {
   };
 }
 
+/**
+ * The analyzer reads the TypeScript sources, so it names modules `src/x.ts` (a superclass's module
+ * `/src/x.js`, a re-export's by the specifier in the source, `./job-table/job-table.js`); a consumer imports `dist/x.js` (the
+ * exports map), and tools that follow a manifest's paths (editors, Storybook) must land on a file
+ * the package ships. Every `path` and `module` becomes the package-relative JavaScript file.
+ */
+function pathsToDist() {
+  const toDist = (p) => p.replace(/^\/?src\/(.*?)(?<!\.d)\.[tj]s$/, 'dist/$1.js');
+  const resolve = (from, p) => (p.startsWith('./') || p.startsWith('../') ? posix.join(posix.dirname(from), p) : p);
+  const visit = (node, from) => {
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, from));
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if ((key === 'path' || key === 'module') && typeof value === 'string') node[key] = toDist(resolve(from, value));
+      else visit(value, from);
+    }
+  };
+  return {
+    name: 'aup-paths-to-dist',
+    packageLinkPhase({ customElementsManifest }) {
+      for (const mod of customElementsManifest.modules) visit(mod, toDist(mod.path));
+    },
+  };
+}
+
 export default {
   globs: ['src/**/*.ts'],
   // define-element.ts registers whatever it is given: no element of its own.
@@ -57,5 +82,5 @@ export default {
   litelement: true,
   dependencies: false,
   packagejson: false,
-  plugins: [defineElementCalls(), dropPrivateAttributes()],
+  plugins: [defineElementCalls(), dropPrivateAttributes(), pathsToDist()],
 };

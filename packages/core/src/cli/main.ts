@@ -9,6 +9,7 @@ import { openStore, parseDbUrl } from '../store/index.js';
 import { startBoardChild, type BoardChild } from './board-child.js';
 import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
 import { createProgress, formatParams, formatScore } from './progress.js';
+import { initExample } from './init-example.js';
 import { initWizard } from './init-wizard.js';
 import { addWorkerCommand, parseTags, workersOption } from './worker-command.js';
 import { VERSION } from '../version.js';
@@ -414,7 +415,9 @@ export function buildProgram(io: CliIo): Command {
     .description('write an experiment.json by answering questions (like Auptimizer\'s aup.init)')
     .option('-o, --output <file>', 'where to write the config', 'experiment.json')
     .option('-f, --force', 'overwrite an existing file')
-    .action(async (o: { output: string; force?: boolean }) => {
+    .option('--example [name]', 'write a documented example into the current folder (no name: list them)')
+    .action(async (o: { output: string; force?: boolean; example?: string | true }) => {
+      if (o.example !== undefined) return initExample(o.example === true ? undefined : o.example, { cwd: io.cwd, force: o.force, stdout: io.stdout });
       const out = resolve(io.cwd, o.output);
       if (existsSync(out) && !o.force) throw new AupError('AUP_ERR_CLI_USAGE', `${out} exists; use --force to overwrite it`);
       const config = await initWizard(io.stdin, io.stdout, dirname(out));

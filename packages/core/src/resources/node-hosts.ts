@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Ssh2 from 'ssh2';
 import { displayFile, formatFound, problem, type ConfigProblem } from '../config/config-problem.js';
+import { requireOptional } from '../optional-package.js';
 
 /** The port an entry without `:port` connects to. */
 export const DEFAULT_SSH_PORT = 22;
@@ -32,9 +33,9 @@ const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[
 const IPV6 = /^[0-9A-Fa-f:.]+(?:%[\w.-]+)?$/;
 
 const require = createRequire(import.meta.url);
-/** ssh2's key parser, loaded only when a config names a key file (ssh2 takes ~80 ms to load). */
+/** ssh2's key parser, loaded only when a config names a key file (ssh2 takes ~80 ms to load, and is optional). */
 function parseKey(data: Buffer): ReturnType<typeof Ssh2.utils.parseKey> {
-  return (require('ssh2') as typeof Ssh2).utils.parseKey(data);
+  return requireOptional('ssh2', () => require('ssh2') as typeof Ssh2).utils.parseKey(data);
 }
 
 function expandHome(path: string): string {

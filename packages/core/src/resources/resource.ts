@@ -1,4 +1,5 @@
 import { AupError } from '../errors.js';
+import { loadOptional } from '../optional-package.js';
 import type { NormalizedConfig } from '../types.js';
 import type { ProcessLaunch, ProcessOutcome } from '../runner/process-executor.js';
 import { gpuSlots } from './gpu-resource.js';
@@ -54,8 +55,8 @@ export async function createResource(
     case 'gpu':
       return { kind: 'gpu', slots: await gpuSlots(config.resource_args?.gpus as ReadonlyArray<number | string> | undefined) };
     case 'node':
-      // Loaded on demand: ssh2 is only needed by experiments that run on SSH hosts.
-      return (await import('./node-resource.js')).nodeResource(config);
+      // Loaded on demand: ssh2 (an optional package) is only needed by experiments on SSH hosts.
+      return (await loadOptional('ssh2', () => import('./node-resource.js'))).nodeResource(config);
     case 'aws':
       throw new AupError(
         'AUP_ERR_CONFIG_INVALID',

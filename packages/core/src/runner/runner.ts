@@ -11,7 +11,7 @@ import { checkNParallel, checkNSamplesAgainst, checkNSamplesValue, checkTrialPar
 import { ControlPoller, controlError, type ControlAnswer } from './control-poller.js';
 import { AttemptRecorder, SCORE_LABEL } from './attempt-recorder.js';
 import { IngestQueue } from './ingest-queue.js';
-import { jobFiles, runProcess, type StopReason } from './process-executor.js';
+import { jobFiles, pythonClientDir, runProcess, type StopReason } from './process-executor.js';
 import { resolveCommand, splitCommand } from './command.js';
 import { cpuSlots, createResource, passiveSlots, SlotPool, type ResourceSlot } from '../resources/resource.js';
 import { waitForReport } from '../resources/passive-resource.js';
@@ -775,6 +775,9 @@ function writePassiveJob(config: NormalizedConfig, job: JobRecord, attempt: numb
       // The script may live only where the person runs it: show it as written.
       command = [...splitCommand(config.script), jobFile].map(shellQuote).join(' ');
     }
+    // As for the jobs aup starts itself, the Python `aup` module goes first on PYTHONPATH, so the
+    // command works as printed (sh, bash and zsh syntax; the person's own PYTHONPATH is kept).
+    command = `PYTHONPATH=${shellQuote(pythonClientDir())}\${PYTHONPATH:+:$PYTHONPATH} ${command}`;
   }
   return { jobFile, workingDir: config.workingdir, command };
 }

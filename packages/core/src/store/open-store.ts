@@ -5,10 +5,12 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 
 import { AupError } from '../errors.js';
+import { loadOptional } from '../optional-package.js';
 import { parseDbUrl, type DbLocation } from './db-url.js';
 import { POSTGRES_CAPS, SQLITE_CAPS, type DialectCaps } from './dialect-caps.js';
 import { immediateTransaction, KyselyStore, type StoreBackend } from './kysely-store.js';
 import { MIGRATION_NAMES, migrationProvider } from './migrations/index.js';
+import { sqliteAddonError } from './sqlite-addon.js';
 import { cachingDatabase } from './statement-cache.js';
 import { AUP_TABLES, MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type AupDatabase } from './schema.js';
 import type { Store } from './store-types.js';
@@ -93,7 +95,7 @@ function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, create
     raw.pragma('synchronous = NORMAL');
     raw.pragma('foreign_keys = ON');
   } catch (cause) {
-    throw new AupError('AUP_ERR_DB_OPEN', `Cannot open SQLite database ${location.display}: ${errorText(cause)}`, {
+    throw sqliteAddonError(cause) ?? new AupError('AUP_ERR_DB_OPEN', `Cannot open SQLite database ${location.display}: ${errorText(cause)}`, {
       details: { path: file },
       cause,
     });
@@ -110,8 +112,8 @@ function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, create
 }
 
 async function openPostgres(location: Extract<DbLocation, { dialect: 'postgres' }>, idleInTransactionTimeoutMs = PG_IDLE_IN_TRANSACTION_TIMEOUT_MS): Promise<StoreBackend> {
-  // Loaded only when needed: SQLite users (the default) should not pay for pg at start-up.
-  const { default: pg } = await import('pg');
+  // Loaded only when needed: SQLite users (the default) neither install pg nor pay for it at start-up.
+  const { default: pg } = await loadOptional('pg', () => import('pg'));
   const pool = new pg.Pool({
     connectionString: location.connectionString,
     max: PG_POOL_SIZE,

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-/** The assets the board page may load, by the name they are served under. Nothing else is readable. */
-export const BOARD_ASSETS = ['aup-widgets.js', 'aup-widgets.js.map'] as const;
+/**
+ * The assets the board page may load, by the name they are served under. Nothing else is readable.
+ * The bundle has no source map: it is unminified (docs/decisions/0020-publishable-packages.md).
+ */
+export const BOARD_ASSETS = ['aup-widgets.js'] as const;
 export type BoardAsset = (typeof BOARD_ASSETS)[number];
 
 const CONTENT_TYPES: Record<BoardAsset, string> = {
   'aup-widgets.js': 'text/javascript; charset=utf-8',
-  'aup-widgets.js.map': 'application/json; charset=utf-8',
 };
 
 /** Where an asset lives on disk, or undefined when `@aup/widgets` is not installed. */
@@ -24,7 +26,7 @@ export function boardAssetPath(asset: BoardAsset): string | undefined {
   } catch {
     return undefined;
   }
-  return asset === 'aup-widgets.js' ? bundle : `${bundle}.map`;
+  return asset === 'aup-widgets.js' ? bundle : undefined;
 }
 
 /** The Content-Type an asset is served with. */
