@@ -74,17 +74,18 @@ describe('aup validate / schema / init', () => {
     ]);
     expect(aup(['validate', 'experiment.json'], { cwd: dir }).code).toBe(0);
     const again = aup(['init'], { cwd: dir, input: answers });
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists; use --force/);
   });
 
-  it('says clearly when an experiment id does not exist', () => {
+  it('says clearly when an experiment id does not exist', async () => {
     const dir = tempDir();
+    await (await openStore(join(dir, 'x.db'))).close();
     const r = aup(['show', '42', '--db', join(dir, 'x.db')], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/experiment 42 does not exist/);
     const bad = aup(['show', 'abc', '--db', join(dir, 'x.db')], { cwd: dir });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/expected a positive integer id, found "abc"/);
   });
 });

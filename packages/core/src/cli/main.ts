@@ -59,8 +59,14 @@ export function showJson(exp: ExperimentRecord, jobs: JobRecord[]) {
   };
 }
 
-async function withStore<T>(url: string | undefined, cwd: string, fn: (s: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(url, { cwd });
+/**
+ * How a command opens its database: `read` never creates or changes it (list, show), `existing`
+ * writes to one that must exist (resume, report). Only `aup run` and `aup worker` create one.
+ */
+type StoreMode = 'read' | 'existing';
+
+async function withStore<T>(url: string | undefined, cwd: string, mode: StoreMode, fn: (s: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(url, mode === 'read' ? { cwd, readOnly: true } : { cwd, create: false });
   try {
     return await fn(store);
   } finally {
@@ -215,7 +221,6 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('aup')
     .description('Hyperparameter optimisation experiments: propose, run, record, show.')
     .version(VERSION)
-    .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
   const dbOption = '--db <url>';
@@ -290,7 +295,7 @@ export function buildProgram(io: CliIo): Command {
     .option(dbOption, dbHelp)
     .action(async (eidText: string, o: { db?: string }) => {
       const eid = parseId(eidText, 'eid');
-      const store = await openStore(o.db, { cwd: io.cwd });
+      const store = await openStore(o.db, { cwd: io.cwd, create: false });
       try {
         const exp = await store.getExperiment(eid);
         const total = exp?.nSamples ?? 0;
@@ -325,7 +330,7 @@ export function buildProgram(io: CliIo): Command {
     .action(async (jidText: string, scoreText: string, o: { db?: string; metric?: Record<string, number> }) => {
       const jid = parseId(jidText, 'jid');
       const score = parseScore(scoreText, 'score');
-      await withStore(o.db, io.cwd, async (store) => {
+      await withStore(o.db, io.cwd, 'existing', async (store) => {
         await reportJobResult(store, jid, { score, metrics: o.metric });
         const metrics = Object.entries(o.metric ?? {}).map(([k, v]) => ` ${k}=${formatScore(v)}`).join('');
         io.stdout.write(`job ${jid}: score ${formatScore(score)}${metrics} recorded\n`);
@@ -338,7 +343,7 @@ export function buildProgram(io: CliIo): Command {
     .option(dbOption, dbHelp)
     .option('--json', 'print JSON')
     .action(async (o: { db?: string; json?: boolean }) => {
-      await withStore(o.db, io.cwd, async (store) => {
+      await withStore(o.db, io.cwd, 'read', async (store) => {
         const exps = await store.listExperiments();
         if (o.json) {
           io.stdout.write(JSON.stringify(exps.map((e) => showJson(e, []).experiment), null, 2) + '\n');
@@ -365,7 +370,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print the stable JSON shape (docs/reference/cli.md)')
     .action(async (eidText: string, o: { db?: string; json?: boolean }) => {
       const eid = parseId(eidText, 'eid');
-      await withStore(o.db, io.cwd, async (store) => {
+      await withStore(o.db, io.cwd, 'read', async (store) => {
         const exp = await store.getExperiment(eid);
         if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${eid} does not exist in ${store.url}`);
         const jobs = await store.listJobs(eid);
@@ -410,6 +415,23 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command('migrate')
+    .description('bring a database written by an older aup to the current schema (commands that write do it by themselves; read-only ones ask for this)')
+    .option(dbOption, dbHelp)
+    .action(async (o: { db?: string }) => {
+      let pending: string[] = [];
+      try {
+        await (await openStore(o.db, { cwd: io.cwd, readOnly: true })).close();
+      } catch (e) {
+        if (!isAupError(e) || e.code !== 'AUP_ERR_DB_NEEDS_MIGRATION') throw e;
+        pending = e.details['pending'] as string[];
+      }
+      if (pending.length > 0) await (await openStore(o.db, { cwd: io.cwd, create: false })).close();
+      const url = parseDbUrl(o.db, io.cwd).display;
+      io.stdout.write(pending.length > 0 ? `${url}: migrated (${pending.join(', ')})\n` : `${url}: the schema is current; nothing to do\n`);
+    });
+
+  program
     .command('init')
     .description('write an experiment.json by answering questions (like Auptimizer\'s aup.init)')
     .option('-o, --output <file>', 'where to write the config', 'experiment.json')
@@ -424,31 +446,58 @@ export function buildProgram(io: CliIo): Command {
 
   addWorkerCommand(program, io, dbOption, dbHelp);
 
+  // A usage error is one line, `aup: <what is wrong> (<where help is>)`, not the whole usage text.
+  for (const command of [program, ...program.commands]) {
+    command.configureOutput({
+      outputError: (message, write) => write(`aup: ${message.trim().replace(/^error: /, '')} (${helpHint(command === program ? undefined : command.name())})\n`),
+    });
+  }
   return program;
 }
+
+/** Where a user finds the options of `command` (or the commands), for usage errors. */
+function helpHint(command: string | undefined): string {
+  return command === undefined ? '"aup --help" lists the commands' : `"aup ${command} --help" lists its options`;
+}
+
+/**
+ * Exit codes (docs/reference/cli.md): 0 success; 1 a user error or an experiment that did not
+ * finish; 2 a usage error (a bad argument, or a database that does not exist); 70 an internal
+ * fault (EX_SOFTWARE of sysexits.h); 130 a second Ctrl-C.
+ */
+export const EXIT_USER_ERROR = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 70;
+
+/** The AupError codes that are usage errors: the command line names something wrong or absent. */
+const USAGE_CODES: ReadonlySet<string> = new Set(['AUP_ERR_CLI_USAGE', 'AUP_ERR_DB_MISSING', 'AUP_ERR_DB_URL']);
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-/** Entry point of the `aup` binary: user errors print one message and exit 1, never a stack trace. */
+/**
+ * Entry point of the `aup` binary: errors print one line, never a stack trace; the exit code says
+ * which kind (EXIT_USAGE, EXIT_USER_ERROR, EXIT_INTERNAL).
+ */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.exitCode === 0 ? 0 : 1;
-    }
+    // Commander has printed its one line (or, for a bare `aup`, the help).
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
     if (isAupError(e)) {
-      io.stderr.write(`aup: ${e.message}\n`);
-      return 1;
+      const usage = USAGE_CODES.has(e.code);
+      const hint = e.code === 'AUP_ERR_CLI_USAGE' ? ` (${helpHint(program.commands.find((c) => c.name() === argv[0])?.name())})` : '';
+      io.stderr.write(`aup: ${e.message}${hint}\n`);
+      return usage ? EXIT_USAGE : EXIT_USER_ERROR;
     }
     io.stderr.write(`aup: internal error: ${(e as Error)?.message ?? String(e)}\n`);
     if (process.env.AUP_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
     else io.stderr.write('(set AUP_DEBUG=1 for details; please report this)\n');
-    return 2;
+    return EXIT_INTERNAL;
   }
 }
