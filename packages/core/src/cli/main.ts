@@ -94,6 +94,16 @@ function summary(io: CliIo, result: ExperimentResult, dbUrl: string): void {
   out.write(`results: ${dbUrl} (aup show ${result.experimentId}${dbUrl.endsWith('experiments.db') ? '' : ` --db ${dbUrl}`})\n`);
 }
 
+/**
+ * ` --db <url>` for a command aup suggests, as the user gave the URL but with a PostgreSQL password
+ * hidden: the lines land in terminals, logs and CI output. '' without --db.
+ */
+function dbFlag(db: string | undefined): string {
+  if (db === undefined) return '';
+  const location = parseDbUrl(db);
+  return ` --db ${location.dialect === 'postgres' ? location.display : db}`;
+}
+
 /** The board's port when `--board-port` is not given; aup-board's own default (the next free one if taken). */
 const DEFAULT_BOARD_PORT = 8080;
 const MAX_PORT = 65535;
@@ -148,7 +158,7 @@ function collectMetric(value: string, previous: Record<string, number> = {}): Re
  * is a terminal, takes results typed at the prompt (\`<score>\` for the only waiting job, or
  * \`<jid> <score>\`), as Auptimizer's passive resource did. Returns the events and a closer.
  */
-function passivePrompt(io: CliIo, store: Store, dbFlag: string, base: RunnerEvents): { events: RunnerEvents; close(): void } {
+function passivePrompt(io: CliIo, store: Store, dbHint: string, base: RunnerEvents): { events: RunnerEvents; close(): void } {
   const waiting = new Set<number>();
   const interactive = (io.stdin as { isTTY?: boolean }).isTTY === true;
   const rl = interactive ? createInterface({ input: io.stdin, output: io.stdout }) : undefined;
@@ -177,7 +187,7 @@ function passivePrompt(io: CliIo, store: Store, dbFlag: string, base: RunnerEven
       waiting.add(job.id);
       io.stdout.write(`job ${job.id} waiting for its result: params ${JSON.stringify(job.params)}\n`);
       io.stdout.write(info.command ? `  run: (cd ${info.workingDir} && ${info.command})\n` : `  job file: ${info.jobFile}\n`);
-      io.stdout.write(`  then: aup report ${job.id} <score> [--metric name=value]${dbFlag}\n`);
+      io.stdout.write(`  then: aup report ${job.id} <score> [--metric name=value]${dbHint}\n`);
       prompt();
     },
   };
@@ -253,7 +263,7 @@ export function buildProgram(io: CliIo): Command {
         let interrupted = false;
         const total = config.n_samples;
         const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
-        const passive = config.resource === 'passive' ? passivePrompt(io, store, o.db ? ` --db ${o.db}` : '', progress) : undefined;
+        const passive = config.resource === 'passive' ? passivePrompt(io, store, dbFlag(o.db), progress) : undefined;
         const result = await withStopSignals(io, (signal) => {
           signal.addEventListener('abort', () => (interrupted = true), { once: true });
           return runExperimentFile(path, {
@@ -266,7 +276,7 @@ export function buildProgram(io: CliIo): Command {
               io.stdout.write(`experiment ${exp.id} "${exp.name}": ${config.proposer}, ${total} jobs, ${config.n_parallel} at a time, target ${config.target}\n`);
               if (workers) {
                 const tags = workers.tags.length > 0 ? ` --tags ${workers.tags.join(',')}` : '';
-                io.stdout.write(`jobs are queued for aup worker processes: start them with "aup worker${o.db ? ` --db ${o.db}` : ''}${tags}"\n`);
+                io.stdout.write(`jobs are queued for aup worker processes: start them with "aup worker${dbFlag(o.db)}${tags}"\n`);
               }
             },
           }).finally(() => {
@@ -275,7 +285,7 @@ export function buildProgram(io: CliIo): Command {
           });
         });
         summary(io, result, store.url);
-        if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${o.db ? ` --db ${o.db}` : ''}"\n`);
+        if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${dbFlag(o.db)}"\n`);
         if (result.status !== 'finished') process.exitCode = 1;
         // Ctrl-C during the run stops both; an experiment that ended on its own leaves the board up to look at it.
         if (board !== undefined && !interrupted) {
@@ -301,7 +311,7 @@ export function buildProgram(io: CliIo): Command {
         const total = exp?.nSamples ?? 0;
         const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
         const isPassive = (exp?.config as { resource?: string } | undefined)?.resource === 'passive';
-        const passive = isPassive ? passivePrompt(io, store, o.db ? ` --db ${o.db}` : '', progress) : undefined;
+        const passive = isPassive ? passivePrompt(io, store, dbFlag(o.db), progress) : undefined;
         const result = await withStopSignals(io, (signal) =>
           resumeExperiment(eid, {
             db: store,
