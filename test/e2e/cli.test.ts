@@ -54,6 +54,27 @@ describe('aup validate / schema / init', () => {
     expect(config.script_path).toBe(join(dir, 'train.py'));
   });
 
+  it('refuses what aup run refuses, with the same line: an unknown proposer, a resource aup does not run', () => {
+    for (const [key, value, line] of [
+      ['proposer', 'bogus', /^aup: experiment\.json: proposer: "bogus" is not a registered proposer.*\(available: .*random.*\)$/m],
+      ['resource', 'aws', /^aup: experiment\.json: resource: "aws" is not supported/m],
+    ] as const) {
+      const dir = tempDir({
+        'experiment.json': JSON.stringify({ script: 'train.py', [key]: value, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
+        'train.py': 'print(1)\n',
+      });
+      const validate = aup(['validate', 'experiment.json'], { cwd: dir });
+      expect(validate.code).toBe(1);
+      expect(validate.stdout).toBe('');
+      expect(validate.stderr).toMatch(line);
+      const run = aup(['run', 'experiment.json', '--db', 'x.db'], { cwd: dir });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(validate.stderr);
+      // Refused before anything was recorded.
+      expect(existsSync(join(dir, 'x.db'))).toBe(false);
+    }
+  });
+
   it('prints the JSON Schema', () => {
     const r = aup(['schema']);
     expect(r.code).toBe(0);
