@@ -99,6 +99,68 @@ describe('aup validate / schema / init', () => {
     expect(again.stderr).toMatch(/exists; use --force/);
   });
 
+  it('refuses to guess without a terminal: no answers, or input that ends early, is exit 2 naming --yes', () => {
+    for (const input of ['', 'only-a-name\n']) {
+      const dir = tempDir({ 'train.py': 'print(1)\n' });
+      const r = aup(['init'], { cwd: dir, input });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^aup: no answer to ".*" \(question \d\); stdin is not a terminal: .*--yes to take the defaults/)]);
+      expect(existsSync(join(dir, 'experiment.json'))).toBe(false);
+    }
+  });
+
+  it('refuses a piped answer that is not valid (a bogus proposer), naming the question, and writes nothing', () => {
+    const dir = tempDir({ 'train.py': 'print(1)\n' });
+    const r = aup(['init'], { cwd: dir, input: ['my-exp', 'train.py', 'bogus', '20'].join('\n') + '\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^aup: the answer "bogus" to "Proposer \(.*random.*\)" \(question 3\) is not valid: expected one of .*; nothing was written/);
+    expect(existsSync(join(dir, 'experiment.json'))).toBe(false);
+  });
+
+  it('asks a wrong answer again in a terminal', () => {
+    // script(1) (util-linux) runs aup on a pseudo-terminal fed from the pipe, so stdin is a TTY.
+    const dir = tempDir({ 'train.py': 'print(1)\n' });
+    const answers = ['t', 'train.py', 'bogus', 'hyperopt', '5', '1', 'up', 'min', '1', 'cpu', '1', 'lr', 'float', '1', '0', '2'].join('\n') + '\n';
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${aupBin} init`, '/dev/null'], { cwd: dir, input: answers, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/expected one of .*random.*, found "bogus"/);
+    expect(r.stdout).toMatch(/expected one of max, min, found "up"/);
+    expect(r.stdout).toMatch(/expected a number larger than min \(1\), found "0"/);
+    const written = JSON.parse(readFileSync(join(dir, 'experiment.json'), 'utf8'));
+    expect(written).toMatchObject({ proposer: 'hyperopt', target: 'min', parameter_config: [{ name: 'lr', type: 'float', range: [1, 2] }] });
+  });
+
+  it('takes the defaults with --yes, and says when the script does not exist yet', () => {
+    const dir = tempDir();
+    const r = aup(['init', '--yes'], { cwd: dir, input: '' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`aup: note: the script ${join(dir, 'train.py')} does not exist yet`);
+    const written = JSON.parse(readFileSync(join(dir, 'experiment.json'), 'utf8'));
+    expect(written).toMatchObject({ name: 'experiment', script: './train.py', proposer: 'random', n_samples: 10, parameter_config: [{ name: 'x1', type: 'float', range: [0, 1] }] });
+    writeFileSync(join(dir, 'train.py'), 'print(1)\n');
+    expect(aup(['validate', 'experiment.json'], { cwd: dir }).code).toBe(0);
+  });
+
+  it('takes settings from flags, and refuses those aup run would refuse without writing', () => {
+    const dir = tempDir({ 'train.py': 'print(1)\n' });
+    const r = aup(['init', '--name', 'flags', '--script', 'train.py', '--proposer', 'sequence', '--n-samples', '4', '--target', 'min', '--param', 'lr:float:0:1', '--param', 'act:choice:relu,tanh'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const written = JSON.parse(readFileSync(join(dir, 'experiment.json'), 'utf8'));
+    expect(written).toMatchObject({ name: 'flags', proposer: 'sequence', n_samples: 4, target: 'min' });
+    expect(written.parameter_config).toEqual([
+      { name: 'lr', type: 'float', range: [0, 1] },
+      { name: 'act', type: 'choice', range: ['relu', 'tanh'] },
+    ]);
+    const bogus = aup(['init', '-o', 'b.json', '--proposer', 'bogus'], { cwd: dir });
+    expect(bogus.code).toBe(1);
+    expect(bogus.stderr).toMatch(/nothing was written:\nb\.json: proposer: "bogus" is not a registered proposer/);
+    const badParam = aup(['init', '-o', 'b.json', '--param', 'lr:flt:0:1'], { cwd: dir });
+    expect(badParam.code).toBe(2);
+    expect(badParam.stderr.trim()).toMatch(/^aup: --param "lr:flt:0:1": the type "flt" is not one of float, int, choice.*\("aup init --help" lists its options\)$/);
+    expect(existsSync(join(dir, 'b.json'))).toBe(false);
+  });
+
   it('says clearly when an experiment id does not exist', async () => {
     const dir = tempDir();
     await (await openStore(join(dir, 'x.db'))).close();

@@ -9,7 +9,9 @@ import { openStore, parseDbUrl } from '../store/index.js';
 import { startBoardChild, type BoardChild } from './board-child.js';
 import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
 import { createProgress, formatParams, formatScore } from './progress.js';
-import { initWizard } from './init-wizard.js';
+import { checkInitConfig, configFromSettings, initWizard, INIT_DEFAULTS, parseParamFlag, type InitSettings } from './init-wizard.js';
+import { formatProblems } from '../config/config-problem.js';
+import type { JsonObject } from '../types.js';
 import { addWorkerCommand, parseTags, workersOption } from './worker-command.js';
 import { VERSION } from '../version.js';
 import { reportJobResult } from '../resources/passive-resource.js';
@@ -138,6 +140,15 @@ function untilSignal(also: Promise<unknown>): Promise<void> {
     process.once('SIGTERM', done);
     void also.then(done, done);
   });
+}
+
+/** A commander parser for an integer option, throwing AUP_ERR_CLI_USAGE naming the option. */
+function intOption(option: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n)) throw new AupError('AUP_ERR_CLI_USAGE', `${option}: expected an integer, found "${value}"`, { details: { option } });
+    return n;
+  };
 }
 
 function parseScore(value: string, what: string): number {
@@ -443,15 +454,41 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('init')
-    .description('write an experiment.json by answering questions (like Auptimizer\'s aup.init)')
+    .description('write an experiment.json by answering questions (like Auptimizer\'s aup.init), or from flags (--yes: the defaults)')
     .option('-o, --output <file>', 'where to write the config', 'experiment.json')
     .option('-f, --force', 'overwrite an existing file')
-    .action(async (o: { output: string; force?: boolean }) => {
+    .option('-y, --yes', 'ask nothing: take the default of every setting no flag gives')
+    .option('--name <name>', `experiment name (default ${INIT_DEFAULTS.name})`)
+    .option('--script <command>', `the command that runs one job (default ${INIT_DEFAULTS.script})`)
+    .option('--proposer <name>', `proposer (default ${INIT_DEFAULTS.proposer})`)
+    .option('--n-samples <n>', `number of jobs (default ${INIT_DEFAULTS.n_samples})`, intOption('--n-samples'))
+    .option('--n-parallel <n>', `jobs run at once (default ${INIT_DEFAULTS.n_parallel})`, intOption('--n-parallel'))
+    .option('--target <max|min>', `maximise or minimise the score (default ${INIT_DEFAULTS.target})`)
+    .option('--random-seed <n>', `random seed (default ${INIT_DEFAULTS.random_seed})`, intOption('--random-seed'))
+    .option('--resource <kind>', `cpu, gpu, node or passive (default ${INIT_DEFAULTS.resource})`)
+    .option('--param <spec>', 'a hyperparameter, repeatable: name:float:min:max, name:int:min:max or name:choice:a,b,c (default x1:float:0:1)', (v: string, prev: JsonObject[] = []) => [
+      ...prev,
+      parseParamFlag(v),
+    ])
+    .action(async (o: InitSettings & { output: string; force?: boolean; yes?: boolean }) => {
       const out = resolve(io.cwd, o.output);
       if (existsSync(out) && !o.force) throw new AupError('AUP_ERR_CLI_USAGE', `${out} exists; use --force to overwrite it`);
-      const config = await initWizard(io.stdin, io.stdout, dirname(out));
+      const { output: _output, force: _force, yes, ...settings } = o;
+      const fromFlags = yes === true || Object.values(settings).some((v) => v !== undefined);
+      const interactive = (io.stdin as { isTTY?: boolean }).isTTY === true;
+      const config = fromFlags ? configFromSettings(settings) : await initWizard(io.stdin, io.stdout, { interactive });
+      // The same checks as aup validate and aup run: a config they would refuse is not written.
+      const checked = checkInitConfig(config, dirname(out), out);
+      if (checked.problems.length > 0) {
+        throw new AupError('AUP_ERR_CONFIG_INVALID', `${fromFlags ? 'the settings' : 'the answers'} do not make a valid config, so nothing was written:\n${formatProblems(checked.problems, out)}`, {
+          details: { problems: checked.problems },
+        });
+      }
       writeFileSync(out, JSON.stringify(config, null, 2) + '\n');
-      io.stdout.write(`\nwrote ${out}; run it with: aup run ${o.output}\n`);
+      io.stdout.write(`${fromFlags ? '' : '\n'}wrote ${out}; run it with: aup run ${o.output}\n`);
+      if (checked.missingScript !== undefined) {
+        io.stderr.write(`aup: note: the script ${checked.missingScript} does not exist yet: write it (it gets its parameters as a JSON file, its last argument) before "aup run ${o.output}"\n`);
+      }
     });
 
   addWorkerCommand(program, io, dbOption, dbHelp);
