@@ -173,6 +173,45 @@ describe('aup validate / schema / init', () => {
   });
 });
 
+/** The escape character that starts a terminal's control sequences. */
+const ESC = String.fromCharCode(0x1b);
+
+describe('aup run on a terminal', () => {
+  // script(1) (util-linux) runs aup on a pseudo-terminal: stdout and stderr are a TTY, in one stream.
+  const onTerminal = (term: string) => {
+    const dir = tempDir({
+      'quick.sh': 'echo "#Auptimizer:1"\n',
+      'experiment.json': JSON.stringify({ script: 'quick.sh', n_samples: 3, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
+    });
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${aupBin} run experiment.json --db x.db`, '/dev/null'], {
+      cwd: dir,
+      env: { ...process.env, TERM: term },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, r.stdout).toBe(0);
+    return r.stdout;
+  };
+
+  it('prints the header first, then draws the bar', () => {
+    const out = onTerminal('xterm');
+    const header = out.indexOf('experiment 1 "experiment": random, 3 jobs');
+    const bar = out.indexOf('jobs | running');
+    expect(header).toBeGreaterThanOrEqual(0);
+    expect(bar).toBeGreaterThan(header);
+    // Nothing but the terminal's own bytes before the header.
+    expect(out.slice(0, header).replaceAll(`${ESC}[?25l`, '').trim()).toBe('');
+  });
+
+  it('draws no bar under TERM=dumb: plain lines only', () => {
+    const out = onTerminal('dumb');
+    expect(out).toMatch(/^\[1\/3\] job \d+ finished score=1 /m);
+    expect(out).toMatch(/^\[3\/3\] job \d+ finished/m);
+    expect(out).not.toContain('jobs | running');
+    expect(out).not.toContain(`${ESC}[`);
+  });
+});
+
 forEachDatabase('aup run', (db) => {
   it('runs an unchanged Auptimizer Python script and records its results completely', async () => {
     const url = await db.fresh();
@@ -245,6 +284,11 @@ forEachDatabase('aup run', (db) => {
 
     const resumed = aup(['resume', '1', '--db', url], { cwd: dir });
     expect(resumed.code).toBe(0);
+    // The count goes on from the jobs that had ended: [k+1/6] first, [6/6] last.
+    const ended = stopped.jobs.filter((j: { status: string }) => j.status === 'finished' || j.status === 'failed').length;
+    const counts = [...resumed.stdout.matchAll(/^\[(\d+)\/6\] job/gm)].map((m) => Number(m[1]));
+    expect(counts[0]).toBe(ended + 1);
+    expect(counts.at(-1)).toBe(6);
     const done = JSON.parse(aup(['show', '1', '--json', '--db', url], { cwd: dir }).stdout);
     expect(done.experiment.status).toBe('finished');
     expect(done.jobs).toHaveLength(6);

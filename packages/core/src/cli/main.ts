@@ -8,7 +8,7 @@ import { resumeExperiment, runExperimentFile, type ExperimentResult } from '../e
 import { openStore, parseDbUrl } from '../store/index.js';
 import { startBoardChild, type BoardChild } from './board-child.js';
 import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
-import { createProgress, formatParams, formatScore } from './progress.js';
+import { createProgress, formatParams, formatScore, isCapableTerminal } from './progress.js';
 import { checkInitConfig, configFromSettings, initWizard, INIT_DEFAULTS, parseParamFlag, type InitSettings } from './init-wizard.js';
 import { formatProblems } from '../config/config-problem.js';
 import type { JsonObject } from '../types.js';
@@ -126,6 +126,18 @@ function boardDbUrl(db: string | undefined, cwd: string): string {
     });
   }
   return location.path;
+}
+
+/** Job statuses that count as done for the progress count: they end a job for good. */
+const ENDED_JOB_STATUSES: ReadonlySet<string> = new Set(['finished', 'failed', 'early_stopped']);
+
+/**
+ * Where progress goes: a live bar on stderr when it is a capable terminal, else plain lines on
+ * stdout (a log, CI, a pipe, TERM=dumb).
+ */
+function progressOutput(io: CliIo): { tty: boolean; out: NodeJS.WritableStream } {
+  const tty = isCapableTerminal(io.stderr);
+  return { tty, out: tty ? io.stderr : io.stdout };
 }
 
 /** Resolves on the first SIGINT/SIGTERM, or when `also` settles. */
@@ -273,7 +285,7 @@ export function buildProgram(io: CliIo): Command {
         }
         let interrupted = false;
         const total = config.n_samples;
-        const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
+        const progress = createProgress(total, progressOutput(io));
         const passive = config.resource === 'passive' ? passivePrompt(io, store, dbFlag(o.db), progress) : undefined;
         const result = await withStopSignals(io, (signal) => {
           signal.addEventListener('abort', () => (interrupted = true), { once: true });
@@ -289,6 +301,8 @@ export function buildProgram(io: CliIo): Command {
                 const tags = workers.tags.length > 0 ? ` --tags ${workers.tags.join(',')}` : '';
                 io.stdout.write(`jobs are queued for aup worker processes: start them with "aup worker${dbFlag(o.db)}${tags}"\n`);
               }
+              // The bar below the header, never above it.
+              progress.begin();
             },
           }).finally(() => {
             passive?.close();
@@ -320,7 +334,10 @@ export function buildProgram(io: CliIo): Command {
       try {
         const exp = await store.getExperiment(eid);
         const total = exp?.nSamples ?? 0;
-        const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
+        // The count goes on from the jobs that already ended, as the experiment's own count does.
+        const ended = exp === undefined ? [] : (await store.listJobs(eid)).filter((j) => ENDED_JOB_STATUSES.has(j.status));
+        const start = { done: ended.length, failed: ended.filter((j) => j.status === 'failed').length, best: exp?.bestScore ?? null };
+        const progress = createProgress(total, { ...progressOutput(io), start });
         const isPassive = (exp?.config as { resource?: string } | undefined)?.resource === 'passive';
         const passive = isPassive ? passivePrompt(io, store, dbFlag(o.db), progress) : undefined;
         const result = await withStopSignals(io, (signal) =>
@@ -328,7 +345,10 @@ export function buildProgram(io: CliIo): Command {
             db: store,
             signal,
             events: passive?.events ?? progress,
-            onResumed: (e) => io.stdout.write(`${e.status === 'created' ? 'starting' : 'resuming'} experiment ${e.id} "${e.name}" (${e.status})\n`),
+            onResumed: (e) => {
+              io.stdout.write(`${e.status === 'created' ? 'starting' : 'resuming'} experiment ${e.id} "${e.name}" (${e.status})\n`);
+              progress.begin();
+            },
           }).finally(() => {
             passive?.close();
             progress.stop();
