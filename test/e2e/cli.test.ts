@@ -161,6 +161,19 @@ describe('aup validate / schema / init', () => {
     expect(existsSync(join(dir, 'b.json'))).toBe(false);
   });
 
+  it.each([
+    [['list', '--jsn'], `aup: unknown option '--jsn'; did you mean --json? ("aup list --help" lists its options)`],
+    [['show'], `aup: missing required argument 'eid' ("aup show --help" lists its options)`],
+    [['frobnicate'], `aup: unknown command 'frobnicate' ("aup --help" lists the commands)`],
+    [['run', 'experiment.json', '--board-port', 'http'], `aup: --board-port: expected an integer from 0 to 65535, found "http" ("aup run --help" lists its options)`],
+    [['schema', '--db', 'x.db'], `aup: unknown option '--db' ("aup schema --help" lists its options)`],
+  ])('a usage error (%j) is exit 2 and one line naming the help', (args, line) => {
+    const r = aup(args, { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${line}\n`);
+  });
+
   it('says clearly when an experiment id does not exist', async () => {
     const dir = tempDir();
     await (await openStore(join(dir, 'x.db'))).close();

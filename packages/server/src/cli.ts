@@ -104,7 +104,8 @@ export function buildBoardProgram(io: BoardCliIo, run: (o: BoardOptions) => Prom
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // One line, as `aup` prints its usage errors.
-      outputError: (s, write) => write(`aup-board: ${s.trim().replace(/^error: /, '')} ${HELP_HINT}\n`),
+      outputError: (s, write) =>
+        write(`aup-board: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*\(Did you mean (.*)\)$/, '; did you mean $1').replace(/\s*\n\s*/g, ' ')} ${HELP_HINT}\n`),
     })
     .exitOverride()
     .action(async (o: BoardOptions) => run(o));

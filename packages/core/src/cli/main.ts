@@ -516,10 +516,19 @@ export function buildProgram(io: CliIo): Command {
   // A usage error is one line, `aup: <what is wrong> (<where help is>)`, not the whole usage text.
   for (const command of [program, ...program.commands]) {
     command.configureOutput({
-      outputError: (message, write) => write(`aup: ${message.trim().replace(/^error: /, '')} (${helpHint(command === program ? undefined : command.name())})\n`),
+      outputError: (message, write) => write(`aup: ${oneLine(message)} (${helpHint(command === program ? undefined : command.name())})\n`),
     });
   }
   return program;
+}
+
+/** Commander's error text as one line: `error: ` dropped, its "(Did you mean x?)" line joined on. */
+function oneLine(message: string): string {
+  return message
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*\(Did you mean (.*)\)$/, '; did you mean $1')
+    .replace(/\s*\n\s*/g, ' ');
 }
 
 /** Where a user finds the options of `command` (or the commands), for usage errors. */
