@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 import Database from 'better-sqlite3';
 import { openStore, type Store } from '@aup/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const AUP_BIN = join(ROOT, 'packages/core/bin/aup.js');
@@ -219,6 +219,14 @@ describe('a database that does not exist', () => {
     expect(byDefault.code).toBe(2);
     expect(byDefault.stderr).toContain(`${join(dir, 'experiments.db')} (the default: no --db, no $AUP_DB) does not exist`);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('on PostgreSQL: a database that does not exist is exit 2 too, naming it without the password', () => {
+    const url = new URL(inject('pgUrl'));
+    url.pathname = '/aup_no_such_database';
+    const r = aup(['list', '--db', url.toString()], { cwd: tmp, env: { ...process.env, AUP_DB: '' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^aup: Cannot open PostgreSQL database postgres:\/\/[^:]+:\*\*\*@.*\/aup_no_such_database: .*does not exist/);
   });
 
   it('is refused by aup-board --read-only with exit 2, and --create with --read-only is a usage error', () => {
