@@ -30,6 +30,8 @@ let admin: pg.Client;
 let dbUrl: string;
 let tmp: string;
 const children: ChildProcess[] = [];
+/** Processes a child started (the board of aup run --board), killed at the end if still there. */
+const strays: number[] = [];
 
 beforeAll(async () => {
   admin = new pg.Client({ connectionString: inject('pgUrl') });
@@ -52,6 +54,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const pid of strays) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already, as it should be.
+    }
+  }
   await admin.query(`drop database if exists ${database} with (force)`);
   await admin.query(`drop role if exists ${role}`);
   await admin.end();
@@ -145,6 +154,9 @@ describe('the database URL of the processes aup starts', () => {
     expect(names).toEqual(['argv']);
     run.child.kill('SIGINT');
     await run.exited;
+    // Ctrl-C stops the run and its board: nothing is left behind.
+    strays.push(board);
+    await until('the board to exit with the run', () => (cmdline(board) === '' ? true : undefined));
   });
 
   it("the board's runner: its command line holds no URL, and it runs the experiment in the board's database", async () => {
