@@ -143,8 +143,9 @@ describe('the database URL of the processes aup starts', () => {
       const all = descendants(run.child.pid!);
       return all.some((p) => cmdline(p).includes('aup-board')) ? all : undefined;
     });
-    expectNoSecret(kids);
     const board = kids.find((p) => cmdline(p).includes('aup-board'))!;
+    strays.push(board);
+    expectNoSecret(kids);
     expect(cmdline(board)).toContain('--attached');
     // The board starts before the run records its experiment.
     const names = await until('the experiment on the board', async () => {
@@ -155,7 +156,6 @@ describe('the database URL of the processes aup starts', () => {
     run.child.kill('SIGINT');
     await run.exited;
     // Ctrl-C stops the run and its board: nothing is left behind.
-    strays.push(board);
     await until('the board to exit with the run', () => (cmdline(board) === '' ? true : undefined));
   });
 
