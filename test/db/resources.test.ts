@@ -241,7 +241,8 @@ forEachDatabase('passive resource', (db) => {
       expect(notPassive.code).toBe(1);
       expect(notPassive.stderr).toMatch(new RegExp(`job ${cpuJob} belongs to experiment ${other.experimentId}, whose resource is "cpu"`));
       const bad = await report([String(jobs[0]!.id), 'high']);
-      expect(bad.code).toBe(1);
+      // A usage error: exit 2 (docs/reference/cli.md).
+      expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/score: expected a number, found "high"/);
       // Nothing above changed a recorded result.
       expect((await store.getJob(jobs[0]!.id))!.score).toBe(jobs[0]!.id * 10);

@@ -287,10 +287,10 @@ for (const db of testDatabases()) {
 }
 
 describe('aup-board start-up', () => {
-  it('refuses a database file that does not exist, with one clear message and exit 1', async () => {
+  it('refuses a database file that does not exist, with one clear message and exit 2', async () => {
     const missing = join(tmp, 'nowhere', 'missing.db');
     const r = await runBoard(['--db', missing, '--port', '0'], tmp);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(`aup-board: Database file ${missing} (from --db) does not exist`);
@@ -302,7 +302,7 @@ describe('aup-board start-up', () => {
   it('looks for experiments.db in the working directory by default', async () => {
     const dir = mkdtempSync(join(tmp, 'default-'));
     const r = await runBoard(['--port', '0'], dir);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(dir, 'experiments.db')} (from the default`);
   });
 
@@ -343,10 +343,10 @@ describe('aup-board start-up', () => {
     [['--port', 'http'], `option '-p, --port <n>' argument 'http' is invalid`],
     [['--port', '70000'], 'expected an integer from 0 to 65535'],
     [['--frobnicate'], `unknown option '--frobnicate'`],
-  ])('refuses %j with exit 1', async (args, message) => {
+  ])('refuses %j with exit 2 and one line naming --help', async (args, message) => {
     const r = await runBoard(args, tmp);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^aup-board: .*\("aup-board --help" lists the options\)$/)]);
   });
 });

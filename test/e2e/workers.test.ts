@@ -330,7 +330,8 @@ describe('worker mode on PostgreSQL: faults', () => {
     // packages/core/src/cli/worker-command.test.ts; this checks how the CLI prints one.
     const dir = experimentDir({ n_samples: 1 }, 0);
     const r = spawnSync(process.execPath, [aupBin, 'run', 'experiment.json', '--db', ':memory:', '--workers', 'external'], { cwd: dir, encoding: 'utf8', env: childEnv() });
-    expect(r.status, r.stderr).toBe(1);
+    // A usage error (docs/reference/cli.md, exit codes).
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/^aup: --workers external with --db :memory:: workers are other processes/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');

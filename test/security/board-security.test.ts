@@ -434,7 +434,7 @@ describe('aup-board start-up security', () => {
   it('refuses --no-token on a non-loopback host before opening anything or listening', async () => {
     const db = join(tmp, 'refuse.db');
     const r = await runBoard(['--db', db, '--create', '--host', '0.0.0.0', '--port', '0', '--no-token'], tmp);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('aup-board: --no-token with --host 0.0.0.0');
     expect(r.stderr).toContain('expected a loopback host');
@@ -447,9 +447,9 @@ describe('aup-board start-up security', () => {
     [['--cors', '*'], '--cors entry 1 is "*"'],
     [['--cors', 'https://ok.example,widgets.example'], '--cors entry 2 is "widgets.example"'],
     [['--token', ''], '--token is empty'],
-  ])('refuses %j with exit 1', async (args, message) => {
+  ])('refuses %j with exit 2 (a usage error)', async (args, message) => {
     const r = await runBoard(['--create', '--db', join(tmp, 'never.db'), '--port', '0', ...args], tmp);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });
 

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   AUP_ERR_DB_URL: 'The database URL is not one aup understands.',
   AUP_ERR_DB_OPEN: 'The database cannot be opened or migrated.',
   AUP_ERR_DB_NOT_AUP: 'The database exists but was not created by aup.',
+  AUP_ERR_DB_MISSING: 'The database does not exist (a missing SQLite file or PostgreSQL database, or an empty one), and this command does not create one.',
+  AUP_ERR_DB_NEEDS_MIGRATION: 'The database was written by an older aup and a read-only open does not migrate it: `aup migrate` does.',
   AUP_ERR_EXPERIMENT_NOT_FOUND: 'No experiment has this id.',
   AUP_ERR_EXPERIMENT_STATE: 'The experiment is in a state that does not allow this action.',
   AUP_ERR_JOB_NOT_FOUND: 'No job has this id.',

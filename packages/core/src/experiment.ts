@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { AupError } from './errors.js';
 import { loadConfig, normalizeConfig } from './config/index.js';
 import { collectGitInfo, collectHostInfo, pythonVersion } from './env-info.js';
-import { getProposer } from './proposers/index.js';
+import { checkRunnable } from './config/check-runnable.js';
 import { driveExperiment, type Objective, type RunnerEvents } from './runner/runner.js';
 import { acquireDriverLease } from './runner/driver-lease.js';
 import { openStore } from './store/index.js';
@@ -93,19 +93,10 @@ async function recordExperiment(
   workers: ExperimentWorkers | undefined,
   waitForPython: boolean,
 ): Promise<{ exp: ExperimentRecord; hostDone: Promise<void> }> {
-  if (workers !== undefined && config.resource === 'passive') {
-    throw new AupError('AUP_ERR_CONFIG_INVALID', 'resource: "passive" jobs are run by a person, not by aup worker processes: drop --workers external, or use resource "cpu" or "gpu"', {
-      details: { path: 'resource', expected: 'cpu or gpu with --workers external', found: 'passive' },
-    });
-  }
-  // Creating the proposer once checks its settings against the space before anything is recorded.
-  getProposer(config.proposer).create({
-    space: config.parameter_config,
-    target: config.target,
-    nSamples: config.n_samples,
-    seed: config.random_seed,
-    options: config.proposer_options ?? {},
-  });
+  // The checks `aup validate` and the board make too, before anything is recorded: the config may
+  // have changed since (a copy with another n_samples), and worker mode is known only here. The
+  // script was resolved when the config was normalised (not at all for an in-process objective).
+  checkRunnable(config, { workers: workers !== undefined, inProcess: true });
   // Host and git probes (python3, nvidia-smi, git) run at the same time.
   const python = pythonVersion();
   const [host, git] = await Promise.all([collectHostInfo({ python: waitForPython ? python : Promise.resolve(null) }), collectGitInfo(config.workingdir)]);

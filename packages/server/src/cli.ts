@@ -129,19 +129,26 @@ export function buildBoardProgram(io: BoardCliIo, run: (o: BoardOptions) => Prom
     .option('--cors <origins>', 'comma-separated origins (https://host[:port]) whose pages may read the API')
     .option('--open', 'open the board in a browser (xdg-open/open) once it listens')
     .option('--attached', 'started by `aup run --board`: no creating, starting, resuming experiments or resetting the environment (stop, kill and report still work)')
-    .showHelpAfterError('(aup-board --help lists the options)')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(`aup-board: ${s.replace(/^error: /, '')}`),
+      // One line, as `aup` prints its usage errors.
+      outputError: (s, write) =>
+        write(`aup-board: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*\(Did you mean (.*)\)$/, '; did you mean $1').replace(/\s*\n\s*/g, ' ')} ${HELP_HINT}\n`),
     })
     .exitOverride()
     .action(async (o: BoardOptions) => run(o));
 }
 
+const HELP_HINT = '("aup-board --help" lists the options)';
+/** Exit codes, as `aup`'s (docs/reference/cli.md): a user error, a usage error (or a missing database), an internal fault. */
+const EXIT_USER_ERROR = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERNAL = 70;
+
 /**
  * Entry point of the `aup-board` binary: opens the store, serves until `io.signal` aborts, and
- * answers the exit code. User errors print one message and give 1, never a stack trace.
+ * answers the exit code. Errors print one line, never a stack trace.
  */
 export async function main(argv: string[], io: BoardCliIo): Promise<number> {
   const program = buildBoardProgram(io, (o) => serve(o, io));
@@ -149,22 +156,23 @@ export async function main(argv: string[], io: BoardCliIo): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
     if (isAupError(e)) {
-      io.stderr.write(`aup-board: ${e.message}\n`);
-      return 1;
+      const usage = e.code === 'AUP_ERR_CLI_USAGE';
+      io.stderr.write(`aup-board: ${e.message}${usage ? ` ${HELP_HINT}` : ''}\n`);
+      return usage || e.code === 'AUP_ERR_DB_MISSING' || e.code === 'AUP_ERR_DB_URL' ? EXIT_USAGE : EXIT_USER_ERROR;
     }
     io.stderr.write(`aup-board: internal error: ${(e as Error)?.message ?? String(e)}\n`);
     if (process.env['AUP_DEBUG']) io.stderr.write(`${(e as Error)?.stack}\n`);
     else io.stderr.write('(set AUP_DEBUG=1 for details; please report this)\n');
-    return 2;
+    return EXIT_INTERNAL;
   }
 }
 
 async function serve(o: BoardOptions, io: BoardCliIo): Promise<void> {
   // Before the store is opened or a port bound: a refused configuration touches nothing.
   const security = resolveSecurity(o);
-  const opened = await openExisting(o.db, o.create ?? false, io.cwd);
+  const opened = await openExisting(o, io);
   // Behind a holder, so an environment reset can put a new database behind every route.
   const holder = createStoreHolder(opened);
   const store = holder.store;
@@ -224,18 +232,27 @@ export function exposureWarnings(o: Pick<BoardOptions, 'host'>, security: BoardS
   return out;
 }
 
-/** Opens the store without creating it, unless asked: a board over an empty new file is most often a typo. */
-async function openExisting(url: string | undefined, create: boolean, cwd: string): Promise<Store> {
-  const location = parseDbUrl(url, cwd);
-  if (!create && location.dialect === 'sqlite' && location.path !== ':memory:' && !existsSync(location.path)) {
+/**
+ * Opens the store without creating it, unless asked: a board over an empty new file is most often a
+ * typo. `--read-only` opens it read-only (a file this user may only read works; nothing is migrated).
+ */
+async function openExisting(o: Pick<BoardOptions, 'db' | 'create' | 'readOnly'>, io: BoardCliIo): Promise<Store> {
+  const url = o.db;
+  if (o.readOnly === true && o.create === true) {
+    throw new AupError('AUP_ERR_CLI_USAGE', '--create with --read-only: a read-only board never creates a database; drop one of them', { details: { option: '--create' } });
+  }
+  const location = parseDbUrl(url, io.cwd);
+  if (o.create !== true && location.dialect === 'sqlite' && location.path !== ':memory:' && !existsSync(location.path)) {
     const from = url !== undefined ? '--db' : process.env['AUP_DB'] ? '$AUP_DB' : `the default (no --db, no $AUP_DB)`;
     throw new AupError(
-      'AUP_ERR_DB_OPEN',
-      `Database file ${location.path} (from ${from}) does not exist: expected an aup database, such as the experiments.db that 'aup run' writes; pass --create to start an empty one`,
+      'AUP_ERR_DB_MISSING',
+      `Database file ${location.path} (from ${from}) does not exist: expected an aup database, such as the experiments.db that 'aup run' writes; ` +
+        (o.readOnly === true ? 'a read-only board never creates one' : 'pass --create to start an empty one'),
       { details: { path: location.path } },
     );
   }
-  return openStore(url, { create, cwd });
+  if (o.readOnly === true) return openStore(url, { readOnly: true, cwd: io.cwd, onWarning: (m) => io.stderr.write(`aup-board: note: ${m}\n`) });
+  return openStore(url, { create: o.create ?? false, cwd: io.cwd });
 }
 
 function untilAborted(signal: AbortSignal | undefined): Promise<void> {

@@ -290,6 +290,17 @@ describe('routing, token and faults', () => {
     expect(mixed.statusCode).toBe(401);
   });
 
+  it('validates a config as aup validate and aup run do: an unknown proposer is a problem', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/config/validate',
+      headers: { authorization: 'Bearer s3cret' },
+      payload: { script: 'node -e 1', proposer: 'bogus', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ ok: false, problems: [{ path: 'proposer', message: expect.stringMatching(/"bogus" is not a registered proposer/) }] });
+  });
+
   it('refuses an empty token rather than silently running without one', () => {
     expect(() => createServer({ store, token: '' })).toThrow(/token is empty/);
   });

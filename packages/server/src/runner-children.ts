@@ -53,14 +53,16 @@ export function resolveAupBin(): string {
 }
 
 /**
- * The runner processes a board started (`aup resume <id> --db <url>`), one per experiment at most.
+ * The runner processes a board started (`aup resume <id>`), one per experiment at most. Each gets
+ * the database URL in its environment ($AUP_DB), never on its command line, which any user of the
+ * machine can read (`ps`): a PostgreSQL URL may hold a password.
  * Each runs in its own process group, so a Ctrl-C in the board's terminal reaches only the board,
  * which then asks each runner to stop exactly once (a second SIGINT would make it quit at once).
  */
 export class RunnerChildren {
   readonly #children = new Map<number, RunnerChild>();
   readonly #aupBin: () => string;
-  /** The database runners are given (`--db`); an environment reset points it at the new one. */
+  /** The database runners are given ($AUP_DB); an environment reset points it at the new one. */
   dbUrl: string;
 
   constructor(dbUrl: string, aupBin: () => string = resolveAupBin) {
@@ -88,11 +90,11 @@ export class RunnerChildren {
     }
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [bin, 'resume', String(experimentId), '--db', this.dbUrl], {
+      child = spawn(process.execPath, [bin, 'resume', String(experimentId)], {
         cwd: workingDir,
         stdio: ['ignore', fd, fd],
         detached: true,
-        env: process.env,
+        env: { ...process.env, AUP_DB: this.dbUrl },
       });
     } finally {
       closeSync(fd);

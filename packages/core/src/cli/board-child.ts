@@ -47,13 +47,16 @@ export function resolveBoardBin(from: string = import.meta.url): string {
 }
 
 /**
- * Starts `aup-board --attached --db <url> --port <port>` and resolves once it prints its URL. It runs
- * in its own process group, so a Ctrl-C in the terminal reaches `aup run` only, which stops it once.
+ * Starts `aup-board --attached --port <port>` on the database `dbUrl` and resolves once it prints
+ * its URL. The URL goes in the board's environment ($AUP_DB), never on its command line, which any
+ * user of the machine can read (`ps`): a PostgreSQL URL may hold a password. It runs in its own
+ * process group, so a Ctrl-C in the terminal reaches `aup run` only, which stops it once.
  */
 export function startBoardChild(opts: { dbUrl: string; port: number; cwd: string; stderr: NodeJS.WritableStream }): Promise<BoardChild> {
   const bin = resolveBoardBin();
-  const child: ChildProcess = spawn(process.execPath, [bin, '--db', opts.dbUrl, '--port', String(opts.port), '--attached'], {
+  const child: ChildProcess = spawn(process.execPath, [bin, '--port', String(opts.port), '--attached'], {
     cwd: opts.cwd,
+    env: { ...process.env, AUP_DB: opts.dbUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -8,9 +8,11 @@ import { resumeExperiment, runExperimentFile, type ExperimentResult } from '../e
 import { openStore, parseDbUrl } from '../store/index.js';
 import { startBoardChild, type BoardChild } from './board-child.js';
 import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
-import { createProgress, formatParams, formatScore } from './progress.js';
+import { createProgress, formatParams, formatScore, isCapableTerminal } from './progress.js';
 import { initExample } from './init-example.js';
-import { initWizard } from './init-wizard.js';
+import { checkInitConfig, configFromSettings, initWizard, INIT_DEFAULTS, parseParamFlag, type InitSettings } from './init-wizard.js';
+import { formatProblems } from '../config/config-problem.js';
+import type { JsonObject } from '../types.js';
 import { addWorkerCommand, parseTags, workersOption } from './worker-command.js';
 import { VERSION } from '../version.js';
 import { reportJobResult } from '../resources/passive-resource.js';
@@ -60,8 +62,14 @@ export function showJson(exp: ExperimentRecord, jobs: JobRecord[]) {
   };
 }
 
-async function withStore<T>(url: string | undefined, cwd: string, fn: (s: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(url, { cwd });
+/**
+ * How a command opens its database: `read` never creates or changes it (list, show), `existing`
+ * writes to one that must exist (resume, report). Only `aup run` and `aup worker` create one.
+ */
+type StoreMode = 'read' | 'existing';
+
+async function withStore<T>(url: string | undefined, cwd: string, mode: StoreMode, fn: (s: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(url, mode === 'read' ? { cwd, readOnly: true } : { cwd, create: false });
   try {
     return await fn(store);
   } finally {
@@ -89,6 +97,16 @@ function summary(io: CliIo, result: ExperimentResult, dbUrl: string): void {
   out.write(`results: ${dbUrl} (aup show ${result.experimentId}${dbUrl.endsWith('experiments.db') ? '' : ` --db ${dbUrl}`})\n`);
 }
 
+/**
+ * ` --db <url>` for a command aup suggests, as the user gave the URL but with a PostgreSQL password
+ * hidden: the lines land in terminals, logs and CI output. '' without --db.
+ */
+function dbFlag(db: string | undefined): string {
+  if (db === undefined) return '';
+  const location = parseDbUrl(db);
+  return ` --db ${location.dialect === 'postgres' ? location.display : db}`;
+}
+
 /** The board's port when `--board-port` is not given; aup-board's own default (the next free one if taken). */
 const DEFAULT_BOARD_PORT = 8080;
 const MAX_PORT = 65535;
@@ -111,6 +129,18 @@ function boardDbUrl(db: string | undefined, cwd: string): string {
   return location.path;
 }
 
+/** Job statuses that count as done for the progress count: they end a job for good. */
+const ENDED_JOB_STATUSES: ReadonlySet<string> = new Set(['finished', 'failed', 'early_stopped']);
+
+/**
+ * Where progress goes: a live bar on stderr when it is a capable terminal, else plain lines on
+ * stdout (a log, CI, a pipe, TERM=dumb).
+ */
+function progressOutput(io: CliIo): { tty: boolean; out: NodeJS.WritableStream } {
+  const tty = isCapableTerminal(io.stderr);
+  return { tty, out: tty ? io.stderr : io.stdout };
+}
+
 /** Resolves on the first SIGINT/SIGTERM, or when `also` settles. */
 function untilSignal(also: Promise<unknown>): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -123,6 +153,15 @@ function untilSignal(also: Promise<unknown>): Promise<void> {
     process.once('SIGTERM', done);
     void also.then(done, done);
   });
+}
+
+/** A commander parser for an integer option, throwing AUP_ERR_CLI_USAGE naming the option. */
+function intOption(option: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n)) throw new AupError('AUP_ERR_CLI_USAGE', `${option}: expected an integer, found "${value}"`, { details: { option } });
+    return n;
+  };
 }
 
 function parseScore(value: string, what: string): number {
@@ -143,7 +182,7 @@ function collectMetric(value: string, previous: Record<string, number> = {}): Re
  * is a terminal, takes results typed at the prompt (\`<score>\` for the only waiting job, or
  * \`<jid> <score>\`), as Auptimizer's passive resource did. Returns the events and a closer.
  */
-function passivePrompt(io: CliIo, store: Store, dbFlag: string, base: RunnerEvents): { events: RunnerEvents; close(): void } {
+function passivePrompt(io: CliIo, store: Store, dbHint: string, base: RunnerEvents): { events: RunnerEvents; close(): void } {
   const waiting = new Set<number>();
   const interactive = (io.stdin as { isTTY?: boolean }).isTTY === true;
   const rl = interactive ? createInterface({ input: io.stdin, output: io.stdout }) : undefined;
@@ -172,7 +211,7 @@ function passivePrompt(io: CliIo, store: Store, dbFlag: string, base: RunnerEven
       waiting.add(job.id);
       io.stdout.write(`job ${job.id} waiting for its result: params ${JSON.stringify(job.params)}\n`);
       io.stdout.write(info.command ? `  run: (cd ${info.workingDir} && ${info.command})\n` : `  job file: ${info.jobFile}\n`);
-      io.stdout.write(`  then: aup report ${job.id} <score> [--metric name=value]${dbFlag}\n`);
+      io.stdout.write(`  then: aup report ${job.id} <score> [--metric name=value]${dbHint}\n`);
       prompt();
     },
   };
@@ -216,7 +255,6 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('aup')
     .description('Hyperparameter optimisation experiments: propose, run, record, show.')
     .version(VERSION)
-    .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
   const dbOption = '--db <url>';
@@ -248,8 +286,8 @@ export function buildProgram(io: CliIo): Command {
         }
         let interrupted = false;
         const total = config.n_samples;
-        const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
-        const passive = config.resource === 'passive' ? passivePrompt(io, store, o.db ? ` --db ${o.db}` : '', progress) : undefined;
+        const progress = createProgress(total, progressOutput(io));
+        const passive = config.resource === 'passive' ? passivePrompt(io, store, dbFlag(o.db), progress) : undefined;
         const result = await withStopSignals(io, (signal) => {
           signal.addEventListener('abort', () => (interrupted = true), { once: true });
           return runExperimentFile(path, {
@@ -262,8 +300,10 @@ export function buildProgram(io: CliIo): Command {
               io.stdout.write(`experiment ${exp.id} "${exp.name}": ${config.proposer}, ${total} jobs, ${config.n_parallel} at a time, target ${config.target}\n`);
               if (workers) {
                 const tags = workers.tags.length > 0 ? ` --tags ${workers.tags.join(',')}` : '';
-                io.stdout.write(`jobs are queued for aup worker processes: start them with "aup worker${o.db ? ` --db ${o.db}` : ''}${tags}"\n`);
+                io.stdout.write(`jobs are queued for aup worker processes: start them with "aup worker${dbFlag(o.db)}${tags}"\n`);
               }
+              // The bar below the header, never above it.
+              progress.begin();
             },
           }).finally(() => {
             passive?.close();
@@ -271,7 +311,7 @@ export function buildProgram(io: CliIo): Command {
           });
         });
         summary(io, result, store.url);
-        if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${o.db ? ` --db ${o.db}` : ''}"\n`);
+        if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${dbFlag(o.db)}"\n`);
         if (result.status !== 'finished') process.exitCode = 1;
         // Ctrl-C during the run stops both; an experiment that ended on its own leaves the board up to look at it.
         if (board !== undefined && !interrupted) {
@@ -291,19 +331,25 @@ export function buildProgram(io: CliIo): Command {
     .option(dbOption, dbHelp)
     .action(async (eidText: string, o: { db?: string }) => {
       const eid = parseId(eidText, 'eid');
-      const store = await openStore(o.db, { cwd: io.cwd });
+      const store = await openStore(o.db, { cwd: io.cwd, create: false });
       try {
         const exp = await store.getExperiment(eid);
         const total = exp?.nSamples ?? 0;
-        const progress = createProgress(total, { tty: !!io.stderr.isTTY, out: io.stderr.isTTY ? io.stderr : io.stdout });
+        // The count goes on from the jobs that already ended, as the experiment's own count does.
+        const ended = exp === undefined ? [] : (await store.listJobs(eid)).filter((j) => ENDED_JOB_STATUSES.has(j.status));
+        const start = { done: ended.length, failed: ended.filter((j) => j.status === 'failed').length, best: exp?.bestScore ?? null };
+        const progress = createProgress(total, { ...progressOutput(io), start });
         const isPassive = (exp?.config as { resource?: string } | undefined)?.resource === 'passive';
-        const passive = isPassive ? passivePrompt(io, store, o.db ? ` --db ${o.db}` : '', progress) : undefined;
+        const passive = isPassive ? passivePrompt(io, store, dbFlag(o.db), progress) : undefined;
         const result = await withStopSignals(io, (signal) =>
           resumeExperiment(eid, {
             db: store,
             signal,
             events: passive?.events ?? progress,
-            onResumed: (e) => io.stdout.write(`${e.status === 'created' ? 'starting' : 'resuming'} experiment ${e.id} "${e.name}" (${e.status})\n`),
+            onResumed: (e) => {
+              io.stdout.write(`${e.status === 'created' ? 'starting' : 'resuming'} experiment ${e.id} "${e.name}" (${e.status})\n`);
+              progress.begin();
+            },
           }).finally(() => {
             passive?.close();
             progress.stop();
@@ -326,7 +372,7 @@ export function buildProgram(io: CliIo): Command {
     .action(async (jidText: string, scoreText: string, o: { db?: string; metric?: Record<string, number> }) => {
       const jid = parseId(jidText, 'jid');
       const score = parseScore(scoreText, 'score');
-      await withStore(o.db, io.cwd, async (store) => {
+      await withStore(o.db, io.cwd, 'existing', async (store) => {
         await reportJobResult(store, jid, { score, metrics: o.metric });
         const metrics = Object.entries(o.metric ?? {}).map(([k, v]) => ` ${k}=${formatScore(v)}`).join('');
         io.stdout.write(`job ${jid}: score ${formatScore(score)}${metrics} recorded\n`);
@@ -339,7 +385,7 @@ export function buildProgram(io: CliIo): Command {
     .option(dbOption, dbHelp)
     .option('--json', 'print JSON')
     .action(async (o: { db?: string; json?: boolean }) => {
-      await withStore(o.db, io.cwd, async (store) => {
+      await withStore(o.db, io.cwd, 'read', async (store) => {
         const exps = await store.listExperiments();
         if (o.json) {
           io.stdout.write(JSON.stringify(exps.map((e) => showJson(e, []).experiment), null, 2) + '\n');
@@ -366,7 +412,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print the stable JSON shape (docs/reference/cli.md)')
     .action(async (eidText: string, o: { db?: string; json?: boolean }) => {
       const eid = parseId(eidText, 'eid');
-      await withStore(o.db, io.cwd, async (store) => {
+      await withStore(o.db, io.cwd, 'read', async (store) => {
         const exp = await store.getExperiment(eid);
         if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${eid} does not exist in ${store.url}`);
         const jobs = await store.listJobs(eid);
@@ -411,47 +457,126 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command('migrate')
+    .description('bring a database written by an older aup to the current schema (commands that write do it by themselves; read-only ones ask for this)')
+    .option(dbOption, dbHelp)
+    .action(async (o: { db?: string }) => {
+      let pending: string[] = [];
+      try {
+        await (await openStore(o.db, { cwd: io.cwd, readOnly: true })).close();
+      } catch (e) {
+        if (!isAupError(e) || e.code !== 'AUP_ERR_DB_NEEDS_MIGRATION') throw e;
+        pending = e.details['pending'] as string[];
+      }
+      if (pending.length > 0) await (await openStore(o.db, { cwd: io.cwd, create: false })).close();
+      const url = parseDbUrl(o.db, io.cwd).display;
+      io.stdout.write(pending.length > 0 ? `${url}: migrated (${pending.join(', ')})\n` : `${url}: the schema is current; nothing to do\n`);
+    });
+
+  program
     .command('init')
-    .description('write an experiment.json by answering questions (like Auptimizer\'s aup.init)')
+    .description('write an experiment.json by answering questions (like Auptimizer\'s aup.init), or from flags (--yes: the defaults)')
     .option('-o, --output <file>', 'where to write the config', 'experiment.json')
     .option('-f, --force', 'overwrite an existing file')
     .option('--example [name]', 'write a documented example into the current folder (no name: list them)')
-    .action(async (o: { output: string; force?: boolean; example?: string | true }) => {
+    .option('-y, --yes', 'ask nothing: take the default of every setting no flag gives')
+    .option('--name <name>', `experiment name (default ${INIT_DEFAULTS.name})`)
+    .option('--script <command>', `the command that runs one job (default ${INIT_DEFAULTS.script})`)
+    .option('--proposer <name>', `proposer (default ${INIT_DEFAULTS.proposer})`)
+    .option('--n-samples <n>', `number of jobs (default ${INIT_DEFAULTS.n_samples})`, intOption('--n-samples'))
+    .option('--n-parallel <n>', `jobs run at once (default ${INIT_DEFAULTS.n_parallel})`, intOption('--n-parallel'))
+    .option('--target <max|min>', `maximise or minimise the score (default ${INIT_DEFAULTS.target})`)
+    .option('--random-seed <n>', `random seed (default ${INIT_DEFAULTS.random_seed})`, intOption('--random-seed'))
+    .option('--resource <kind>', `cpu, gpu, node or passive (default ${INIT_DEFAULTS.resource})`)
+    .option('--param <spec>', 'a hyperparameter, repeatable: name:float:min:max, name:int:min:max or name:choice:a,b,c (default x1:float:0:1)', (v: string, prev: JsonObject[] = []) => [
+      ...prev,
+      parseParamFlag(v),
+    ])
+    .action(async (o: InitSettings & { output: string; force?: boolean; yes?: boolean; example?: string | true }) => {
       if (o.example !== undefined) return initExample(o.example === true ? undefined : o.example, { cwd: io.cwd, force: o.force, stdout: io.stdout });
       const out = resolve(io.cwd, o.output);
       if (existsSync(out) && !o.force) throw new AupError('AUP_ERR_CLI_USAGE', `${out} exists; use --force to overwrite it`);
-      const config = await initWizard(io.stdin, io.stdout, dirname(out));
+      const { output: _output, force: _force, yes, example: _example, ...settings } = o;
+      const fromFlags = yes === true || Object.values(settings).some((v) => v !== undefined);
+      const interactive = (io.stdin as { isTTY?: boolean }).isTTY === true;
+      const config = fromFlags ? configFromSettings(settings) : await initWizard(io.stdin, io.stdout, { interactive });
+      // The same checks as aup validate and aup run: a config they would refuse is not written.
+      const checked = checkInitConfig(config, dirname(out), out);
+      if (checked.problems.length > 0) {
+        throw new AupError('AUP_ERR_CONFIG_INVALID', `${fromFlags ? 'the settings' : 'the answers'} do not make a valid config, so nothing was written:\n${formatProblems(checked.problems, out)}`, {
+          details: { problems: checked.problems },
+        });
+      }
       writeFileSync(out, JSON.stringify(config, null, 2) + '\n');
-      io.stdout.write(`\nwrote ${out}; run it with: aup run ${o.output}\n`);
+      io.stdout.write(`${fromFlags ? '' : '\n'}wrote ${out}; run it with: aup run ${o.output}\n`);
+      if (checked.missingScript !== undefined) {
+        io.stderr.write(`aup: note: the script ${checked.missingScript} does not exist yet: write it (it gets its parameters as a JSON file, its last argument) before "aup run ${o.output}"\n`);
+      }
     });
 
   addWorkerCommand(program, io, dbOption, dbHelp);
 
+  // A usage error is one line, `aup: <what is wrong> (<where help is>)`, not the whole usage text.
+  for (const command of [program, ...program.commands]) {
+    command.configureOutput({
+      outputError: (message, write) => write(`aup: ${oneLine(message)} (${helpHint(command === program ? undefined : command.name())})\n`),
+    });
+  }
   return program;
 }
+
+/** Commander's error text as one line: `error: ` dropped, its "(Did you mean x?)" line joined on. */
+function oneLine(message: string): string {
+  return message
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*\(Did you mean (.*)\)$/, '; did you mean $1')
+    .replace(/\s*\n\s*/g, ' ');
+}
+
+/** Where a user finds the options of `command` (or the commands), for usage errors. */
+function helpHint(command: string | undefined): string {
+  return command === undefined ? '"aup --help" lists the commands' : `"aup ${command} --help" lists its options`;
+}
+
+/**
+ * Exit codes (docs/reference/cli.md): 0 success; 1 a user error or an experiment that did not
+ * finish; 2 a usage error (a bad argument, or a database that does not exist); 70 an internal
+ * fault (EX_SOFTWARE of sysexits.h); 130 a second Ctrl-C.
+ */
+export const EXIT_USER_ERROR = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 70;
+
+/** The AupError codes that are usage errors: the command line names something wrong or absent. */
+const USAGE_CODES: ReadonlySet<string> = new Set(['AUP_ERR_CLI_USAGE', 'AUP_ERR_DB_MISSING', 'AUP_ERR_DB_URL']);
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-/** Entry point of the `aup` binary: user errors print one message and exit 1, never a stack trace. */
+/**
+ * Entry point of the `aup` binary: errors print one line, never a stack trace; the exit code says
+ * which kind (EXIT_USAGE, EXIT_USER_ERROR, EXIT_INTERNAL).
+ */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.exitCode === 0 ? 0 : 1;
-    }
+    // Commander has printed its one line (or, for a bare `aup`, the help).
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
     if (isAupError(e)) {
-      io.stderr.write(`aup: ${e.message}\n`);
-      return 1;
+      const usage = USAGE_CODES.has(e.code);
+      const hint = e.code === 'AUP_ERR_CLI_USAGE' ? ` (${helpHint(program.commands.find((c) => c.name() === argv[0])?.name())})` : '';
+      io.stderr.write(`aup: ${e.message}${hint}\n`);
+      return usage ? EXIT_USAGE : EXIT_USER_ERROR;
     }
     io.stderr.write(`aup: internal error: ${(e as Error)?.message ?? String(e)}\n`);
     if (process.env.AUP_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
     else io.stderr.write('(set AUP_DEBUG=1 for details; please report this)\n');
-    return 2;
+    return EXIT_INTERNAL;
   }
 }

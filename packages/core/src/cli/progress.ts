@@ -4,6 +4,8 @@ import type { JobEndInfo, RunnerEvents } from '../runner/runner.js';
 import type { Params } from '../types.js';
 
 export interface ProgressReporter extends RunnerEvents {
+  /** Draws the bar (on a terminal) from now on; the first event does it too. */
+  begin(): void;
   stop(): void;
 }
 
@@ -20,17 +22,36 @@ export function formatParams(params: Params): string {
     .join(' ');
 }
 
+/** Where an experiment's count stands when the reporter starts: jobs a resumed experiment already ended. */
+export interface ProgressStart {
+  /** Jobs that ended (finished, failed, early-stopped) before this process started. */
+  done: number;
+  failed: number;
+  best: number | null;
+}
+
 /**
- * On a terminal: a live bar (done/total, running, failed, best so far). Otherwise one plain line
- * per finished job, which is what logs and CI want.
+ * True when `stream` can draw a live bar: a terminal that is not TERM=dumb (Emacs shells, some
+ * CI logs), which cannot move the cursor back.
  */
-export function createProgress(total: number, opts: { tty: boolean; out: NodeJS.WritableStream }): ProgressReporter {
-  let done = 0;
-  let failed = 0;
+export function isCapableTerminal(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && env['TERM'] !== 'dumb';
+}
+
+/**
+ * On a capable terminal (`tty`): a live bar (done/total, running, failed, best so far). Otherwise
+ * one plain line per finished job, which is what logs, CI and dumb terminals want. The bar is drawn
+ * from `begin()` on, so that what the caller prints first (the experiment's header) comes first;
+ * `start` continues the count of a resumed experiment.
+ */
+export function createProgress(total: number, opts: { tty: boolean; out: NodeJS.WritableStream; start?: ProgressStart }): ProgressReporter {
+  let done = opts.start?.done ?? 0;
+  let failed = opts.start?.failed ?? 0;
   let running = 0;
-  let best: number | null = null;
+  let best: number | null = opts.start?.best ?? null;
   if (!opts.tty) {
     return {
+      begin: () => undefined,
       onJobStart: () => undefined,
       onJobEnd(job: JobRecord, info: JobEndInfo) {
         if (info.retrying) {
@@ -57,9 +78,18 @@ export function createProgress(total: number, opts: { tty: boolean; out: NodeJS.
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { running, failed, best: '-' });
-  const update = () => bar.update(done, { running, failed, best: formatScore(best) });
+  let drawing = false;
+  const begin = () => {
+    if (drawing) return;
+    drawing = true;
+    bar.start(total, done, { running, failed, best: formatScore(best) });
+  };
+  const update = () => {
+    begin();
+    bar.update(done, { running, failed, best: formatScore(best) });
+  };
   return {
+    begin,
     onJobStart() {
       running++;
       update();
@@ -75,11 +105,14 @@ export function createProgress(total: number, opts: { tty: boolean; out: NodeJS.
       update();
     },
     onMessage(m) {
-      bar.stop();
+      // The message gets its own line; the bar is drawn again, below it, with the next update.
+      if (drawing) bar.stop();
+      drawing = false;
       opts.out.write(`${m}\n`);
     },
     stop() {
-      bar.stop();
+      if (drawing) bar.stop();
+      drawing = false;
     },
   };
 }

@@ -115,7 +115,7 @@ describe("Auptimizer's experiment.json files", () => {
   it('accepts a remote (node) config whose folder exists only on the remote host', async () => {
     const { config } = await loadConfig(fixture('node-remote.json'));
     expect(config.workingdir).toBe('/srv/aup-remote-demo');
-    expect(config.resource_args).toEqual({ prescript: 'source ~/.profile', postscript: 'echo finished', overwrite: true, max_retries: 2, reconn_wait_time: 3 });
+    expect(config.resource_args).toEqual({ prescript: 'source ~/.profile', postscript: 'echo finished', overwrite: true, nodes: ['ubuntu@10.0.0.5'], max_retries: 2, reconn_wait_time: 3 });
   });
 
   it('turns compression settings into parameters and a template', async () => {

@@ -152,7 +152,7 @@ describe('paths and the script', () => {
   it('does not look for the script of an in-process, passive or remote experiment', () => {
     expect(normalizeConfig({ script: 'missing.py' }, opts({ inProcess: true })).script_path).toBe(join(dir, 'missing.py'));
     expect(normalizeConfig({ script: 'missing.py', resource: 'passive' }, opts()).script_path).toBe(join(dir, 'missing.py'));
-    expect(normalizeConfig({ script: 'missing.py', resource: 'node', workingdir: '/srv/remote' }, opts()).workingdir).toBe('/srv/remote');
+    expect(normalizeConfig({ script: 'missing.py', resource: 'node', resource_args: { nodes: ['me@remote'] }, workingdir: '/srv/remote' }, opts()).workingdir).toBe('/srv/remote');
   });
 
   it('requires a script unless the experiment runs in-process or passive', () => {
@@ -339,10 +339,10 @@ describe('resource_args, early stopping and proposer keys', () => {
 
   it("merges Auptimizer's runtime_args into resource_args (resource_args wins)", () => {
     const config = normalizeConfig(
-      { script: 'train.py', resource: 'node', runtime_args: { prescript: 'source .profile', env: { A: '1' } }, resource_args: { env: { B: '2' } } },
+      { script: 'train.py', resource: 'node', runtime_args: { prescript: 'source .profile', env: { A: '1' }, nodes: ['me@remote'] }, resource_args: { env: { B: '2' } } },
       opts(),
     );
-    expect(config.resource_args).toEqual({ prescript: 'source .profile', env: { B: '2' } });
+    expect(config.resource_args).toEqual({ prescript: 'source .profile', nodes: ['me@remote'], env: { B: '2' } });
   });
 
   it('gathers per-proposer keys into proposer_options', () => {
@@ -350,8 +350,8 @@ describe('resource_args, early stopping and proposer keys', () => {
     expect(config.proposer_options).toEqual({ max_iter: 27, eta: 3, skip_last: 1, engine: 'random' });
     const bohb = normalizeConfig({ script: 'train.py', proposer: 'bohb', min_points_in_model: '', min_budget: 1, max_budget: 9, n_iterations: 2 }, opts());
     expect(bohb.proposer_options).toEqual({ min_points_in_model: '', min_budget: 1, max_budget: 9, n_iterations: 2 });
-    const eas = normalizeConfig({ script: 'train.py', proposer: 'eas', net_config: { layers: ['conv-16-3'] }, n_children: 2 }, opts());
-    expect(eas.proposer_options).toEqual({ net_config: { layers: ['conv-16-3'] }, n_children: 2 });
+    const eas = normalizeConfig({ script: 'train.py', proposer: 'eas', net_config: { layers: [{ type: 'dense', units: 8 }] }, n_children: 2 }, opts());
+    expect(eas.proposer_options).toEqual({ net_config: { layers: [{ type: 'dense', units: 8 }] }, n_children: 2 });
   });
 
   it('checks per-proposer values', () => {

@@ -13,6 +13,7 @@ import { gridSize } from '../proposers/space.js';
 import { hyperbandTrialCount } from '../proposers/hyperband/hyperband-proposer.js';
 import { bohbTrialCount } from '../proposers/bohb/bohb-proposer.js';
 import { loadNodeHosts } from '../resources/node-hosts.js';
+import { runnableProblems } from './check-runnable.js';
 
 function ownTrialCount(config: NormalizedConfig): number | undefined {
   switch (config.proposer.toLowerCase()) {
@@ -188,11 +189,11 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
       report(problem(['resource_args', 'early_stop', 'curve_fitting_max_iters'], 'an integer ≥ 1 (the curve_fitting policy needs it)', 'nothing'));
     }
   }
-  // The node resource's hosts: each entry's form, and its key file (resources/node-hosts.ts).
+  // The node resource's hosts: each entry's form, and its key file (resources/node-hosts.ts). As
+  // at a run's start, hosts come from the config or from Auptimizer's node_mapping beside it.
   if (resource === 'node' && clean(['resource_args']) && clean(['runtime_args'])) {
     const merged = { ...(isObject(raw.runtime_args) ? raw.runtime_args : {}), ...(isObject(resourceArgs) ? resourceArgs : {}) };
-    // Hosts may be missing here (an Auptimizer config keeps them elsewhere): the run asks for them.
-    problems.push(...loadNodeHosts(merged, baseDir, { requireHosts: false }).problems);
+    problems.push(...loadNodeHosts(merged, baseDir).problems);
   }
   if (problems.length > 0) return fail();
 
@@ -242,6 +243,7 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   }
   if (file !== undefined) config.config_path = file;
 
+  let missingScript: { problem: ConfigProblem; details: Record<string, unknown> } | undefined;
   if (typeof script === 'string') {
     config.script = script;
     const location = locateScript(script, { baseDir, workingdir, check: !opts.inProcess && LOCAL_RESOURCES.has(resource) });
@@ -254,10 +256,15 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
         expected: 'an existing script file',
         found: location.path!,
       };
-      return { config, problems: [p], code: 'AUP_ERR_SCRIPT_NOT_FOUND', details: { file, path: location.path, tried: location.tried, problems: [p] } };
+      missingScript = { problem: p, details: { path: location.path, tried: location.tried } };
     }
   }
-  return { config, problems: [], code: 'AUP_ERR_CONFIG_INVALID', details: {} };
+  // What a run would refuse besides the schema (check-runnable.ts); a missing script is reported above.
+  const runnable = runnableProblems(config, { inProcess: opts.inProcess === true || missingScript !== undefined });
+  const all = sortProblems([...(missingScript ? [missingScript.problem] : []), ...runnable.problems], raw);
+  if (all.length === 0) return { config, problems: [], code: 'AUP_ERR_CONFIG_INVALID', details: {} };
+  const code = runnable.problems.length === 0 ? 'AUP_ERR_SCRIPT_NOT_FOUND' : missingScript === undefined ? runnable.code : 'AUP_ERR_CONFIG_INVALID';
+  return { config, problems: all, code, details: { file, ...missingScript?.details, problems: all } };
 }
 
 /**

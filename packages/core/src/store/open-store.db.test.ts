@@ -121,6 +121,47 @@ forEachDatabase('openStore', (db) => {
     await expectCode(openStore(url), 'AUP_ERR_DB_OPEN', /newer aup.*9999-future/);
   });
 
+  it('readOnly: reads a current database and changes nothing, not even its journal mode', async () => {
+    const url = await db.fresh();
+    const writer = await openStore(url);
+    const e = await writer.createExperiment(experiment);
+    await writer.close();
+    if (db.dialect === 'sqlite') await rawQuery(url, 'sqlite', 'pragma journal_mode = delete');
+    const before = await rawQuery(url, db.dialect, 'select name from aup_migration order by name');
+
+    const reader = await openStore(url, { readOnly: true });
+    try {
+      expect(await reader.getExperiment(e.id)).toMatchObject({ name: 'e' });
+      // A write fails: the SQLite connection is read-only, the PostgreSQL session too.
+      await expect(reader.createExperiment(experiment)).rejects.toThrow(/readonly|read-only/);
+    } finally {
+      await reader.close();
+    }
+    expect(await rawQuery(url, db.dialect, 'select name from aup_migration order by name')).toEqual(before);
+    if (db.dialect === 'sqlite') expect((await rawQuery(url, 'sqlite', 'pragma journal_mode'))[0]).toEqual({ journal_mode: 'delete' });
+    expect(await rawQuery(url, db.dialect, 'select count(*) as n from experiment')).toEqual([{ n: db.dialect === 'sqlite' ? 1 : '1' }]);
+  });
+
+  it('readOnly: refuses a schema behind this aup, naming aup migrate, and migrates nothing', async () => {
+    const url = await db.fresh();
+    await (await openStore(url)).close();
+    await rawQuery(url, db.dialect, `delete from aup_migration where name = '0006-board-indexes'`);
+    await expectCode(openStore(url, { readOnly: true }), 'AUP_ERR_DB_NEEDS_MIGRATION', /older aup.*0006-board-indexes.*aup migrate --db/);
+    const names = await rawQuery(url, db.dialect, 'select name from aup_migration');
+    expect(names.map((m) => m['name'])).not.toContain('0006-board-indexes');
+  });
+
+  it('readOnly: refuses an empty database and creates no table in it', async () => {
+    const url = await db.fresh();
+    if (db.dialect === 'sqlite') writeFileSync(url, '');
+    await expectCode(openStore(url, { readOnly: true }), 'AUP_ERR_DB_MISSING', /is empty.*never creates/);
+    const tables =
+      db.dialect === 'sqlite'
+        ? await rawQuery(url, 'sqlite', `select name from sqlite_master where type = 'table'`)
+        : await rawQuery(url, 'postgres', `select table_name as name from information_schema.tables where table_schema = 'public'`);
+    expect(tables).toEqual([]);
+  });
+
   it('opens the same database twice at once', async () => {
     const url = await db.fresh();
     const [a, b] = await Promise.all([openStore(url), openStore(url)]);
@@ -148,10 +189,24 @@ describe('openStore on SQLite', () => {
     await store.close();
   });
 
-  it('with create: false, fails on a missing file and does not create it', async () => {
+  it('with create: false or readOnly, fails on a missing file and does not create it', async () => {
     const path = file();
-    await expectCode(openStore(path, { create: false }), 'AUP_ERR_DB_OPEN', new RegExp(`${path} does not exist`));
+    await expectCode(openStore(path, { create: false }), 'AUP_ERR_DB_MISSING', new RegExp(`${path} does not exist`));
+    await expectCode(openStore(path, { readOnly: true }), 'AUP_ERR_DB_MISSING', new RegExp(`${path} does not exist: a command that only reads never creates`));
+    // readOnly wins over create.
+    await expectCode(openStore(path, { readOnly: true, create: true }), 'AUP_ERR_DB_MISSING');
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('readOnly: leaves a WAL database in WAL mode', async () => {
+    const path = file();
+    await (await openStore(path)).close();
+    const reader = await openStore(path, { readOnly: true });
+    expect(await reader.listExperiments()).toEqual([]);
+    await reader.close();
+    const raw = new Database(path);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
   });
 
   it('names the file when it is not a database or its folder is missing', async () => {
@@ -200,11 +255,12 @@ describe('openStore on PostgreSQL', () => {
     await store.close();
   });
 
-  it('names the database it cannot open, without the password', async () => {
+  it('names the database that does not exist, without the password', async () => {
     const url = new URL(await pgDb.fresh());
     url.pathname = '/aup_no_such_database';
     const err = await openStore(url.toString()).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'AUP_ERR_DB_OPEN' });
+    expect(err).toMatchObject({ code: 'AUP_ERR_DB_MISSING' });
+    expect(await openStore(url.toString(), { readOnly: true }).catch((e: unknown) => e)).toMatchObject({ code: 'AUP_ERR_DB_MISSING' });
     expect((err as Error).message).toMatch(/aup_no_such_database.*does not exist/);
     expect((err as Error).message).toContain(':***@');
   });

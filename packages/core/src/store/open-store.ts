@@ -1,5 +1,6 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -41,6 +42,15 @@ const PG_INVALID_CATALOG_NAME = '3D000';
 export interface OpenStoreOptions {
   /** Create the SQLite file (and the schema) if missing. Default true; the board passes false. */
   create?: boolean;
+  /**
+   * Open for reading only (`aup list`, `aup show`, `aup-board --read-only`): the database must exist
+   * (AUP_ERR_DB_MISSING otherwise) and is never changed: no journal-mode switch, no migration (a
+   * schema that is not current is AUP_ERR_DB_NEEDS_MIGRATION), PostgreSQL sessions read-only. A
+   * file its user may only read opens too. Implies `create: false`.
+   */
+  readOnly?: boolean;
+  /** Told, in a sentence, when a read-only SQLite file can only be read as a snapshot (see openSqliteReadOnly). */
+  onWarning?: (message: string) => void;
   /** Base for relative SQLite paths. Default `process.cwd()`. */
   cwd?: string;
   /** PostgreSQL: end a session idle in a transaction after this long (ms); default PG_IDLE_IN_TRANSACTION_TIMEOUT_MS. */
@@ -53,10 +63,15 @@ export interface OpenStoreOptions {
  */
 export async function openStore(url?: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const location = parseDbUrl(url, opts.cwd);
-  const create = opts.create ?? true;
-  const backend = location.dialect === 'sqlite' ? openSqlite(location, create) : await openPostgres(location, opts.idleInTransactionTimeoutMs);
+  const readOnly = opts.readOnly ?? false;
+  const create = !readOnly && (opts.create ?? true);
+  const from = url !== undefined ? '' : process.env['AUP_DB'] ? ' (from $AUP_DB)' : ' (the default: no --db, no $AUP_DB)';
+  const backend =
+    location.dialect === 'sqlite'
+      ? openSqlite(location, { create, readOnly, from, warn: opts.onWarning })
+      : await openPostgres(location, { readOnly, idleInTransactionTimeoutMs: opts.idleInTransactionTimeoutMs });
   try {
-    await prepareSchema(backend, create);
+    await (readOnly ? checkSchema(backend) : prepareSchema(backend, create));
   } catch (e) {
     await backend.db.destroy().catch(() => undefined);
     backend.onClose?.();
@@ -65,15 +80,22 @@ export async function openStore(url?: string, opts: OpenStoreOptions = {}): Prom
   return new KyselyStore(backend);
 }
 
-function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, create: boolean): StoreBackend {
+interface SqliteMode {
+  create: boolean;
+  readOnly: boolean;
+  /** Where the URL came from, for messages: '' when given, else ' (from $AUP_DB)' or ' (the default ...)'. */
+  from: string;
+  warn?: (message: string) => void;
+}
+
+function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, mode: SqliteMode): StoreBackend {
   const file = location.path;
   const memory = file === ':memory:';
   if (!memory) {
     if (!existsSync(file)) {
-      if (!create) {
-        throw new AupError('AUP_ERR_DB_OPEN', `SQLite database ${file} does not exist: expected an existing aup database file`, {
-          details: { path: file },
-        });
+      if (!mode.create) {
+        const why = mode.readOnly ? 'a command that only reads never creates a database; check the path' : 'expected an existing aup database file';
+        throw new AupError('AUP_ERR_DB_MISSING', `SQLite database ${file}${mode.from} does not exist: ${why}`, { details: { path: file } });
       }
       if (!existsSync(dirname(file))) {
         throw new AupError('AUP_ERR_DB_OPEN', `Cannot create SQLite database ${file}: the directory ${dirname(file)} does not exist`, {
@@ -86,15 +108,21 @@ function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, create
   }
   let raw: Database.Database;
   try {
-    raw = new Database(file, { fileMustExist: !create && !memory });
-    // Order matters: the busy timeout first, so that switching to WAL waits for another writer.
-    raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    // WAL: readers (the board) never block the writer (the runner), and commits are cheap.
-    raw.pragma('journal_mode = WAL');
-    // NORMAL is durable against a crash of aup in WAL mode; only a power cut can lose the last commits.
-    raw.pragma('synchronous = NORMAL');
-    raw.pragma('foreign_keys = ON');
+    loadSqliteWithUris();
+    if (mode.readOnly && !memory) {
+      raw = openSqliteReadOnly(file, mode.warn);
+    } else {
+      raw = new Database(file, { fileMustExist: !mode.create && !memory });
+      // Order matters: the busy timeout first, so that switching to WAL waits for another writer.
+      raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      // WAL: readers (the board) never block the writer (the runner), and commits are cheap.
+      raw.pragma('journal_mode = WAL');
+      // NORMAL is durable against a crash of aup in WAL mode; only a power cut can lose the last commits.
+      raw.pragma('synchronous = NORMAL');
+      raw.pragma('foreign_keys = ON');
+    }
   } catch (cause) {
+    if (cause instanceof AupError) throw cause;
     throw sqliteAddonError(cause) ?? new AupError('AUP_ERR_DB_OPEN', `Cannot open SQLite database ${location.display}: ${errorText(cause)}`, {
       details: { path: file },
       cause,
@@ -111,7 +139,98 @@ function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, create
   };
 }
 
-async function openPostgres(location: Extract<DbLocation, { dialect: 'postgres' }>, idleInTransactionTimeoutMs = PG_IDLE_IN_TRANSACTION_TIMEOUT_MS): Promise<StoreBackend> {
+let sqliteLoaded = false;
+
+/**
+ * Makes sure the native SQLite loads with URI file names enabled, which a read-only WAL file in a
+ * folder this user cannot write needs (`?immutable=1`, openSqliteReadOnly). better-sqlite3 reads
+ * `SQLITE_USE_URI` once, when its addon loads at the first Database of the process, so the first
+ * open sets it for that moment (unless the user set it) and removes it again, so that jobs do not
+ * inherit it. Plain paths mean the same with URIs on: aup's are absolute or ':memory:'.
+ */
+function loadSqliteWithUris(): void {
+  if (sqliteLoaded) return;
+  sqliteLoaded = true;
+  const unset = process.env['SQLITE_USE_URI'] === undefined;
+  if (unset) process.env['SQLITE_USE_URI'] = '1';
+  try {
+    new Database(':memory:').close();
+  } finally {
+    if (unset) delete process.env['SQLITE_USE_URI'];
+  }
+}
+
+/** Bytes 18 and 19 of a SQLite header: the file format versions, 2 for a database in WAL mode. */
+const SQLITE_HEADER_BYTES = 20;
+const SQLITE_WAL_FORMAT = 2;
+
+/** True when `file` starts with a SQLite header saying WAL mode. */
+function isWalFile(file: string): boolean {
+  const header = Buffer.alloc(SQLITE_HEADER_BYTES);
+  const fd = openSync(file, 'r');
+  try {
+    if (readSync(fd, header, 0, SQLITE_HEADER_BYTES, 0) < SQLITE_HEADER_BYTES) return false;
+  } finally {
+    closeSync(fd);
+  }
+  return header.toString('latin1', 0, 15) === 'SQLite format 3' && header[18] === SQLITE_WAL_FORMAT && header[19] === SQLITE_WAL_FORMAT;
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sizeOf(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens an existing SQLite file without writing to it. SQLite reads a WAL-mode database through
+ * its `-shm` (and `-wal`) files: when they exist, or this user may create them in the folder, a
+ * plain read-only connection works and sees every later commit. When neither holds (a 0444 file in
+ * a 0555 folder, read-only media), no writer can have the database open (a WAL writer keeps
+ * `-wal` and `-shm` while it does), so the file alone holds every commit, and it is opened
+ * `immutable`: read as it is now, without locks; changes made later are not seen.
+ */
+function openSqliteReadOnly(file: string, warn: ((message: string) => void) | undefined): Database.Database {
+  const snapshot = isWalFile(file) && !existsSync(`${file}-shm`) && !writable(dirname(file));
+  if (snapshot && (sizeOf(`${file}-wal`) ?? 0) > 0) {
+    throw new AupError(
+      'AUP_ERR_DB_OPEN',
+      `Cannot read SQLite database ${file}: its write-ahead log ${file}-wal holds commits, but ${file}-shm is missing and this user cannot create it in ${dirname(file)}; ` +
+        'open it once as a user who may write that folder (any aup command does), or copy the database with its -wal file to a folder you may write',
+      { details: { path: file } },
+    );
+  }
+  const raw = snapshot
+    ? new Database(`${pathToFileURL(file).href}?immutable=1`, { readonly: true, fileMustExist: true })
+    : new Database(file, { readonly: true, fileMustExist: true });
+  raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  // The first read is where SQLite opens -wal and -shm; its error is the one to report.
+  raw.prepare('select count(*) from sqlite_master').get();
+  if (snapshot) {
+    warn?.(
+      `${file} is in WAL mode and this user cannot write its folder ${dirname(file)}, so it is read as it is now: ` +
+        'changes made to it later are not shown (make the folder writable for this user to follow them)',
+    );
+  }
+  return raw;
+}
+
+async function openPostgres(
+  location: Extract<DbLocation, { dialect: 'postgres' }>,
+  opts: { readOnly: boolean; idleInTransactionTimeoutMs?: number },
+): Promise<StoreBackend> {
+  const idleInTransactionTimeoutMs = opts.idleInTransactionTimeoutMs ?? PG_IDLE_IN_TRANSACTION_TIMEOUT_MS;
   // Loaded only when needed: SQLite users (the default) neither install pg nor pay for it at start-up.
   const { default: pg } = await loadOptional('pg', () => import('pg'));
   const pool = new pg.Pool({
@@ -128,17 +247,27 @@ async function openPostgres(location: Extract<DbLocation, { dialect: 'postgres' 
   });
   // An idle client can lose its server (restart, dropped database); the next query reports it.
   pool.on('error', () => undefined);
+  if (opts.readOnly) {
+    // Every session of a read-only store refuses writes, so a read-only board cannot change the
+    // database even through a fault of its own. A client runs its queries in order, so this one
+    // comes before any the store sends.
+    pool.on('connect', (client) => {
+      client.query('set session characteristics as transaction read only').catch(() => undefined);
+    });
+  }
   try {
     const client = await pool.connect();
     client.release();
   } catch (cause) {
     await pool.end().catch(() => undefined);
-    const missing = (cause as { code?: unknown }).code === PG_INVALID_CATALOG_NAME;
-    throw new AupError(
-      'AUP_ERR_DB_OPEN',
-      `Cannot connect to PostgreSQL at ${location.display}: ${errorText(cause)}${missing ? ' (create the database first: CREATE DATABASE ...)' : ''}`,
-      { details: { url: location.display }, cause },
-    );
+    if ((cause as { code?: unknown }).code === PG_INVALID_CATALOG_NAME) {
+      // aup never creates a PostgreSQL database: that needs rights its user rarely has.
+      throw new AupError('AUP_ERR_DB_MISSING', `Cannot open PostgreSQL database ${location.display}: ${errorText(cause)} (create it first: CREATE DATABASE ...)`, {
+        details: { url: location.display },
+        cause,
+      });
+    }
+    throw new AupError('AUP_ERR_DB_OPEN', `Cannot connect to PostgreSQL at ${location.display}: ${errorText(cause)}`, { details: { url: location.display }, cause });
   }
   return { db: new Kysely<AupDatabase>({ dialect: new PostgresDialect({ pool }) }), caps: POSTGRES_CAPS, url: location.display };
 }
@@ -202,6 +331,48 @@ async function prepareSchema(backend: StoreBackend, create: boolean): Promise<vo
         ? e
         : new AupError('AUP_ERR_DB_OPEN', `Cannot open PostgreSQL database ${url}: ${errorText(e)}`, { details: { url }, cause: e });
     });
+  }
+}
+
+/**
+ * The read-only counterpart of prepareSchema: checks that the database is aup's and at the
+ * current schema, and changes nothing. An empty database is AUP_ERR_DB_MISSING (nothing was ever
+ * recorded there); a schema behind this aup is AUP_ERR_DB_NEEDS_MIGRATION, naming `aup migrate`.
+ */
+async function checkSchema(backend: StoreBackend): Promise<void> {
+  const { db, caps, url } = backend;
+  try {
+    const tables = await listTables(db, caps);
+    if (!tables.includes(MIGRATION_TABLE)) {
+      if (tables.length === 0) {
+        throw new AupError('AUP_ERR_DB_MISSING', `Database ${url} is empty: no aup experiment was ever recorded in it (a command that only reads never creates the tables); check the path`, {
+          details: { url },
+        });
+      }
+      const shown = tables.slice(0, 8).join(', ');
+      throw new AupError('AUP_ERR_DB_NOT_AUP', `Database ${url} was not created by aup: it has tables (${shown}) but no ${MIGRATION_TABLE} table`, { details: { url, tables } });
+    }
+    const done = (await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db)).rows.map((r) => r.name);
+    const unknown = done.filter((n) => !MIGRATION_NAMES.includes(n));
+    if (unknown.length > 0) {
+      throw new AupError(
+        'AUP_ERR_DB_OPEN',
+        `Database ${url} was migrated by a newer aup (migration ${unknown.join(', ')} is unknown to this version): upgrade aup to open it`,
+        { details: { url, unknownMigrations: unknown } },
+      );
+    }
+    const pending = MIGRATION_NAMES.filter((n) => !done.includes(n));
+    if (pending.length > 0) {
+      throw new AupError(
+        'AUP_ERR_DB_NEEDS_MIGRATION',
+        `Database ${url} was written by an older aup (its schema lacks ${pending.join(', ')}), and reading never changes a database: ` +
+          `run "aup migrate --db ${url}" once, as a user who may write it, then read it again`,
+        { details: { url, pending } },
+      );
+    }
+  } catch (e) {
+    if (e instanceof AupError) throw e;
+    throw new AupError('AUP_ERR_DB_OPEN', `Cannot read database ${url}: ${errorText(e)}`, { details: { url }, cause: e });
   }
 }
 
