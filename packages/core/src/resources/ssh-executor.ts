@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -7,6 +7,7 @@ import { finished } from 'node:stream/promises';
 // ssh2 is CommonJS: Node's ESM loader sees only its default export.
 import ssh2, { type AgentAuthMethod, type Client, type ClientChannel, type ConnectConfig, type PublicKeyAuthMethod, type SFTPWrapper } from 'ssh2';
 import { INTERPRETER, scriptWordIndex, splitCommand } from '../runner/command.js';
+import { AttemptLog } from '../runner/attempt-log.js';
 import { attemptOutcome, pipeOutput, type AttemptEnd } from '../runner/output-pipe.js';
 import { jobFiles, KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../runner/process-executor.js';
 import type { KnownHosts } from './known-hosts.js';
@@ -477,13 +478,23 @@ export class SshExecutor {
   /** Runs one attempt; never throws: every failure is an attempt outcome with a message (also in the log). */
   async run(launch: ProcessLaunch): Promise<ProcessOutcome> {
     const { jobFile, logFile } = jobFiles(launch.workingDir, launch.jobId, launch.attempt);
-    // The proposal is kept here too, as for local jobs, so the record does not depend on the host.
-    mkdirSync(dirname(jobFile), { recursive: true });
-    writeFileSync(jobFile, JSON.stringify(launch.jobJson, null, 2) + '\n');
-    const log = createWriteStream(logFile, { flags: 'a' });
+    let log: AttemptLog;
+    try {
+      mkdirSync(dirname(logFile), { recursive: true });
+      log = AttemptLog.open(logFile, false);
+    } catch (e) {
+      const message = errorText(e);
+      return { status: 'failed', exitCode: null, error: message.startsWith('cannot ') ? message : `cannot create the folder ${dirname(logFile)}: ${message}`, logPath: logFile };
+    }
     const say = (m: string) => void log.write(`aup: ${m}\n`);
     let outcome: Omit<ProcessOutcome, 'logPath'>;
     try {
+      // The proposal is kept here too, as for local jobs, so the record does not depend on the host.
+      try {
+        writeFileSync(jobFile, JSON.stringify(launch.jobJson, null, 2) + '\n');
+      } catch (e) {
+        throw new Error(`cannot write the job file ${jobFile}: ${errorText(e)}`, { cause: e });
+      }
       outcome = await this.#attempt(launch, log, say);
     } catch (e) {
       const message = errorText(e);
@@ -491,7 +502,9 @@ export class SshExecutor {
       const stopReason = launch.signal.aborted ? ((launch.signal.reason as StopReason | undefined) ?? 'interrupted') : undefined;
       outcome = stopReason ? attemptOutcome({ stopReason, timedOut: false, exitCode: null, score: undefined }) : { status: 'failed', exitCode: null, error: message };
     }
-    await new Promise<void>((resolve) => log.end(() => resolve()));
+    await log.close();
+    // A log that failed (even at its last flush) fails the attempt, unless the job was stopped on purpose.
+    if (log.error !== undefined && (outcome.status === 'finished' || outcome.status === 'failed')) outcome = { ...outcome, status: 'failed', error: log.error };
     return { ...outcome, logPath: logFile };
   }
 
@@ -508,7 +521,7 @@ export class SshExecutor {
     this.#conn.close();
   }
 
-  async #attempt(launch: ProcessLaunch, log: WriteStream, say: (m: string) => void): Promise<Omit<ProcessOutcome, 'logPath'>> {
+  async #attempt(launch: ProcessLaunch, log: AttemptLog, say: (m: string) => void): Promise<Omit<ProcessOutcome, 'logPath'>> {
     const { signal } = launch;
     const stopped = (): Omit<ProcessOutcome, 'logPath'> =>
       attemptOutcome({ stopReason: (signal.reason as StopReason | undefined) ?? 'interrupted', timedOut: false, exitCode: null, score: undefined });
@@ -552,7 +565,7 @@ export class SshExecutor {
     return `fetched ${n} file(s) of ${this.host.label}:${remote} into ${local}`;
   }
 
-  #exec(client: Client, prepared: Prepared, remoteJobFile: string, launch: ProcessLaunch, log: WriteStream): Promise<RemoteEnd> {
+  #exec(client: Client, prepared: Prepared, remoteJobFile: string, launch: ProcessLaunch, log: AttemptLog): Promise<RemoteEnd> {
     const s = this.settings;
     const nonce = randomBytes(8).toString('hex');
     const marker = `aup-remote-pid:${nonce}:`;
@@ -609,6 +622,12 @@ export class SshExecutor {
           stopReason = (signal.reason as StopReason | undefined) ?? 'interrupted';
           stop();
         };
+        let failure: string | undefined;
+        // The local log cannot be written (a full disk): the remote job stops and its attempt fails.
+        log.onFailure((message) => {
+          failure ??= message;
+          stop();
+        });
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
         const timeout =
@@ -656,6 +675,7 @@ export class SshExecutor {
             exitCode: exited ? exitCode : null,
             signal: exitSignal,
             score: recorder.score,
+            failure,
             ...(exited ? {} : { lost }),
           });
         });

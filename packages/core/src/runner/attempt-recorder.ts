@@ -1,5 +1,6 @@
 import { parseLine, type ProtocolRecord } from '@aup/logger/protocol';
 import type { IngestQueue } from './ingest-queue.js';
+import { MAX_LINE_CHARS } from './output-pipe.js';
 
 /** Warnings kept per job; beyond this only a count is kept, so a script spewing bad lines cannot bloat the store. */
 export const MAX_WARNINGS_PER_JOB = 50;
@@ -30,6 +31,7 @@ export class AttemptRecorder {
   #lineNo = { stdout: 0, stderr: 0 };
   #steps = new Map<string, number>();
   #scoreFrozen = false;
+  #cutWarned = false;
   #opts: AttemptRecorderOptions;
   #now: () => number;
 
@@ -38,11 +40,29 @@ export class AttemptRecorder {
     this.#now = opts.now ?? Date.now;
   }
 
-  /** Feeds one line of output (without its newline); line numbers in warnings count per stream. */
-  line(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+  /**
+   * Feeds one line of output (without its line end); line numbers in warnings count per stream.
+   * A `cut` line (longer than MAX_LINE_CHARS, output-pipe.ts) is not read for records; the first
+   * one of the attempt gets a warning (one is enough to say that lines are cut, and a job printing
+   * a long line per step would otherwise fill its warnings).
+   */
+  line(text: string, stream: 'stdout' | 'stderr' = 'stdout', cut = false): void {
     const n = ++this.#lineNo[stream];
+    if (cut) {
+      if (!this.#cutWarned) {
+        this.#cutWarned = true;
+        this.warn(`${stream} line ${n}: longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters (the line limit), so not read for protocol records; the log keeps it whole${this.#cutNote(text)}`);
+      }
+      return;
+    }
     const rec = parseLine(text);
     if (rec) this.record(rec, `${stream} line ${n}`);
+  }
+
+  /** Says when a cut line was a record, so that whoever misses a result learns why. */
+  #cutNote(text: string): string {
+    const prefix = ['#aup:', '#Auptimizer:'].find((p) => text.startsWith(p));
+    return prefix === undefined ? '' : `; it began with "${prefix}", so that record is lost`;
   }
 
   warn(message: string): void {

@@ -1,0 +1,124 @@
+/**
+ * The runner against bad disks and bad output, as a user meets them: the real `aup` CLI as a child
+ * process, real files. A full disk under the working directory (a 2 MB tmpfs when this runs as
+ * root; otherwise a 2 MB file-size limit on the runner, which fails writes with EFBIG instead of
+ * ENOSPC: the test names the one that ran), and a job printing 64 MiB without a newline.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { openStore } from '@aup/core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const AUP_BIN = join(ROOT, 'packages', 'core', 'bin', 'aup.js');
+/** The size of the full disk (and of the fallback's file-size limit). */
+const DISK_BYTES = 2 * 1024 * 1024;
+/** What the disk-full job prints: more than the disk holds. */
+const FILL_BYTES = 3_000_000;
+
+const tmp = mkdtempSync(join(tmpdir(), 'aup-runner-io-'));
+const disk = join(tmp, 'disk');
+mkdirSync(disk);
+
+/** A real tmpfs of DISK_BYTES as the working directory, when this process may mount one. */
+function mountSmallDisk(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_BYTES}`, 'tmpfs', disk], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false; // root without CAP_SYS_ADMIN (an unprivileged container)
+  }
+}
+const mounted = mountSmallDisk();
+const FULL_DISK = mounted ? `a ${DISK_BYTES / 1024 / 1024} MB tmpfs (ENOSPC)` : `a ${DISK_BYTES / 1024 / 1024} MB file-size limit, prlimit --fsize (EFBIG)`;
+
+afterAll(() => {
+  // Lazily: a process a broken runner left behind may still have its working directory there.
+  if (mounted) execFileSync('umount', ['-l', disk]);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function aup(args: string[], cwd: string, limitFileSize = false) {
+  const argv = [process.execPath, AUP_BIN, ...args];
+  const [file, ...rest] = limitFileSize ? ['prlimit', `--fsize=${DISK_BYTES}`, '--', ...argv] : argv;
+  const r = spawnSync(file!, rest, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, AUP_DB: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function experiment(dir: string, script: string, extra: Record<string, unknown> = {}): string {
+  writeFileSync(join(dir, 'job.sh'), `#!/bin/sh\n${script}\n`);
+  chmodSync(join(dir, 'job.sh'), 0o755);
+  const config = join(dir, 'experiment.json');
+  writeFileSync(config, JSON.stringify({ script: './job.sh', proposer: 'random', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }], ...extra }));
+  return config;
+}
+
+/** Whether `pid` still runs (a zombie nobody has reaped does not). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+const crashed = (stderr: string) => expect(stderr).not.toMatch(/Unhandled 'error' event|node:events|^\s+at .+:\d+:\d+\)?$/m);
+
+describe('a full disk under the working directory', () => {
+  it(`fails the attempts with the file and the error, stops their jobs, and the experiment ends (${FULL_DISK})`, async () => {
+    // The job prints its background child's pid, then more than the disk holds, then waits: a
+    // runner that does not stop it would leave both behind.
+    const config = experiment(disk, `sleep 60 & echo "child $!"; head -c ${FILL_BYTES} /dev/zero | tr '\\0' x; echo; wait; echo '#Auptimizer:1'`, {
+      n_samples: 2,
+      job_failure: { ignore_fail: true, job_retries: 0 },
+    });
+    const db = join(tmp, 'full.db');
+    const r = aup(['run', config, '--db', db], disk, !mounted);
+    crashed(r.stderr);
+    expect(r.code, r.stderr).toBe(0);
+
+    const store = await openStore(db);
+    try {
+      const [exp] = await store.listExperiments();
+      expect(exp!.status).toBe('finished');
+      const jobs = await store.listJobs(exp!.id);
+      expect(jobs.map((j) => j.status)).toEqual(['failed', 'failed']);
+      const attempts = (await Promise.all(jobs.map((j) => store.listAttempts(j.id)))).flat();
+      expect(attempts.map((a) => a.status)).toEqual(['failed', 'failed']);
+      const code = mounted ? 'ENOSPC' : 'EFBIG';
+      // The first job fills the disk through its log; the second cannot get its job file or log written.
+      expect(attempts[0]!.error).toMatch(new RegExp(`^cannot write the log ${disk}/\\S+\\.1\\.out: ${code}`));
+      expect(attempts[1]!.error).toMatch(new RegExp(`^cannot (write the job file|write the log|open the log|create the folder) ${disk}/\\S+: ${code}`));
+      // The error names the log, which kept what fitted: the child's pid first.
+      const log = readFileSync(/^cannot write the log (\S+):/.exec(attempts[0]!.error!)![1]!, 'utf8');
+      const child = Number(/^child (\d+)$/m.exec(log)![1]);
+      await expect.poll(() => alive(child)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a job printing without newlines', () => {
+  it('does not stop the runner: the score printed after 64 MiB without a newline is recorded, with one warning', async () => {
+    const dir = mkdtempSync(join(tmp, 'runaway-'));
+    const config = experiment(dir, `head -c 67108864 /dev/zero | tr '\\0' x; echo; echo '#Auptimizer:0.5'`);
+    const db = join(dir, 'runaway.db');
+    const r = aup(['run', config, '--db', db], dir);
+    crashed(r.stderr);
+    expect(r.code, r.stderr).toBe(0);
+    const show = JSON.parse(aup(['show', '1', '--json', '--db', db], dir).stdout) as { jobs: Array<{ status: string; score: number; warnings: string[] }> };
+    expect(show.jobs).toEqual([expect.objectContaining({ status: 'finished', score: 0.5 })]);
+    expect(show.jobs[0]!.warnings).toEqual([expect.stringMatching(/^stdout line 1: longer than 1,048,576 characters \(the line limit\), so not read for protocol records; the log keeps it whole$/)]);
+  });
+});
