@@ -122,3 +122,26 @@ describe('a job printing without newlines', () => {
     expect(show.jobs[0]!.warnings).toEqual([expect.stringMatching(/^stdout line 1: longer than 1,048,576 characters \(the line limit\), so not read for protocol records; the log keeps it whole$/)]);
   });
 });
+
+describe('text records', () => {
+  it('are stored cut to 65,536 characters, and a 10 MB one (over the line limit) is not stored, each with a warning', async () => {
+    const dir = mkdtempSync(join(tmp, 'text-'));
+    const record = (name: string, bytes: number) => `printf '#aup:{"type":"text","name":"${name}","text":"'; head -c ${bytes} /dev/zero | tr '\\0' t; echo '"}'`;
+    const config = experiment(dir, `${record('big', 100_000)}; ${record('huge', 10_000_000)}; echo '#Auptimizer:1'`);
+    const db = join(dir, 'text.db');
+    const r = aup(['run', config, '--db', db], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const store = await openStore(db);
+    try {
+      const [job] = await store.listJobs(1);
+      const texts = await store.listTextRecords(job!.id);
+      expect(texts.map((t) => [t.name, (t.payload as { text: string }).text.length])).toEqual([['big', 65_536]]);
+      expect(job!.warnings).toEqual([
+        'stdout line 1: text record "big" has 100,000 characters; only its first 65,536 are kept (the text record limit)',
+        'stdout line 2: longer than 1,048,576 characters (the line limit), so not read for protocol records; the log keeps it whole; it began with "#aup:", so that record is lost',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});

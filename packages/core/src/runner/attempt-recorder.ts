@@ -4,6 +4,12 @@ import { MAX_LINE_CHARS } from './output-pipe.js';
 
 /** Warnings kept per job; beyond this only a count is kept, so a script spewing bad lines cannot bloat the store. */
 export const MAX_WARNINGS_PER_JOB = 50;
+/**
+ * The longest text a text record keeps (characters); a longer one is cut, with a warning. 64 Ki
+ * holds a model summary or a page of notes; the board shows every text record of a job in its
+ * detail, so a few records of megabytes each would make that page (and the store) heavy.
+ */
+export const MAX_TEXT_CHARS = 64 * 1024;
 /** Label of the intermediate series made from `#Auptimizer:` scores. */
 export const SCORE_LABEL = 'score';
 
@@ -137,9 +143,17 @@ export class AttemptRecorder {
       case 'scalar':
         this.intermediate(rec.name, rec.value, rec.step);
         return;
-      case 'text':
-        this.#opts.queue.text({ jobId, kind: 'text', name: rec.name, step: null, payload: { text: rec.text }, time: this.#now() });
+      case 'text': {
+        let text = rec.text;
+        if (text.length > MAX_TEXT_CHARS) {
+          // Not in the middle of a surrogate pair: the stored text stays valid UTF-16 (and UTF-8).
+          const end = isHighSurrogate(text.charCodeAt(MAX_TEXT_CHARS - 1)) ? MAX_TEXT_CHARS - 1 : MAX_TEXT_CHARS;
+          this.warn(`${where}text record "${rec.name}" has ${text.length.toLocaleString('en-US')} characters; only its first ${end.toLocaleString('en-US')} are kept (the text record limit)`);
+          text = text.slice(0, end);
+        }
+        this.#opts.queue.text({ jobId, kind: 'text', name: rec.name, step: null, payload: { text }, time: this.#now() });
         return;
+      }
       case 'histogram':
         this.#opts.queue.text({
           jobId,
@@ -168,4 +182,8 @@ export class AttemptRecorder {
         return;
     }
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
