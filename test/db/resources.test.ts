@@ -219,7 +219,7 @@ forEachDatabase('passive resource', (db) => {
       for (const job of jobs) {
         expect(job).toMatchObject({ status: 'finished', score: job.id * 10, metrics: { half: job.id * 5 } });
         // The job file a person runs the script with was written, as for any job.
-        expect(JSON.parse(readFileSync(join(dir, 'jobs', `${job.id}.json`), 'utf8'))).toMatchObject({ ...job.params, job_id: job.id });
+        expect(JSON.parse(readFileSync(join(dir, exp.jobDir!, `${job.id}.json`), 'utf8'))).toMatchObject({ ...job.params, job_id: job.id });
         const attempts = await store.listAttempts(job.id);
         expect(attempts).toHaveLength(1);
         expect(attempts[0]!.slot).toMatch(/^passive:0$/);
@@ -330,7 +330,8 @@ forEachDatabase('passive resource', (db) => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(1);
-    expect(out).toContain(`run: (cd ${dir} && python3 ${join(dir, 'train.py')} ${join(dir, 'jobs', '1.json')})`);
+    expect(out).toContain(`run: (cd ${dir} && python3 ${join(dir, 'train.py')} ${join(dir, 'jobs')}/e1-`);
+    expect(out).toMatch(/ \S+\/jobs\/e1-[0-9a-f]{6}\/1\.json\)\n/);
     // Stopped while waiting: the job is interrupted and takes no result until the experiment resumes.
     expect(out).toMatch(/stopped: continue with "aup resume 1/);
     const late = aup(['report', '1', '0.5', '--db', url], { cwd: dir });

@@ -4,8 +4,8 @@
  * root; otherwise a 2 MB file-size limit on the runner, which fails writes with EFBIG instead of
  * ENOSPC: the test names the one that ran), and a job printing 64 MiB without a newline.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const AUP_BIN = join(ROOT, 'packages', 'core', 'bin', 'aup.js');
+const BOARD_BIN = join(ROOT, 'packages', 'server', 'bin', 'aup-board.js');
+const TOKEN = 'runner-io-token';
 /** The size of the full disk (and of the fallback's file-size limit). */
 const DISK_BYTES = 2 * 1024 * 1024;
 /** What the disk-full job prints: more than the disk holds. */
@@ -43,11 +45,32 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function aup(args: string[], cwd: string, limitFileSize = false) {
+function aup(args: string[], cwd: string, limitFileSize = false, env: NodeJS.ProcessEnv = {}) {
   const argv = [process.execPath, AUP_BIN, ...args];
   const [file, ...rest] = limitFileSize ? ['prlimit', `--fsize=${DISK_BYTES}`, '--', ...argv] : argv;
-  const r = spawnSync(file!, rest, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, AUP_DB: '' } });
+  const r = spawnSync(file!, rest, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, AUP_DB: '', ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs aup-board on a free port until `use` is done; `use` gets the API's base URL. */
+async function withBoard(db: string, cwd: string, use: (api: string) => Promise<void>): Promise<void> {
+  const child = spawn(process.execPath, [BOARD_BIN, '--db', db, '--port', '0', '--token', TOKEN], { cwd, env: { ...process.env, AUP_DB: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  try {
+    const api = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /^aup-board: (http:\/\/\S+)$/m.exec(out);
+        if (m) resolve(`${new URL(m[1]!).origin}/api/v1`);
+      });
+      void exited.then(() => reject(new Error(`aup-board exited before printing its URL: ${out}`)));
+    });
+    await use(api);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
 }
 
 function experiment(dir: string, script: string, extra: Record<string, unknown> = {}): string {
@@ -143,5 +166,40 @@ describe('text records', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('job files of two databases in one working directory', () => {
+  it('are written apart, survive a database made again, and the board deletes only its own', async () => {
+    const dir = mkdtempSync(join(tmp, 'shared-'));
+    // The same experiment, so both databases have experiment 1 with jobs 1 and 2.
+    const config = experiment(dir, `echo "run $RUN_TAG"; echo '#Auptimizer:1'`, { n_samples: 2 });
+    const run = (db: string, tag: string) => {
+      const r = aup(['run', config, '--db', join(dir, db)], dir, false, { RUN_TAG: tag });
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(aup(['show', '1', '--json', '--db', join(dir, db)], dir).stdout) as { experiment: { job_dir: string } }).experiment.job_dir;
+    };
+    const a = run('a.db', 'A');
+    const b = run('b.db', 'B');
+    expect(a).not.toBe(b);
+    const log = (jobDir: string, jid: number) => readFileSync(join(dir, jobDir, `${jid}.1.out`), 'utf8');
+    expect([log(a, 1), log(a, 2), log(b, 1), log(b, 2)]).toEqual(['run A\n#Auptimizer:1\n', 'run A\n#Auptimizer:1\n', 'run B\n#Auptimizer:1\n', 'run B\n#Auptimizer:1\n']);
+
+    // a.db deleted and made again: its new experiment 1 gets a new folder; the old logs stay as they were.
+    rmSync(join(dir, 'a.db'));
+    const again = run('a.db', 'A2');
+    expect(new Set([a, b, again]).size).toBe(3);
+    expect(log(a, 1)).toBe('run A\n#Auptimizer:1\n');
+    expect(log(again, 1)).toBe('run A2\n#Auptimizer:1\n');
+
+    // The board over b.db deletes experiment 1 with its files: b's folder goes, a's stay whole.
+    await withBoard(join(dir, 'b.db'), dir, async (api) => {
+      const res = await fetch(`${api}/experiments/1?files=true`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ deleted: true, jobs_deleted: 2, files_removed: 4, files_skipped: [] });
+    });
+    expect(existsSync(join(dir, b))).toBe(false);
+    expect(readdirSync(join(dir, a)).sort()).toEqual(['1.1.out', '1.json', '2.1.out', '2.json']);
+    expect(readdirSync(join(dir, again)).sort()).toEqual(['1.1.out', '1.json', '2.1.out', '2.json']);
   });
 });

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   AUP_ERR_BAD_QUERY: 'A job query or series request names an unknown column, operator or label, or a value of the wrong type.',
   AUP_ERR_FILE_NOT_FOUND: 'A job file the board API was asked for (log, artifact, image) is not recorded or not on disk.',
   AUP_ERR_LEASE_LOST: "An `aup worker` lost its claim on a job (no heartbeat within the lease; the job went back to the queue), so the store refuses that attempt's late records.",
+  AUP_ERR_JOB_DIR: "The folder for an experiment's job files cannot be created under its working directory (permissions, a full disk, a file in the way).",
   AUP_ERR_PATH_FORBIDDEN: 'A recorded file path leads outside the experiment working directory (.., an absolute path, a symlink out), so the board refuses to serve it.',
 } as const;
 

@@ -48,6 +48,7 @@ export {
   type DriveOptions,
   type PassiveJobInfo,
 } from './runner/runner.js';
+export { JOBS_FOLDER, LEGACY_JOB_DIR, isJobDir, jobFiles } from './runner/job-files.js';
 export { collectHostInfo, collectGitInfo, hostnameOfInfo } from './env-info.js';
 export {
   requestStop,

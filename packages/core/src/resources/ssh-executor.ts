@@ -9,7 +9,8 @@ import ssh2, { type AgentAuthMethod, type Client, type ClientChannel, type Conne
 import { INTERPRETER, scriptWordIndex, splitCommand } from '../runner/command.js';
 import { AttemptLog } from '../runner/attempt-log.js';
 import { attemptOutcome, pipeOutput, type AttemptEnd } from '../runner/output-pipe.js';
-import { jobFiles, KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../runner/process-executor.js';
+import { jobFiles, ownsJobDir } from '../runner/job-files.js';
+import { KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../runner/process-executor.js';
 import type { KnownHosts } from './known-hosts.js';
 import type { NodeHost } from './node-hosts.js';
 
@@ -362,7 +363,7 @@ class SshConnection {
 
 /**
  * The per-host set-up, done once per experiment and shared by the slots of one host: the remote
- * working directory (with `jobs/`), the Python client, and the script (copied when missing there,
+ * working directory (with the experiment's job folder), the Python client, and the script (copied when missing there,
  * or always with `overwrite`).
  */
 export class HostPreparations {
@@ -370,11 +371,11 @@ export class HostPreparations {
 
   constructor(private readonly settings: SshSettings) {}
 
-  prepare(conn: SshConnection, client: Client, say: (m: string) => void): Promise<Prepared> {
-    const key = `${conn.host.label}\0${this.settings.remoteWorkingDir}`;
+  prepare(conn: SshConnection, client: Client, jobDir: string, say: (m: string) => void): Promise<Prepared> {
+    const key = `${conn.host.label}\0${this.settings.remoteWorkingDir}\0${jobDir}`;
     let p = this.#done.get(key);
     if (!p) {
-      p = this.#prepare(conn, client, say);
+      p = this.#prepare(conn, client, jobDir, say);
       this.#done.set(key, p);
       // A failure (a lost connection, say) is retried by the next job rather than remembered.
       p.catch(() => this.#done.delete(key));
@@ -382,7 +383,7 @@ export class HostPreparations {
     return p;
   }
 
-  async #prepare(conn: SshConnection, client: Client, say: (m: string) => void): Promise<Prepared> {
+  async #prepare(conn: SshConnection, client: Client, jobDir: string, say: (m: string) => void): Promise<Prepared> {
     const s = this.settings;
     const label = conn.host.label;
     // `~` is the login folder, which is where a relative path starts over SSH anyway.
@@ -392,7 +393,7 @@ export class HostPreparations {
     const written = at >= 0 ? words[at]! : undefined;
     // A relative script keeps its place under the working directory; an absolute one goes into it.
     const relScript = written === undefined ? undefined : isAbsolute(written) || written.startsWith('~') ? basename(written) : posix.normalize(written);
-    const dirs = [posix.join(wdArg, 'jobs'), posix.join(wdArg, REMOTE_PYTHON_DIR)];
+    const dirs = [posix.join(wdArg, jobDir), posix.join(wdArg, REMOTE_PYTHON_DIR)];
     if (relScript !== undefined) dirs.push(posix.dirname(posix.join(wdArg, relScript)));
     const made = await execCollect(client, viaSh(`mkdir -p ${dirs.map(shellQuote).join(' ')} && cd ${shellQuote(wdArg)} && pwd`));
     if (made.code !== 0) {
@@ -455,7 +456,7 @@ interface RemoteEnd extends AttemptEnd {
 }
 
 /**
- * Runs the jobs of one `node` slot on its host over SSH: writes `jobs/<jid>.json` there, runs the
+ * Runs the jobs of one `node` slot on its host over SSH: writes `<job folder>/<jid>.json` there, runs the
  * script with `prescript`/`postscript`/`env` in the remote working directory, streams its output
  * into the local attempt log and the protocol parser, kills the remote process group on stop,
  * early stop and `job_timeout`, and fetches `aup_models/<folder>` back after a save_model run.
@@ -477,11 +478,11 @@ export class SshExecutor {
 
   /** Runs one attempt; never throws: every failure is an attempt outcome with a message (also in the log). */
   async run(launch: ProcessLaunch): Promise<ProcessOutcome> {
-    const { jobFile, logFile } = jobFiles(launch.workingDir, launch.jobId, launch.attempt);
+    const { jobFile, logFile } = jobFiles(launch.workingDir, launch.jobDir, launch.jobId, launch.attempt);
     let log: AttemptLog;
     try {
       mkdirSync(dirname(logFile), { recursive: true });
-      log = AttemptLog.open(logFile, false);
+      log = AttemptLog.open(logFile, ownsJobDir(launch.jobDir));
     } catch (e) {
       const message = errorText(e);
       return { status: 'failed', exitCode: null, error: message.startsWith('cannot ') ? message : `cannot create the folder ${dirname(logFile)}: ${message}`, logPath: logFile };
@@ -530,8 +531,9 @@ export class SshExecutor {
     const client = await untilAborted(this.#conn.get(signal, say), signal);
     if (client === undefined || signal.aborted) return stopped();
     await this.#killOrphans();
-    const prepared = await this.preparations.prepare(this.#conn, client, say);
-    const remoteJobFile = posix.join(prepared.wd, 'jobs', `${launch.jobId}.json`);
+    const prepared = await this.preparations.prepare(this.#conn, client, launch.jobDir, say);
+    // The same layout as here: the experiment's own folder under the remote working directory.
+    const remoteJobFile = posix.join(prepared.wd, launch.jobDir, `${launch.jobId}.json`);
     if (signal.aborted) return stopped();
 
     const end = await this.#exec(client, prepared, remoteJobFile, launch, log);

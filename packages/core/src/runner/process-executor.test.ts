@@ -64,6 +64,8 @@ async function run(body: string, opts: Partial<ProcessLaunch> & { abortAfterMs?:
     attempt: 1,
     script: 'job.sh',
     workingDir,
+    // The flat layout of experiments from before job folders: its paths are known in advance.
+    jobDir: 'jobs',
     jobJson: { x: 0.5, note: `it's "quoted" $HOME \`x\`` },
     signal: controller.signal,
     recorder,
@@ -224,6 +226,26 @@ for (const launcher of ['shell', 'spawn'] as const) {
       expect(r).toMatchObject({ status: 'failed', error: `cannot write the log ${logPath}: ENOSPC: no space left on device, write` });
       const child = Number(r.lines.find(([, l]) => l.startsWith('child '))![1].slice(6));
       await expect.poll(() => alive(child)).toBe(false);
+    });
+
+    it("never writes into a log it did not create in an experiment's own folder", async () => {
+      const dir = dirWith('echo "#Auptimizer:1"');
+      const jobDir = 'jobs/e1-0a0b0c';
+      const logPath = join(dir, jobDir, `${n + 1}.1.out`);
+      mkdirSync(join(dir, jobDir), { recursive: true });
+      writeFileSync(logPath, 'the log of another run\n');
+      const r = await run('', { workingDir: dir, jobDir });
+      expect(r).toMatchObject({
+        status: 'failed',
+        error: `cannot create the log ${logPath}: a file is already there, and aup never writes into a log it did not create`,
+      });
+      expect(r.log).toBe('the log of another run\n');
+      expect(r.pid).toBeUndefined();
+      // A fresh folder: the log is created, and the job file sits beside it.
+      const fresh = await run('echo "last=$1"; echo "#Auptimizer:2"', { jobDir: 'jobs/e2-0a0b0c' });
+      expect(fresh).toMatchObject({ status: 'finished' });
+      expect(fresh.logPath).toMatch(/\/jobs\/e2-0a0b0c\/\d+\.1\.out$/);
+      expect(fresh.lines).toContainEqual(['stdout', `last=${fresh.logPath.replace(/\.1\.out$/, '.json')}`]);
     });
 
     it("keeps every job's output to itself over many jobs in a row, two at a time", async () => {

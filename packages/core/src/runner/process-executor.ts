@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { AttemptLog } from './attempt-log.js';
+import { jobFiles, ownsJobDir } from './job-files.js';
 import type { AttemptRecorder } from './attempt-recorder.js';
 import { resolveCommand } from './command.js';
 import type { IngestQueue } from './ingest-queue.js';
@@ -22,7 +23,9 @@ export interface ProcessLaunch {
   /** The script file as the config located it (replaces the script word of `script`). */
   scriptPath?: string;
   workingDir: string;
-  /** Written to jobs/<jid>.json and passed as the last argument. */
+  /** The experiment's job folder, relative to workingDir (job-files.ts): `jobs/e<id>-<random>`, or `jobs` for an old experiment. */
+  jobDir: string;
+  /** Written to <jobDir>/<jid>.json and passed as the last argument. */
   jobJson: JsonObject;
   /** Extra environment for this child only (e.g. CUDA_VISIBLE_DEVICES). */
   env?: Record<string, string>;
@@ -51,14 +54,6 @@ export function pythonClientDir(): string {
   return pythonDir;
 }
 
-/** Paths of a job's files, relative to the working directory (Auptimizer's layout). */
-export function jobFiles(workingDir: string, jobId: number, attempt: number): { jobFile: string; logFile: string } {
-  return {
-    jobFile: join(workingDir, 'jobs', `${jobId}.json`),
-    logFile: join(workingDir, 'jobs', `${jobId}.${attempt}.out`),
-  };
-}
-
 /** The environment of a job's child: the runner's, the slot's (e.g. CUDA_VISIBLE_DEVICES) and aup's own variables. */
 export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
   return {
@@ -83,11 +78,11 @@ export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
  */
 export function runProcess(launch: ProcessLaunch): Promise<ProcessOutcome> {
   const { workingDir, jobId, attempt } = launch;
-  const { jobFile, logFile } = jobFiles(workingDir, jobId, attempt);
+  const { jobFile, logFile } = jobFiles(workingDir, launch.jobDir, jobId, attempt);
   let log: AttemptLog;
   try {
     mkdirSync(dirname(logFile), { recursive: true });
-    log = AttemptLog.open(logFile, false);
+    log = AttemptLog.open(logFile, ownsJobDir(launch.jobDir));
   } catch (e) {
     const error = (e as Error).message.startsWith('cannot ') ? (e as Error).message : `cannot create the folder ${dirname(logFile)}: ${(e as Error).message}`;
     return Promise.resolve({ status: 'failed', exitCode: null, error, logPath: logFile });
