@@ -23,32 +23,41 @@ const DISK_BYTES = 2 * 1024 * 1024;
 const FILL_BYTES = 3_000_000;
 
 const tmp = mkdtempSync(join(tmpdir(), 'aup-runner-io-'));
+/** Working directories on small disks: one for `aup run`, one for `aup worker`. */
 const disk = join(tmp, 'disk');
+const workerDisk = join(tmp, 'worker-disk');
 mkdirSync(disk);
+mkdirSync(workerDisk);
 
-/** A real tmpfs of DISK_BYTES as the working directory, when this process may mount one. */
-function mountSmallDisk(): boolean {
+/** A real tmpfs of DISK_BYTES at `dir`, when this process may mount one. */
+function mountSmallDisk(dir: string): boolean {
   if (process.getuid?.() !== 0) return false;
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_BYTES}`, 'tmpfs', disk], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_BYTES}`, 'tmpfs', dir], { stdio: 'ignore' });
     return true;
   } catch {
     return false; // root without CAP_SYS_ADMIN (an unprivileged container)
   }
 }
-const mounted = mountSmallDisk();
+const mounted = mountSmallDisk(disk) && mountSmallDisk(workerDisk);
 const FULL_DISK = mounted ? `a ${DISK_BYTES / 1024 / 1024} MB tmpfs (ENOSPC)` : `a ${DISK_BYTES / 1024 / 1024} MB file-size limit, prlimit --fsize (EFBIG)`;
+const DISK_ERROR = mounted ? 'ENOSPC' : 'EFBIG';
 
 afterAll(() => {
   // Lazily: a process a broken runner left behind may still have its working directory there.
-  if (mounted) execFileSync('umount', ['-l', disk]);
+  for (const dir of [disk, workerDisk]) if (mounted) execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** The command line of `aup`, under a file-size limit when asked (the fallback for a full disk). */
+function aupArgv(args: string[], limitFileSize: boolean): [string, ...string[]] {
+  const argv: [string, ...string[]] = [process.execPath, AUP_BIN, ...args];
+  return limitFileSize ? ['prlimit', `--fsize=${DISK_BYTES}`, '--', ...argv] : argv;
+}
+
 function aup(args: string[], cwd: string, limitFileSize = false, env: NodeJS.ProcessEnv = {}) {
-  const argv = [process.execPath, AUP_BIN, ...args];
-  const [file, ...rest] = limitFileSize ? ['prlimit', `--fsize=${DISK_BYTES}`, '--', ...argv] : argv;
-  const r = spawnSync(file!, rest, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, AUP_DB: '', ...env } });
+  const [file, ...rest] = aupArgv(args, limitFileSize);
+  const r = spawnSync(file, rest, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, AUP_DB: '', ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -118,7 +127,7 @@ describe('a full disk under the working directory', () => {
       expect(jobs.map((j) => j.status)).toEqual(['failed', 'failed']);
       const attempts = (await Promise.all(jobs.map((j) => store.listAttempts(j.id)))).flat();
       expect(attempts.map((a) => a.status)).toEqual(['failed', 'failed']);
-      const code = mounted ? 'ENOSPC' : 'EFBIG';
+      const code = DISK_ERROR;
       // The first job fills the disk through its log; the second cannot get its job file or log written.
       expect(attempts[0]!.error).toMatch(new RegExp(`^cannot write the log ${disk}/\\S+\\.1\\.out: ${code}`));
       expect(attempts[1]!.error).toMatch(new RegExp(`^cannot (write the job file|write the log|open the log|create the folder) ${disk}/\\S+: ${code}`));
@@ -129,6 +138,47 @@ describe('a full disk under the working directory', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a full disk under an aup worker', () => {
+  it(`fails the attempts with the file and the error while the worker goes on, and the driver ends the experiment (${FULL_DISK})`, async () => {
+    const config = experiment(workerDisk, `head -c ${FILL_BYTES} /dev/zero | tr '\\0' x; echo; echo '#Auptimizer:1'`, {
+      n_samples: 2,
+      job_failure: { ignore_fail: true, job_retries: 0 },
+    });
+    const db = join(tmp, 'worker.db');
+    const started = (argv: [string, ...string[]], cwd: string) => {
+      const child = spawn(argv[0], argv.slice(1), { cwd, env: { ...process.env, AUP_DB: '' } });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+      return { child, output: () => out, exit: new Promise<number | null>((resolve) => child.on('close', resolve)) };
+    };
+    const driver = started(aupArgv(['run', config, '--db', db, '--workers', 'external'], false), workerDisk);
+    const worker = started(aupArgv(['worker', '--db', db, '--slots', '1'], !mounted), tmp);
+    try {
+      expect(await driver.exit, driver.output()).toBe(0);
+      // The worker is still there, waiting for more jobs.
+      expect(worker.child.exitCode, worker.output()).toBeNull();
+      const store = await openStore(db);
+      try {
+        expect((await store.listExperiments()).map((e) => e.status)).toEqual(['finished']);
+        const jobs = await store.listJobs(1);
+        expect(jobs.map((j) => j.status)).toEqual(['failed', 'failed']);
+        const attempts = (await Promise.all(jobs.map((j) => store.listAttempts(j.id)))).flat();
+        expect(attempts.every((a) => a.status === 'failed' && a.endedAt !== null)).toBe(true);
+        expect(attempts[0]!.error).toMatch(new RegExp(`^cannot write the log ${workerDisk}/\\S+\\.1\\.out: ${DISK_ERROR}`));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      if (driver.child.exitCode === null) driver.child.kill('SIGINT');
+      worker.child.kill('SIGINT');
+    }
+    expect(await worker.exit, worker.output()).toBe(0);
+    crashed(worker.output());
+    crashed(driver.output());
   });
 });
 
