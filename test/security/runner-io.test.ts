@@ -173,7 +173,8 @@ describe('a full disk under an aup worker', () => {
         await store.close();
       }
     } finally {
-      if (driver.child.exitCode === null) driver.child.kill('SIGINT');
+      // A driver still waiting here has lost its worker: nothing would end it.
+      if (driver.child.exitCode === null) driver.child.kill('SIGKILL');
       worker.child.kill('SIGINT');
     }
     expect(await worker.exit, worker.output()).toBe(0);
