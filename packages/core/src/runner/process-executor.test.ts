@@ -237,7 +237,7 @@ for (const launcher of ['shell', 'spawn'] as const) {
       const r = await run('', { workingDir: dir, jobDir });
       expect(r).toMatchObject({
         status: 'failed',
-        error: `cannot create the log ${logPath}: a file is already there, and aup never writes into a log it did not create`,
+        error: `cannot create the log ${logPath}: it already exists (left by another run?), and aup never writes into a log it did not create`,
       });
       expect(r.log).toBe('the log of another run\n');
       expect(r.pid).toBeUndefined();
