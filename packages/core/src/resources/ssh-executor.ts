@@ -482,10 +482,13 @@ export class SshExecutor {
     let log: AttemptLog;
     try {
       mkdirSync(dirname(logFile), { recursive: true });
+    } catch (e) {
+      return { status: 'failed', exitCode: null, error: `cannot create the folder ${dirname(logFile)}: ${errorText(e)}`, logPath: logFile };
+    }
+    try {
       log = AttemptLog.open(logFile, ownsJobDir(launch.jobDir));
     } catch (e) {
-      const message = errorText(e);
-      return { status: 'failed', exitCode: null, error: message.startsWith('cannot ') ? message : `cannot create the folder ${dirname(logFile)}: ${message}`, logPath: logFile };
+      return { status: 'failed', exitCode: null, error: errorText(e), logPath: logFile };
     }
     const say = (m: string) => void log.write(`aup: ${m}\n`);
     let outcome: Omit<ProcessOutcome, 'logPath'>;

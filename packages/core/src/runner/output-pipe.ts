@@ -129,7 +129,7 @@ export interface AttemptEnd {
   failure?: string | undefined;
 }
 
-/** Turns how a job ended into its attempt status and error (DESIGN §5: the exit code counts). */
+/** Turns how a job ended into its attempt status and error (the exit code counts: docs/reference/protocol.md §2.3). */
 export function attemptOutcome(end: AttemptEnd): { status: 'finished' | 'failed' | 'interrupted' | 'early_stopped'; exitCode: number | null; error?: string } {
   const code = end.exitCode;
   if (end.stopReason === 'interrupted' || end.stopReason === 'early_stopped') return { status: end.stopReason, exitCode: code };

@@ -79,13 +79,18 @@ export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
 export function runProcess(launch: ProcessLaunch): Promise<ProcessOutcome> {
   const { workingDir, jobId, attempt } = launch;
   const { jobFile, logFile } = jobFiles(workingDir, launch.jobDir, jobId, attempt);
+  const failed = (error: string) => Promise.resolve<ProcessOutcome>({ status: 'failed', exitCode: null, error, logPath: logFile });
+  try {
+    // A worker's machine, or a folder removed since the driver made it.
+    mkdirSync(dirname(logFile), { recursive: true });
+  } catch (e) {
+    return failed(`cannot create the folder ${dirname(logFile)}: ${(e as Error).message}`);
+  }
   let log: AttemptLog;
   try {
-    mkdirSync(dirname(logFile), { recursive: true });
     log = AttemptLog.open(logFile, ownsJobDir(launch.jobDir));
   } catch (e) {
-    const error = (e as Error).message.startsWith('cannot ') ? (e as Error).message : `cannot create the folder ${dirname(logFile)}: ${(e as Error).message}`;
-    return Promise.resolve({ status: 'failed', exitCode: null, error, logPath: logFile });
+    return failed((e as Error).message);
   }
 
   return new Promise((resolvePromise) => {
