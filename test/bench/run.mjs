@@ -15,6 +15,8 @@ const steps = [
   ['build @aup/core', [tsc, '-b', 'packages/core']],
   ['build @aup/server', [tsc, '-b', 'packages/server']],
   ['ingest', ['test/bench/ingest.mjs']],
+  // One job printing 1 GiB without a newline: the runner's peak RSS (about 20 s, 1 GiB of disk in /tmp).
+  ['runaway output', ['test/bench/runaway-output.mjs']],
   ['proposers', ['test/bench/proposers/bench-proposers.mjs', ...(full ? [] : ['--quick'])]],
   // The widgets in Chromium: <aup-hig> with 10,000 jobs (needs the browser bundle; about 2 min).
   ['build @aup/widgets', [tsc, '-b', 'packages/widgets', 'packages/server']],

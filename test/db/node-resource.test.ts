@@ -45,9 +45,17 @@ function pidsInLog(log: string): number[] {
   return [...log.matchAll(/^(?:pid|child) (\d+)$/gm)].map((m) => Number(m[1]));
 }
 
+/** The experiment's own job folder under `dir`, relative to it (each test runs one experiment per folder). */
+function jobDirIn(dir: string): string | undefined {
+  const jobs = join(dir, 'jobs');
+  const own = existsSync(jobs) ? readdirSync(jobs).filter((n) => /^e\d+-[0-9a-f]+$/.test(n)) : [];
+  return own.length === 1 ? join('jobs', own[0]!) : undefined;
+}
+
 function readLog(dir: string, jobId: number, attempt: number): string {
-  const file = join(dir, 'jobs', `${jobId}.${attempt}.out`);
-  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const jobDir = jobDirIn(dir);
+  const file = jobDir === undefined ? undefined : join(dir, jobDir, `${jobId}.${attempt}.out`);
+  return file !== undefined && existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
 /** Processes under the test sshd that are not sshd itself: remote jobs still running. */
@@ -145,7 +153,8 @@ describe.skipIf(!sshd.available)('node resource (real sshd)', () => {
           expect(job.status).toBe('finished');
           expect(readFileSync(join(remote, `ran-${job.id}.txt`), 'utf8')).toBe(remote);
           expect(existsSync(join(local, `ran-${job.id}.txt`))).toBe(false);
-          const remoteJob = JSON.parse(readFileSync(join(remote, 'jobs', `${job.id}.json`), 'utf8')) as Record<string, unknown>;
+          // The same layout there: the experiment's folder, named as here.
+          const remoteJob = JSON.parse(readFileSync(join(remote, jobDirIn(local)!, `${job.id}.json`), 'utf8')) as Record<string, unknown>;
           expect(remoteJob).toMatchObject({ ...job.params, job_id: job.id });
           // The attempt log here holds what the job printed there.
           const log = readLog(local, job.id, 1);

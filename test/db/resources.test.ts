@@ -222,7 +222,7 @@ forEachDatabase('passive resource', (db) => {
       for (const job of jobs) {
         expect(job).toMatchObject({ status: 'finished', score: job.id * 10, metrics: { half: job.id * 5 } });
         // The job file a person runs the script with was written, as for any job.
-        expect(JSON.parse(readFileSync(join(dir, 'jobs', `${job.id}.json`), 'utf8'))).toMatchObject({ ...job.params, job_id: job.id });
+        expect(JSON.parse(readFileSync(join(dir, exp.jobDir!, `${job.id}.json`), 'utf8'))).toMatchObject({ ...job.params, job_id: job.id });
         const attempts = await store.listAttempts(job.id);
         expect(attempts).toHaveLength(1);
         expect(attempts[0]!.slot).toMatch(/^passive:0$/);
@@ -336,7 +336,8 @@ forEachDatabase('passive resource', (db) => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(1);
     const printed = /^ {2}run: (.*)$/m.exec(out)?.[1];
-    expect(printed).toBe(`(cd ${dir} && PYTHONPATH=${PYTHON_CLIENT_DIR}\${PYTHONPATH:+:$PYTHONPATH} python3 ${join(dir, 'train.py')} ${join(dir, 'jobs', '1.json')})`);
+    expect(printed).toContain(`(cd ${dir} && PYTHONPATH=${PYTHON_CLIENT_DIR}\${PYTHONPATH:+:$PYTHONPATH} python3 ${join(dir, 'train.py')} ${join(dir, 'jobs')}/e1-`);
+    expect(printed).toMatch(/ \S+\/jobs\/e1-[0-9a-f]{6}\/1\.json\)$/);
     // It works as printed, from a shell that knows nothing of aup.
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
     const byHand = spawnSync('/bin/sh', ['-c', printed!], { encoding: 'utf8', env });

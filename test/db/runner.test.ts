@@ -1,5 +1,5 @@
 // The runner on real databases (SQLite file and PostgreSQL), real child processes and real files.
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -30,7 +30,7 @@ import { readFileSync } from 'node:fs';
 const file = process.argv[process.argv.length - 1];
 const p = JSON.parse(readFileSync(file, 'utf8'));
 const env = JSON.parse(process.env.AUP_PARAMS);
-const ok = env.job_id === p.job_id && Number(process.env.AUP_JOB_ID) === p.job_id && file.endsWith('jobs/' + p.job_id + '.json');
+const ok = env.job_id === p.job_id && Number(process.env.AUP_JOB_ID) === p.job_id && new RegExp('/jobs/e' + process.env.AUP_EXPERIMENT_ID + '-[0-9a-f]{6}/' + p.job_id + '[.]json$').test(file);
 for (let s = 0; s < 5; s++) console.log('#aup:' + JSON.stringify({ type: 'scalar', name: 'loss', step: s, value: p.x * p.x + 1 / (s + 1) }));
 console.error('#Auptimizer: ' + (p.x * p.x) + ',' + p.k + ',' + (ok ? 1 : 0));
 console.log('#aup:{"type":"text","name":"notes","text":"hello"}');
@@ -86,6 +86,9 @@ forEachDatabase('runner', (db) => {
     expect(result.status).toBe('finished');
     const store = await openStore(url);
     try {
+      // The experiment's own job folder (docs/decisions/0020-job-file-layout.md).
+      const jobDir = (await store.getExperiment(result.experimentId))!.jobDir!;
+      expect(jobDir).toMatch(new RegExp(`^jobs/e${result.experimentId}-[0-9a-f]{6}$`));
       for (const job of result.jobs) {
         expect(job.status).toBe('finished');
         expect(job.score).toBeCloseTo((job.params.x as number) ** 2, 10);
@@ -97,7 +100,7 @@ forEachDatabase('runner', (db) => {
         expect((await store.listArtifacts(job.id)).map((a) => a.path)).toEqual(['model.bin']);
         const [attempt] = await store.listAttempts(job.id);
         expect(attempt!.exitCode).toBe(0);
-        expect(readFileSync(join(dir, 'jobs', `${job.id}.1.out`), 'utf8')).toContain('ordinary output');
+        expect(readFileSync(join(dir, jobDir, `${job.id}.1.out`), 'utf8')).toContain('ordinary output');
       }
       // The experiment is recorded before python3 answers; the run writes the version in before it returns.
       const host = (await store.getExperiment(result.experimentId))!.host as Record<string, unknown>;
@@ -210,7 +213,7 @@ forEachDatabase('runner', (db) => {
     const saved = JSON.parse(readFileSync(join(dir, 'aup_models', `models_${result.experimentId}`, 'model.json'), 'utf8'));
     expect(saved.x).toBe(result.best!.params.x);
     expect(saved.save_model).toBe(true);
-    expect(existsSync(join(dir, 'jobs'))).toBe(true);
-    expect(readdirSync(join(dir, 'jobs')).filter((f) => f.endsWith('.json'))).toHaveLength(5);
+    const [jobDir] = readdirSync(join(dir, 'jobs'));
+    expect(readdirSync(join(dir, 'jobs', jobDir!)).filter((f) => f.endsWith('.json'))).toHaveLength(5);
   });
 });

@@ -309,7 +309,8 @@ forEachDatabase('aup run', (db) => {
     // The interrupted job ran again as a second attempt, with its log kept per attempt.
     const rerun = done.jobs.find((j: { attempts: number }) => j.attempts === 2);
     expect(rerun).toBeDefined();
-    expect(existsSync(join(dir, 'jobs', `${rerun.id}.2.out`))).toBe(true);
+    expect(done.experiment.job_dir).toMatch(/^jobs\/e1-[0-9a-f]{6}$/);
+    expect(existsSync(join(dir, done.experiment.job_dir, `${rerun.id}.2.out`))).toBe(true);
     const list = aup(['list', '--db', url], { cwd: dir });
     expect(list.stdout).toMatch(/1\s+experiment\s+finished\s+random\s+max\s+6\/6/);
   });

@@ -25,7 +25,7 @@ interface CliResult {
 }
 
 interface ShowJson {
-  experiment: { name: string; status: string; proposer: string; target: string; n_samples: number; error: string | null };
+  experiment: { name: string; status: string; proposer: string; target: string; n_samples: number; error: string | null; job_dir: string };
   best: { job_id: number; score: number } | null;
   jobs: { id: number; trial: number; status: string; score: number | null; metrics: Record<string, number>; attempts: number }[];
 }
@@ -104,7 +104,7 @@ beforeAll(async () => {
   const shown = await aup(['show', '1', '--json', '--db', db], tmp);
   expect(shown.code, describeRun(shown)).toBe(0);
   show = JSON.parse(shown.stdout) as ShowJson;
-  jobs = new Map(show.jobs.map((j) => [j.trial, JSON.parse(readFileSync(join(dir, 'jobs', `${j.id}.json`), 'utf8')) as JobJson]));
+  jobs = new Map(show.jobs.map((j) => [j.trial, JSON.parse(readFileSync(join(dir, show.experiment.job_dir, `${j.id}.json`), 'utf8')) as JobJson]));
 }, 120_000);
 
 afterAll(() => {
@@ -168,7 +168,7 @@ describe('eas example (Node, net2net weight reuse)', () => {
     expect(shown.code, describeRun(shown)).toBe(0);
     const after = JSON.parse(shown.stdout) as ShowJson;
     expect(after.experiment.status).toBe('finished');
-    const read = (d: string) => (id: number) => JSON.parse(readFileSync(join(d, 'jobs', `${id}.json`), 'utf8')) as JobJson;
-    expect(byTrial(after, read(copy))).toEqual(byTrial(show, read(dir)));
+    const read = (d: string, s: ShowJson) => (id: number) => JSON.parse(readFileSync(join(d, s.experiment.job_dir, `${id}.json`), 'utf8')) as JobJson;
+    expect(byTrial(after, read(copy, after))).toEqual(byTrial(show, read(dir, show)));
   }, 120_000);
 });

@@ -29,6 +29,8 @@ interface ShowJson {
     target: 'min' | 'max';
     n_samples: number;
     error: string | null;
+    /** The experiment's job folder under the working directory. */
+    job_dir: string;
   };
   best: { job_id: number; score: number; params: Record<string, number> } | null;
   jobs: {
@@ -221,8 +223,8 @@ describe('quickstart (Node, @aup/logger)', () => {
       const accuracy = await intermediate(db, job.id, 'val_accuracy');
       expect(steps(accuracy)).toEqual(range(epochs));
       expect(accuracy.at(-1)!.value).toBe(job.score);
-      expect(existsSync(join(dir, 'jobs', `${job.id}.json`)), `jobs/${job.id}.json`).toBe(true);
-      expect(existsSync(join(dir, 'jobs', `${job.id}.1.out`)), `jobs/${job.id}.1.out`).toBe(true);
+      expect(existsSync(join(dir, show.experiment.job_dir, `${job.id}.json`)), `${show.experiment.job_dir}/${job.id}.json`).toBe(true);
+      expect(existsSync(join(dir, show.experiment.job_dir, `${job.id}.1.out`)), `${show.experiment.job_dir}/${job.id}.1.out`).toBe(true);
     }
     expectBestIsRight(show);
     // Some settings learn the moons and some do not: the search has something to find.
@@ -338,7 +340,7 @@ describe('job-failure (Node, job_retries + ignore_fail)', () => {
     for (const job of diverging) {
       // 1 attempt + job_retries (2), then failed for good; the experiment went on (ignore_fail).
       expect(job, `job ${job.id}`).toMatchObject({ status: 'failed', attempts: 3, score: null });
-      for (const attempt of [1, 2, 3]) expect(existsSync(join(dir, 'jobs', `${job.id}.${attempt}.out`))).toBe(true);
+      for (const attempt of [1, 2, 3]) expect(existsSync(join(dir, show.experiment.job_dir, `${job.id}.${attempt}.out`))).toBe(true);
     }
     for (const job of flaky) expect(job, `job ${job.id}`).toMatchObject({ status: 'finished', attempts: 2 });
     for (const job of healthy) expect(job, `job ${job.id}`).toMatchObject({ status: 'finished', attempts: 1 });

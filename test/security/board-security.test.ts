@@ -127,6 +127,8 @@ async function fillStore(url: string, name: string): Promise<Filled> {
         host: {},
         git: {},
       });
+      // The flat jobs/ of an experiment run before job folders (migration 0008): shared, so only the named jobs' files go.
+      await store.updateExperiment(exp.id, { jobDir: 'jobs' });
       const jobs: number[] = [];
       for (const trial of [0, 1]) {
         const job = await store.createJob({ experimentId: exp.id, trial, params: { x: trial } });

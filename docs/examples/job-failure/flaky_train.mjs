@@ -20,7 +20,7 @@ if (x > DIVERGES_ABOVE) {
   throw new Error(`loss diverged to NaN with x=${x} (x must stay at or below ${DIVERGES_ABOVE})`);
 }
 
-// The marker sits beside the job file (jobs/<id>.json), so the next attempt of this job finds it.
+// The marker sits beside the job file (its last argument), so the next attempt of this job finds it.
 const marker = `${process.argv.at(-1)}.failed-once`;
 if (jobId % FLAKY_EVERY === 0 && !existsSync(marker)) {
   writeFileSync(marker, `attempt failed on purpose at ${new Date().toISOString()}\n`);

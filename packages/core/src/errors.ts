@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   AUP_ERR_DRIVER_LEASE_LOST: 'A driver stopped renewing its lease in time (it was frozen or cut off from the database) and another driver took the experiment over, so it stopped without writing more.',
   AUP_ERR_PACKAGE_MISSING: 'A feature needs an optional npm package that is not installed: pg for PostgreSQL, ssh2 for the node resource.',
   AUP_ERR_NATIVE_ADDON: "better-sqlite3's native addon is missing or was built for another Node.js version or platform, so SQLite cannot be used.",
+  AUP_ERR_JOB_DIR: "The folder for an experiment's job files cannot be created under its working directory (permissions, a full disk, a file in the way).",
   AUP_ERR_PATH_FORBIDDEN: 'A recorded file path leads outside the experiment working directory (.., an absolute path, a symlink out), so the board refuses to serve it.',
 } as const;
 

@@ -58,6 +58,7 @@ export {
   type DriverLeaseOptions,
 } from './runner/driver-lease.js';
 export { DRIVER_TOKEN_ENV } from './runner/driver-jobs.js';
+export { JOBS_FOLDER, LEGACY_JOB_DIR, isJobDir, jobFiles } from './runner/job-files.js';
 export { collectHostInfo, collectGitInfo, hostnameOfInfo } from './env-info.js';
 export {
   requestStop,

@@ -239,7 +239,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
           }
           const jobIds = (await store.listJobs(exp.id)).map((j) => j.id);
           await store.deleteExperiment(exp.id);
-          const files = request.query.files ? await removeJobFiles(exp.workingDir, jobIds) : { removed: [], skipped: [] };
+          const files = request.query.files ? await removeJobFiles(exp.workingDir, exp.jobDir, jobIds, { folder: true }) : { removed: [], skipped: [] };
           return { id: exp.id, deleted: true, jobs_deleted: jobIds.length, files_removed: files.removed.length, files_skipped: files.skipped };
         },
       );

@@ -68,7 +68,7 @@ describe('removeJobFiles', () => {
     mkdirSync(join(wd, 'jobs'), { recursive: true });
     for (const f of ['7.json', '7.1.out', '7.2.out', '8.json', '7.json.bak', 'notes.txt', '17.json']) writeFileSync(join(wd, 'jobs', f), 'x');
     mkdirSync(join(wd, 'jobs', '7.3.out'));
-    const r = await removeJobFiles(wd, [7]);
+    const r = await removeJobFiles(wd, 'jobs', [7]);
     expect(r.removed.map((f) => f.slice(wd.length + 1))).toEqual(['jobs/7.1.out', 'jobs/7.2.out', 'jobs/7.json']);
     expect(r.skipped).toEqual([{ file: join(wd, 'jobs', '7.3.out'), reason: 'not a plain file' }]);
     expect(readdirSync(join(wd, 'jobs')).sort()).toEqual(['17.json', '7.3.out', '7.json.bak', '8.json', 'notes.txt']);
@@ -81,13 +81,43 @@ describe('removeJobFiles', () => {
     const wd = join(tmp, 'wd-link');
     mkdirSync(wd, { recursive: true });
     symlinkSync(outside, join(wd, 'jobs'));
-    const r = await removeJobFiles(wd, [5]);
+    const r = await removeJobFiles(wd, 'jobs', [5]);
     expect(r.removed).toEqual([]);
     expect(r.skipped[0]!.reason).toContain('outside the working directory');
     expect(existsSync(join(outside, '5.json'))).toBe(true);
   });
 
   it('removes nothing when the working directory or its jobs folder is gone', async () => {
-    expect(await removeJobFiles(join(tmp, 'missing'), [1])).toEqual({ removed: [], skipped: [] });
+    expect(await removeJobFiles(join(tmp, 'missing'), 'jobs', [1])).toEqual({ removed: [], skipped: [] });
+  });
+
+  it("removes an experiment's files from its own folder only, and the folder when asked and empty", async () => {
+    const wd = join(tmp, 'wd-own');
+    const mine = join(wd, 'jobs', 'e1-aaaaaa');
+    const theirs = join(wd, 'jobs', 'e1-bbbbbb');
+    for (const dir of [mine, theirs]) {
+      mkdirSync(dir, { recursive: true });
+      for (const f of ['1.json', '1.1.out', '2.json']) writeFileSync(join(dir, f), 'x');
+    }
+    writeFileSync(join(wd, 'jobs', '1.json'), 'an older experiment of the flat layout');
+    const job = await removeJobFiles(wd, 'jobs/e1-aaaaaa', [1]);
+    expect(job.removed).toEqual([join(mine, '1.1.out'), join(mine, '1.json')]);
+    expect(readdirSync(mine)).toEqual(['2.json']);
+    const all = await removeJobFiles(wd, 'jobs/e1-aaaaaa', [1, 2], { folder: true });
+    expect(all.removed).toEqual([join(mine, '2.json')]);
+    expect(existsSync(mine)).toBe(false);
+    expect(readdirSync(theirs).sort()).toEqual(['1.1.out', '1.json', '2.json']);
+    expect(readdirSync(join(wd, 'jobs')).sort()).toEqual(['1.json', 'e1-bbbbbb']);
+  });
+
+  it('removes nothing for an experiment without a job folder, or with one aup does not make', async () => {
+    const wd = join(tmp, 'wd-none');
+    mkdirSync(join(wd, 'jobs'), { recursive: true });
+    writeFileSync(join(wd, 'jobs', '1.json'), 'x');
+    expect(await removeJobFiles(wd, null, [1])).toEqual({ removed: [], skipped: [] });
+    const odd = await removeJobFiles(wd, 'jobs/../jobs', [1]);
+    expect(odd.removed).toEqual([]);
+    expect(odd.skipped[0]!.reason).toContain('not a job folder aup makes');
+    expect(existsSync(join(wd, 'jobs', '1.json'))).toBe(true);
   });
 });

@@ -40,6 +40,7 @@ export function showJson(exp: ExperimentRecord, jobs: JobRecord[]) {
       n_samples: exp.nSamples,
       user: exp.user,
       working_dir: exp.workingDir,
+      job_dir: exp.jobDir,
       created_at: iso(exp.createdAt),
       started_at: iso(exp.startedAt),
       ended_at: iso(exp.endedAt),

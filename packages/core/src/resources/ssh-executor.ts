@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -7,8 +7,10 @@ import { finished } from 'node:stream/promises';
 // ssh2 is CommonJS: Node's ESM loader sees only its default export.
 import ssh2, { type AgentAuthMethod, type Client, type ClientChannel, type ConnectConfig, type PublicKeyAuthMethod, type SFTPWrapper } from 'ssh2';
 import { INTERPRETER, scriptWordIndex, splitCommand } from '../runner/command.js';
+import { AttemptLog } from '../runner/attempt-log.js';
 import { attemptOutcome, pipeOutput, type AttemptEnd } from '../runner/output-pipe.js';
-import { jobFiles, KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../runner/process-executor.js';
+import { jobFiles, ownsJobDir } from '../runner/job-files.js';
+import { KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../runner/process-executor.js';
 import type { KnownHosts } from './known-hosts.js';
 import type { NodeHost } from './node-hosts.js';
 
@@ -361,7 +363,7 @@ class SshConnection {
 
 /**
  * The per-host set-up, done once per experiment and shared by the slots of one host: the remote
- * working directory (with `jobs/`), the Python client, and the script (copied when missing there,
+ * working directory (with the experiment's job folder), the Python client, and the script (copied when missing there,
  * or always with `overwrite`).
  */
 export class HostPreparations {
@@ -369,11 +371,11 @@ export class HostPreparations {
 
   constructor(private readonly settings: SshSettings) {}
 
-  prepare(conn: SshConnection, client: Client, say: (m: string) => void): Promise<Prepared> {
-    const key = `${conn.host.label}\0${this.settings.remoteWorkingDir}`;
+  prepare(conn: SshConnection, client: Client, jobDir: string, say: (m: string) => void): Promise<Prepared> {
+    const key = `${conn.host.label}\0${this.settings.remoteWorkingDir}\0${jobDir}`;
     let p = this.#done.get(key);
     if (!p) {
-      p = this.#prepare(conn, client, say);
+      p = this.#prepare(conn, client, jobDir, say);
       this.#done.set(key, p);
       // A failure (a lost connection, say) is retried by the next job rather than remembered.
       p.catch(() => this.#done.delete(key));
@@ -381,7 +383,7 @@ export class HostPreparations {
     return p;
   }
 
-  async #prepare(conn: SshConnection, client: Client, say: (m: string) => void): Promise<Prepared> {
+  async #prepare(conn: SshConnection, client: Client, jobDir: string, say: (m: string) => void): Promise<Prepared> {
     const s = this.settings;
     const label = conn.host.label;
     // `~` is the login folder, which is where a relative path starts over SSH anyway.
@@ -391,7 +393,7 @@ export class HostPreparations {
     const written = at >= 0 ? words[at]! : undefined;
     // A relative script keeps its place under the working directory; an absolute one goes into it.
     const relScript = written === undefined ? undefined : isAbsolute(written) || written.startsWith('~') ? basename(written) : posix.normalize(written);
-    const dirs = [posix.join(wdArg, 'jobs'), posix.join(wdArg, REMOTE_PYTHON_DIR)];
+    const dirs = [posix.join(wdArg, jobDir), posix.join(wdArg, REMOTE_PYTHON_DIR)];
     if (relScript !== undefined) dirs.push(posix.dirname(posix.join(wdArg, relScript)));
     const made = await execCollect(client, viaSh(`mkdir -p ${dirs.map(shellQuote).join(' ')} && cd ${shellQuote(wdArg)} && pwd`));
     if (made.code !== 0) {
@@ -454,7 +456,7 @@ interface RemoteEnd extends AttemptEnd {
 }
 
 /**
- * Runs the jobs of one `node` slot on its host over SSH: writes `jobs/<jid>.json` there, runs the
+ * Runs the jobs of one `node` slot on its host over SSH: writes `<job folder>/<jid>.json` there, runs the
  * script with `prescript`/`postscript`/`env` in the remote working directory, streams its output
  * into the local attempt log and the protocol parser, kills the remote process group on stop,
  * early stop and `job_timeout`, and fetches `aup_models/<folder>` back after a save_model run.
@@ -476,14 +478,27 @@ export class SshExecutor {
 
   /** Runs one attempt; never throws: every failure is an attempt outcome with a message (also in the log). */
   async run(launch: ProcessLaunch): Promise<ProcessOutcome> {
-    const { jobFile, logFile } = jobFiles(launch.workingDir, launch.jobId, launch.attempt);
-    // The proposal is kept here too, as for local jobs, so the record does not depend on the host.
-    mkdirSync(dirname(jobFile), { recursive: true });
-    writeFileSync(jobFile, JSON.stringify(launch.jobJson, null, 2) + '\n');
-    const log = createWriteStream(logFile, { flags: 'a' });
+    const { jobFile, logFile } = jobFiles(launch.workingDir, launch.jobDir, launch.jobId, launch.attempt);
+    let log: AttemptLog;
+    try {
+      mkdirSync(dirname(logFile), { recursive: true });
+    } catch (e) {
+      return { status: 'failed', exitCode: null, error: `cannot create the folder ${dirname(logFile)}: ${errorText(e)}`, logPath: logFile };
+    }
+    try {
+      log = AttemptLog.open(logFile, ownsJobDir(launch.jobDir));
+    } catch (e) {
+      return { status: 'failed', exitCode: null, error: errorText(e), logPath: logFile };
+    }
     const say = (m: string) => void log.write(`aup: ${m}\n`);
     let outcome: Omit<ProcessOutcome, 'logPath'>;
     try {
+      // The proposal is kept here too, as for local jobs, so the record does not depend on the host.
+      try {
+        writeFileSync(jobFile, JSON.stringify(launch.jobJson, null, 2) + '\n');
+      } catch (e) {
+        throw new Error(`cannot write the job file ${jobFile}: ${errorText(e)}`, { cause: e });
+      }
       outcome = await this.#attempt(launch, log, say);
     } catch (e) {
       const message = errorText(e);
@@ -491,7 +506,9 @@ export class SshExecutor {
       const stopReason = launch.signal.aborted ? ((launch.signal.reason as StopReason | undefined) ?? 'interrupted') : undefined;
       outcome = stopReason ? attemptOutcome({ stopReason, timedOut: false, exitCode: null, score: undefined }) : { status: 'failed', exitCode: null, error: message };
     }
-    await new Promise<void>((resolve) => log.end(() => resolve()));
+    await log.close();
+    // A log that failed (even at its last flush) fails the attempt, unless the job was stopped on purpose.
+    if (log.error !== undefined && (outcome.status === 'finished' || outcome.status === 'failed')) outcome = { ...outcome, status: 'failed', error: log.error };
     return { ...outcome, logPath: logFile };
   }
 
@@ -508,7 +525,7 @@ export class SshExecutor {
     this.#conn.close();
   }
 
-  async #attempt(launch: ProcessLaunch, log: WriteStream, say: (m: string) => void): Promise<Omit<ProcessOutcome, 'logPath'>> {
+  async #attempt(launch: ProcessLaunch, log: AttemptLog, say: (m: string) => void): Promise<Omit<ProcessOutcome, 'logPath'>> {
     const { signal } = launch;
     const stopped = (): Omit<ProcessOutcome, 'logPath'> =>
       attemptOutcome({ stopReason: (signal.reason as StopReason | undefined) ?? 'interrupted', timedOut: false, exitCode: null, score: undefined });
@@ -517,8 +534,9 @@ export class SshExecutor {
     const client = await untilAborted(this.#conn.get(signal, say), signal);
     if (client === undefined || signal.aborted) return stopped();
     await this.#killOrphans();
-    const prepared = await this.preparations.prepare(this.#conn, client, say);
-    const remoteJobFile = posix.join(prepared.wd, 'jobs', `${launch.jobId}.json`);
+    const prepared = await this.preparations.prepare(this.#conn, client, launch.jobDir, say);
+    // The same layout as here: the experiment's own folder under the remote working directory.
+    const remoteJobFile = posix.join(prepared.wd, launch.jobDir, `${launch.jobId}.json`);
     if (signal.aborted) return stopped();
 
     const end = await this.#exec(client, prepared, remoteJobFile, launch, log);
@@ -552,7 +570,7 @@ export class SshExecutor {
     return `fetched ${n} file(s) of ${this.host.label}:${remote} into ${local}`;
   }
 
-  #exec(client: Client, prepared: Prepared, remoteJobFile: string, launch: ProcessLaunch, log: WriteStream): Promise<RemoteEnd> {
+  #exec(client: Client, prepared: Prepared, remoteJobFile: string, launch: ProcessLaunch, log: AttemptLog): Promise<RemoteEnd> {
     const s = this.settings;
     const nonce = randomBytes(8).toString('hex');
     const marker = `aup-remote-pid:${nonce}:`;
@@ -609,6 +627,12 @@ export class SshExecutor {
           stopReason = (signal.reason as StopReason | undefined) ?? 'interrupted';
           stop();
         };
+        let failure: string | undefined;
+        // The local log cannot be written (a full disk): the remote job stops and its attempt fails.
+        log.onFailure((message) => {
+          failure ??= message;
+          stop();
+        });
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
         const timeout =
@@ -656,6 +680,7 @@ export class SshExecutor {
             exitCode: exited ? exitCode : null,
             signal: exitSignal,
             score: recorder.score,
+            failure,
             ...(exited ? {} : { lost }),
           });
         });

@@ -1,8 +1,15 @@
 import { parseLine, type ProtocolRecord } from '@aup/logger/protocol';
 import type { IngestQueue } from './ingest-queue.js';
+import { MAX_LINE_CHARS } from './output-pipe.js';
 
 /** Warnings kept per job; beyond this only a count is kept, so a script spewing bad lines cannot bloat the store. */
 export const MAX_WARNINGS_PER_JOB = 50;
+/**
+ * The longest text a text record keeps (characters); a longer one is cut, with a warning. 64 Ki
+ * holds a model summary or a page of notes; the board shows every text record of a job in its
+ * detail, so a few records of megabytes each would make that page (and the store) heavy.
+ */
+export const MAX_TEXT_CHARS = 64 * 1024;
 /** Label of the intermediate series made from `#Auptimizer:` scores. */
 export const SCORE_LABEL = 'score';
 
@@ -30,6 +37,7 @@ export class AttemptRecorder {
   #lineNo = { stdout: 0, stderr: 0 };
   #steps = new Map<string, number>();
   #scoreFrozen = false;
+  #cutWarned = false;
   #opts: AttemptRecorderOptions;
   #now: () => number;
 
@@ -38,11 +46,29 @@ export class AttemptRecorder {
     this.#now = opts.now ?? Date.now;
   }
 
-  /** Feeds one line of output (without its newline); line numbers in warnings count per stream. */
-  line(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+  /**
+   * Feeds one line of output (without its line end); line numbers in warnings count per stream.
+   * A `cut` line (longer than MAX_LINE_CHARS, output-pipe.ts) is not read for records; the first
+   * one of the attempt gets a warning (one is enough to say that lines are cut, and a job printing
+   * a long line per step would otherwise fill its warnings).
+   */
+  line(text: string, stream: 'stdout' | 'stderr' = 'stdout', cut = false): void {
     const n = ++this.#lineNo[stream];
+    if (cut) {
+      if (!this.#cutWarned) {
+        this.#cutWarned = true;
+        this.warn(`${stream} line ${n}: longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters (the line limit), so not read for protocol records; the log keeps it whole${this.#cutNote(text)}`);
+      }
+      return;
+    }
     const rec = parseLine(text);
     if (rec) this.record(rec, `${stream} line ${n}`);
+  }
+
+  /** Says when a cut line was a record, so that whoever misses a result learns why. */
+  #cutNote(text: string): string {
+    const prefix = ['#aup:', '#Auptimizer:'].find((p) => text.startsWith(p));
+    return prefix === undefined ? '' : `; it began with "${prefix}", so that record is lost`;
   }
 
   warn(message: string): void {
@@ -117,9 +143,17 @@ export class AttemptRecorder {
       case 'scalar':
         this.intermediate(rec.name, rec.value, rec.step);
         return;
-      case 'text':
-        this.#opts.queue.text({ jobId, kind: 'text', name: rec.name, step: null, payload: { text: rec.text }, time: this.#now() });
+      case 'text': {
+        let text = rec.text;
+        if (text.length > MAX_TEXT_CHARS) {
+          // Not in the middle of a surrogate pair: the stored text stays valid UTF-16 (and UTF-8).
+          const end = isHighSurrogate(text.charCodeAt(MAX_TEXT_CHARS - 1)) ? MAX_TEXT_CHARS - 1 : MAX_TEXT_CHARS;
+          this.warn(`${where}text record "${rec.name}" has ${text.length.toLocaleString('en-US')} characters; only its first ${end.toLocaleString('en-US')} are kept (the text record limit)`);
+          text = text.slice(0, end);
+        }
+        this.#opts.queue.text({ jobId, kind: 'text', name: rec.name, step: null, payload: { text }, time: this.#now() });
         return;
+      }
       case 'histogram':
         this.#opts.queue.text({
           jobId,
@@ -148,4 +182,8 @@ export class AttemptRecorder {
         return;
     }
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -9,6 +9,14 @@ export const INGEST_BATCH_ROWS = 5_000;
 export const INGEST_FLUSH_INTERVAL_MS = 200;
 /** Above this many unwritten rows, producers are asked to pause (backpressure on the job's output). */
 export const INGEST_HIGH_WATER_ROWS = 50_000;
+/**
+ * Text records are written at once past this many characters of them, and producers are asked to
+ * pause past 8 times as many: rows alone would let 50,000 text records of up to MAX_TEXT_CHARS
+ * (gigabytes) wait in memory. 1 Mi characters is one write of a few milliseconds; 8 Mi characters
+ * (16 MB as JavaScript strings) is small next to the runner.
+ */
+export const INGEST_TEXT_BATCH_CHARS = 1024 * 1024;
+export const INGEST_HIGH_WATER_TEXT_CHARS = 8 * INGEST_TEXT_BATCH_CHARS;
 
 /**
  * Collects high-rate records from all running jobs and writes them in batched transactions,
@@ -19,6 +27,11 @@ export class IngestQueue {
   #intermediate: IntermediateRecord[] = [];
   #text: TextRecord[] = [];
   #artifacts: ArtifactRecord[] = [];
+  /** The size of the queued text records, in characters of their payload (see INGEST_TEXT_BATCH_CHARS). */
+  #textChars = 0;
+  /** Rows and text characters handed to the store and not written yet: they are in memory too. */
+  #inflightRows = 0;
+  #inflightChars = 0;
   #writing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #error: unknown;
@@ -36,7 +49,7 @@ export class IngestQueue {
 
   /** True when producers should wait for `drain()` before reading more output. */
   get congested(): boolean {
-    return this.pendingRows >= INGEST_HIGH_WATER_ROWS;
+    return this.pendingRows + this.#inflightRows >= INGEST_HIGH_WATER_ROWS || this.#textChars + this.#inflightChars >= INGEST_HIGH_WATER_TEXT_CHARS;
   }
 
   intermediate(row: IntermediateRecord): void {
@@ -46,7 +59,9 @@ export class IngestQueue {
 
   text(row: TextRecord): void {
     this.#text.push(row);
-    this.#schedule();
+    this.#textChars += payloadChars(row);
+    if (this.#textChars >= INGEST_TEXT_BATCH_CHARS) void this.flush().catch(() => undefined);
+    else this.#schedule();
   }
 
   artifact(row: ArtifactRecord): void {
@@ -80,9 +95,14 @@ export class IngestQueue {
     this.#intermediate = [];
     this.#text = [];
     this.#artifacts = [];
+    const rows = intermediate.length + text.length + artifacts.length;
+    const chars = this.#textChars;
+    this.#textChars = 0;
+    this.#inflightRows += rows;
+    this.#inflightChars += chars;
     this.#writing = this.#writing.then(async () => {
-      if (this.#error) throw this.#error;
       try {
+        if (this.#error) throw this.#error;
         for (let i = 0; i < intermediate.length; i += INGEST_BATCH_ROWS) {
           await this.#store.addIntermediate(intermediate.slice(i, i + INGEST_BATCH_ROWS), this.#fence);
         }
@@ -91,12 +111,15 @@ export class IngestQueue {
       } catch (e) {
         this.#error = e;
         throw e;
+      } finally {
+        this.#inflightRows -= rows;
+        this.#inflightChars -= chars;
       }
     });
     return this.#writing;
   }
 
-  /** Waits until the queue is below the high-water mark. */
+  /** Waits until the queue (with what it handed to the store) is below the high-water marks. */
   async drain(): Promise<void> {
     while (this.congested) await this.flush();
   }
@@ -104,4 +127,12 @@ export class IngestQueue {
   async close(): Promise<void> {
     await this.flush();
   }
+}
+
+/** About how much memory a text record's payload holds: its text, or 8 characters per histogram value. */
+function payloadChars(row: TextRecord): number {
+  const p = row.payload as { text?: unknown; values?: unknown; path?: unknown } | null;
+  if (typeof p?.text === 'string') return p.text.length;
+  if (Array.isArray(p?.values)) return p.values.length * 8;
+  return typeof p?.path === 'string' ? p.path.length : 0;
 }

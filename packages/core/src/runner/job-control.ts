@@ -1,5 +1,4 @@
-import type { WriteStream } from 'node:fs';
-
+import type { AttemptLog } from './attempt-log.js';
 import type { ResolvedCommand } from './command.js';
 import type { ProcessLaunch, ProcessOutcome, StopReason } from './process-executor.js';
 
@@ -26,7 +25,7 @@ export interface StartedJob {
   command: ResolvedCommand;
   jobFile: string;
   env: NodeJS.ProcessEnv;
-  log: WriteStream;
+  log: AttemptLog;
   /** Ends the attempt once (later calls are ignored), after the log is flushed. */
   finish: (outcome: Omit<ProcessOutcome, 'logPath'>) => void;
 }
@@ -39,6 +38,8 @@ export interface StartedJob {
 export class JobControl {
   stopReason: StopReason | undefined;
   timedOut = false;
+  /** Why aup itself stopped the job (its log could not be written), when it did. */
+  failure: string | undefined;
   #stopping = false;
   #killTimer: NodeJS.Timeout | undefined;
   readonly #timeout: NodeJS.Timeout | undefined;
@@ -60,6 +61,12 @@ export class JobControl {
             this.#stop();
           }, launch.timeoutMs)
         : undefined;
+  }
+
+  /** Stops the job because its attempt cannot go on (its log cannot be written): it fails with `message`. */
+  fail(message: string): void {
+    this.failure ??= message;
+    this.#stop();
   }
 
   /** The job's process exists now: a stop asked for before is sent. */

@@ -2,7 +2,7 @@
 // and by Node's spawn (AUP_JOB_LAUNCHER=spawn, and Windows). Real /bin/sh scripts, real processes,
 // a real SQLite store behind the ingest queue.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store-types.js';
 import { AttemptRecorder } from './attempt-recorder.js';
 import { IngestQueue } from './ingest-queue.js';
+import { MAX_LINE_CHARS } from './output-pipe.js';
 import { runProcess, type ProcessLaunch, type ProcessOutcome } from './process-executor.js';
 import { closeLaunchShells, MarkedStream } from './shell-launcher.js';
 import { PassThrough } from 'node:stream';
@@ -44,15 +45,15 @@ interface Run extends ProcessOutcome {
   lines: Array<[string, string]>;
 }
 
-async function run(body: string, opts: Partial<ProcessLaunch> & { abortAfterMs?: number; abortReason?: string } = {}): Promise<Run> {
+async function run(body: string, opts: Partial<ProcessLaunch> & { abortAfterMs?: number; abortReason?: string; readLog?: boolean } = {}): Promise<Run> {
   const workingDir = opts.workingDir ?? dirWith(body);
   const queue = new IngestQueue(store);
   const recorder = new AttemptRecorder({ jobId: ++n, queue });
   const lines: Array<[string, string]> = [];
   const line = recorder.line.bind(recorder);
-  recorder.line = (text, stream = 'stdout') => {
+  recorder.line = (text, stream = 'stdout', cut) => {
     lines.push([stream, text]);
-    line(text, stream);
+    line(text, stream, cut);
   };
   const controller = new AbortController();
   let pid: number | undefined;
@@ -63,6 +64,8 @@ async function run(body: string, opts: Partial<ProcessLaunch> & { abortAfterMs?:
     attempt: 1,
     script: 'job.sh',
     workingDir,
+    // The flat layout of experiments from before job folders: its paths are known in advance.
+    jobDir: 'jobs',
     jobJson: { x: 0.5, note: `it's "quoted" $HOME \`x\`` },
     signal: controller.signal,
     recorder,
@@ -70,7 +73,7 @@ async function run(body: string, opts: Partial<ProcessLaunch> & { abortAfterMs?:
     onSpawn: (p) => (pid = p),
     ...opts,
   });
-  return { ...outcome, recorder, log: readFileSync(outcome.logPath, 'utf8'), pid, lines };
+  return { ...outcome, recorder, log: opts.readLog === false ? '' : readFileSync(outcome.logPath, 'utf8'), pid, lines };
 }
 
 /** Whether `pid` still runs (a zombie nobody has reaped yet, as in a container without an init, does not). */
@@ -169,6 +172,80 @@ for (const launcher of ['shell', 'spawn'] as const) {
       const r = await run('', { script: 'no-such-program-aup --flag' });
       expect(r).toMatchObject({ status: 'failed', exitCode: null, error: 'cannot start no-such-program-aup: spawn no-such-program-aup ENOENT' });
       expect(r.log).toContain('aup: cannot start no-such-program-aup');
+    });
+
+    it('ends a line at \\r (a progress bar) and at \\r\\n (one end), also split across writes; the log keeps what was printed', async () => {
+      const r = await run(`printf 'a\\rb\\r'; sleep 0.2; printf '\\nc\\r\\n\\r\\n'; printf '#Auptimizer:1\\r'`);
+      expect(r).toMatchObject({ status: 'finished' });
+      expect(r.recorder.score).toBe(1);
+      expect(r.lines.map(([, l]) => l)).toEqual(['a', 'b', 'c', '', '#Auptimizer:1']);
+      expect(r.log).toBe('a\rb\r\nc\r\n\r\n#Auptimizer:1\r');
+    });
+
+    it('cuts a line longer than MAX_LINE_CHARS for the parser, with one warning, and records what follows', async () => {
+      // 8 MiB without a newline (the security suite prints 64 MiB; the benchmark 1 GB), twice.
+      const r = await run(`for i in 1 2; do head -c 8388608 /dev/zero | tr '\\0' x; echo; done; echo '#Auptimizer:0.5'`);
+      expect(r).toMatchObject({ status: 'finished' });
+      expect(r.recorder.score).toBe(0.5);
+      expect(r.recorder.allWarnings()).toEqual([
+        `stdout line 1: longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters (the line limit), so not read for protocol records; the log keeps it whole`,
+      ]);
+      expect(r.lines.map(([, l]) => l.length)).toEqual([MAX_LINE_CHARS, MAX_LINE_CHARS, '#Auptimizer:0.5'.length]);
+      expect(r.log.length).toBe(2 * (8 * 1024 * 1024 + 1) + '#Auptimizer:0.5\n'.length);
+    });
+
+    it('fails the attempt, without starting the job, when its log path is a folder (EISDIR)', async () => {
+      const dir = dirWith('echo "#Auptimizer:1"');
+      const logPath = join(dir, 'jobs', `${n + 1}.1.out`);
+      mkdirSync(logPath, { recursive: true });
+      const r = await run('', { workingDir: dir, readLog: false });
+      expect(r.status).toBe('failed');
+      expect(r.error).toContain(logPath);
+      expect(r.error).toContain('EISDIR');
+      expect(r.pid).toBeUndefined();
+    });
+
+    it('fails the attempt when its job file cannot be written', async () => {
+      const dir = dirWith('echo "#Auptimizer:1"');
+      const jobPath = join(dir, 'jobs', `${n + 1}.json`);
+      mkdirSync(jobPath, { recursive: true });
+      const r = await run('', { workingDir: dir });
+      expect(r).toMatchObject({ status: 'failed', exitCode: null });
+      expect(r.error).toMatch(new RegExp(`^cannot write the job file ${jobPath}: EISDIR`));
+      expect(r.log).toContain(`aup: cannot write the job file ${jobPath}`);
+      expect(r.pid).toBeUndefined();
+    });
+
+    it('stops the job and what it started, and fails the attempt, when its log cannot be written (ENOSPC from /dev/full)', async () => {
+      const dir = dirWith('sleep 30 & echo "child $!"; echo "#Auptimizer:1"; wait');
+      const logPath = join(dir, 'jobs', `${n + 1}.1.out`);
+      mkdirSync(join(dir, 'jobs'));
+      // Appending to /dev/full opens fine and fails every write with ENOSPC: a full disk, for real.
+      symlinkSync('/dev/full', logPath);
+      const r = await run('', { workingDir: dir, readLog: false });
+      expect(r).toMatchObject({ status: 'failed', error: `cannot write the log ${logPath}: ENOSPC: no space left on device, write` });
+      const child = Number(r.lines.find(([, l]) => l.startsWith('child '))![1].slice(6));
+      await expect.poll(() => alive(child)).toBe(false);
+    });
+
+    it("never writes into a log it did not create in an experiment's own folder", async () => {
+      const dir = dirWith('echo "#Auptimizer:1"');
+      const jobDir = 'jobs/e1-0a0b0c';
+      const logPath = join(dir, jobDir, `${n + 1}.1.out`);
+      mkdirSync(join(dir, jobDir), { recursive: true });
+      writeFileSync(logPath, 'the log of another run\n');
+      const r = await run('', { workingDir: dir, jobDir });
+      expect(r).toMatchObject({
+        status: 'failed',
+        error: `cannot create the log ${logPath}: it already exists (left by another run?), and aup never writes into a log it did not create`,
+      });
+      expect(r.log).toBe('the log of another run\n');
+      expect(r.pid).toBeUndefined();
+      // A fresh folder: the log is created, and the job file sits beside it.
+      const fresh = await run('echo "last=$1"; echo "#Auptimizer:2"', { jobDir: 'jobs/e2-0a0b0c' });
+      expect(fresh).toMatchObject({ status: 'finished' });
+      expect(fresh.logPath).toMatch(/\/jobs\/e2-0a0b0c\/\d+\.1\.out$/);
+      expect(fresh.lines).toContainEqual(['stdout', `last=${fresh.logPath.replace(/\.1\.out$/, '.json')}`]);
     });
 
     it("keeps every job's output to itself over many jobs in a row, two at a time", async () => {

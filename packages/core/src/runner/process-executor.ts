@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
+import { AttemptLog } from './attempt-log.js';
+import { jobFiles, ownsJobDir } from './job-files.js';
 import type { AttemptRecorder } from './attempt-recorder.js';
 import { resolveCommand } from './command.js';
 import type { IngestQueue } from './ingest-queue.js';
@@ -22,7 +24,9 @@ export interface ProcessLaunch {
   /** The script file as the config located it (replaces the script word of `script`). */
   scriptPath?: string;
   workingDir: string;
-  /** Written to jobs/<jid>.json and passed as the last argument. */
+  /** The experiment's job folder, relative to workingDir (job-files.ts): `jobs/e<id>-<random>`, or `jobs` for an old experiment. */
+  jobDir: string;
+  /** Written to <jobDir>/<jid>.json and passed as the last argument. */
   jobJson: JsonObject;
   /** Extra environment for this child only (e.g. CUDA_VISIBLE_DEVICES). */
   env?: Record<string, string>;
@@ -53,14 +57,6 @@ export function pythonClientDir(): string {
   return pythonDir;
 }
 
-/** Paths of a job's files, relative to the working directory (Auptimizer's layout). */
-export function jobFiles(workingDir: string, jobId: number, attempt: number): { jobFile: string; logFile: string } {
-  return {
-    jobFile: join(workingDir, 'jobs', `${jobId}.json`),
-    logFile: join(workingDir, 'jobs', `${jobId}.${attempt}.out`),
-  };
-}
-
 /** The environment of a job's child: the runner's, the slot's (e.g. CUDA_VISIBLE_DEVICES) and aup's own variables. */
 export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
   return {
@@ -77,32 +73,61 @@ export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
 }
 
 /**
- * Runs one attempt of a job as a child process (DESIGN §5) and feeds its output to the recorder.
- * On Linux and macOS a long-lived `/bin/sh` per slot starts it (shell-launcher.ts: forking the
- * Node runner for every job cost more than most short jobs); elsewhere, or with
- * AUP_JOB_LAUNCHER=spawn, Node spawns it directly.
+ * Runs one attempt of a job as a child process (docs/reference/protocol.md) and feeds its output
+ * to the recorder. On Linux and macOS a long-lived `/bin/sh` per slot starts it (shell-launcher.ts:
+ * forking the Node runner for every job cost more than most short jobs); elsewhere, or with
+ * AUP_JOB_LAUNCHER=spawn, Node spawns it directly. Never rejects: a job file or log that cannot be
+ * written fails the attempt with a message naming the file (a log that fails while the job runs
+ * stops the job first), so the runner and `aup worker` go on.
  */
 export function runProcess(launch: ProcessLaunch): Promise<ProcessOutcome> {
   const { workingDir, jobId, attempt } = launch;
-  const { jobFile, logFile } = jobFiles(workingDir, jobId, attempt);
-  mkdirSync(dirname(jobFile), { recursive: true });
-  writeFileSync(jobFile, JSON.stringify(launch.jobJson, null, 2) + '\n');
+  const { jobFile, logFile } = jobFiles(workingDir, launch.jobDir, jobId, attempt);
+  const failed = (error: string) => Promise.resolve<ProcessOutcome>({ status: 'failed', exitCode: null, error, logPath: logFile });
+  try {
+    // A worker's machine, or a folder removed since the driver made it.
+    mkdirSync(dirname(logFile), { recursive: true });
+  } catch (e) {
+    return failed(`cannot create the folder ${dirname(logFile)}: ${(e as Error).message}`);
+  }
+  let log: AttemptLog;
+  try {
+    log = AttemptLog.open(logFile, ownsJobDir(launch.jobDir));
+  } catch (e) {
+    return failed((e as Error).message);
+  }
 
   return new Promise((resolvePromise) => {
-    const log = createWriteStream(logFile, { flags: 'a' });
     let settled = false;
     const finish = (outcome: Omit<ProcessOutcome, 'logPath'>) => {
       if (settled) return;
       settled = true;
-      log.end(() => resolvePromise({ ...outcome, logPath: logFile }));
+      void log.close().then(() => {
+        // A log that failed (even at its last flush) fails the attempt, unless the job was stopped on purpose.
+        const failed = log.error !== undefined && (outcome.status === 'finished' || outcome.status === 'failed') && outcome.error !== log.error;
+        resolvePromise({ ...outcome, ...(failed ? { status: 'failed', error: log.error } : {}), logPath: logFile });
+      });
+    };
+    const fail = (message: string) => {
+      log.write(`aup: ${message}\n`);
+      finish({ status: 'failed', exitCode: null, error: message });
     };
 
+    try {
+      writeFileSync(jobFile, JSON.stringify(launch.jobJson, null, 2) + '\n');
+    } catch (e) {
+      fail(`cannot write the job file ${jobFile}: ${(e as Error).message}`);
+      return;
+    }
     let command;
     try {
       command = resolveCommand(launch.script, workingDir, launch.scriptPath);
     } catch (e) {
-      log.write(`aup: ${(e as Error).message}\n`);
-      finish({ status: 'failed', exitCode: null, error: (e as Error).message });
+      fail((e as Error).message);
+      return;
+    }
+    if (log.error !== undefined) {
+      fail(log.error);
       return;
     }
     const job: StartedJob = { command, jobFile, env: jobEnv(launch), log, finish };
@@ -122,6 +147,7 @@ function spawnJob(launch: ProcessLaunch, job: StartedJob): void {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const control = new JobControl(launch, (signal) => child.pid !== undefined && killGroup(child.pid, signal));
+  log.onFailure((message) => control.fail(message));
 
   pipeOutput(child.stdout, 'stdout', log, recorder, queue);
   pipeOutput(child.stderr, 'stderr', log, recorder, queue);
@@ -137,6 +163,6 @@ function spawnJob(launch: ProcessLaunch, job: StartedJob): void {
   });
   child.on('close', (code, sig) => {
     control.dispose();
-    finish(attemptOutcome({ stopReason: control.stopReason, timedOut: control.timedOut, timeoutMs: launch.timeoutMs, exitCode: code, signal: sig, score: recorder.score }));
+    finish(attemptOutcome({ stopReason: control.stopReason, timedOut: control.timedOut, timeoutMs: launch.timeoutMs, exitCode: code, signal: sig, score: recorder.score, failure: control.failure }));
   });
 }

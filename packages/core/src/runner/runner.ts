@@ -11,7 +11,8 @@ import { checkNParallel, checkNSamplesAgainst, checkNSamplesValue, checkTrialPar
 import { ControlPoller, controlError, type ControlAnswer } from './control-poller.js';
 import { AttemptRecorder, SCORE_LABEL } from './attempt-recorder.js';
 import { IngestQueue } from './ingest-queue.js';
-import { jobFiles, pythonClientDir, runProcess, type StopReason } from './process-executor.js';
+import { experimentJobDir, jobFiles } from './job-files.js';
+import { pythonClientDir, runProcess, type StopReason } from './process-executor.js';
 import { resolveCommand, splitCommand } from './command.js';
 import { cpuSlots, createResource, passiveSlots, SlotPool, type ResourceSlot } from '../resources/resource.js';
 import { waitForReport } from '../resources/passive-resource.js';
@@ -203,6 +204,14 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
   const resource = opts.objective || external ? { kind: 'cpu' as const, slots: cpuSlots(config.n_parallel) } : await createResource(config);
   const passive = resource.kind === 'passive';
   if (!opts.objective && !passive && !config.script) throw new AupError('AUP_ERR_CONFIG_INVALID', 'script: required to run jobs as processes');
+  // The experiment's own folder for its job files, made and recorded before its first job exists
+  // (an aup worker may claim that job at once). An in-process objective writes no job files.
+  const jobDir = opts.objective
+    ? undefined
+    : await experimentJobDir(store, exp, config.workingdir).catch(async (e: unknown) => {
+        await resource.close?.().catch(() => undefined);
+        throw e;
+      });
   let slots = new SlotPool(resource.slots);
 
   const def = getProposer(config.proposer);
@@ -473,7 +482,7 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
       if (opts.objective) {
         ({ status, error } = await runObjective(opts.objective, job, attempt, experimentId, signal, recorder));
       } else if (passive) {
-        events.onPassiveJob?.(job, writePassiveJob(config, job, attempt));
+        events.onPassiveJob?.(job, writePassiveJob(config, jobDir!, job, attempt));
         const outcome = await waitForReport(store, job.id, attemptId, signal);
         ({ status, error } = outcome);
         recorder.score = outcome.score;
@@ -487,6 +496,7 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
           script: config.script!,
           scriptPath: config.script_path,
           workingDir: config.workingdir,
+          jobDir: jobDir!,
           jobJson: buildJobJson(config, job),
           env: slot.env,
           driverToken: lease.token,
@@ -669,7 +679,7 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
   const status = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';
   try {
     if (status === 'finished' && config.resource_args?.save_model && bestJobId !== null && !opts.objective && !passive) {
-      await saveBestModel(store, exp, config, bestJobId, events, resource.slots[0]!, lease.token);
+      await saveBestModel(store, exp, config, jobDir!, bestJobId, events, resource.slots[0]!, lease.token);
     }
   } finally {
     await resource.close?.();
@@ -718,6 +728,7 @@ async function saveBestModel(
   store: Store,
   exp: ExperimentRecord,
   config: NormalizedConfig,
+  jobDir: string,
   bestJobId: number,
   events: RunnerEvents,
   slot: ResourceSlot,
@@ -747,6 +758,7 @@ async function saveBestModel(
     script: config.script!,
     scriptPath: config.script_path,
     workingDir: config.workingdir,
+    jobDir,
     jobJson: buildJobJson(config, job, { folderName }),
     env: slot.env,
     driverToken,
@@ -762,10 +774,15 @@ async function saveBestModel(
 }
 
 /** Writes a passive job's JSON file (as for any job) and says how to run it by hand. */
-function writePassiveJob(config: NormalizedConfig, job: JobRecord, attempt: number): PassiveJobInfo {
-  const { jobFile } = jobFiles(config.workingdir, job.id, attempt);
-  mkdirSync(dirname(jobFile), { recursive: true });
-  writeFileSync(jobFile, JSON.stringify(buildJobJson(config, job), null, 2) + '\n');
+function writePassiveJob(config: NormalizedConfig, jobDir: string, job: JobRecord, attempt: number): PassiveJobInfo {
+  const { jobFile } = jobFiles(config.workingdir, jobDir, job.id, attempt);
+  try {
+    mkdirSync(dirname(jobFile), { recursive: true });
+    writeFileSync(jobFile, JSON.stringify(buildJobJson(config, job), null, 2) + '\n');
+  } catch (e) {
+    // The attempt fails with it (runAttempt), naming the file.
+    throw new Error(`cannot write the job file ${jobFile}: ${(e as Error).message}`, { cause: e });
+  }
   let command: string | undefined;
   if (config.script) {
     try {

@@ -148,6 +148,7 @@ class LaunchShell {
   /** Starts `command` (one line, see `script`) for the job; `done` runs when the job has ended. */
   run(line: string, launch: ProcessLaunch, job: StartedJob, done: () => void): void {
     const control = new JobControl(launch, (signal) => this.#current?.started === true && this.child.pid !== undefined && killGroup(this.child.pid, signal));
+    job.log.onFailure((message) => control.fail(message));
     this.#current = {
       launch,
       job,
@@ -217,7 +218,7 @@ class LaunchShell {
     c.out.end();
     c.err.end();
     c.control.dispose();
-    const outcome = attemptOutcome({ stopReason: c.control.stopReason, timedOut: c.control.timedOut, timeoutMs: c.launch.timeoutMs, exitCode, signal, score: c.launch.recorder.score });
+    const outcome = attemptOutcome({ stopReason: c.control.stopReason, timedOut: c.control.timedOut, timeoutMs: c.launch.timeoutMs, exitCode, signal, score: c.launch.recorder.score, failure: c.control.failure });
     c.job.finish(lost !== undefined && outcome.status === 'failed' ? { ...outcome, error: lost } : outcome);
     if (!this.dead) this.#ref(false);
     c.done();

@@ -682,6 +682,7 @@ function experimentSet(patch: ExperimentPatch): Updateable<ExperimentTable> {
   if (patch.startedAt !== undefined) set.started_at = patch.startedAt;
   if (patch.endedAt !== undefined) set.ended_at = patch.endedAt;
   if (patch.host !== undefined) set.host = toJson(patch.host);
+  if (patch.jobDir !== undefined) set.job_dir = patch.jobDir;
   return set;
 }
 
@@ -765,6 +766,7 @@ function toExperiment(r: Selectable<ExperimentTable>): ExperimentRecord {
     startedAt: r.started_at,
     endedAt: r.ended_at,
     workers: leases.toExperimentWorkers(r.workers, r.worker_tags),
+    jobDir: r.job_dir,
   };
 }
 

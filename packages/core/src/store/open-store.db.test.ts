@@ -86,7 +86,26 @@ forEachDatabase('openStore', (db) => {
     expect(await again.getExperiment(e.id)).toMatchObject({ name: 'e', target: 'min' });
     await again.close();
     const migrations = await rawQuery(url, db.dialect, 'select name from aup_migration');
-    expect(migrations.map((m) => m['name'])).toEqual(['0001-initial', '0002-change-feed', '0003-control', '0004-job-query', '0005-worker-leases', '0006-board-indexes', '0007-driver-lease']);
+    expect(migrations.map((m) => m['name'])).toEqual(['0001-initial', '0002-change-feed', '0003-control', '0004-job-query', '0005-worker-leases', '0006-board-indexes', '0007-driver-lease', '0008-job-dir']);
+  });
+
+  it('keeps the flat jobs/ layout for experiments that ran before the job-folder migration (0008)', async () => {
+    const url = await db.fresh();
+    const store = await openStore(url);
+    const ran = await store.createExperiment(experiment);
+    await store.createJob({ experimentId: ran.id, trial: 0, params: {} });
+    const never = await store.createExperiment(experiment);
+    expect((await store.getExperiment(ran.id))!.jobDir).toBeNull();
+    await store.close();
+    // The database as aup left it before 0008: no job_dir column, 0008 not recorded.
+    await rawQuery(url, db.dialect, 'alter table experiment drop column job_dir');
+    await rawQuery(url, db.dialect, `delete from aup_migration where name = '0008-job-dir'`);
+    const migrated = await openStore(url);
+    expect((await migrated.getExperiment(ran.id))!.jobDir).toBe('jobs');
+    expect((await migrated.getExperiment(never.id))!.jobDir).toBeNull();
+    await migrated.updateExperiment(never.id, { jobDir: 'jobs/e2-0a1b2c' });
+    expect((await migrated.getExperiment(never.id))!.jobDir).toBe('jobs/e2-0a1b2c');
+    await migrated.close();
   });
 
   it('refuses a database with an Auptimizer-like table but no aup migration table, even with create', async () => {

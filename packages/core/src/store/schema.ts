@@ -27,6 +27,8 @@ export interface ExperimentTable {
   workers: Generated<string | null>;
   /** migrations/0005: tags a worker must have to claim this experiment's jobs (JSON array). */
   worker_tags: Generated<string>;
+  /** migrations/0008: the folder of its job files, relative to working_dir; null until the runner chooses it. */
+  job_dir: Generated<string | null>;
 }
 
 export interface JobTable {

@@ -35,6 +35,12 @@ export interface ExperimentRecord {
   endedAt: number | null;
   /** Set when `aup worker` processes run the jobs (`aup run --workers external`); null: the runner runs them. */
   workers: ExperimentWorkers | null;
+  /**
+   * The folder of its job files (`<jid>.json`, `<jid>.<k>.out`), relative to `workingDir`: its own
+   * `jobs/e<id>-<random>`, or `jobs` for an experiment run before aup had experiment folders; null
+   * until the runner first runs one of its jobs as a process (docs/decisions/0020-job-file-layout.md).
+   */
+  jobDir: string | null;
 }
 
 export interface JobRecord {
@@ -61,7 +67,7 @@ export interface JobRecord {
 export interface AttemptRecord {
   id: number;
   jobId: number;
-  /** 1-based attempt number; the log file is jobs/<jid>.<attempt>.out. */
+  /** 1-based attempt number; the log file is <job folder>/<jid>.<attempt>.out. */
   attempt: number;
   status: JobStatus;
   host: string | null;
@@ -134,6 +140,8 @@ export interface ExperimentPatch {
   endedAt?: number | null;
   /** The host info, replaced whole (a probe that answers after the experiment was recorded). */
   host?: Json;
+  /** The folder of its job files, set once by the runner. */
+  jobDir?: string;
 }
 
 export interface NewJob {

@@ -115,6 +115,12 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         // The host info is replaced whole (a probe that answers late fills in the Python version).
         await store.updateExperiment(e.id, { host: { hostname: 'late-host', python: '3.11.7' } });
         expect((await store.getExperiment(e.id))!.host).toEqual({ hostname: 'late-host', python: '3.11.7' });
+        // The job folder: none until the runner chooses one, then kept.
+        expect(e.jobDir).toBeNull();
+        await store.updateExperiment(e.id, { jobDir: `jobs/e${e.id}-0a1b2c` });
+        expect((await store.getExperiment(e.id))!.jobDir).toBe(`jobs/e${e.id}-0a1b2c`);
+        await store.updateExperiment(e.id, { status: 'finished' });
+        expect((await store.getExperiment(e.id))!.jobDir).toBe(`jobs/e${e.id}-0a1b2c`);
       });
 
       it('rejects updating or deleting an unknown experiment with AUP_ERR_EXPERIMENT_NOT_FOUND', async () => {

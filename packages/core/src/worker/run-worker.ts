@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { isAupError } from '../errors.js';
 import { AttemptRecorder, SCORE_LABEL } from '../runner/attempt-recorder.js';
 import { IngestQueue } from '../runner/ingest-queue.js';
+import { badJobDir, isJobDir } from '../runner/job-files.js';
 import { runProcess, type StopReason } from '../runner/process-executor.js';
 import { buildJobJson } from '../runner/runner.js';
 import { SlotPool, type ResourceSlot } from '../resources/resource.js';
@@ -96,7 +97,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const pool = new SlotPool(opts.slots);
   const running = new Map<number, Running>();
   const ends = new Set<Promise<void>>();
-  const configs = new Map<number, Promise<NormalizedConfig>>();
+  const configs = new Map<number, Promise<{ config: NormalizedConfig; jobDir: string }>>();
   const summary: WorkerSummary = { workerId: worker.id, jobs: 0, lost: 0 };
   let stopping = opts.signal?.aborted ?? false;
   let wake = deferred();
@@ -153,12 +154,15 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }, heartbeatMs);
   };
 
-  const configOf = (experimentId: number): Promise<NormalizedConfig> => {
+  /** An experiment's config and job folder (its driver chose the folder before creating any job). */
+  const configOf = (experimentId: number): Promise<{ config: NormalizedConfig; jobDir: string }> => {
     let c = configs.get(experimentId);
     if (c === undefined) {
       c = store.getExperiment(experimentId).then((e) => {
         if (e === undefined) throw new Error(`experiment ${experimentId} no longer exists`);
-        return e.config as unknown as NormalizedConfig;
+        if (e.jobDir === null) throw new Error(`experiment ${experimentId} has no job folder: its driver (aup run or aup resume) chooses one before it queues jobs`);
+        if (!isJobDir(e.jobDir)) throw badJobDir(e.id, e.jobDir);
+        return { config: e.config as unknown as NormalizedConfig, jobDir: e.jobDir };
       });
       // A failed read is not cached: the next job of the experiment tries again.
       c.catch(() => configs.delete(experimentId));
@@ -177,7 +181,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     let lastScore: number | undefined;
     let recorder: AttemptRecorder | undefined;
     try {
-      const config = await configOf(job.experimentId);
+      const { config, jobDir } = await configOf(job.experimentId);
       if (!config.script) throw new Error(`experiment ${job.experimentId} has no script to run`);
       recorder = new AttemptRecorder({
         jobId: job.id,
@@ -200,6 +204,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
           script: config.script,
           scriptPath: config.script_path,
           workingDir: config.workingdir,
+          jobDir,
           jobJson: buildJobJson(config, job),
           env: slot.env,
           timeoutMs: config.job_timeout === undefined ? undefined : config.job_timeout * 1000,

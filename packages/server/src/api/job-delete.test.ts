@@ -22,6 +22,8 @@ let finished: JobRecord;
 let kept: JobRecord;
 let running: JobRecord;
 let queued: JobRecord;
+/** The experiment's own job folder, as the runner names it. */
+const JOB_DIR = 'jobs/e1-0a1b2c';
 
 const del = (jid: number, opts: { token?: string | null; query?: string } = {}) =>
   app.inject({
@@ -33,7 +35,7 @@ const del = (jid: number, opts: { token?: string | null; query?: string } = {}) 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'aup-job-delete-'));
   workDir = join(root, 'work');
-  await mkdir(join(workDir, 'jobs'), { recursive: true });
+  await mkdir(join(workDir, JOB_DIR), { recursive: true });
   store = await openStore(join(root, 'experiments.db'));
   exp = await store.createExperiment({
     name: 'deletes',
@@ -47,6 +49,7 @@ beforeAll(async () => {
     host: {},
     git: {},
   });
+  await store.updateExperiment(exp.id, { jobDir: JOB_DIR });
   finished = await store.createJob({ experimentId: exp.id, trial: 0, params: { x: 1 } });
   kept = await store.createJob({ experimentId: exp.id, trial: 1, params: { x: 2 } });
   running = await store.createJob({ experimentId: exp.id, trial: 2, params: { x: 3 } });
@@ -58,8 +61,8 @@ beforeAll(async () => {
   await store.completeJob(finished.id, { status: 'finished', score: 0.9 }, { id: exp.id, bestJobId: finished.id, bestScore: 0.9 });
   await store.completeJob(kept.id, { status: 'finished', score: 0.5 }, { id: exp.id });
   for (const j of [finished, kept]) {
-    await writeFile(join(workDir, 'jobs', `${j.id}.json`), '{}');
-    await writeFile(join(workDir, 'jobs', `${j.id}.1.out`), 'log');
+    await writeFile(join(workDir, JOB_DIR, `${j.id}.json`), '{}');
+    await writeFile(join(workDir, JOB_DIR, `${j.id}.1.out`), 'log');
   }
   app = createServer({ store, token: TOKEN });
   await app.ready();
@@ -105,8 +108,8 @@ describe('DELETE /api/v1/jobs/:jid', () => {
     expect((await app.inject({ method: 'GET', url: `/api/v1/jobs/${finished.id}` })).statusCode).toBe(404);
     // The next best finished job takes its place; the other job's files stay.
     expect(await store.getExperiment(exp.id)).toMatchObject({ bestJobId: kept.id, bestScore: 0.5 });
-    expect(existsSync(join(workDir, 'jobs', `${finished.id}.json`))).toBe(false);
-    expect(existsSync(join(workDir, 'jobs', `${kept.id}.1.out`))).toBe(true);
+    expect(existsSync(join(workDir, JOB_DIR, `${finished.id}.json`))).toBe(false);
+    expect(existsSync(join(workDir, JOB_DIR, `${kept.id}.1.out`))).toBe(true);
     const page = await app.inject({ method: 'GET', url: `/api/v1/experiments/${exp.id}/jobs` });
     expect(page.json().jobs.map((j: { id: number }) => j.id)).toEqual([kept.id, running.id, queued.id]);
   });
@@ -115,7 +118,7 @@ describe('DELETE /api/v1/jobs/:jid', () => {
     const res = await del(kept.id);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ deleted: true, files_removed: 0 });
-    expect(existsSync(join(workDir, 'jobs', `${kept.id}.1.out`))).toBe(true);
+    expect(existsSync(join(workDir, JOB_DIR, `${kept.id}.1.out`))).toBe(true);
     const again = await del(kept.id);
     expect(again.statusCode).toBe(404);
     expect(again.json()).toMatchObject({ code: 'AUP_ERR_JOB_NOT_FOUND' });

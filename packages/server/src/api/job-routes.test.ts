@@ -21,11 +21,13 @@ let app: FastifyInstance;
 let exp: ExperimentRecord;
 let job: JobRecord;
 let bare: JobRecord;
+/** The experiment's own job folder, as the runner names it. */
+const JOB_DIR = 'jobs/e1-0a1b2c';
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'aup-job-routes-'));
   workDir = join(root, 'work');
-  await mkdir(join(workDir, 'jobs'), { recursive: true });
+  await mkdir(join(workDir, JOB_DIR), { recursive: true });
   await mkdir(join(workDir, 'out'));
   await writeFile(join(root, 'secret.txt'), 'outside the working directory');
   await writeFile(join(workDir, 'out', 'seg.png'), PNG);
@@ -47,6 +49,7 @@ beforeAll(async () => {
     host: {},
     git: {},
   });
+  await store.updateExperiment(exp.id, { jobDir: JOB_DIR });
   job = await store.createJob({ experimentId: exp.id, trial: 0, params: { lr: 0.1, act: 'relu' }, budget: 9 });
   bare = await store.createJob({ experimentId: exp.id, trial: 1, params: { lr: 0.2, act: '=cmd|calc' } });
   const a1 = await store.startAttempt({ jobId: job.id, attempt: 1, host: 'h', slot: 'cpu:0' });
@@ -54,8 +57,8 @@ beforeAll(async () => {
   await store.startAttempt({ jobId: job.id, attempt: 2, host: 'h', slot: 'cpu:1' });
   await store.startAttempt({ jobId: bare.id, attempt: 1 });
   // Attempt 1 log: a UTF-8 text whose 2-byte characters let a range cut one in half.
-  await writeFile(join(workDir, 'jobs', `${job.id}.1.out`), 'héllo wörld\n#aup:{"type":"text"}\n');
-  await writeFile(join(workDir, 'jobs', `${job.id}.2.out`), Buffer.alloc(BIG_LOG_BYTES, 'a'));
+  await writeFile(join(workDir, JOB_DIR, `${job.id}.1.out`), 'héllo wörld\n#aup:{"type":"text"}\n');
+  await writeFile(join(workDir, JOB_DIR, `${job.id}.2.out`), Buffer.alloc(BIG_LOG_BYTES, 'a'));
   await store.completeJob(job.id, { status: 'finished', score: 0.75, metrics: { f1: 0.5 } }, { id: exp.id, bestJobId: job.id, bestScore: 0.75 });
   await store.addTextRecords([
     { jobId: job.id, kind: 'text', name: 'notes', step: null, payload: { text: 'hello' }, time: 1 },
@@ -163,7 +166,7 @@ describe('GET /api/v1/jobs/:jid/attempts/:k/log', () => {
     const res = await get(`/jobs/${bare.id}/attempts/1/log`);
     expect(res.statusCode).toBe(404);
     expect(res.json().code).toBe('AUP_ERR_FILE_NOT_FOUND');
-    expect(res.json().message).toContain(join('jobs', `${bare.id}.1.out`));
+    expect(res.json().message).toContain(join(JOB_DIR, `${bare.id}.1.out`));
     const none = await get(`/jobs/${job.id}/attempts/7/log`);
     expect(none.statusCode).toBe(404);
     expect(none.json().message).toContain('has no attempt 7');

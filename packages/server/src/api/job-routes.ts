@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { basename, extname } from 'node:path';
 
-import { AupError, type ArtifactRecord, type AttemptRecord, type JobRecord, type Store, type TextRecord } from '@aup/core';
+import { AupError, type ArtifactRecord, type AttemptRecord, type ExperimentRecord, type JobRecord, type Store, type TextRecord } from '@aup/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import { resolveConfined } from './confined-path.js';
@@ -112,10 +112,15 @@ export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promis
           details: { job_id: job.id, attempt: k, attempts: job.attempts },
         });
       }
-      const workingDir = await workingDirOf(store, job);
-      // The runner writes jobs/<jid>.<k>.out (DESIGN §5) and may record another path on the attempt.
-      const recorded = attempt.logPath ?? `jobs/${job.id}.${k}.out`;
-      const file = await resolveConfined(workingDir, recorded, `log of job ${job.id} attempt ${k}`);
+      const exp = await experimentOf(store, job);
+      // The runner writes <job folder>/<jid>.<k>.out (docs/decisions/0020-job-file-layout.md) and may record another path on the attempt.
+      const recorded = attempt.logPath ?? (exp.jobDir === null ? undefined : `${exp.jobDir}/${job.id}.${k}.out`);
+      if (recorded === undefined) {
+        throw new AupError('AUP_ERR_FILE_NOT_FOUND', `Job ${job.id} attempt ${k} has no log: experiment ${exp.id} wrote no job files (its jobs ran in-process)`, {
+          details: { job_id: job.id, attempt: k },
+        });
+      }
+      const file = await resolveConfined(exp.workingDir, recorded, `log of job ${job.id} attempt ${k}`);
       const slice = await readLogSlice(file.path, file.size, request.query);
       return { job_id: job.id, attempt: k, size: file.size, ...slice };
     },
@@ -235,7 +240,7 @@ export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promis
         );
       }
       await store.deleteJob(job.id);
-      const files = request.query.files && exp !== undefined ? await removeJobFiles(exp.workingDir, [job.id]) : { removed: [], skipped: [] };
+      const files = request.query.files && exp !== undefined ? await removeJobFiles(exp.workingDir, exp.jobDir, [job.id]) : { removed: [], skipped: [] };
       return { id: job.id, experiment_id: job.experimentId, deleted: true, files_removed: files.removed.length, files_skipped: files.skipped };
     },
   );
@@ -289,14 +294,18 @@ async function jobOr404(store: Store, id: number): Promise<JobRecord> {
   return job;
 }
 
-async function workingDirOf(store: Store, job: JobRecord): Promise<string> {
+async function experimentOf(store: Store, job: JobRecord): Promise<ExperimentRecord> {
   const exp = await store.getExperiment(job.experimentId);
   if (exp === undefined) {
     throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `Job ${job.id} belongs to experiment ${job.experimentId}, which no longer exists`, {
       details: { job_id: job.id, experiment_id: job.experimentId },
     });
   }
-  return exp.workingDir;
+  return exp;
+}
+
+async function workingDirOf(store: Store, job: JobRecord): Promise<string> {
+  return (await experimentOf(store, job)).workingDir;
 }
 
 function noSuchIndex(what: 'image' | 'artifact', jobId: number, index: number, count: number): AupError {

@@ -28,7 +28,7 @@ export const DeleteJobQuerySchema = Type.Object(
   {
     files: Type.Boolean({
       default: false,
-      description: "Also remove the job's runner files (jobs/<id>.json, jobs/<id>.<attempt>.out) from the experiment's working directory",
+      description: "Also remove the job's runner files (<id>.json, <id>.<attempt>.out) from its experiment's job folder",
     }),
   },
   { additionalProperties: false },

@@ -161,7 +161,7 @@ export const DeleteExperimentQuerySchema = Type.Object(
   {
     files: Type.Boolean({
       default: false,
-      description: "Also remove the experiment's job files (jobs/<id>.json, jobs/<id>.<attempt>.out) from its working directory",
+      description: "Also remove the experiment's job files (<id>.json, <id>.<attempt>.out) from its own job folder (jobs/e<id>-<random>), and the folder when left empty",
     }),
   },
   { additionalProperties: false },

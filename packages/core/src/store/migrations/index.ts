@@ -8,6 +8,7 @@ import * as m0004 from './0004-job-query.js';
 import * as m0005 from './0005-worker-leases.js';
 import * as m0006 from './0006-board-indexes.js';
 import * as m0007 from './0007-driver-lease.js';
+import * as m0008 from './0008-job-dir.js';
 
 interface AupMigration {
   up(db: Kysely<unknown>, caps: DialectCaps): Promise<void>;
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, AupMigration> = {
   '0005-worker-leases': m0005,
   '0006-board-indexes': m0006,
   '0007-driver-lease': m0007,
+  '0008-job-dir': m0008,
 };
 
 /** Kysely's MigrationProvider over the static list, with the dialect's column types bound in. */
