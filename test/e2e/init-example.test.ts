@@ -88,7 +88,7 @@ describe('aup init --example', () => {
     writeFileSync(join(dir, 'README.md'), '# my project\n');
     writeFileSync(join(dir, 'train.mjs'), '// mine\n');
     const refused = aup(['init', '--example', 'quickstart'], dir);
-    expect(refused.code, refused.text).toBe(1);
+    expect(refused.code, refused.text).toBe(2);
     expect(refused.stderr).toMatch(/^aup: train\.mjs already exists in .*: use --force to overwrite/m);
     noStack(refused.stderr);
     expect(readFileSync(join(dir, 'train.mjs'), 'utf8')).toBe('// mine\n');
@@ -103,7 +103,7 @@ describe('aup init --example', () => {
 
   it('names the examples and a likely one for an unknown name', () => {
     const r = aup(['init', '--example', 'quickstrat'], emptyFolder('unknown'));
-    expect(r.code, r.text).toBe(1);
+    expect(r.code, r.text).toBe(2);
     expect(r.stderr).toMatch(/^aup: --example: no example is named "quickstrat" \(did you mean "quickstart"\?\): expected one of .*quickstart/m);
     noStack(r.stderr);
   });

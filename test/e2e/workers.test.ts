@@ -132,9 +132,11 @@ forEachDatabase('worker mode: a driver and two workers', (db) => {
     try {
       // Both workers are up before the first job is queued, so each gets a share of the work.
       await waitFor(async () => (await store.listWorkers()).length === 2, 'two registered workers', workers);
+      // The board is up before the first job is queued too: ten 0.3-s jobs on four slots end in about
+      // a second, sooner than a board starts on a loaded machine.
+      await waitFor(async () => /aup-board: http/.test(board.output()), 'the board', [board]);
       driver = aup(['run', 'experiment.json', '--db', url, '--workers', 'external'], dir);
       const run = driver;
-      await waitFor(async () => /aup-board: http/.test(board.output()), 'the board', [board]);
       const base = /aup-board: (http:\/\/\S+)/.exec(board.output())![1]!;
       const api = `${new URL(base).origin}/api/v1/workers`;
       type WireWorker = { id: number; host: string; slots: number; status: string; stale: boolean; current_jobs: number[]; heartbeat_at: string };
