@@ -86,7 +86,7 @@ forEachDatabase('runner', (db) => {
     expect(result.status).toBe('finished');
     const store = await openStore(url);
     try {
-      // The experiment's own job folder (docs/decisions/0020-job-file-layout.md).
+      // The experiment's own job folder (docs/decisions/0021-job-file-layout.md).
       const jobDir = (await store.getExperiment(result.experimentId))!.jobDir!;
       expect(jobDir).toMatch(new RegExp(`^jobs/e${result.experimentId}-[0-9a-f]{6}$`));
       for (const job of result.jobs) {

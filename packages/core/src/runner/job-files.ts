@@ -6,7 +6,7 @@ import { AupError } from '../errors.js';
 import type { ExperimentRecord, Store } from '../store/store-types.js';
 
 /*
- * Where an experiment's job files live (docs/decisions/0020-job-file-layout.md). Each experiment
+ * Where an experiment's job files live (docs/decisions/0021-job-file-layout.md). Each experiment
  * owns a folder under its working directory, `jobs/e<id>-<random>`, chosen once by the runner, made
  * with an exclusive mkdir (a folder that exists, whoever made it, is never taken) and stored in the
  * experiment row. Its job files are `<folder>/<jid>.json` (the proposal, passed to the script as

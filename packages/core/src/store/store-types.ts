@@ -38,7 +38,7 @@ export interface ExperimentRecord {
   /**
    * The folder of its job files (`<jid>.json`, `<jid>.<k>.out`), relative to `workingDir`: its own
    * `jobs/e<id>-<random>`, or `jobs` for an experiment run before aup had experiment folders; null
-   * until the runner first runs one of its jobs as a process (docs/decisions/0020-job-file-layout.md).
+   * until the runner first runs one of its jobs as a process (docs/decisions/0021-job-file-layout.md).
    */
   jobDir: string | null;
 }

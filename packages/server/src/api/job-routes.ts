@@ -113,7 +113,7 @@ export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promis
         });
       }
       const exp = await experimentOf(store, job);
-      // The runner writes <job folder>/<jid>.<k>.out (docs/decisions/0020-job-file-layout.md) and may record another path on the attempt.
+      // The runner writes <job folder>/<jid>.<k>.out (docs/decisions/0021-job-file-layout.md) and may record another path on the attempt.
       const recorded = attempt.logPath ?? (exp.jobDir === null ? undefined : `${exp.jobDir}/${job.id}.${k}.out`);
       if (recorded === undefined) {
         throw new AupError('AUP_ERR_FILE_NOT_FOUND', `Job ${job.id} attempt ${k} has no log: experiment ${exp.id} wrote no job files (its jobs ran in-process)`, {

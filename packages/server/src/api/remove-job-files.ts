@@ -20,7 +20,7 @@ export function isInside(parent: string, child: string): boolean {
 
 /**
  * Removes the runner's files of the given jobs (`<jid>.json`, `<jid>.<attempt>.out`) from the
- * experiment's job folder `jobDir` under `workingDir` (docs/decisions/0020-job-file-layout.md), and
+ * experiment's job folder `jobDir` under `workingDir` (docs/decisions/0021-job-file-layout.md), and
  * nothing else: an experiment's own folder (`jobs/e<id>-<random>`) holds only its files, so no other
  * experiment's or database's file is ever touched; the flat `jobs/` of an experiment from before
  * job folders is shared, and there only the named jobs' files go. The folder must resolve (symlinks

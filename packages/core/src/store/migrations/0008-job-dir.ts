@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The folder of an experiment's job files (docs/decisions/0020-job-file-layout.md): a path under
+ * The folder of an experiment's job files (docs/decisions/0021-job-file-layout.md): a path under
  * its working directory, chosen once by the runner (`jobs/e<id>-<random>`, made with an exclusive
  * mkdir) so that no other experiment or database writes, appends to or deletes its files. Null: no
  * job file written yet. Experiments that have jobs from before this migration keep the flat layout
