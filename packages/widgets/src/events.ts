@@ -1,4 +1,4 @@
-// The events the elements fire to each other and to the page (DESIGN §9: `aup-*`, bubbling and
+// The events the elements fire to each other and to the page (docs/architecture.md §6: `aup-*`, bubbling and
 // composed). One declaration per event, so a page or <aup-board> can wire elements together:
 // a brush on <aup-hig> sets `selection` on <aup-job-table>, <aup-job-chart> and <aup-intermediate>.
 

@@ -1,5 +1,5 @@
 // The aup side of `npm run bench:proposers`: drives a registered proposer by name through ask/tell,
-// the way the runner does (DESIGN §4), on the benchmarks of shared/BENCHMARKS.md. Objectives are
+// the way the runner does (docs/architecture.md §2.2), on the benchmark functions of docs/benchmarks.md. Objectives are
 // minimised and proposers run with target 'min' unless a case says otherwise.
 import { getProposer, Rng } from '@aup/core';
 import {

@@ -1,5 +1,5 @@
 // What `npm run bench:proposers` runs: the aup rows (registered proposers by name), the Optuna rows
-// (optuna_peer.py), budgets, and the targets of issue 3 (shared/BENCHMARKS.md has the definitions).
+// (optuna_peer.py), budgets, and the targets of issue 3 (docs/benchmarks.md has the definitions).
 
 export const FUNCTIONS = ['branin', 'hartmann6', 'rosenbrock4'];
 export const FUNCTION_BUDGETS = [25, 50, 100];

@@ -1,5 +1,5 @@
 // `npm run bench:proposers`: aup's proposers side by side with Optuna 3.1 on the benchmarks of
-// shared/BENCHMARKS.md (test functions, Counting Ones, learning curves with early stopping, overhead).
+// docs/benchmarks.md ("Benchmark problems") (test functions, Counting Ones, learning curves with early stopping, overhead).
 // Build first: npx tsc -b packages/core
 // Usage: node test/bench/proposers/bench-proposers.mjs [--quick] [--seeds N] [--proposers a,b]
 //        [--cases functions,counting,curves,overhead] [--no-optuna] [--no-parallel] [--write-docs | --no-docs]

@@ -1,4 +1,4 @@
-// Early stopping on the synthetic learning curves (shared/BENCHMARKS.md): a proposer (random by
+// Early stopping on the synthetic learning curves (docs/benchmarks.md, "Benchmark problems"): a proposer (random by
 // default) asks, each trial reports its 81 step values to a pruner, which may stop it. Budget is
 // counted in full 81-step trials; regret is the noise-free final regret of the best trial that ran
 // all 81 steps (ranked by its last, noisy, value, as a user would). Prints, per seed, the budget at

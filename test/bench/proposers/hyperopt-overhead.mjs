@@ -1,5 +1,5 @@
 // Overhead of the `hyperopt` proposer per ask + tell (objective excluded) on Hartmann-6 over 1,000
-// trials, reported for trials 1–100 and 901–1000 (shared/BENCHMARKS.md has Optuna's figures).
+// trials, reported for trials 1–100 and 901–1000 (Optuna's figures are measured beside it by the proposers benchmark).
 // Build first: npx tsc -b packages/core
 // Usage: node test/bench/proposers/hyperopt-overhead.mjs [--trials 1000] [--seeds 3] [--options '{}'] [--snapshot]
 import { parseArgs } from 'node:util';

@@ -1,4 +1,4 @@
-// Counting Ones (Falkner et al. 2018; shared/BENCHMARKS.md): 8 binary + 8 continuous parameters,
+// Counting Ones (Falkner et al. 2018; docs/benchmarks.md, "Benchmark problems"): 8 binary + 8 continuous parameters,
 // budgets 9..729 Bernoulli draws, eta 3. Prints, per proposer, the noise-free regret of the incumbent
 // at 23 and 50 full budgets and the budget needed to reach regret 3.0, then how often bohb beats hyperband.
 // Usage: npx tsc -b packages/core && node test/bench/proposers/multifidelity-counting-ones.mjs [--seeds 5] [--target min|max]

@@ -1,4 +1,4 @@
-// Synthetic learning curves (shared/BENCHMARKS.md): Hartmann-6's domain, 81 steps; a trial at budget b
+// Synthetic learning curves (docs/benchmarks.md, "Benchmark problems"): Hartmann-6's domain, 81 steps; a trial at budget b
 // returns the curve's value at step b. Prints, per proposer, the full-trial budgets needed to reach a
 // noise-free final regret of 0.3 and the regret at 46 budgets.
 // Usage: npx tsc -b packages/core && node test/bench/proposers/multifidelity-learning-curve.mjs [--seeds 5] [--engine random]

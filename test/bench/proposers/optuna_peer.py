@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Optuna side of `npm run bench:proposers` (test/bench/proposers/bench-proposers.mjs).
 
-Runs Optuna 3.1 on the benchmarks of shared/BENCHMARKS.md with the budgets the Node harness asks
+Runs Optuna 3.1 on the benchmark problems of docs/benchmarks.md with the budgets the Node harness asks
 for, and prints one JSON object per line (one per run); the Node side summarises them next to aup.
 Usage: /usr/bin/python3 optuna_peer.py '<json spec>'   (the spec's keys: see main()).
 Objectives are minimised; every run drives Optuna through ask/tell, as the aup side does.

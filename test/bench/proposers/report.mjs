@@ -48,9 +48,9 @@ export function machineInfo() {
 /** Replaces (or appends) the "Proposers" section of docs/benchmarks.md with `body`; returns the file. */
 export function writeDocsSection(body) {
   const intro = [
-    "aup's proposers side by side with Optuna 3.1 (Debian's python3-optuna) in the same run, on the benchmarks defined in shared/BENCHMARKS.md. This section is written by `npm run bench:proposers` (test/bench/proposers/bench-proposers.mjs); rebuild first with `npx tsc -b packages/core`.",
+    "aup's proposers side by side with Optuna 3.1 (Debian's python3-optuna) in the same run, on the [benchmark problems](#benchmark-problems) above. This section is written by `npm run bench:proposers` (test/bench/proposers/bench-proposers.mjs); rebuild first with `npx tsc -b packages/core`.",
     '',
-    '- The harness drives every registered proposer by name through ask/tell (DESIGN §4), as the runner does, sequentially and with 4 trials pending (the oldest is told first). A proposer that is not registered is skipped with a note; it is picked up by name once registered.',
+    '- The harness drives every registered proposer by name through ask/tell (docs/architecture.md §2.2), as the runner does, sequentially and with 4 trials pending (the oldest is told first). A proposer that is not registered is skipped with a note; it is picked up by name once registered.',
     '- Optuna runs in `test/bench/proposers/optuna_peer.py` under `/usr/bin/python3` (ask/tell too; the same functions, budgets and seeds count); without Optuna the harness prints the aup figures alone with a note.',
     '- Statistics: median [25th–75th percentile] over seeds; the ratio of the aup median to the best Optuna median of the cell; the two-sided Mann–Whitney U p-value (normal approximation, tie-corrected; `mannWhitneyU` in `@aup/core/testing`). Seeds cannot be paired across languages, so distributions are compared.',
     '- Flags: `--quick` (5 seeds, shorter multi-fidelity runs, 400-trial Optuna overhead runs; prints only unless `--write-docs`), `--seeds N`, `--proposers a,b`, `--cases functions,counting,curves,overhead`, `--no-optuna`, `--no-parallel`, `--no-docs`, `--register module.js` (registers the ProposerDefinitions a module exports, e.g. your own), `--optuna-cache file` (reuses Optuna results made for the same spec).',

@@ -1,4 +1,4 @@
-// Regret of the `spearmint` proposer on Branin, Hartmann-6 and Rosenbrock-4D (shared/BENCHMARKS.md).
+// Regret of the `spearmint` proposer on Branin, Hartmann-6 and Rosenbrock-4D (docs/benchmarks.md, "Benchmark problems").
 // Build first: npx tsc -b packages/core
 // Usage: node test/bench/proposers/spearmint-quality.mjs [--seeds 5] [--budgets 25,50,100]
 //        [--functions branin,hartmann6,rosenbrock4] [--options '{"engine_config":{"output_warp":"none"}}']

@@ -22,7 +22,7 @@ export interface BoardChild {
 }
 
 /**
- * The `aup-board` binary of the installed @aup/server. Core does not import the server (DESIGN §2):
+ * The `aup-board` binary of the installed @aup/server. Core does not import the server (docs/architecture.md §1):
  * it runs its binary, found through the package's own package.json.
  */
 export function resolveBoardBin(from: string = import.meta.url): string {

@@ -2,7 +2,7 @@ import type { FloatParamSpec, IntParamSpec, JsonObject, ParamSpec, ParamValue } 
 import { displayFile, formatFound, formatPath, problem, type ConfigProblem, type PathSegments } from './config-problem.js';
 
 /**
- * Keys aup writes into every job file next to the parameters (DESIGN §5); a parameter of the same
+ * Keys aup writes into every job file next to the parameters (docs/architecture.md §4); a parameter of the same
  * name would be overwritten by them.
  */
 export const RESERVED_PARAM_NAMES: readonly string[] = ['job_id', 'n_iterations', 'budget', 'save_model', 'folder_name'];

@@ -1,5 +1,5 @@
 /**
- * The one schema of an experiment config (DESIGN §3). It drives validation (`normalizeConfig`), is
+ * The one schema of an experiment config (docs/architecture.md §2.1). It drives validation (`normalizeConfig`), is
  * printed by `aup schema` as JSON Schema, and feeds the board's config editor. Checks that JSON
  * Schema cannot say well (min < max, duplicate names, budgets in order) live in normalize-config.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * Config templates (DESIGN §3): a JSON/YAML document in which any value written
+ * Config templates (docs/architecture.md §2.1): a JSON/YAML document in which any value written
  * `{"range": [...], "type": "float"|"int"|"choice"}` is a hyperparameter named by its dotted path.
  * Array indices are path segments too: the `units` leaf of the first entry of `layers` is
  * `layers.0.units`.

@@ -1,4 +1,4 @@
-/** Experiment configs (DESIGN §3): loading, validation with every problem named, defaults, templates. */
+/** Experiment configs (docs/architecture.md §2.1): loading, validation with every problem named, defaults, templates. */
 export { loadConfig } from './load-config.js';
 export { runnableProblems, checkRunnable, type RunnableOptions, type RunnableCheck } from './check-runnable.js';
 export { normalizeConfig, validateConfig, CONFIG_DEFAULTS, type NormalizeOptions, type ValidationResult } from './normalize-config.js';

@@ -1,4 +1,4 @@
-/** Early stopping (DESIGN §4): the per-experiment Pruner, its policies and their registry. */
+/** Early stopping (docs/architecture.md §2.7): the per-experiment Pruner, its policies and their registry. */
 export { Pruner, prunerSettings, EARLY_STOP_DEFAULTS, type PrunerPolicy, type PrunerPolicyDefinition, type PrunerSettings, type PrunerCompletion } from './pruner.js';
 export { PrunerHistory, type PrunerJobStatus } from './pruner-history.js';
 export { createPruner, getPrunerPolicy, listPrunerPolicies, registerPrunerPolicy } from './registry.js';

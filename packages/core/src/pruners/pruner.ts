@@ -3,7 +3,7 @@ import type { EarlyStopConfig, Target } from '../types.js';
 import { PrunerHistory, type PrunerJobStatus } from './pruner-history.js';
 
 /**
- * One early-stopping rule (DESIGN §4's `shouldStop(job, step, value, history)`). `step` is the
+ * One early-stopping rule (docs/architecture.md §2.7: `shouldStop(job, step, value, history)`). `step` is the
  * number of values the job has reported, `value` its latest value, oriented: higher is better.
  */
 export interface PrunerPolicy {

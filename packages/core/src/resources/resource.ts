@@ -21,7 +21,7 @@ export interface ResourceSlot {
   execute?: JobExecutor;
 }
 
-/** A resource gives a fixed set of slots (DESIGN §5); at most one job runs on a slot at a time. */
+/** A resource gives a fixed set of slots (docs/architecture.md §2.3); at most one job runs on a slot at a time. */
 export interface Resource {
   kind: 'cpu' | 'gpu' | 'passive' | 'node';
   slots: ResourceSlot[];

@@ -35,7 +35,7 @@ const MAX_MARKER_SEARCH_BYTES = 64 * 1024;
 /** Default private keys tried, in ssh's order, when an entry names none. */
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
-/** Interpreters by extension for a remote script that is not executable (as for local jobs, DESIGN §5). */
+/** Interpreters by extension for a remote script that is not executable (as for local jobs, docs/architecture.md §4). */
 const REMOTE_BY_EXTENSION: Record<string, string> = { '.py': 'python3', '.js': 'node', '.mjs': 'node', '.cjs': 'node', '.sh': 'bash' };
 
 /** How jobs run on the hosts of one experiment (resource_args of the `node` resource). */

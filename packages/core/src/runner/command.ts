@@ -26,7 +26,7 @@ export function scriptWordIndex(words: readonly string[]): number {
   return -1;
 }
 
-/** Interpreter by extension for scripts that are not executable (DESIGN §5). */
+/** Interpreter by extension for scripts that are not executable (docs/architecture.md §4). */
 const BY_EXTENSION: Record<string, () => string> = {
   '.py': () => 'python3',
   '.js': () => process.execPath,

@@ -116,7 +116,7 @@ export function isBetter(target: 'min' | 'max', a: number, b: number | null | un
   return target === 'max' ? a > b : a < b;
 }
 
-/** Builds the JSON a job receives (Auptimizer's contract, DESIGN §5). */
+/** Builds the JSON a job receives (Auptimizer's contract, docs/architecture.md §4). */
 export function buildJobJson(
   config: NormalizedConfig,
   job: Pick<JobRecord, 'id' | 'params' | 'budget' | 'extra'>,

@@ -76,7 +76,7 @@ const METRIC_ROWS_PER_STATEMENT = 10_000;
 
 const INTERMEDIATE_COLUMNS = ['job_id', 'label', 'step', 'value', 'time'] as const;
 
-/** The Store over Kysely: one implementation for SQLite and PostgreSQL (DESIGN §7). */
+/** The Store over Kysely: one implementation for SQLite and PostgreSQL (docs/architecture.md §3). */
 export class KyselyStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly url: string;

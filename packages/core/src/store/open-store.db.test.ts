@@ -24,7 +24,7 @@ const experiment: NewExperiment = {
   git: null,
 };
 
-// The indexes the board's queries rely on (DESIGN §7).
+// The indexes the board's queries rely on (docs/architecture.md §3.6).
 const INDEXES = [
   'job_experiment_status',
   'job_experiment_score',

@@ -227,7 +227,7 @@ export interface ChangeRecord {
   time: number;
 }
 
-/** An `aup worker` process that claims jobs from a shared database (DESIGN §5). */
+/** An `aup worker` process that claims jobs from a shared database (docs/architecture.md §2.3). */
 export interface WorkerRecord {
   id: number;
   host: string;
@@ -253,7 +253,7 @@ export interface NewWorker {
   status?: string;
 }
 
-// Worker mode (DESIGN §5, docs/decisions/0010-worker-leases.md): the driver (`aup run --workers
+// Worker mode (docs/architecture.md §3.7, docs/decisions/0010-worker-leases.md): the driver (`aup run --workers
 // external`) creates queued jobs and completes them; `aup worker` processes claim them with a lease.
 
 /** How an experiment's jobs are run when `aup worker` processes run them. */
@@ -387,7 +387,7 @@ export interface DriverLeases {
 }
 
 /**
- * The one storage interface (DESIGN §7), implemented over Kysely for SQLite and PostgreSQL.
+ * The one storage interface (docs/architecture.md §3), implemented over Kysely for SQLite and PostgreSQL.
  * Every multi-row write is one transaction.
  */
 export interface Store extends DriverLeases {

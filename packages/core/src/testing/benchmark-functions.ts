@@ -1,5 +1,5 @@
 /**
- * Standard HPO test problems (definitions: shared/BENCHMARKS.md), used by the proposer benchmarks
+ * Standard HPO test problems (defined in docs/benchmarks.md, "Benchmark problems"), used by the proposer benchmarks
  * and by anyone who wants to check a proposer of their own. All are minimised; regret = f − f*.
  */
 import { Rng } from '../rng.js';

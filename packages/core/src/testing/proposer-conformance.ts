@@ -1,5 +1,5 @@
 /**
- * The conformance suite every proposer passes (DESIGN §4), shipped for outside implementers too.
+ * The conformance suite every proposer passes (docs/architecture.md §2.2), shipped for outside implementers too.
  *
  * It drives a proposer the way the runner does (ask until `n_parallel` trials are out, tell one,
  * repeat; store a snapshot after every ask and tell; on resume rebuild the proposer from the last

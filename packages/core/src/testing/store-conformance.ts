@@ -23,7 +23,7 @@ const ROUND_TRIP_ROWS = 10_000;
 const FAR_TIME = 4_102_444_800_123;
 
 /**
- * The behaviour every Store must show (DESIGN §7). `open` must return a store on a new, empty
+ * The behaviour every Store must show (docs/architecture.md §3). `open` must return a store on a new, empty
  * database each time it is called; the suite closes what it opens.
  * @example storeConformance('sqlite file', async () => openStore(await db.fresh()), { openSibling: (s) => openStore(s.url) });
  */

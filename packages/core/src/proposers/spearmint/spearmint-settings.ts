@@ -22,7 +22,7 @@ export interface SpearmintSettings {
 /**
  * Candidates per proposal. Auptimizer's Spearmint scored a 20,000-point grid; 1,000 Sobol points
  * plus as many perturbations of the best points, then gradient refinement, find a better maximum
- * of EI at a twentieth of the cost (the reference GP-EI in BENCHMARKS.md used 2,000 random points).
+ * of EI at a twentieth of the cost (a reference GP-EI with 2,000 random candidates did no better).
  */
 export const DEFAULT_GRID_SIZE = 1000;
 
