@@ -2,7 +2,7 @@
 // Kysely and TypeBox) into dist/cli-bundle/, so a command loads a handful of files instead of
 // several hundred ESM modules: `aup --version` goes from about 0.6 s to 0.2 s on the 2-core
 // machine of docs/benchmarks.md (docs/decisions/0014-bundled-cli.md). Dynamic imports stay
-// separate chunks (PostgreSQL, SSH, the model-based proposers load only when used). Packages with
+// separate chunks (PostgreSQL and the SSH resource load only when used). Packages with
 // native parts, or large CommonJS ones, stay outside and are loaded from node_modules.
 // No source map: the bundle is plain, unminified ES2022 that reads as it runs, the modules it is
 // made of ship beside it in dist/ with their own maps (to src/), and its map alone was 2.6 MB of

@@ -2,7 +2,9 @@ import type { ColumnDataType } from 'kysely';
 
 /**
  * What differs between the databases aup supports, as data (Kysely's way: capability flags, not
- * subclasses). The store and the migrations read these; nothing else branches on the dialect.
+ * subclasses). The store and the migrations read these; the few statements whose SQL must differ
+ * (the change feed's lock, `SKIP LOCKED` claims, the batch insert, SQLite plan hints) branch on
+ * `dialect` where they live.
  */
 export interface DialectCaps {
   readonly dialect: 'sqlite' | 'postgres';

@@ -3,7 +3,7 @@ import { isAupError, type AupErrorCode } from '@aup/core';
 import type { ErrorBody } from './schemas.js';
 
 /** HTTP status of each error code a request can meet; an AupError with another code is a server-side fault (500). */
-const STATUS_BY_CODE: Partial<Record<AupErrorCode, number>> = {
+export const STATUS_BY_CODE: Readonly<Partial<Record<AupErrorCode, number>>> = {
   AUP_ERR_BAD_REQUEST: 400,
   AUP_ERR_BAD_QUERY: 400,
   AUP_ERR_CONFIG_INVALID: 400,
