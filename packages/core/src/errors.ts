@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   AUP_ERR_BAD_REQUEST: 'An HTTP request to the board API has a malformed parameter, query or body.',
   AUP_ERR_NOT_FOUND: 'No board API route or asset answers this path.',
   AUP_ERR_UNAUTHORIZED: 'A mutating board API request lacks the session token or carries a wrong one.',
+  AUP_ERR_TOO_MANY_STREAMS: 'A client address already holds as many board event streams as one address may open (HTTP 429).',
+  AUP_ERR_SERVER_BUSY: 'The board already holds as many event streams as it serves at once (HTTP 503).',
   AUP_ERR_SERVER_LISTEN: 'The board server cannot listen on the requested host and port.',
   AUP_ERR_PROPOSER_DUPLICATE: 'A different proposer is already registered under this name.',
   AUP_ERR_PARAMS_INVALID: 'Trial parameters given by a user (an enqueued trial) do not fit the search space.',
