@@ -86,9 +86,10 @@ export async function eventsRoutes(api: FastifyInstance, ctx: EventsContext): Pr
       }
       const raw = reply.raw;
       if (raw.socket === null || raw.socket.destroyed) {
-        // The client left before its stream began.
+        // The client left before its stream began: nothing to send, and 'close' will not come again.
         slot();
-        return reply.hijack();
+        reply.hijack();
+        return;
       }
       raw.once('close', slot);
       openStream(reply);
