@@ -38,9 +38,10 @@ export const MAX_CLIENT_BUFFER_BYTES = 1024 * 1024;
  */
 export const REPLAY_HIGH_WATER_BYTES = 64 * 1024;
 /**
- * Replay steps in flight at once, for all clients together. Two keep a PostgreSQL round trip of
- * one step overlapping the rendering of another; more would only let replays crowd out page
- * requests (on SQLite every read runs on the board's one thread anyway).
+ * Replay steps in flight at once, for all clients together, on PostgreSQL: two keep the round trip
+ * of one step overlapping the rendering of another; more would only let replays crowd out page
+ * requests. On SQLite every read runs synchronously on the board's one thread, so a second step
+ * would only run in the same turn as the first and double the time other requests wait: one.
  */
 export const REPLAY_LANES = 2;
 /**
@@ -132,8 +133,9 @@ interface Rendered {
 /**
  * Reads the change feed once for all clients and pushes each change to every client that wants it.
  * A client that resumes from a cursor is replayed from the store first: one step of CHANGE_BATCH
- * changes per turn, the replaying clients in turn (one queue, REPLAY_LANES steps at a time, the
- * event loop free between steps), the next step only once the client has read the last one.
+ * changes per turn, the replaying clients in turn (one queue, one step at a time on SQLite and
+ * REPLAY_LANES on PostgreSQL, the event loop free between steps), the next step only once the
+ * client has read the last one.
  */
 export class ChangeHub {
   readonly #store: Store;
@@ -142,6 +144,7 @@ export class ChangeHub {
   readonly #maxReplay: number;
   readonly #maxBuffer: number;
   readonly #stallMs: number;
+  readonly #laneCount: number;
   readonly #clients = new Set<Attached>();
   /** Replaying clients waiting for their next step, oldest first. */
   readonly #queue: Attached[] = [];
@@ -166,6 +169,7 @@ export class ChangeHub {
     this.#maxReplay = opts.maxReplay ?? MAX_REPLAY_CHANGES;
     this.#maxBuffer = opts.maxClientBufferBytes ?? MAX_CLIENT_BUFFER_BYTES;
     this.#stallMs = opts.replayStallMs ?? REPLAY_STALL_MS;
+    this.#laneCount = store.dialect === 'sqlite' ? 1 : REPLAY_LANES;
   }
 
   /** Connected clients (for tests and diagnostics). */
@@ -261,7 +265,7 @@ export class ChangeHub {
 
   /** Starts replay steps while a lane is free; each finished step frees its lane after the event loop has had a turn. */
   #pump(): void {
-    while (!this.#closed && this.#lanes < REPLAY_LANES && this.#queue.length > 0) {
+    while (!this.#closed && this.#lanes < this.#laneCount && this.#queue.length > 0) {
       const entry = this.#queue.shift()!;
       if (!this.#clients.has(entry)) continue;
       this.#lanes += 1;
