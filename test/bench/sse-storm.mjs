@@ -1,9 +1,10 @@
 // Event-stream storm (issue 12, finding 3): N clients open `GET /api/v1/events?after=X` against a
 // board over a 100,000-job SQLite store (server/build-store.mjs, cached under /tmp like the board
 // server benchmark's) and never read: each takes the first chunk of its answer (the status line)
-// and then reads nothing. Meanwhile `/health` is requested every 50 ms (on a fixed schedule, each
-// on a keep-alive connection of its own) and the experiment list every 500 ms; the board's RSS is
-// sampled every 25 ms from /proc.
+// and then reads nothing (server/storm-client.mjs, a process of its own). Meanwhile this process
+// requests `/health` every 50 ms (on a fixed schedule, over keep-alive connections, a new one when
+// all are busy) and the experiment list every 500 ms, and samples the board's RSS every 25 ms from
+// /proc. Its own event-loop delay is recorded with the figures.
 //
 // Two storms, each against a fresh board process: `after=0` (what the issue reported; on this store
 // it is more than the 10,000 changes a board replays, so each stream gets a `reset` event) and
@@ -20,12 +21,12 @@
 // Results are printed as Markdown rows and kept in <cache-dir>/sse-storm-results.json under --label;
 // --cpu-prof runs the board under `node --cpu-prof` (profiles in <cache-dir>/cpu-prof-sse-storm).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { connect } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 import { openStore } from '@aup/core';
@@ -76,16 +77,23 @@ mkdirSync(CACHE, { recursive: true });
 
 const log = (m) => process.stderr.write(`${m}\n`);
 
-const { file, manifest } = await sqliteStore();
-const store = await openStore(file, { create: false });
+const { file: cached, manifest } = await sqliteStore();
+const store = await openStore(cached, { create: false });
 const last = await store.lastChangeId();
 await store.close();
+// Another checkout's board may migrate the store to a schema this one does not know: it gets a copy.
+const file = BOARD_ROOT === resolve(root) ? cached : join(CACHE, `sse-storm-copy-${commitOf(BOARD_ROOT)}.db`);
+if (file !== cached) {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  copyFileSync(cached, file);
+}
 
 const results = [];
 for (const mode of MODES) {
   const after = mode === 'zero' ? 0 : Math.max(0, last - (MAX_REPLAY - 1));
   results.push(await storm(mode, after));
 }
+if (file !== cached) for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
 
 const keptFile = join(CACHE, 'sse-storm-results.json');
 const kept = existsSync(keptFile) ? JSON.parse(readFileSync(keptFile, 'utf8')) : {};
@@ -97,8 +105,8 @@ process.stdout.write(
   [
     `${STREAMS} non-reading streams, ${JOBS.toLocaleString('en')}-job SQLite store (${last.toLocaleString('en')} changes, built in ${manifest.buildSeconds} s), ${SECONDS} s window; ${machine()}`,
     '',
-    '| board | streams with | answered 200 / 429 / 503 / other / none | cut off | /health p50 / p99 / max (ms) | unanswered /health | /health p50 / p99 without storm | experiment list p50 / max (ms) | RSS before → peak (MB) | growth | load (1 min) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| board | streams with | answered 200 / 429 / 503 / other / none | cut off | /health p50 / p99 / max (ms) | unanswered /health | /health p50 / p99 without storm | experiment list p50 / max (ms) | RSS before → peak (MB) | growth | load (1 min) | sampler loop delay, max (ms) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...results.map(row),
     '',
   ].join('\n'),
@@ -113,7 +121,7 @@ async function storm(mode, after) {
   const board = await startBoard();
   const rss = rssSampler(board.pid);
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-  const sockets = [];
+  let stormed;
   try {
     for (let i = 0; i < WARMUP_REQUESTS; i++) {
       await timed(agent, `${board.base}/api/v1/health`);
@@ -132,7 +140,9 @@ async function storm(mode, after) {
     const win = rss.window();
 
     const port = Number(new URL(board.base).port);
-    for (let i = 0; i < STREAMS; i++) sockets.push(openStream(port, `/api/v1/events?after=${after}`));
+    const lag = monitorEventLoopDelay({ resolution: 5 });
+    lag.enable();
+    stormed = startStorm(port, `/api/v1/events?after=${after}`);
 
     const health = [];
     const list = [];
@@ -153,14 +163,10 @@ async function storm(mode, after) {
       await new Promise((r) => setTimeout(r, Math.max(0, Math.min(nextHealth, nextList) - performance.now())));
     }
     const sent = { health: health.length, list: list.length };
+    lag.disable();
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, ANSWER_DEADLINE_MS))]);
     const peak = win.endMB();
-    const statuses = { 200: 0, 429: 0, 503: 0, other: 0, none: 0 };
-    for (const s of sockets) {
-      if (s.status === undefined) statuses.none++;
-      else if (s.status in statuses) statuses[s.status]++;
-      else statuses.other++;
-    }
+    const { statuses, cutOff } = await stormed.report();
     const result = {
       label: LABEL,
       mode,
@@ -175,8 +181,10 @@ async function storm(mode, after) {
       changes: last,
       seconds: SECONDS,
       statuses,
-      cutOff: sockets.filter((s) => s.status === 200 && s.closedAt !== undefined).length,
+      cutOff,
+      samplerLoopDelayMaxMs: round(lag.max / 1e6),
       quietHealth: summary(quiet.map((x) => x.ms)),
+      worstHealth: health.filter((x) => x.ms !== undefined).sort((a, b) => b.ms - a.ms).slice(0, 8).map((x) => ({ atMs: round(x.at - t0), ms: round(x.ms), reused: x.reused, connectMs: x.connectMs === undefined ? undefined : round(x.connectMs) })),
       health: { ...summary(health.map((x) => x.ms)), unanswered: health.filter((x) => x.ms === undefined).length, sent: sent.health },
       list: { ...summary(list.map((x) => x.ms)), unanswered: list.filter((x) => x.ms === undefined).length, sent: sent.list },
       rss: { beforeMB: round(before), peakMB: round(peak), growthMB: round(peak - before), hwmMB: round(rss.hwmMB()) },
@@ -186,37 +194,39 @@ async function storm(mode, after) {
     return result;
   } finally {
     rss.finish();
-    for (const s of sockets) s.socket.destroy();
+    stormed?.kill();
     agent.destroy();
     await board.stop();
   }
 }
 
-/**
- * A stream that reads its first chunk (the status line, and whatever else came with it) and then
- * nothing: the socket is paused, so the kernel's buffers fill and the board sees a client that
- * does not read.
- */
-function openStream(port, path) {
-  const st = { socket: connect({ host: '127.0.0.1', port }), status: undefined, closedAt: undefined };
-  st.socket.on('error', () => undefined);
-  st.socket.once('connect', () => st.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`));
-  st.socket.once('data', (chunk) => {
-    st.socket.pause();
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(chunk.toString('latin1', 0, 16));
-    st.status = m ? Number(m[1]) : -1;
-  });
-  st.socket.once('close', () => (st.closedAt = performance.now()));
-  return st;
+/** The storm's streams, opened by server/storm-client.mjs in a process of its own. */
+function startStorm(port, path) {
+  const child = spawn(process.execPath, [join(root, 'test/bench/server/storm-client.mjs'), String(port), path, String(STREAMS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    async report() {
+      child.stdin.end();
+      await exited;
+      return JSON.parse(out);
+    },
+    kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
 }
 
 /** One timed GET; its latency (undefined if it fails) goes into `into`. */
 async function sample(agent, url, into) {
-  const entry = { ms: undefined };
+  const entry = { ms: undefined, at: performance.now() };
   into.push(entry);
   try {
     const res = await timed(agent, url);
     if (res.status === 200) entry.ms = res.ms;
+    entry.reused = res.reused;
+    entry.connectMs = res.connectMs;
   } catch {
     // Counted as unanswered.
   }
@@ -225,10 +235,15 @@ async function sample(agent, url, into) {
 function timed(agent, url) {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
+    let connectMs;
     const req = http.get(url, { agent }, (res) => {
       res.resume();
-      res.on('end', () => resolvePromise({ status: res.statusCode, ms: performance.now() - t0 }));
+      res.on('end', () => resolvePromise({ status: res.statusCode, ms: performance.now() - t0, reused: req.reusedSocket, connectMs }));
       res.on('error', reject);
+    });
+    req.on('socket', (sock) => {
+      if (!sock.connecting) return;
+      sock.once('connect', () => (connectMs = performance.now() - t0));
     });
     req.setTimeout(ANSWER_DEADLINE_MS, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -246,7 +261,7 @@ function summary(xs) {
 function row(r) {
   const st = r.statuses;
   const h = r.health;
-  return `| ${r.label} | after=${r.after}${r.mode === 'deep' ? ' (deepest replay)' : ''} | ${st[200]} / ${st[429]} / ${st[503]} / ${st.other} / ${st.none} | ${r.cutOff} | ${h.p50} / ${h.p99} / ${h.max} | ${h.unanswered} of ${h.sent} | ${r.quietHealth.p50} / ${r.quietHealth.p99} | ${r.list.p50} / ${r.list.max} | ${r.rss.beforeMB} → ${r.rss.peakMB} | ${r.rss.growthMB} MB | ${r.load.before} → ${r.load.after} |`;
+  return `| ${r.label} | after=${r.after}${r.mode === 'deep' ? ' (deepest replay)' : ''} | ${st[200]} / ${st[429]} / ${st[503]} / ${st.other} / ${st.none} | ${r.cutOff} | ${h.p50} / ${h.p99} / ${h.max} | ${h.unanswered} of ${h.sent} | ${r.quietHealth.p50} / ${r.quietHealth.p99} | ${r.list.p50} / ${r.list.max} | ${r.rss.beforeMB} → ${r.rss.peakMB} | ${r.rss.growthMB} MB | ${r.load.before} → ${r.load.after} | ${r.samplerLoopDelayMaxMs} |`;
 }
 
 /** The board of --board-root (its aup-board, or serve-board.mjs with --lifted) on a free port. */

@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import { ChangeHub, type ChangeHubOptions, type HubClient } from './change-hub.js';
+import { toErrorReply } from './error-reply.js';
 import type { RouteContext } from './route-context.js';
 import { ERROR_RESPONSES, MAX_ID } from './schemas.js';
 import { StreamSlots, type StreamLimits } from './stream-slots.js';
@@ -79,10 +80,11 @@ export async function eventsRoutes(api: FastifyInstance, ctx: EventsContext): Pr
       const after = lastEventId(request.headers['last-event-id']) ?? request.query.after;
       const experimentId = request.query.experiment;
       // The cap is checked before anything is sent or read: a refused stream costs no store read.
+      // Answered here rather than thrown, so that a storm of refusals skips the error pipeline.
       const slot = slots.take(request.ip, `GET ${request.url}`);
       if (typeof slot !== 'function') {
-        void reply.header('retry-after', String(slot.retryAfterS));
-        throw slot.error;
+        const out = toErrorReply(slot.error, { method: request.method, url: request.url });
+        return reply.code(out.statusCode).header('retry-after', String(slot.retryAfterS)).send(out.body);
       }
       const raw = reply.raw;
       if (raw.socket === null || raw.socket.destroyed) {
