@@ -6,7 +6,7 @@ import { toJobSummary, toSummaryOfRecord } from './to-dto.js';
 // One hub per server reads the store's change feed and fans it out to every SSE client
 // (docs/decisions/0005-change-feed.md). Clients never poll the database on their own except while
 // catching up from an `after` cursor, and those replays are served in turn, a bounded step at a
-// time, never faster than each client reads (docs/decisions/0018-event-stream-limits.md).
+// time, never faster than each client reads (docs/decisions/0022-event-stream-limits.md).
 
 /** How often the hub reads new changes while a client is connected: well under the 100 ms delivery goal. */
 export const CHANGE_POLL_INTERVAL_MS = 20;

@@ -1,6 +1,6 @@
 import { AupError } from '@aup/core';
 
-// How many event streams the board holds open at once (docs/decisions/0018-event-stream-limits.md).
+// How many event streams the board holds open at once (docs/decisions/0022-event-stream-limits.md).
 // A stream costs a socket, a file descriptor, up to MAX_CLIENT_BUFFER_BYTES of the board's memory
 // and up to the kernel's send buffer (net.ipv4.tcp_wmem's maximum, 4 MiB by default); the caps keep
 // that sum bounded whoever connects, before any work is done for the stream.
