@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { SseClient } from '../../../../test/setup/sse-client.js';
 import { createServer } from '../create-server.js';
+import { createStoreHolder } from '../swappable-store.js';
 import { eventsRoutes } from './events-routes.js';
 
 // The events route over a real in-memory SQLite store and a real listening server: what an
@@ -197,6 +198,37 @@ describe('GET /api/v1/events', () => {
     } finally {
       stuck.destroy();
     }
+  });
+
+  it('sends reset to every client when the database behind the board is replaced, live or resuming past its end', async () => {
+    const first = await openStore(':memory:');
+    const holder = createStoreHolder(first);
+    const app = Fastify();
+    await app.register(async (api) => eventsRoutes(api, { store: holder.store, readOnly: false, configBaseDir: '.' }), { prefix: '/api/v1' });
+    const next = await openStore(':memory:');
+    open.push({ app, store: first }, { app: Fastify(), store: next });
+    const base = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/v1`;
+    const e = await first.createExperiment(experiment('old'));
+    for (let t = 0; t < 5; t++) await first.createJob({ experimentId: e.id, trial: t, params: {} });
+    const old = await first.lastChangeId();
+    const live = await connect(`${base}/events?after=${old - 2}`);
+    await live.waitFor(() => live.events.length >= 2, WAIT_MS);
+
+    // The environment reset: an empty database behind the same store reference.
+    holder.swap(next);
+    await live.waitFor(() => live.events.some((ev) => ev.event === 'reset'), WAIT_MS);
+    const reset = live.events.find((ev) => ev.event === 'reset')!;
+    expect(JSON.parse(reset.data)).toMatchObject({ last_id: 0 });
+    const resumed = await connect(`${base}/events`, { 'last-event-id': String(old) });
+    await resumed.waitFor(() => resumed.events.length >= 1, WAIT_MS);
+    expect(resumed.events[0]!.event).toBe('reset');
+
+    // Both continue with the new database's changes.
+    await next.createExperiment(experiment('new'));
+    const isNew = (d: Data): boolean => d.experiment?.['name'] === 'new';
+    await live.waitFor(() => live.data<Data>().some(isNew), WAIT_MS);
+    await resumed.waitFor(() => resumed.data<Data>().some(isNew), WAIT_MS);
+    expect(resumed.data<Data>().filter(isNew)).toHaveLength(1);
   });
 
   it('gives the stream slot of a HEAD request back', async () => {
