@@ -27,7 +27,7 @@ const steps = [
   // (building that store takes about 5 min on SQLite and 25 min on PostgreSQL, once).
   ['board server', ['test/bench/server.mjs', ...(full ? [] : ['--jobs', '10000', '--values', '1000000'])]],
   // 300 event streams that never read, after=0 and the deepest replay (issue 12): here on the board
-  // server's 10,000-job store (built above) with a 10-s window, about 1 min; --full uses a
+  // server's 10,000-job store (built above) with a 10-s window, about 30 s; --full uses a
   // 100,000-job store (built once in about 10 min, then cached) and the published 20-s window.
   ['event-stream storm', ['test/bench/sse-storm.mjs', ...(full ? [] : ['--jobs', '10000', '--seconds', '10'])]],
   // Driver + workers on an embedded PostgreSQL, then the kill -9 fault run: here 1 and 8 workers

@@ -164,7 +164,9 @@ async function storm(mode, after) {
     }
     const sent = { health: health.length, list: list.length };
     lag.disable();
-    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, ANSWER_DEADLINE_MS))]);
+    let deadline;
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => (deadline = setTimeout(r, ANSWER_DEADLINE_MS)))]);
+    clearTimeout(deadline);
     const peak = win.endMB();
     const { statuses, cutOff } = await stormed.report();
     const result = {
