@@ -17,8 +17,9 @@ export const MAX_REPLAY_CHANGES = 10_000;
 /**
  * Changes read and rendered in one turn, by the poller and by one step of a replay. Rendering reads
  * each change's job from the store, synchronously on SQLite, so this bounds how long one turn keeps
- * other requests waiting: on the 100,000-job benchmark store (a loaded 2-core machine), 200
- * changes (about 100 jobs) took 17 ms, 1,000 took 640 ms (docs/benchmarks.md, "Event-stream storm").
+ * other requests waiting: on the storm benchmark's 100,000-job store (test/bench/sse-storm.mjs),
+ * rendering 200 changes (about 100 jobs) took 17 ms and 1,000 took 640 ms, on the 2-core machine
+ * under a load average of 15.
  */
 export const CHANGE_BATCH = 200;
 /** How often the poller checks that the feed did not move backwards (an environment reset swapped the database). */
@@ -53,9 +54,9 @@ export const REPLAY_LANES = 2;
  */
 export const REPLAY_REST_RATIO = 1;
 /**
- * A replaying client whose socket has taken nothing for this long is cut off (it resumes with
- * Last-Event-ID). Long enough for any reader that reads at all; it frees the memory and the
- * kernel buffers a client that stopped reading mid-replay holds.
+ * A replaying client whose socket has not emptied for this long is cut off (it resumes with
+ * Last-Event-ID): a client that reads even 4 KB/s empties one step in that time. It frees the
+ * memory and the kernel buffers that a client which stopped reading mid-replay holds.
  */
 export const REPLAY_STALL_MS = 60_000;
 /**
