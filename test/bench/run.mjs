@@ -28,6 +28,10 @@ const steps = [
   // store built in about a minute each, then cached); --full uses the published 100,000 / 10,000,000
   // (building that store takes about 5 min on SQLite and 25 min on PostgreSQL, once).
   ['board server', ['test/bench/server.mjs', ...(full ? [] : ['--jobs', '10000', '--values', '1000000'])]],
+  // 300 event streams that never read, after=0 and the deepest replay (issue 12): here on the board
+  // server's 10,000-job store (built above) with a 10-s window, about 30 s; --full uses a
+  // 100,000-job store (built once in about 10 min, then cached) and the published 20-s window.
+  ['event-stream storm', ['test/bench/sse-storm.mjs', ...(full ? [] : ['--jobs', '10000', '--seconds', '10'])]],
   // Driver + workers on an embedded PostgreSQL, then the kill -9 fault run: here 1 and 8 workers
   // (about 2 min); --full runs the published 1, 2, 4, 8 and the 8-worker run with 1-s jobs (about 5 min).
   ['distributed', ['test/bench/distributed.mjs', ...(full ? [] : ['--workers', '1,8', '--long-job-seconds', '0'])]],

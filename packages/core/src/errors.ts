@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   AUP_ERR_UNAUTHORIZED: 'A board API request that needs the session token (a mutation; a read on an exposed board) lacks it or carries a wrong one.',
   AUP_ERR_ORIGIN_FORBIDDEN: 'A request that changes data was sent by a page of another site (its Origin or Sec-Fetch-Site says so), so the board refuses it whatever the token.',
   AUP_ERR_HOST_NOT_ALLOWED: 'The request names a host (the Host header) the board does not serve: not a loopback name, its --host, nor an --allowed-host.',
+  AUP_ERR_TOO_MANY_STREAMS: 'A client address already holds as many board event streams as one address may open (HTTP 429).',
+  AUP_ERR_SERVER_BUSY: 'The board already holds as many event streams as it serves at once (HTTP 503).',
   AUP_ERR_SERVER_LISTEN: 'The board server cannot listen on the requested host and port.',
   AUP_ERR_PROPOSER_DUPLICATE: 'A different proposer is already registered under this name.',
   AUP_ERR_PARAMS_INVALID: 'Trial parameters given by a user (an enqueued trial) do not fit the search space.',

@@ -10,7 +10,7 @@ import { addCors } from './api/cors.js';
 import { notFoundBody, toErrorReply } from './api/error-reply.js';
 import { buildOpenApi, routeEntries, type RouteEntry } from './api/openapi.js';
 import { removeJobFiles } from './api/remove-job-files.js';
-import { eventsRoutes } from './api/events-routes.js';
+import { eventsRoutes, type EventStreamOptions } from './api/events-routes.js';
 import { controlRoutes } from './api/control-routes.js';
 import { exportRoutes } from './api/export-routes.js';
 import { jobRoutes } from './api/job-routes.js';
@@ -88,6 +88,8 @@ export interface CreateServerOptions {
   attached?: boolean;
   /** The database URL (password included) for the runners the board starts; default: `store.url`. */
   dbUrl?: string;
+  /** Limits of `GET /api/v1/events` (streams in all and per address, unread bytes per client); defaults in stream-slots.ts and change-hub.ts. */
+  streams?: EventStreamOptions;
 }
 
 /**
@@ -193,7 +195,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
         },
       );
 
-      await eventsRoutes(api, { store, readOnly, configBaseDir });
+      await eventsRoutes(api, { store, readOnly, configBaseDir, streams: opts.streams });
       await jobRoutes(api, { store, readOnly, configBaseDir });
       await exportRoutes(api, { store, readOnly, configBaseDir });
       await workerRoutes(api, { store, readOnly, configBaseDir });

@@ -11,6 +11,8 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<AupErrorCode, number>>> = {
   AUP_ERR_UNAUTHORIZED: 401,
   AUP_ERR_ORIGIN_FORBIDDEN: 403,
   AUP_ERR_HOST_NOT_ALLOWED: 421,
+  AUP_ERR_TOO_MANY_STREAMS: 429,
+  AUP_ERR_SERVER_BUSY: 503,
   AUP_ERR_NOT_FOUND: 404,
   AUP_ERR_FILE_NOT_FOUND: 404,
   AUP_ERR_PATH_FORBIDDEN: 403,
@@ -27,6 +29,9 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<AupErrorCode, number>>> = {
   AUP_ERR_TEMPLATE: 400,
   AUP_ERR_SCRIPT_NOT_FOUND: 400,
 };
+
+/** 5xx answers that are a limit doing its job, not a fault of the server: not logged as errors. */
+const NOT_A_FAULT: ReadonlySet<AupErrorCode> = new Set(['AUP_ERR_SERVER_BUSY']);
 
 /** What the error handler sends: a status and the one error shape. */
 export interface ErrorReply {
@@ -89,7 +94,7 @@ export interface FaultLogging {
 export function toErrorReply(error: unknown, req: RequestView, faults: FaultLogging = { logged: true }): ErrorReply {
   if (isAupError(error)) {
     const statusCode = STATUS_BY_CODE[error.code] ?? 500;
-    return { statusCode, body: { code: error.code, message: error.message, details: error.details }, fault: statusCode >= 500 };
+    return { statusCode, body: { code: error.code, message: error.message, details: error.details }, fault: statusCode >= 500 && !NOT_A_FAULT.has(error.code) };
   }
   const fw = asFrameworkError(error);
   if (fw?.validation && fw.validation.length > 0) {

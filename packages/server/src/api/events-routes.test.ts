@@ -1,9 +1,13 @@
+import { once } from 'node:events';
+import { connect as tcpConnect } from 'node:net';
+
 import { openStore, type NewExperiment, type Store } from '@aup/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SseClient } from '../../../../test/setup/sse-client.js';
 import { createServer } from '../create-server.js';
+import { createStoreHolder } from '../swappable-store.js';
 import { eventsRoutes } from './events-routes.js';
 
 // The events route over a real in-memory SQLite store and a real listening server: what an
@@ -23,7 +27,9 @@ afterEach(async () => {
   }
 });
 
-async function serve(opts: { readOnly?: boolean; bare?: { maxReplay?: number; heartbeatMs?: number } } = {}): Promise<{ base: string; store: Store; app: FastifyInstance }> {
+async function serve(
+  opts: { readOnly?: boolean; bare?: { maxReplay?: number; heartbeatMs?: number }; streams?: { maxStreams?: number; maxStreamsPerAddress?: number } } = {},
+): Promise<{ base: string; store: Store; app: FastifyInstance }> {
   const store = await openStore(':memory:');
   let app: FastifyInstance;
   if (opts.bare !== undefined) {
@@ -32,7 +38,7 @@ async function serve(opts: { readOnly?: boolean; bare?: { maxReplay?: number; he
     app = Fastify();
     await app.register(async (api) => eventsRoutes(api, { store, readOnly: false, configBaseDir: '.', hub }), { prefix: '/api/v1' });
   } else {
-    app = createServer({ store, readOnly: opts.readOnly, corsOrigins: [ORIGIN] });
+    app = createServer({ store, readOnly: opts.readOnly, corsOrigins: [ORIGIN], streams: opts.streams });
   }
   open.push({ app, store });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -168,6 +174,75 @@ describe('GET /api/v1/events', () => {
     const neg = await connect(`${base}/events?after=-1`);
     expect(neg.status).toBe(400);
     expect(JSON.parse(await neg.text())).toMatchObject({ code: 'AUP_ERR_BAD_REQUEST' });
+  });
+
+  it('serves replays in turn: a short replay completes and goes live while a long one waits for a client that does not read', async () => {
+    const { base, store } = await serve();
+    const e = await store.createExperiment(experiment('long'));
+    const pad = 'x'.repeat(2_000);
+    for (let t = 0; t < 2_500; t++) await store.createJob({ experimentId: e.id, trial: t, params: { pad, t } });
+    const last = await store.lastChangeId();
+    // ~5.5 MB of replay for a socket that reads nothing: more than the kernel takes, so it stays unfinished.
+    const url = new URL(`${base}/events?after=0`);
+    const stuck = tcpConnect({ host: url.hostname, port: Number(url.port) });
+    stuck.pause();
+    await once(stuck, 'connect');
+    stuck.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n\r\n`);
+    try {
+      const c = await connect(`${base}/events?after=${last - 3}`);
+      await c.waitFor(() => c.events.length >= 3, WAIT_MS);
+      const j = await store.createJob({ experimentId: e.id, trial: 9_999, params: {} });
+      await c.waitFor(() => c.events.length >= 4, WAIT_MS);
+      expect(c.data<Data>().map((d) => d.id)).toEqual([last - 2, last - 1, last, await store.lastChangeId()]);
+      expect(c.data<Data>().at(-1)!.job_id).toBe(j.id);
+    } finally {
+      stuck.destroy();
+    }
+  });
+
+  it('sends reset to every client when the database behind the board is replaced, live or resuming past its end', async () => {
+    const first = await openStore(':memory:');
+    const holder = createStoreHolder(first);
+    const app = Fastify();
+    await app.register(async (api) => eventsRoutes(api, { store: holder.store, readOnly: false, configBaseDir: '.' }), { prefix: '/api/v1' });
+    const next = await openStore(':memory:');
+    open.push({ app, store: first }, { app: Fastify(), store: next });
+    const base = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/v1`;
+    const e = await first.createExperiment(experiment('old'));
+    for (let t = 0; t < 5; t++) await first.createJob({ experimentId: e.id, trial: t, params: {} });
+    const old = await first.lastChangeId();
+    const live = await connect(`${base}/events?after=${old - 2}`);
+    await live.waitFor(() => live.events.length >= 2, WAIT_MS);
+
+    // The environment reset: an empty database behind the same store reference.
+    holder.swap(next);
+    await live.waitFor(() => live.events.some((ev) => ev.event === 'reset'), WAIT_MS);
+    const reset = live.events.find((ev) => ev.event === 'reset')!;
+    expect(JSON.parse(reset.data)).toMatchObject({ last_id: 0 });
+    const resumed = await connect(`${base}/events`, { 'last-event-id': String(old) });
+    await resumed.waitFor(() => resumed.events.length >= 1, WAIT_MS);
+    expect(resumed.events[0]!.event).toBe('reset');
+
+    // Both continue with the new database's changes.
+    await next.createExperiment(experiment('new'));
+    const isNew = (d: Data): boolean => d.experiment?.['name'] === 'new';
+    await live.waitFor(() => live.data<Data>().some(isNew), WAIT_MS);
+    await resumed.waitFor(() => resumed.data<Data>().some(isNew), WAIT_MS);
+    expect(resumed.data<Data>().filter(isNew)).toHaveLength(1);
+  });
+
+  it('gives the stream slot of a HEAD request back', async () => {
+    const { base } = await serve({ streams: { maxStreams: 1 } });
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}/events`, { method: 'HEAD' });
+      expect(res.status).toBe(200);
+    }
+    const c = await connect(`${base}/events`);
+    expect(c.status).toBe(200);
+    const over = await connect(`${base}/events`);
+    expect(over.status).toBe(503);
+    expect(over.headers['retry-after']).toBe('10');
+    expect(JSON.parse(await over.text())).toMatchObject({ code: 'AUP_ERR_SERVER_BUSY' });
   });
 
   it('ends every stream when the server closes, promptly', async () => {

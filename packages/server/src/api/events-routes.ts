@@ -4,9 +4,11 @@ import { AupError } from '@aup/core';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-import { ChangeHub, MAX_CLIENT_BUFFER_BYTES, type ChangeHubOptions, type HubClient } from './change-hub.js';
+import { ChangeHub, type ChangeHubOptions, type HubClient } from './change-hub.js';
+import { toErrorReply } from './error-reply.js';
 import type { RouteContext } from './route-context.js';
 import { ERROR_RESPONSES, MAX_ID } from './schemas.js';
+import { StreamSlots, type StreamLimits } from './stream-slots.js';
 
 /** What a browser's EventSource waits before reconnecting after the stream drops, in ms (the SSE `retry:` field). */
 export const SSE_RETRY_MS = 1_000;
@@ -34,9 +36,13 @@ export const EventStreamSchema = Type.String({
     '`reset` (data {last_id, reason}): too much was missed; refetch, then keep reading.',
 });
 
-/** Options of the events routes beyond the shared context (tests shorten the intervals). */
+/** How many streams the board holds and how far behind a client may fall (createServer's `streams` option). */
+export type EventStreamOptions = StreamLimits & Pick<ChangeHubOptions, 'maxClientBufferBytes' | 'replayStallMs'>;
+
+/** Options of the events routes beyond the shared context (tests shorten the intervals and lower the limits). */
 export interface EventsContext extends RouteContext {
   hub?: ChangeHubOptions;
+  streams?: EventStreamOptions;
 }
 
 /**
@@ -44,7 +50,12 @@ export interface EventsContext extends RouteContext {
  * per server polls the store; it stops, and every stream ends, when the server closes.
  */
 export async function eventsRoutes(api: FastifyInstance, ctx: EventsContext): Promise<void> {
-  const hub = new ChangeHub(ctx.store, ctx.hub);
+  const hub = new ChangeHub(ctx.store, {
+    ...ctx.hub,
+    maxClientBufferBytes: ctx.streams?.maxClientBufferBytes ?? ctx.hub?.maxClientBufferBytes,
+    replayStallMs: ctx.streams?.replayStallMs ?? ctx.hub?.replayStallMs,
+  });
+  const slots = new StreamSlots(ctx.streams);
   // preClose, not only onClose: Fastify's close waits for in-flight requests, and a stream never
   // finishes on its own, so the streams must end before the server waits for them.
   api.addHook('preClose', (done) => {
@@ -68,38 +79,59 @@ export async function eventsRoutes(api: FastifyInstance, ctx: EventsContext): Pr
     async (request, reply) => {
       const after = lastEventId(request.headers['last-event-id']) ?? request.query.after;
       const experimentId = request.query.experiment;
-      openStream(reply);
+      // The cap is checked before anything is sent or read: a refused stream costs no store read.
+      // Answered here rather than thrown, so that a storm of refusals skips the error pipeline.
+      const slot = slots.take(request.ip, `GET ${request.url}`);
+      if (typeof slot !== 'function') {
+        const out = toErrorReply(slot.error, { method: request.method, url: request.url });
+        return reply.code(out.statusCode).header('retry-after', String(slot.retryAfterS)).send(out.body);
+      }
       const raw = reply.raw;
+      if (raw.socket === null || raw.socket.destroyed) {
+        // The client left before its stream began: nothing to send, and 'close' will not come again.
+        slot();
+        reply.hijack();
+        return;
+      }
+      raw.once('close', slot);
+      openStream(reply);
       if (request.method === 'HEAD') {
         raw.end();
         return;
       }
       const client: HubClient = {
         experimentId,
+        unread: () => raw.writableLength,
         write(text) {
-          if (raw.destroyed || raw.writableEnded) return false;
-          raw.write(text);
-          // A client that reads slower than changes arrive is dropped; it resumes from its Last-Event-ID.
-          return raw.writableLength <= MAX_CLIENT_BUFFER_BYTES;
+          if (!raw.destroyed && !raw.writableEnded) raw.write(text);
+        },
+        onDrain(then) {
+          const socket = raw.socket;
+          // The socket emits 'drain' only after a write it could not take at once.
+          if (socket === null || !socket.writableNeedDrain) {
+            const soon = setImmediate(then);
+            return () => clearImmediate(soon);
+          }
+          socket.once('drain', then);
+          return () => socket.off('drain', then);
         },
         end() {
+          // What a client has not read cannot be flushed to it on the way out: cut it, so the server can close.
+          if (raw.writableLength > 0) raw.destroy();
+          else if (!raw.writableEnded) raw.end();
+        },
+        drop(reason) {
+          request.log.warn({ reason }, 'event stream cut off: the client reads too slowly; it resumes with Last-Event-ID');
+          raw.destroy();
+        },
+        fail(e) {
+          // Headers are sent: the error shape cannot be. End the stream; EventSource reconnects.
+          request.log.error({ err: e }, 'event stream failed');
           if (!raw.writableEnded) raw.end();
         },
       };
-      let detach: (() => void) | undefined;
-      let gone = false;
-      raw.once('close', () => {
-        gone = true;
-        detach?.();
-      });
-      try {
-        detach = await hub.attach(client, after);
-        if (gone) detach();
-      } catch (e) {
-        // Headers are sent: the error shape cannot be. End the stream; EventSource reconnects.
-        request.log.error({ err: e }, 'event stream failed');
-        client.end();
-      }
+      const detach = hub.attach(client, after);
+      raw.once('close', detach);
     },
   );
 }
