@@ -40,7 +40,10 @@ const PAGES = [
   ['environment', '#/environment', 'aup-environment-wizard'],
 ];
 
-for (const [what, path] of [['the widgets bundle', bundle], ['Chromium', executablePath]]) {
+for (const [what, path] of [
+  ['the widgets bundle', bundle],
+  ['Chromium', executablePath],
+]) {
   if (!existsSync(path)) {
     console.error(`screenshots: ${what} is missing at ${path}${what === 'Chromium' ? ' (set AUP_CHROMIUM)' : " (run 'npm run build')"}`);
     process.exit(1);
@@ -48,7 +51,9 @@ for (const [what, path] of [['the widgets bundle', bundle], ['Chromium', executa
 }
 
 // The editor's own layout for JSON (one line per parameter), from the built widgets package.
-const { compactJson } = await import(pathToFileURL(join(root, 'packages', 'widgets', 'dist', 'experiment-overview', 'compact-json.js')).href);
+const { compactJson } = await import(
+  pathToFileURL(join(root, 'packages', 'widgets', 'dist', 'experiment-overview', 'compact-json.js')).href
+);
 
 const tmp = mkdtempSync(join(tmpdir(), 'aup-screenshots-'));
 const db = join(tmp, 'experiments.db');

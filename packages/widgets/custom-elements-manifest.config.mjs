@@ -44,7 +44,10 @@ function defineElementCalls() {
           return named !== undefined && ts.isNamedImports(named) && named.elements.some((e) => e.name.text === klass.text);
         });
       const module = from === undefined ? `/${moduleDoc.path}` : posix.join(posix.dirname(`/${moduleDoc.path}`), from.moduleSpecifier.text);
-      moduleDoc.exports = [...(moduleDoc.exports ?? []), { kind: 'custom-element-definition', name: tag.text, declaration: { name: klass.text, module } }];
+      moduleDoc.exports = [
+        ...(moduleDoc.exports ?? []),
+        { kind: 'custom-element-definition', name: tag.text, declaration: { name: klass.text, module } },
+      ];
     },
   };
 }

@@ -91,7 +91,17 @@ async function buildStore() {
   rmSync(tmp, { force: true });
   const t0 = performance.now();
   const store = await openStore(tmp);
-  const config = { name: 'hig-bench', proposer: 'random', n_samples: N, random_seed: 1, parameter_config: PARAMS, target: 'min', resource: 'cpu', n_parallel: 1, workingdir: CACHE };
+  const config = {
+    name: 'hig-bench',
+    proposer: 'random',
+    n_samples: N,
+    random_seed: 1,
+    parameter_config: PARAMS,
+    target: 'min',
+    resource: 'cpu',
+    n_parallel: 1,
+    workingdir: CACHE,
+  };
   const exp = await store.createExperiment({
     name: 'hig-bench',
     user: 'bench',
@@ -112,7 +122,12 @@ async function buildStore() {
     for (let i = b; i < Math.min(N, b + BATCH); i++) {
       const params = Object.fromEntries(PARAMS.map((p) => [p.name, sample(p, r)]));
       const loss = (Math.log10(params.lr) + 3) ** 2 / 4 + params.dropout + (params.optimizer === 'sgd' ? 0.3 : 0) + 0.1 * r();
-      specs.push({ trial: i, params, loss, metrics: { accuracy: 1 / (1 + loss), loss, latency_ms: params.layers * params.units * 0.01 + 5 * r() } });
+      specs.push({
+        trial: i,
+        params,
+        loss,
+        metrics: { accuracy: 1 / (1 + loss), loss, latency_ms: params.layers * params.units * 0.01 + 5 * r() },
+      });
     }
     const jobs = await Promise.all(specs.map((s) => store.createJob({ experimentId: exp.id, trial: s.trial, params: s.params })));
     await Promise.all(
@@ -121,7 +136,13 @@ async function buildStore() {
         if (s.loss < best.score) best = { id: job.id, score: s.loss };
         return store.completeJob(
           job.id,
-          { status: 'finished', score: s.loss, metrics: s.metrics, startedAt: start + s.trial * 1000, endedAt: start + s.trial * 1000 + 900 },
+          {
+            status: 'finished',
+            score: s.loss,
+            metrics: s.metrics,
+            startedAt: start + s.trial * 1000,
+            endedAt: start + s.trial * 1000 + 900,
+          },
           { id: exp.id, bestJobId: best.id, bestScore: best.score },
         );
       }),
@@ -135,7 +156,10 @@ async function buildStore() {
 }
 
 function startBoard(db, cors) {
-  const child = spawn(process.execPath, [BOARD_BIN, '--db', db, '--port', '0', '--read-only', '--cors', cors], { cwd: CACHE, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BOARD_BIN, '--db', db, '--port', '0', '--read-only', '--cors', cors], {
+    cwd: CACHE,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -198,19 +222,29 @@ async function measureLoad(browser, url) {
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await page.goto(url);
   await page.waitForFunction(() => window.firstRender !== undefined, null, { timeout: 120_000 });
-  const load = await page.evaluate((expected) => {
-    const res = performance.getEntriesByType('resource');
-    const bundle = res.find((r) => r.name.endsWith('/aup-widgets.js'));
-    const api = res.filter((r) => r.name.includes('/api/v1/experiments/1'));
-    const firstApi = Math.min(...api.map((r) => r.startTime));
-    // The first load's requests: GET /experiments/1 and one per 10,000 jobs, the first answered
-    // (a live refresh queued behind the first load may start its requests before the lines are drawn).
-    const first = api
-      .filter((r) => r.responseEnd > 0)
-      .sort((a, b) => a.responseEnd - b.responseEnd)
-      .slice(0, expected);
-    return { firstRender: window.firstRender.at, drawMs: window.firstRender.drawMs, bundleEnd: bundle?.responseEnd ?? NaN, apiStart: firstApi, apiEnd: first.at(-1).responseEnd, requests: first.length };
-  }, 1 + Math.ceil(N / COLUMNS_PAGE));
+  const load = await page.evaluate(
+    (expected) => {
+      const res = performance.getEntriesByType('resource');
+      const bundle = res.find((r) => r.name.endsWith('/aup-widgets.js'));
+      const api = res.filter((r) => r.name.includes('/api/v1/experiments/1'));
+      const firstApi = Math.min(...api.map((r) => r.startTime));
+      // The first load's requests: GET /experiments/1 and one per 10,000 jobs, the first answered
+      // (a live refresh queued behind the first load may start its requests before the lines are drawn).
+      const first = api
+        .filter((r) => r.responseEnd > 0)
+        .sort((a, b) => a.responseEnd - b.responseEnd)
+        .slice(0, expected);
+      return {
+        firstRender: window.firstRender.at,
+        drawMs: window.firstRender.drawMs,
+        bundleEnd: bundle?.responseEnd ?? NaN,
+        apiStart: firstApi,
+        apiEnd: first.at(-1).responseEnd,
+        requests: first.length,
+      };
+    },
+    1 + Math.ceil(N / COLUMNS_PAGE),
+  );
   if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
   return { page, context, load };
 }
@@ -328,7 +362,9 @@ async function main() {
     for (let i = 0; i < LOADS; i++) {
       const { page, context, load } = await measureLoad(browser, `${site.origin}/hig.html`);
       out.loads.push(load);
-      process.stderr.write(`load ${i + 1}: first render ${ms(load.firstRender)} ms (bundle ${ms(load.bundleEnd)}, API ${ms(load.apiStart)}–${ms(load.apiEnd)} in ${load.requests} requests, draw ${ms(load.drawMs)})\n`);
+      process.stderr.write(
+        `load ${i + 1}: first render ${ms(load.firstRender)} ms (bundle ${ms(load.bundleEnd)}, API ${ms(load.apiStart)}–${ms(load.apiEnd)} in ${load.requests} requests, draw ${ms(load.drawMs)})\n`,
+      );
       if (i === LOADS - 1) out.brush = await measureBrush(page);
       await context.close();
     }
@@ -340,7 +376,9 @@ async function main() {
         await page.waitForFunction(() => window.vl !== undefined, null, { timeout: 300_000 });
         const vl = await page.evaluate(() => window.vl);
         out.vegaLite.push(vl);
-        process.stderr.write(`vega-lite ${i + 1}: first render ${ms(vl.first)} ms after the data arrived, filter update ${ms(vl.update)} ms\n`);
+        process.stderr.write(
+          `vega-lite ${i + 1}: first render ${ms(vl.first)} ms after the data arrived, filter update ${ms(vl.update)} ms\n`,
+        );
         await context.close();
       }
     }
@@ -362,7 +400,10 @@ function machine(chromiumVersion) {
     node: process.version,
     chromium: chromiumVersion,
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    load: os.loadavg().map((v) => v.toFixed(2)).join(' '),
+    load: os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -392,7 +433,11 @@ function report(out, store) {
       out.brush.up <= 100 ? 'met' : 'missed',
     ],
   ];
-  const table = ['| measurement | data | median | runs | goal | goal met |', '|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const table = [
+    '| measurement | data | median | runs | goal | goal met |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
   console.log(table);
   const details = [
     `Where the first render's time goes (medians): bundle loaded at ${ms(bundle)} ms, the API requests (GET /experiments/1 and ${out.loads[0].requests - 1} of GET /experiments/1/job-columns, 10,000 jobs each) take ${ms(apiSpan)} ms from the first request to the last answer, building the model and drawing the canvas ${ms(draw)} ms.`,
@@ -438,7 +483,8 @@ function writeDocs(rows, note) {
   section = kept.join('\n');
   const begin = section.indexOf('<!-- browser-hig:begin -->');
   const finish = section.indexOf('<!-- browser-hig:end -->');
-  if (begin >= 0 && finish > begin) section = `${section.slice(0, begin)}${note}${section.slice(finish + '<!-- browser-hig:end -->'.length)}`;
+  if (begin >= 0 && finish > begin)
+    section = `${section.slice(0, begin)}${note}${section.slice(finish + '<!-- browser-hig:end -->'.length)}`;
   else section = `${section.trimEnd()}\n\n${note}\n`;
   text = `${text.slice(0, start)}${section.trimEnd()}\n${end < text.length ? `\n${text.slice(end)}` : ''}`;
   writeFileSync(file, text);

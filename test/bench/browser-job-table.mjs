@@ -148,7 +148,9 @@ function sample(rng) {
 
 /** aup-board on a free port of 127.0.0.1 without a token (loopback only; nothing here mutates). */
 function startBoard() {
-  const child = spawn(process.execPath, [BOARD_BIN, '--db', cache, '--port', '0', '--no-token', '--read-only'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BOARD_BIN, '--db', cache, '--port', '0', '--no-token', '--read-only'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -184,7 +186,10 @@ async function measure(browser, boardUrl, experimentId) {
     // The board's page (its head, its CSP) with the job table as its body, instead of the dashboard.
     await page.route(boardUrl, async (route) => {
       const response = await route.fetch();
-      const body = (await response.text()).replace(/<body>[\s\S]*<\/body>/, `<body><aup-job-table api="/api/v1" experiment="${experimentId}"></aup-job-table></body>`);
+      const body = (await response.text()).replace(
+        /<body>[\s\S]*<\/body>/,
+        `<body><aup-job-table api="/api/v1" experiment="${experimentId}"></aup-job-table></body>`,
+      );
       await route.fulfill({ response, body });
     });
     await page.goto(boardUrl);
@@ -296,5 +301,7 @@ const load = loadavg()
   .map((x) => x.toFixed(1))
   .join(' ');
 const note = `${NOTE_PREFIX} \`node test/bench/browser-job-table.mjs${values['write-docs'] ? ' --write-docs' : ''}\` on ${when} UTC; ${machine(browserVersion)}; load average ${load} at the end (other work may share the cores). Store: ${JOBS.toLocaleString('en-US')} jobs (10 params, 3 metrics, 2% failed) written with createJob + completeJob in concurrent rounds of ${WRITE_BATCH.toLocaleString('en-US')}${built === null ? ' (reused from the cache)' : ` in ${built.toFixed(0)} s`}; pages of 100 rows from \`GET /experiments/{id}/jobs\`.`;
-process.stdout.write(`\n| measurement | data | median | runs | goal | goal met |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n\n${note}\n`);
+process.stdout.write(
+  `\n| measurement | data | median | runs | goal | goal met |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n\n${note}\n`,
+);
 if (values['write-docs']) writeDocs(rows, note);

@@ -99,7 +99,9 @@ function statTimes(pid) {
 /** The live children of `pid`. */
 function childrenOf(pid) {
   try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
   } catch {
     return [];
   }
@@ -178,7 +180,8 @@ async function analyse(url, totalSlots, jobSeconds) {
         (select status from experiment where id = 1) as experiment`);
     // When the driver recorded each job: its last change-feed row (completeJob writes it, with the
     // driver's clock; the job's own ended_at is the attempt's end).
-    const attempts = await q(`select a.job_id, a.worker_id, a.slot, a.status, a.started_at::float8 as s, a.ended_at::float8 as e, t.told::float8 as told
+    const attempts =
+      await q(`select a.job_id, a.worker_id, a.slot, a.status, a.started_at::float8 as s, a.ended_at::float8 as e, t.told::float8 as told
       from job_attempt a join (select job_id, max(time) as told from change where kind = 'job' group by job_id) t on t.job_id = a.job_id
       order by a.started_at`);
     const finished = attempts.filter((a) => a.status === 'finished');
@@ -306,12 +309,13 @@ function report(scaling, long, fault, pgVersion, when) {
     '| workers | slots | jobs finished | window (s) | jobs/s | ideal jobs/s | ratio | overhead per job (ms) | exec beyond sleep, median / p90 (ms) | slot idle between jobs, median / p90 (ms) | result → proposer, median (ms) | CPU s: driver / workers / jobs / postgres | cores busy | CPU ceiling | load |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
-  const row = (r) => `| ${r.workers} | ${r.slots} | ${r.finished} | ${fmt(r.windowS)} | ${fmt(r.jobsPerS, 1)} | ${fmt(r.ideal, 0)} | **${fmt(r.ratio)}** | ${fmt(r.overheadMs, 1)} | ${fmt(r.execOverMs, 0)} / ${fmt(r.execOverP90Ms, 0)} | ${fmt(r.gapMs, 0)} / ${fmt(r.gapP90Ms, 0)} | ${fmt(r.toldLagMs, 0)} | ${fmt(r.cpu.driver, 1)} / ${fmt(r.cpu.workers, 1)} / ${fmt(r.cpu.jobs, 1)} / ${fmt(r.cpu.postgres, 1)} | ${fmt(r.coresBusy, 2)} | ${fmt(r.ceiling)} | ${fmt(r.load[0], 1)} → ${fmt(r.load[1], 1)} |`;
+  const row = (r) =>
+    `| ${r.workers} | ${r.slots} | ${r.finished} | ${fmt(r.windowS)} | ${fmt(r.jobsPerS, 1)} | ${fmt(r.ideal, 0)} | **${fmt(r.ratio)}** | ${fmt(r.overheadMs, 1)} | ${fmt(r.execOverMs, 0)} / ${fmt(r.execOverP90Ms, 0)} | ${fmt(r.gapMs, 0)} / ${fmt(r.gapP90Ms, 0)} | ${fmt(r.toldLagMs, 0)} | ${fmt(r.cpu.driver, 1)} / ${fmt(r.cpu.workers, 1)} / ${fmt(r.cpu.jobs, 1)} / ${fmt(r.cpu.postgres, 1)} | ${fmt(r.coresBusy, 2)} | ${fmt(r.ceiling)} | ${fmt(r.load[0], 1)} → ${fmt(r.load[1], 1)} |`;
   for (const r of scaling) lines.push(row(r));
   const at8 = scaling.find((r) => r.workers === 8);
   lines.push('');
   lines.push(
-    '- *overhead per job*: slot time per job beyond its sleep, (window × slots ÷ jobs) − sleep, which counts idle slots too; *exec beyond sleep*: an attempt\'s end minus its start minus the sleep (spawning `sh` and `sleep`, reading the output, the attempt\'s result write); *slot idle*: from an attempt\'s end to the next claim on the same slot of the same worker; *result → proposer*: from the worker writing the result to the driver recording the job (the proposer has heard it); *CPU s*: CPU time of the driver, the workers (after they registered), the jobs (the workers\' children: their slot shells and what those start) and PostgreSQL during the run; *cores busy*: their sum ÷ window; *CPU ceiling*: the highest ratio this machine allows, nproc × ideal window ÷ that sum (every process here shares its cores; on separate machines each worker has its own).',
+    "- *overhead per job*: slot time per job beyond its sleep, (window × slots ÷ jobs) − sleep, which counts idle slots too; *exec beyond sleep*: an attempt's end minus its start minus the sleep (spawning `sh` and `sleep`, reading the output, the attempt's result write); *slot idle*: from an attempt's end to the next claim on the same slot of the same worker; *result → proposer*: from the worker writing the result to the driver recording the job (the proposer has heard it); *CPU s*: CPU time of the driver, the workers (after they registered), the jobs (the workers' children: their slot shells and what those start) and PostgreSQL during the run; *cores busy*: their sum ÷ window; *CPU ceiling*: the highest ratio this machine allows, nproc × ideal window ÷ that sum (every process here shares its cores; on separate machines each worker has its own).",
   );
   if (at8) {
     const met = at8.ratio >= GOAL_RATIO;

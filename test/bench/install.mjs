@@ -35,7 +35,8 @@ try {
   const files = {};
   console.log('| package | tarball | unpacked | of which source maps | files |\n|---|---:|---:|---:|---:|');
   for (const p of PACKED) {
-    const given = opts.tarballs === undefined ? undefined : readdirSync(opts.tarballs).find((f) => f.startsWith(`aup-${p}-`) && f.endsWith('.tgz'));
+    const given =
+      opts.tarballs === undefined ? undefined : readdirSync(opts.tarballs).find((f) => f.startsWith(`aup-${p}-`) && f.endsWith('.tgz'));
     const r =
       given === undefined
         ? spawnSync('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: join(ROOT, 'packages', p), encoding: 'utf8' })
@@ -54,7 +55,10 @@ try {
   // GNU time reports the CPU time of npm and every child it waited for (node-gyp, the compilers).
   const timed = existsSync('/usr/bin/time');
   const started = Date.now();
-  const r = spawnSync(timed ? '/usr/bin/time' : 'npm', timed ? ['-f', 'cpu %U %S', 'npm', ...args] : args, { cwd: project, encoding: 'utf8' });
+  const r = spawnSync(timed ? '/usr/bin/time' : 'npm', timed ? ['-f', 'cpu %U %S', 'npm', ...args] : args, {
+    cwd: project,
+    encoding: 'utf8',
+  });
   const wall = (Date.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`npm install: ${r.stderr}`);
   const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr);

@@ -88,7 +88,8 @@ export async function waitUntilReady(url, child, output, timeoutMs) {
       return;
     } catch (e) {
       await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms:\n${output.join('')}`, { cause: e });
+      if (Date.now() > deadline)
+        throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms:\n${output.join('')}`, { cause: e });
     }
     await new Promise((r) => setTimeout(r, READY_POLL_MS));
   }

@@ -42,7 +42,9 @@ for (const [name, args] of steps) {
   const t0 = performance.now();
   process.stderr.write(`\n== ${name} ==\n`);
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
-  process.stderr.write(`== ${name}: ${r.status === 0 ? 'ok' : `exit ${r.status ?? r.signal}`} in ${((performance.now() - t0) / 1000).toFixed(0)} s ==\n`);
+  process.stderr.write(
+    `== ${name}: ${r.status === 0 ? 'ok' : `exit ${r.status ?? r.signal}`} in ${((performance.now() - t0) / 1000).toFixed(0)} s ==\n`,
+  );
   if (r.status !== 0) {
     failed = true;
     // Without a build nothing else can run.

@@ -50,9 +50,15 @@ async function runCase(mib) {
   const dir = mkdtempSync(join(tmpdir(), 'aup-bench-runaway-'));
   try {
     const bytes = mib * 1024 * 1024;
-    writeFileSync(join(dir, 'job.sh'), `#!/bin/sh\n${bytes > 0 ? `head -c ${bytes} /dev/zero | tr '\\0' x\n` : ''}printf '\\n#Auptimizer:1\\n'\n`);
+    writeFileSync(
+      join(dir, 'job.sh'),
+      `#!/bin/sh\n${bytes > 0 ? `head -c ${bytes} /dev/zero | tr '\\0' x\n` : ''}printf '\\n#Auptimizer:1\\n'\n`,
+    );
     chmodSync(join(dir, 'job.sh'), 0o755);
-    writeFileSync(join(dir, 'experiment.json'), JSON.stringify({ name: 'runaway', script: 'job.sh', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }));
+    writeFileSync(
+      join(dir, 'experiment.json'),
+      JSON.stringify({ name: 'runaway', script: 'job.sh', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
+    );
     const db = join(dir, 'runaway.db');
     const started = performance.now();
     const child = spawn(process.execPath, [aupBin, 'run', 'experiment.json', '--db', db], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -84,7 +90,16 @@ async function runCase(mib) {
     } catch {
       // The runner died before it recorded the job: the row below says so.
     }
-    return { mib, exit: code, seconds: Number(seconds.toFixed(1)), peakRssMb: Math.round(peakKb / 1024), score, warnings: warnings.length, logBytes, crash: code === 0 ? null : out.split('\n').find((l) => /Error|error/.test(l)) ?? out.slice(-200) };
+    return {
+      mib,
+      exit: code,
+      seconds: Number(seconds.toFixed(1)),
+      peakRssMb: Math.round(peakKb / 1024),
+      score,
+      warnings: warnings.length,
+      logBytes,
+      crash: code === 0 ? null : (out.split('\n').find((l) => /Error|error/.test(l)) ?? out.slice(-200)),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -105,7 +120,9 @@ function writeDocs() {
   const now = new Date();
   const date = `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const machine = `nproc ${cpus().length}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
-  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   const bin = relative(root, aupBin);
   const lines = [
     SECTION,
@@ -116,7 +133,9 @@ function writeDocs() {
     '',
     '| printed without a newline (MiB) | exit | wall (s) | runner peak RSS (MB) | score recorded | warnings | log on disk (bytes) |',
     '|---|---|---|---|---|---|---|',
-    ...cases.map((c) => `| ${c.mib} | ${c.exit} | ${c.seconds} | **${c.peakRssMb}** | ${c.score ?? 'no'} | ${c.warnings} | ${c.logBytes ?? '-'} |`),
+    ...cases.map(
+      (c) => `| ${c.mib} | ${c.exit} | ${c.seconds} | **${c.peakRssMb}** | ${c.score ?? 'no'} | ${c.warnings} | ${c.logBytes ?? '-'} |`,
+    ),
     '',
     `Goal (peak RSS < ${GOAL_RSS_MB} MB while a job prints ${GOAL_MIB} MiB without a newline): ${goalMet === null ? `not measured (no ${GOAL_MIB} MiB case)` : goalMet ? 'met' : 'missed'}. The runner reads at most 1,048,576 characters of a line (\`MAX_LINE_CHARS\`); the rest of the line goes only to the log, which keeps it whole, and the job's output is paused while the log catches up.`,
   ];

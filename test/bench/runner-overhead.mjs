@@ -68,7 +68,11 @@ function timed(file, args, cwd) {
 function runAup(seconds, extraNodeArgs = [], n = jobs) {
   const dir = workDir(seconds, n);
   try {
-    const { seconds, stdout } = timed(process.execPath, [...extraNodeArgs, aupBin, 'run', 'experiment.json', '--db', join(dir, 'bench.db')], dir);
+    const { seconds, stdout } = timed(
+      process.execPath,
+      [...extraNodeArgs, aupBin, 'run', 'experiment.json', '--db', join(dir, 'bench.db')],
+      dir,
+    );
     const finished = (stdout.match(/\] job \d+ finished/g) ?? []).length;
     if (finished !== n) throw new Error(`aup finished ${finished} of ${n} jobs:\n${stdout.slice(-2000)}`);
     return { seconds, dir };
@@ -190,7 +194,9 @@ function writeDocs(r) {
   const date = `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
   const machine = `nproc ${cpus().length}, ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
-  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   const lines = [
     SECTION,
     '',
@@ -198,7 +204,9 @@ function writeDocs(r) {
     '',
     `Machine: ${machine}; run ${date}, load average at the end ${load} (other work may share the cores). Node startup alone (\`node -e ''\`): ${r.nodeStartupMedianSeconds} s.`,
     '',
-    '| job sleeps (s) | aup runs (s) | aup median (s) | aup with 1 job (s) | aup marginal per job (ms) | loop runs (s) | loop median (s) | loop per job (ms) | ratio aup / loop | goal ≤ ' + r.goalRatio + ' |',
+    '| job sleeps (s) | aup runs (s) | aup median (s) | aup with 1 job (s) | aup marginal per job (ms) | loop runs (s) | loop median (s) | loop per job (ms) | ratio aup / loop | goal ≤ ' +
+      r.goalRatio +
+      ' |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...r.cases.map(
       (c) =>

@@ -52,11 +52,11 @@ const PROBE_NAME = 'bench-sse-probe';
 const CHANGES = [
   'What was changed to meet the goals (docs/decisions/0011-board-queries-at-scale.md; before the changes, on the same store and the same loaded machine, a job page took about 4 s, a series request about 4 s, `GET /experiments/{id}` 7 s at 680 MB RSS, the CSV export 10 s at 760 MB):',
   '',
-  '- **Job pages** (`queryJobs`, packages/core/src/store/job-query.ts): a sort is read in stretches (jobs with a value, then text values of a parameter, then jobs without one), each ordered by the bare column so that an index serves it, instead of `order by (x is null), x` which hid every index and sorted the whole experiment; the page reads job ids first and then only its 100 rows; above 5,000 matches it walks the sort column\'s index and stops after the page, below it sorts the matches (SQLite, which has no statistics, is told which: CROSS JOIN, unary `+`); the count of a parameter or metric filter stays in indexes (job_param carries the experiment); a search `q` on SQLite reads the job table in order rather than row by row through the experiment\'s index when the experiment holds a fifth of the table or more (about five times faster). Same pages as before: the conformance suite reads every query with both plans on both databases.',
+  "- **Job pages** (`queryJobs`, packages/core/src/store/job-query.ts): a sort is read in stretches (jobs with a value, then text values of a parameter, then jobs without one), each ordered by the bare column so that an index serves it, instead of `order by (x is null), x` which hid every index and sorted the whole experiment; the page reads job ids first and then only its 100 rows; above 5,000 matches it walks the sort column's index and stops after the page, below it sorts the matches (SQLite, which has no statistics, is told which: CROSS JOIN, unary `+`); the count of a parameter or metric filter stays in indexes (job_param carries the experiment); a search `q` on SQLite reads the job table in order rather than row by row through the experiment's index when the experiment holds a fifth of the table or more (about five times faster). Same pages as before: the conformance suite reads every query with both plans on both databases.",
   '- **Indexes** (migration 0006): job `(experiment_id, id)`, `(experiment_id, trial, score)`, `(experiment_id, ended_at, score)`, `(experiment_id, started_at)` and `(experiment_id, (ended_at - started_at))` for the default id order, keyset reads, duration and time sorts and best-so-far.',
-  '- **Series**: the series list drives the join (before, SQLite scanned the whole 10,000,000-row index for it), and each bucket\'s minimum and maximum are two top-1 subqueries over the bucket\'s own index range instead of two window sorts over all values.',
+  "- **Series**: the series list drives the join (before, SQLite scanned the whole 10,000,000-row index for it), and each bucket's minimum and maximum are two top-1 subqueries over the bucket's own index range instead of two window sorts over all values.",
   '- **Best-so-far**: one window (`max`/`min` over the rows before) read in order from `(experiment_id, trial, score)`, instead of three sorts.',
-  '- **No route reads all of an experiment\'s jobs any more**: `GET /experiments/{id}` and the SSE experiment summary use the grouped job counts and the best job (they called `listJobs`: 100,000 records, 680 MB); the export pages through the store by job id, 2,000 jobs at a time (two passes: the columns, then the rows).',
+  "- **No route reads all of an experiment's jobs any more**: `GET /experiments/{id}` and the SSE experiment summary use the grouped job counts and the best job (they called `listJobs`: 100,000 records, 680 MB); the export pages through the store by job id, 2,000 jobs at a time (two passes: the columns, then the rows).",
 ];
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -90,7 +90,8 @@ const CACHE = args['cache-dir'];
 const DBS = args.db === 'both' ? ['sqlite', 'postgres'] : [args.db];
 if (!DBS.every((d) => d === 'sqlite' || d === 'postgres')) fail(`--db: expected sqlite, postgres or both, found "${args.db}"`);
 if (!(VALUES >= 0)) fail(`--values: expected a number ≥ 0, found "${args.values}"`);
-if (args['write-docs'] && (JOBS !== FULL_JOBS || VALUES !== FULL_VALUES)) fail(`--write-docs writes the figures at ${FULL_JOBS} jobs and ${FULL_VALUES} values only`);
+if (args['write-docs'] && (JOBS !== FULL_JOBS || VALUES !== FULL_VALUES))
+  fail(`--write-docs writes the figures at ${FULL_JOBS} jobs and ${FULL_VALUES} values only`);
 const KEY = `j${JOBS}-v${VALUES}`;
 // --only a,b: measure just these figures (ids as printed), merged into the kept results of that database.
 const ONLY = args.only === undefined ? undefined : new Set(args.only.split(','));
@@ -106,8 +107,17 @@ for (const dialect of DBS) {
     const kept = readJson(join(CACHE, `results-${dialect}-${KEY}.json`));
     if (kept !== undefined) {
       const fresh = new Map(result.figures.map((f) => [f.id, f]));
-      const memory = { sampledPeakMB: Math.max(kept.memory.sampledPeakMB, result.memory.sampledPeakMB), hwmMB: Math.max(kept.memory.hwmMB, result.memory.hwmMB) };
-      result = { ...kept, memory, profile: result.profile, figures: kept.figures.map((f) => fresh.get(f.id) ?? f), partial: [...(kept.partial ?? []), { date: result.date, figures: [...fresh.keys()] }] };
+      const memory = {
+        sampledPeakMB: Math.max(kept.memory.sampledPeakMB, result.memory.sampledPeakMB),
+        hwmMB: Math.max(kept.memory.hwmMB, result.memory.hwmMB),
+      };
+      result = {
+        ...kept,
+        memory,
+        profile: result.profile,
+        figures: kept.figures.map((f) => fresh.get(f.id) ?? f),
+        partial: [...(kept.partial ?? []), { date: result.date, figures: [...fresh.keys()] }],
+      };
     }
   }
   if (result.profile !== undefined) {
@@ -178,7 +188,12 @@ async function sqliteStore() {
   } else {
     log(`using the cached ${file} (built ${manifest.builtAt} in ${manifest.buildSeconds} s; --rebuild to build again)`);
   }
-  return { url: file, manifest, size: () => statSync(file).size + (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0), close: async () => undefined };
+  return {
+    url: file,
+    manifest,
+    size: () => statSync(file).size + (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0),
+    close: async () => undefined,
+  };
 }
 
 /** The PostgreSQL database of this size in the cached cluster, built first when missing. */
@@ -205,14 +220,19 @@ async function postgresStore() {
       // What autovacuum would do after so many inserts, done now so that every run sees the same statistics.
       const t1 = performance.now();
       await withClient(cluster.urlFor(dbName), (c) => c.query('vacuum analyze'));
-      manifest = { ...buildManifest(experimentId, buildSeconds, PG_BUILD_LANES), vacuumAnalyzeSeconds: round((performance.now() - t1) / 1000, 1) };
+      manifest = {
+        ...buildManifest(experimentId, buildSeconds, PG_BUILD_LANES),
+        vacuumAnalyzeSeconds: round((performance.now() - t1) / 1000, 1),
+      };
       writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
       log(`built in ${manifest.buildSeconds} s (+ vacuum analyze ${manifest.vacuumAnalyzeSeconds} s)`);
     } finally {
       await cluster.stop();
     }
   } else {
-    log(`using the cached database ${dbName} in ${clusterDir} (built ${manifest.builtAt} in ${manifest.buildSeconds} s; --rebuild to build again)`);
+    log(
+      `using the cached database ${dbName} in ${clusterDir} (built ${manifest.builtAt} in ${manifest.buildSeconds} s; --rebuild to build again)`,
+    );
   }
   // Measurements run with PostgreSQL's default settings (fsync and synchronous commit on).
   const cluster = await startCluster(clusterDir, { log });
@@ -222,7 +242,16 @@ async function postgresStore() {
 }
 
 function buildManifest(experimentId, seconds, lanes) {
-  return { complete: true, jobs: JOBS, values: VALUES, experimentId, buildSeconds: round(seconds, 1), lanes, builtAt: new Date().toISOString(), loadAfterBuild: load1() };
+  return {
+    complete: true,
+    jobs: JOBS,
+    values: VALUES,
+    experimentId,
+    buildSeconds: round(seconds, 1),
+    lanes,
+    builtAt: new Date().toISOString(),
+    loadAfterBuild: load1(),
+  };
 }
 
 /** A small experiment the SSE figure's recorder writes into, so that the cached 100k experiment stays as built. */
@@ -265,7 +294,10 @@ async function startBoard(url, dialect) {
     mkdirSync(profDir, { recursive: true });
   }
   const node = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-  const child = spawn(process.execPath, [...node, boardBin, '--db', url, '--port', '0', '--no-token'], { cwd: CACHE, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...node, boardBin, '--db', url, '--port', '0', '--no-token'], {
+    cwd: CACHE,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stderr.on('data', (c) => (err += c));
@@ -308,7 +340,9 @@ async function measureFigures(base, expId, probeId, dbUrl, rss) {
   // Job ids for the series and job-detail figures, read once (not timed).
   const idPages = [];
   for (let k = 0; k < 5; k++) {
-    const page = JSON.parse((await timedGet(`${api}/experiments/${expId}/jobs?limit=1000&offset=${k * Math.floor(JOBS / 5)}&sort=id`)).body);
+    const page = JSON.parse(
+      (await timedGet(`${api}/experiments/${expId}/jobs?limit=1000&offset=${k * Math.floor(JOBS / 5)}&sort=id`)).body,
+    );
     idPages.push(page.jobs.map((j) => j.id));
   }
   const lrLimits = [0.01, 0.003, 0.03, 0.001];
@@ -319,7 +353,8 @@ async function measureFigures(base, expId, probeId, dbUrl, rss) {
   };
   const sortedBy = (get, order) => (page) => {
     const xs = page.jobs.map(get).filter((x) => x !== null && x !== undefined);
-    for (let i = 1; i < xs.length; i++) if (order === 'desc' ? xs[i] > xs[i - 1] : xs[i] < xs[i - 1]) return `not sorted ${order} at row ${i}`;
+    for (let i = 1; i < xs.length; i++)
+      if (order === 'desc' ? xs[i] > xs[i - 1] : xs[i] < xs[i - 1]) return `not sorted ${order} at row ${i}`;
     return undefined;
   };
   const cases = [
@@ -328,9 +363,18 @@ async function measureFigures(base, expId, probeId, dbUrl, rss) {
       label: 'page of 100, sorted by a metric, filtered by a param',
       request: (i) => `/experiments/{id}/jobs?limit=100&sort=metric:accuracy&order=desc&filter=param:lr<${lrLimits[i % lrLimits.length]}`,
       goal: 50,
-      check: pageCheck((p) => sortedBy((j) => j.metrics.accuracy, 'desc')(p) ?? (p.jobs.every((j) => j.params.lr < 0.03) ? undefined : 'filter not applied')),
+      check: pageCheck(
+        (p) =>
+          sortedBy((j) => j.metrics.accuracy, 'desc')(p) ?? (p.jobs.every((j) => j.params.lr < 0.03) ? undefined : 'filter not applied'),
+      ),
     },
-    { id: 'experiments', label: 'experiment list', request: () => '/experiments', goal: 20, check: (b) => (JSON.parse(b).experiments.some((e) => e.id === expId) ? undefined : 'experiment missing') },
+    {
+      id: 'experiments',
+      label: 'experiment list',
+      request: () => '/experiments',
+      goal: 20,
+      check: (b) => (JSON.parse(b).experiments.some((e) => e.id === expId) ? undefined : 'experiment missing'),
+    },
     {
       id: 'series',
       label: '2,000-point series over 1,000 jobs',
@@ -343,41 +387,88 @@ async function measureFigures(base, expId, probeId, dbUrl, rss) {
         return s.length === 1000 && points <= 2000 ? undefined : `${s.length} series, ${points} points`;
       },
     },
-    { id: 'sort-param', label: 'page sorted by a param', request: (i) => `/experiments/{id}/jobs?limit=100&sort=param:lr&order=${i % 2 ? 'desc' : 'asc'}`, check: pageCheck() },
-    { id: 'sort-score', label: 'page sorted by score', request: (i) => `/experiments/{id}/jobs?limit=100&sort=score&order=${i % 2 ? 'asc' : 'desc'}`, check: pageCheck() },
-    { id: 'sort-duration', label: 'page sorted by duration', request: (i) => `/experiments/{id}/jobs?limit=100&sort=duration&order=${i % 2 ? 'asc' : 'desc'}`, check: pageCheck() },
+    {
+      id: 'sort-param',
+      label: 'page sorted by a param',
+      request: (i) => `/experiments/{id}/jobs?limit=100&sort=param:lr&order=${i % 2 ? 'desc' : 'asc'}`,
+      check: pageCheck(),
+    },
+    {
+      id: 'sort-score',
+      label: 'page sorted by score',
+      request: (i) => `/experiments/{id}/jobs?limit=100&sort=score&order=${i % 2 ? 'asc' : 'desc'}`,
+      check: pageCheck(),
+    },
+    {
+      id: 'sort-duration',
+      label: 'page sorted by duration',
+      request: (i) => `/experiments/{id}/jobs?limit=100&sort=duration&order=${i % 2 ? 'asc' : 'desc'}`,
+      check: pageCheck(),
+    },
     {
       id: 'filter-metric',
       label: 'page filtered by a metric',
       request: (i) => `/experiments/{id}/jobs?limit=100&filter=metric:f1>${[0.9, 0.8, 0.95][i % 3]}`,
       check: pageCheck((p) => (p.jobs.every((j) => j.metrics.f1 > 0.8) ? undefined : 'filter not applied')),
     },
-    { id: 'search', label: 'global search q', request: (i) => `/experiments/{id}/jobs?limit=100&q=${['gelu', 'tanh', 'silu'][i % 3]}`, check: pageCheck() },
-    { id: 'deep-page', label: `deep page (offset ${Math.floor(JOBS * 0.9).toLocaleString('en')})`, request: () => `/experiments/{id}/jobs?limit=100&offset=${Math.floor(JOBS * 0.9)}&sort=score&order=desc`, check: pageCheck() },
-    { id: 'best-so-far', label: 'best-so-far of the experiment', request: () => `/best-so-far?experiments={id}`, check: (b) => (JSON.parse(b).series[0].x.length > 0 ? undefined : 'no points') },
-    { id: 'job', label: 'one job in full', request: (i) => `/jobs/${idPages[i % 5][(i * 37) % idPages[i % 5].length]}`, shown: '/jobs/{jid}', check: (b) => (JSON.parse(b).attempts.length === 1 ? undefined : 'no attempt') },
-    { id: 'experiment', label: 'one experiment (detail)', request: () => `/experiments/{id}`, check: (b) => (JSON.parse(b).job_counts.finished > 0 ? undefined : 'no counts') },
+    {
+      id: 'search',
+      label: 'global search q',
+      request: (i) => `/experiments/{id}/jobs?limit=100&q=${['gelu', 'tanh', 'silu'][i % 3]}`,
+      check: pageCheck(),
+    },
+    {
+      id: 'deep-page',
+      label: `deep page (offset ${Math.floor(JOBS * 0.9).toLocaleString('en')})`,
+      request: () => `/experiments/{id}/jobs?limit=100&offset=${Math.floor(JOBS * 0.9)}&sort=score&order=desc`,
+      check: pageCheck(),
+    },
+    {
+      id: 'best-so-far',
+      label: 'best-so-far of the experiment',
+      request: () => `/best-so-far?experiments={id}`,
+      check: (b) => (JSON.parse(b).series[0].x.length > 0 ? undefined : 'no points'),
+    },
+    {
+      id: 'job',
+      label: 'one job in full',
+      request: (i) => `/jobs/${idPages[i % 5][(i * 37) % idPages[i % 5].length]}`,
+      shown: '/jobs/{jid}',
+      check: (b) => (JSON.parse(b).attempts.length === 1 ? undefined : 'no attempt'),
+    },
+    {
+      id: 'experiment',
+      label: 'one experiment (detail)',
+      request: () => `/experiments/{id}`,
+      check: (b) => (JSON.parse(b).job_counts.finished > 0 ? undefined : 'no counts'),
+    },
   ];
   const wanted = (id) => ONLY === undefined || ONLY.has(id);
   for (const c of cases) if (wanted(c.id)) figures.push(await measureRoute(api, expId, c, rss));
   if (wanted('sse')) figures.push(await measureSse(api, probeId, dbUrl, rss, { underLoad: false }));
-  if (wanted('sse-loaded')) figures.push(await measureSse(api, probeId, dbUrl, rss, { underLoad: { path: `${api}/experiments/${expId}/jobs?limit=100&sort=metric:accuracy&order=desc&filter=param:lr<0.01` } }));
-  if (wanted('export-csv')) figures.push(
-    await measureRoute(
-      api,
-      expId,
-      {
-        id: 'export-csv',
-        label: `export of ${JOBS.toLocaleString('en')} jobs as CSV`,
-        request: () => '/experiments/{id}/export?format=csv',
-        large: true,
-        reps: Math.min(REPS, 5),
-        warmup: Math.min(WARMUP, 1),
-        check: (b, res) => (res.bytes > JOBS * 50 ? undefined : `only ${res.bytes} bytes`),
-      },
-      rss,
-    ),
-  );
+  if (wanted('sse-loaded'))
+    figures.push(
+      await measureSse(api, probeId, dbUrl, rss, {
+        underLoad: { path: `${api}/experiments/${expId}/jobs?limit=100&sort=metric:accuracy&order=desc&filter=param:lr<0.01` },
+      }),
+    );
+  if (wanted('export-csv'))
+    figures.push(
+      await measureRoute(
+        api,
+        expId,
+        {
+          id: 'export-csv',
+          label: `export of ${JOBS.toLocaleString('en')} jobs as CSV`,
+          request: () => '/experiments/{id}/export?format=csv',
+          large: true,
+          reps: Math.min(REPS, 5),
+          warmup: Math.min(WARMUP, 1),
+          check: (b, res) => (res.bytes > JOBS * 50 ? undefined : `only ${res.bytes} bytes`),
+        },
+        rss,
+      ),
+    );
   return figures;
 }
 
@@ -407,11 +498,20 @@ async function measureRoute(api, expId, c, rss) {
     attempts.push({ ...s, load: [loadBefore, load1()], peakRssMB: round(win.endMB(), 0), bytes });
     const disturbed = s.p95 > NOISY_RATIO * s.median;
     const missed = c.goal !== undefined && s.median > c.goal;
-    log(`${c.id.padEnd(14)} median ${fmt(s.median)} ms  p95 ${fmt(s.p95)} ms  (n ${s.n}, load ${loadBefore}→${load1()}, rss peak ${round(win.endMB(), 0)} MB)${missed ? '  MISSED' : ''}${disturbed ? '  noisy' : ''}`);
+    log(
+      `${c.id.padEnd(14)} median ${fmt(s.median)} ms  p95 ${fmt(s.p95)} ms  (n ${s.n}, load ${loadBefore}→${load1()}, rss peak ${round(win.endMB(), 0)} MB)${missed ? '  MISSED' : ''}${disturbed ? '  noisy' : ''}`,
+    );
     if (!missed && !disturbed) break;
   }
   const best = attempts.reduce((a, b) => (b.median < a.median ? b : a));
-  return { id: c.id, label: c.label, request: c.shown ?? c.request(0), goal: c.goal, ...best, attempts: attempts.map((a) => round(a.median, 1)) };
+  return {
+    id: c.id,
+    label: c.label,
+    request: c.shown ?? c.request(0),
+    goal: c.goal,
+    ...best,
+    attempts: attempts.map((a) => round(a.median, 1)),
+  };
 }
 
 /**
@@ -452,13 +552,17 @@ async function measureSse(api, probeId, dbUrl, rss, { underLoad }) {
     attempts.push({ ...s, commitMedian: commit.median, load: [loadBefore, load1()], peakRssMB: round(win.endMB(), 0), loadRequests });
     const missed = s.median > SSE_GOAL_MS;
     const disturbed = s.p95 > NOISY_RATIO * Math.max(s.median, 20);
-    log(`${id.padEnd(14)} median ${fmt(s.median)} ms  p95 ${fmt(s.p95)} ms  (n ${s.n}, commit ${fmt(commit.median)} ms, load ${loadBefore}→${load1()}${underLoad ? `, ${loadRequests} page requests meanwhile` : ''})${missed ? '  MISSED' : ''}${disturbed ? '  noisy' : ''}`);
+    log(
+      `${id.padEnd(14)} median ${fmt(s.median)} ms  p95 ${fmt(s.p95)} ms  (n ${s.n}, commit ${fmt(commit.median)} ms, load ${loadBefore}→${load1()}${underLoad ? `, ${loadRequests} page requests meanwhile` : ''})${missed ? '  MISSED' : ''}${disturbed ? '  noisy' : ''}`,
+    );
     if (!missed && !disturbed) break;
   }
   const best = attempts.reduce((a, b) => (b.median < a.median ? b : a));
   return {
     id,
-    label: underLoad ? 'SSE: finished job delivered, while another client requests job pages back to back' : 'SSE: finished job delivered to a connected client',
+    label: underLoad
+      ? 'SSE: finished job delivered, while another client requests job pages back to back'
+      : 'SSE: finished job delivered to a connected client',
     request: '/events',
     goal: SSE_GOAL_MS,
     ...best,
@@ -468,14 +572,24 @@ async function measureSse(api, probeId, dbUrl, rss, { underLoad }) {
 
 function runRecorder(dbUrl, probeId) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [recorder, '--db', dbUrl, '--experiment', String(probeId), '--count', String(SSE_JOBS + SSE_WARMUP)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [recorder, '--db', dbUrl, '--experiment', String(probeId), '--count', String(SSE_JOBS + SSE_WARMUP)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (err += c));
     child.once('exit', (code) => {
       if (code !== 0) reject(new Error(`record-jobs.mjs exited with ${code}:\n${err}`));
-      else resolve(out.trim().split('\n').map((l) => JSON.parse(l)));
+      else
+        resolve(
+          out
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l)),
+        );
     });
   });
 }
@@ -484,7 +598,13 @@ function runRecorder(dbUrl, probeId) {
 // Reporting
 
 function machine() {
-  return { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', ramGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` };
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    ramGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }
 
 function report(byDb) {
@@ -513,16 +633,34 @@ function report(byDb) {
   for (const fid of ids) {
     const per = dbs.map((d) => byDb[d].figures.find((f) => f.id === fid));
     const f0 = per.find(Boolean);
-    const cells = per.map((f) => (f === undefined ? ' | ' : `${fmt(f.median)} / ${fmt(f.p95)}${f.attempts.length > 1 ? ` (attempts: ${f.attempts.join(', ')})` : ''} | ${f.load[0]}–${f.load[1]}`));
-    const met = f0.goal === undefined ? '' : per.every((f) => f !== undefined && f.median <= f0.goal) ? 'yes' : `**no** (${dbs.filter((d, i) => per[i]?.median > f0.goal).map((d) => name[d]).join(', ')})`;
-    out.push(`| ${f0.label}${fid === 'export-csv' ? ` (${(f0.bytes / 2 ** 20).toFixed(1)} MB)` : ''} | \`${f0.request}\` | ${f0.goal === undefined ? '' : `≤ ${f0.goal} ms`} | ${cells.join(' | ')} | ${met} |`);
+    const cells = per.map((f) =>
+      f === undefined
+        ? ' | '
+        : `${fmt(f.median)} / ${fmt(f.p95)}${f.attempts.length > 1 ? ` (attempts: ${f.attempts.join(', ')})` : ''} | ${f.load[0]}–${f.load[1]}`,
+    );
+    const met =
+      f0.goal === undefined
+        ? ''
+        : per.every((f) => f !== undefined && f.median <= f0.goal)
+          ? 'yes'
+          : `**no** (${dbs
+              .filter((d, i) => per[i]?.median > f0.goal)
+              .map((d) => name[d])
+              .join(', ')})`;
+    out.push(
+      `| ${f0.label}${fid === 'export-csv' ? ` (${(f0.bytes / 2 ** 20).toFixed(1)} MB)` : ''} | \`${f0.request}\` | ${f0.goal === undefined ? '' : `≤ ${f0.goal} ms`} | ${cells.join(' | ')} | ${met} |`,
+    );
   }
-  const rssCells = dbs.map((d) => `${Math.round(byDb[d].memory.hwmMB)} MB (export: ${byDb[d].figures.find((f) => f.id === 'export-csv')?.peakRssMB ?? '?'} MB) | `);
+  const rssCells = dbs.map(
+    (d) => `${Math.round(byDb[d].memory.hwmMB)} MB (export: ${byDb[d].figures.find((f) => f.id === 'export-csv')?.peakRssMB ?? '?'} MB) | `,
+  );
   const rssMet = dbs.every((d) => byDb[d].memory.hwmMB < RSS_GOAL_MB) ? 'yes' : '**no**';
-  out.push(`| aup-board peak RSS over the whole run (VmHWM; peak VmRSS sampled during the export) | | < ${RSS_GOAL_MB} MB | ${rssCells.join(' | ')} | ${rssMet} |`);
+  out.push(
+    `| aup-board peak RSS over the whole run (VmHWM; peak VmRSS sampled during the export) | | < ${RSS_GOAL_MB} MB | ${rssCells.join(' | ')} | ${rssMet} |`,
+  );
   out.push(
     '',
-    'SSE latency is the arrival of the `job` event that shows the job finished, minus the end of the `completeJob` commit in a second process (test/bench/server/record-jobs.mjs, which records jobs into a small probe experiment of the same store, as a runner would, one every 200 ms); both clocks are the machine\'s wall clock. The board polls the change feed every 20 ms (`CHANGE_POLL_INTERVAL_MS`), so about 10 ms of the median is the wait for the next poll.',
+    "SSE latency is the arrival of the `job` event that shows the job finished, minus the end of the `completeJob` commit in a second process (test/bench/server/record-jobs.mjs, which records jobs into a small probe experiment of the same store, as a runner would, one every 200 ms); both clocks are the machine's wall clock. The board polls the change feed every 20 ms (`CHANGE_POLL_INTERVAL_MS`), so about 10 ms of the median is the wait for the next poll.",
   );
   out.push(
     '',
@@ -577,4 +715,3 @@ function fmt(ms) {
 function fmtSeconds(s) {
   return s >= 120 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s} s`;
 }
-

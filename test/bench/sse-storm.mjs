@@ -69,7 +69,8 @@ const VALUES = whole('values');
 const STREAMS = whole('streams');
 const SECONDS = whole('seconds');
 const MODES = args.after.split(',');
-if (!MODES.every((m) => m === 'zero' || m === 'deep')) fail(`--after: expected zero, deep or both (comma-separated), found "${args.after}"`);
+if (!MODES.every((m) => m === 'zero' || m === 'deep'))
+  fail(`--after: expected zero, deep or both (comma-separated), found "${args.after}"`);
 const CACHE = args['cache-dir'];
 const BOARD_ROOT = resolve(args['board-root']);
 const LABEL = args.label ?? `${commitOf(BOARD_ROOT)}${args.lifted ? '-lifted' : ''}`;
@@ -112,7 +113,10 @@ process.stdout.write(
   ].join('\n'),
 );
 const missed = results.filter((r) => !(r.health.p99 <= HEALTH_GOAL_P99_MS) || r.rss.growthMB > RSS_GOAL_MB);
-if (missed.length > 0) log(`goal missed (/health p99 ≤ ${HEALTH_GOAL_P99_MS} ms, RSS growth ≤ ${RSS_GOAL_MB} MB): ${missed.map((r) => `${r.label} ${r.mode}`).join(', ')}`);
+if (missed.length > 0)
+  log(
+    `goal missed (/health p99 ≤ ${HEALTH_GOAL_P99_MS} ms, RSS growth ≤ ${RSS_GOAL_MB} MB): ${missed.map((r) => `${r.label} ${r.mode}`).join(', ')}`,
+  );
 
 // ---------------------------------------------------------------------------------------------
 
@@ -186,7 +190,16 @@ async function storm(mode, after) {
       cutOff,
       samplerLoopDelayMaxMs: round(lag.max / 1e6),
       quietHealth: summary(quiet.map((x) => x.ms)),
-      worstHealth: health.filter((x) => x.ms !== undefined).sort((a, b) => b.ms - a.ms).slice(0, 8).map((x) => ({ atMs: round(x.at - t0), ms: round(x.ms), reused: x.reused, connectMs: x.connectMs === undefined ? undefined : round(x.connectMs) })),
+      worstHealth: health
+        .filter((x) => x.ms !== undefined)
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 8)
+        .map((x) => ({
+          atMs: round(x.at - t0),
+          ms: round(x.ms),
+          reused: x.reused,
+          connectMs: x.connectMs === undefined ? undefined : round(x.connectMs),
+        })),
       health: { ...summary(health.map((x) => x.ms)), unanswered: health.filter((x) => x.ms === undefined).length, sent: sent.health },
       list: { ...summary(list.map((x) => x.ms)), unanswered: list.filter((x) => x.ms === undefined).length, sent: sent.list },
       rss: { beforeMB: round(before), peakMB: round(peak), growthMB: round(peak - before), hwmMB: round(rss.hwmMB()) },
@@ -204,7 +217,9 @@ async function storm(mode, after) {
 
 /** The storm's streams, opened by server/storm-client.mjs in a process of its own. */
 function startStorm(port, path) {
-  const child = spawn(process.execPath, [join(root, 'test/bench/server/storm-client.mjs'), String(port), path, String(STREAMS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'test/bench/server/storm-client.mjs'), String(port), path, String(STREAMS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   const exited = new Promise((r) => child.once('exit', r));
@@ -269,7 +284,17 @@ function row(r) {
 /** The board of --board-root (its aup-board, or serve-board.mjs with --lifted) on a free port. */
 async function startBoard() {
   const argv = args.lifted
-    ? [join(root, 'test/bench/server/serve-board.mjs'), '--root', BOARD_ROOT, '--db', file, '--max-streams', String(LIFTED_CAP), '--max-streams-per-address', String(LIFTED_CAP)]
+    ? [
+        join(root, 'test/bench/server/serve-board.mjs'),
+        '--root',
+        BOARD_ROOT,
+        '--db',
+        file,
+        '--max-streams',
+        String(LIFTED_CAP),
+        '--max-streams-per-address',
+        String(LIFTED_CAP),
+      ]
     : [join(BOARD_ROOT, 'packages/server/bin/aup-board.js'), '--db', file, '--port', '0', '--no-token'];
   const prof = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(CACHE, 'cpu-prof-sse-storm')}`] : [];
   const child = spawn(process.execPath, [...prof, ...argv], { cwd: CACHE, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -317,7 +342,16 @@ async function sqliteStore() {
     const s = await openStore(path);
     const experimentId = await buildStore(s, { jobs: JOBS, values: VALUES, workingdir: CACHE, lanes: 1, log });
     await s.close();
-    kept = { complete: true, jobs: JOBS, values: VALUES, experimentId, buildSeconds: round((performance.now() - t0) / 1000), lanes: 1, builtAt: new Date().toISOString(), loadAfterBuild: round(loadavg()[0]) };
+    kept = {
+      complete: true,
+      jobs: JOBS,
+      values: VALUES,
+      experimentId,
+      buildSeconds: round((performance.now() - t0) / 1000),
+      lanes: 1,
+      builtAt: new Date().toISOString(),
+      loadAfterBuild: round(loadavg()[0]),
+    };
     writeFileSync(manifestFile, JSON.stringify(kept, null, 2));
   } else {
     log(`using the cached ${path} (built ${kept.builtAt})`);

@@ -27,7 +27,18 @@ describe.skipIf(!browser.available)('the session token on the board page', () =>
     const store = await openStore(db, { create: true });
     try {
       const cfg = { name: 'visible', script: 'true', n_samples: 1 };
-      const exp = await store.createExperiment({ name: 'visible', user: 'ada', proposer: 'random', target: 'min', nSamples: 1, configRaw: cfg, config: cfg, workingDir: tmp.dir, host: {}, git: {} });
+      const exp = await store.createExperiment({
+        name: 'visible',
+        user: 'ada',
+        proposer: 'random',
+        target: 'min',
+        nSamples: 1,
+        configRaw: cfg,
+        config: cfg,
+        workingDir: tmp.dir,
+        host: {},
+        git: {},
+      });
       await store.updateExperiment(exp.id, { status: 'finished', startedAt: 1, endedAt: 2 });
     } finally {
       await store.close();

@@ -8,12 +8,34 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { boardToken, browserOrSkip, launchBrowser, openPage, QUADRATIC_SCRIPT, runExperiment, startBoard, tempDir, type Board, type Browser, type Page } from './harness.js';
+import {
+  boardToken,
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  QUADRATIC_SCRIPT,
+  runExperiment,
+  startBoard,
+  tempDir,
+  type Board,
+  type Browser,
+  type Page,
+} from './harness.js';
 
 const browser = browserOrSkip();
 
 /** Every element tag the board composes (its BOARD_CHILD_TAGS). */
-const CHILD_TAGS = ['aup-experiment-list', 'aup-experiment-overview', 'aup-job-chart', 'aup-job-table', 'aup-hig', 'aup-intermediate', 'aup-compare', 'aup-config-editor', 'aup-environment-wizard'];
+const CHILD_TAGS = [
+  'aup-experiment-list',
+  'aup-experiment-overview',
+  'aup-job-chart',
+  'aup-job-table',
+  'aup-hig',
+  'aup-intermediate',
+  'aup-compare',
+  'aup-config-editor',
+  'aup-environment-wizard',
+];
 /** Control buttons: none may exist on a read-only board. */
 const CONTROL = ['start', 'stop', 'resume', 'copy', 'delete', 'create', 'reset', 'kill'].map((a) => `[data-action="${a}"]`).join(', ');
 
@@ -35,7 +57,15 @@ describe.skipIf(!browser.available)('<aup-board> served by aup-board', () => {
   beforeAll(async () => {
     tmp = tempDir();
     const db = join(tmp.dir, 'experiments.db');
-    const config = (name: string, proposer: string) => ({ name, script: 'train.cjs', proposer, random_seed: 2, n_samples: 4, target: 'min', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] });
+    const config = (name: string, proposer: string) => ({
+      name,
+      script: 'train.cjs',
+      proposer,
+      random_seed: 2,
+      n_samples: 4,
+      target: 'min',
+      parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+    });
     runExperiment({ db, dir: tmp.dir, files: { 'train.cjs': QUADRATIC_SCRIPT }, config: config('first', 'random') });
     runExperiment({ db, dir: tmp.dir, config: config('second', 'sequence') });
     board = await startBoard({ db, cwd: tmp.dir });
@@ -109,7 +139,16 @@ describe.skipIf(!browser.available)('<aup-board> served by aup-board', () => {
     await expect.poll(background).not.toBe(light);
     expect(await page.locator('aup-board').getAttribute('theme')).toBe('dark');
 
-    const routes = ['#/', '#/experiments/1', '#/experiments/1/jobs', '#/experiments/1/hig', '#/experiments/1/intermediate', '#/compare/1,2', '#/create', '#/environment'];
+    const routes = [
+      '#/',
+      '#/experiments/1',
+      '#/experiments/1/jobs',
+      '#/experiments/1/hig',
+      '#/experiments/1/intermediate',
+      '#/compare/1,2',
+      '#/create',
+      '#/environment',
+    ];
     const seen = new Set<string>();
     for (const hash of routes) {
       await page.evaluate((h) => (location.hash = h), hash);
@@ -140,7 +179,9 @@ describe.skipIf(!browser.available)('<aup-board> served by aup-board', () => {
       const chart = root.querySelector('aup-job-chart')!;
       const selection = { source: 'aup-job-chart', ranges: { 'param:x': [0, 0.5] }, jobIds: null };
       chart.dispatchEvent(new CustomEvent('aup-selection-change', { detail: selection, bubbles: true, composed: true }));
-      return new Promise((ok) => requestAnimationFrame(() => ok((root.querySelector('aup-job-table') as unknown as { selection: unknown }).selection)));
+      return new Promise((ok) =>
+        requestAnimationFrame(() => ok((root.querySelector('aup-job-table') as unknown as { selection: unknown }).selection)),
+      );
     });
     expect(got).toEqual({ source: 'aup-job-chart', ranges: { 'param:x': [0, 0.5] }, jobIds: null });
     await page.evaluate(() => {
@@ -173,7 +214,15 @@ describe.skipIf(!browser.available)('<aup-board> served by aup-board', () => {
         // The read-only buttons are there, so the absence of the others is not an empty page.
         expect(await page.locator('aup-experiment-list [data-action="config"]').count()).toBe(2);
       }
-      expect(await page.locator(`aup-board ${CONTROL.split(', ').map((c) => `main ${c}`).join(', ')}`).count()).toBe(0);
+      expect(
+        await page
+          .locator(
+            `aup-board ${CONTROL.split(', ')
+              .map((c) => `main ${c}`)
+              .join(', ')}`,
+          )
+          .count(),
+      ).toBe(0);
     }
     expect(await page.locator('aup-board nav a[data-route="#/create"]').count()).toBe(0);
     expect(errors).toEqual([]);

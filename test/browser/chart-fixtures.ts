@@ -63,7 +63,10 @@ export const PARAMETER_CONFIG = [
 ];
 
 /** An experiment config running RECORDING_SCRIPT with the random proposer. */
-export function recordingConfig(name: string, opts: { nSamples: number; seed: number; proposer?: string; nParallel?: number }): Record<string, unknown> {
+export function recordingConfig(
+  name: string,
+  opts: { nSamples: number; seed: number; proposer?: string; nParallel?: number },
+): Record<string, unknown> {
   return {
     name,
     script: 'train.cjs',
@@ -84,12 +87,21 @@ export interface BackgroundRun {
 }
 
 /** Starts `aup run experiment.json --db <db>` in `dir` (holding `files` and the config) without waiting for it. */
-export function startExperiment(opts: { db: string; dir: string; config: Record<string, unknown>; files?: Record<string, string> }): BackgroundRun {
+export function startExperiment(opts: {
+  db: string;
+  dir: string;
+  config: Record<string, unknown>;
+  files?: Record<string, string>;
+}): BackgroundRun {
   for (const [name, content] of Object.entries(opts.files ?? {})) writeFileSync(join(opts.dir, name), content, { mode: 0o755 });
   writeFileSync(join(opts.dir, 'experiment.json'), JSON.stringify(opts.config, null, 2));
   const env = { ...process.env };
   delete env['AUP_DB'];
-  const child = spawn(process.execPath, [AUP_BIN, 'run', 'experiment.json', '--db', opts.db], { cwd: opts.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [AUP_BIN, 'run', 'experiment.json', '--db', opts.db], {
+    cwd: opts.dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -8,8 +8,29 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { onBoardPage, pathYs, RECORDING_SCRIPT, recordingConfig, startExperiment, widgetErrors, type BackgroundRun } from './chart-fixtures.js';
-import { browserOrSkip, launchBrowser, openPage, runExperiment, serveStatic, startBoard, tempDir, testPage, type Board, type Browser, type Page, type StaticServer } from './harness.js';
+import {
+  onBoardPage,
+  pathYs,
+  RECORDING_SCRIPT,
+  recordingConfig,
+  startExperiment,
+  widgetErrors,
+  type BackgroundRun,
+} from './chart-fixtures.js';
+import {
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  runExperiment,
+  serveStatic,
+  startBoard,
+  tempDir,
+  testPage,
+  type Board,
+  type Browser,
+  type Page,
+  type StaticServer,
+} from './harness.js';
 
 const browser = browserOrSkip();
 const LINES = 'aup-compare path[aria-roledescription="line mark"]';
@@ -29,7 +50,9 @@ async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise
 }
 
 const legend = (page: Page): Promise<string[]> =>
-  page.locator('aup-compare g[aria-roledescription="legend"] text').evaluateAll((els) => els.map((e) => e.textContent ?? '').filter((t) => t !== ''));
+  page
+    .locator('aup-compare g[aria-roledescription="legend"] text')
+    .evaluateAll((els) => els.map((e) => e.textContent ?? '').filter((t) => t !== ''));
 
 describe.skipIf(!browser.available)('<aup-compare>', () => {
   let chromium: Browser;
@@ -51,10 +74,22 @@ describe.skipIf(!browser.available)('<aup-compare>', () => {
     // runners may (each in its own folder), which keeps the set-up short.
     runExperiment({ db: db(), dir: tmp.dir, files, config: recordingConfig('random-run', { nSamples: 8, seed: 51 }) });
     board = await startBoard({ db: db(), cwd: tmp.dir });
-    const second = startExperiment({ db: db(), dir: subdir('hyperopt'), files, config: recordingConfig('hyperopt-run', { nSamples: 8, seed: 52, proposer: 'hyperopt' }) });
+    const second = startExperiment({
+      db: db(),
+      dir: subdir('hyperopt'),
+      files,
+      config: recordingConfig('hyperopt-run', { nSamples: 8, seed: 52, proposer: 'hyperopt' }),
+    });
     // The third starts once the second exists, so the ids come in this order.
-    await until(async () => ((await (await fetch(`${board.api}/experiments`)).json()) as { experiments: unknown[] }).experiments.length === 2);
-    const third = startExperiment({ db: db(), dir: subdir('baseline'), files, config: { name: 'baseline', script: 'once.cjs', n_samples: 1, target: 'min', parameter_config: [] } });
+    await until(
+      async () => ((await (await fetch(`${board.api}/experiments`)).json()) as { experiments: unknown[] }).experiments.length === 2,
+    );
+    const third = startExperiment({
+      db: db(),
+      dir: subdir('baseline'),
+      files,
+      config: { name: 'baseline', script: 'once.cjs', n_samples: 1, target: 'min', parameter_config: [] },
+    });
     const codes = await Promise.all([second.done, third.done]);
     if (codes.some((c) => c !== 0)) throw new Error(`aup run failed: ${second.output()} ${third.output()}`);
     site = await serveStatic({ '/index.html': testPage('<aup-compare style="width: 800px"></aup-compare>') });
@@ -74,10 +109,14 @@ describe.skipIf(!browser.available)('<aup-compare>', () => {
     expect(api.series.find((s) => s.experiment_id === 3)!.x).toHaveLength(1);
     const { page, errors } = await openPage(chromium);
     await onBoardPage(page, board, '<aup-compare api="/api/v1" experiments="1,2,3" style="width: 900px"></aup-compare>');
-    await page.evaluate(() => document.addEventListener('aup-open-job', (e) => ((window as unknown as { opened: unknown }).opened = (e as CustomEvent).detail)));
+    await page.evaluate(() =>
+      document.addEventListener('aup-open-job', (e) => ((window as unknown as { opened: unknown }).opened = (e as CustomEvent).detail)),
+    );
     await expect.poll(() => page.locator(POINTS).count()).toBe(improvements);
     expect(await page.locator(LINES).count()).toBe(3);
-    expect(await legend(page)).toEqual(['#1 random-run (random)', '#2 hyperopt-run (hyperopt)', '#3 baseline (none)'].map((s) => expect.stringContaining(s.split(' (')[0]!)));
+    expect(await legend(page)).toEqual(
+      ['#1 random-run (random)', '#2 hyperopt-run (hyperopt)', '#3 baseline (none)'].map((s) => expect.stringContaining(s.split(' (')[0]!)),
+    );
     // Each curve only improves: for target min it only goes down the chart.
     for (const d of await page.locator(LINES).evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? ''))) {
       const ys = pathYs(d);
@@ -93,7 +132,16 @@ describe.skipIf(!browser.available)('<aup-compare>', () => {
     expect(api.series.find((s) => s.experiment_id === opened.experimentId)!.job_ids).toContain(jobId);
 
     await page.locator('aup-compare select[name="x"]').selectOption('time');
-    await expect.poll(() => page.evaluate(() => (document.querySelector('aup-compare')!.chartView() as unknown as { scale(n: string): { type: string } } | undefined)?.scale('x').type)).toBe('time');
+    await expect
+      .poll(() =>
+        page.evaluate(
+          () =>
+            (document.querySelector('aup-compare')!.chartView() as unknown as { scale(n: string): { type: string } } | undefined)?.scale(
+              'x',
+            ).type,
+        ),
+      )
+      .toBe('time');
     // Over time the improvements are those in order of the jobs' end (jobs ran two at a time).
     const byTime = (await (await fetch(`${board.api}/best-so-far?experiments=1,2,3&x=time`)).json()) as BestSoFar;
     await expect.poll(() => page.locator(POINTS).count()).toBe(byTime.series.reduce((n, s) => n + s.x.length, 0));
@@ -104,7 +152,12 @@ describe.skipIf(!browser.available)('<aup-compare>', () => {
     const { page, errors } = await openPage(chromium);
     await onBoardPage(page, board, '<aup-compare api="/api/v1" style="width: 900px"></aup-compare>');
     await expect.poll(() => page.locator(LINES).count()).toBe(3);
-    live = startExperiment({ db: db(), dir: subdir('live'), files: { 'train.cjs': RECORDING_SCRIPT }, config: recordingConfig('live-run', { nSamples: 2, seed: 53 }) });
+    live = startExperiment({
+      db: db(),
+      dir: subdir('live'),
+      files: { 'train.cjs': RECORDING_SCRIPT },
+      config: recordingConfig('live-run', { nSamples: 2, seed: 53 }),
+    });
     await expect.poll(() => page.locator(LINES).count(), { timeout: 30_000 }).toBe(4);
     await expect.poll(async () => (await legend(page)).some((e) => e.includes('live-run'))).toBe(true);
     expect(await live.done).toBe(0);
@@ -125,7 +178,8 @@ describe.skipIf(!browser.available)('<aup-compare>', () => {
     });
     await expect.poll(() => page.locator(POINTS).count()).toBe(5);
     expect(await legend(page)).toEqual(['random', 'tpe']);
-    const background = (): Promise<string | null> => page.evaluate(() => document.querySelector('aup-compare')!.shadowRoot!.querySelector('svg.marks')?.getAttribute('style') ?? null);
+    const background = (): Promise<string | null> =>
+      page.evaluate(() => document.querySelector('aup-compare')!.shadowRoot!.querySelector('svg.marks')?.getAttribute('style') ?? null);
     expect(await background()).toContain('rgb(255, 255, 255)');
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect.poll(background).toContain('rgb(13, 17, 23)');

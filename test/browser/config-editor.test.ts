@@ -8,7 +8,17 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { boardToken, browserOrSkip, launchBrowser, openPage, QUADRATIC_SCRIPT, startBoard, tempDir, type Board, type Browser } from './harness.js';
+import {
+  boardToken,
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  QUADRATIC_SCRIPT,
+  startBoard,
+  tempDir,
+  type Board,
+  type Browser,
+} from './harness.js';
 
 const browser = browserOrSkip();
 
@@ -46,7 +56,15 @@ describe.skipIf(!browser.available)('<aup-config-editor> against a real board', 
     await editor.fill('{\n  "name": "x",\n  "n_samples": \n}');
     await page.locator('aup-config-editor [data-validation="syntax"]').waitFor();
 
-    const good = { name: 'from-the-editor', script: 'train.cjs', proposer: 'random', random_seed: 1, n_samples: 3, target: 'min', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] };
+    const good = {
+      name: 'from-the-editor',
+      script: 'train.cjs',
+      proposer: 'random',
+      random_seed: 1,
+      n_samples: 3,
+      target: 'min',
+      parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+    };
     await editor.fill(JSON.stringify(good, null, 2));
     await page.locator('aup-config-editor [data-validation="valid"]').waitFor();
     // The panel shows the values as aup reads them, defaults filled in.

@@ -8,7 +8,19 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { browserOrSkip, launchBrowser, openPage, serveStatic, startBoard, tempDir, testPage, type Board, type Browser, type Page, type StaticServer } from './harness.js';
+import {
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  serveStatic,
+  startBoard,
+  tempDir,
+  testPage,
+  type Board,
+  type Browser,
+  type Page,
+  type StaticServer,
+} from './harness.js';
 
 const browser = browserOrSkip();
 

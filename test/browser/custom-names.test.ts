@@ -25,9 +25,42 @@ const CLASSES: Record<string, string> = {
 };
 
 const JOBS = [
-  { id: 1, trial: 0, status: 'finished', score: 0.81, metrics: {}, params: { lr: 0.01, layers: 2 }, budget: null, attempts: 1, started_at: '2026-01-05T10:00:00Z', ended_at: '2026-01-05T10:01:10Z' },
-  { id: 2, trial: 1, status: 'finished', score: 0.86, metrics: {}, params: { lr: 0.003, layers: 3 }, budget: null, attempts: 1, started_at: '2026-01-05T10:01:10Z', ended_at: '2026-01-05T10:02:30Z' },
-  { id: 3, trial: 2, status: 'failed', score: null, metrics: {}, params: { lr: 0.05, layers: 1 }, budget: null, attempts: 1, started_at: '2026-01-05T10:02:30Z', ended_at: '2026-01-05T10:03:20Z' },
+  {
+    id: 1,
+    trial: 0,
+    status: 'finished',
+    score: 0.81,
+    metrics: {},
+    params: { lr: 0.01, layers: 2 },
+    budget: null,
+    attempts: 1,
+    started_at: '2026-01-05T10:00:00Z',
+    ended_at: '2026-01-05T10:01:10Z',
+  },
+  {
+    id: 2,
+    trial: 1,
+    status: 'finished',
+    score: 0.86,
+    metrics: {},
+    params: { lr: 0.003, layers: 3 },
+    budget: null,
+    attempts: 1,
+    started_at: '2026-01-05T10:01:10Z',
+    ended_at: '2026-01-05T10:02:30Z',
+  },
+  {
+    id: 3,
+    trial: 2,
+    status: 'failed',
+    score: null,
+    metrics: {},
+    params: { lr: 0.05, layers: 1 },
+    budget: null,
+    attempts: 1,
+    started_at: '2026-01-05T10:02:30Z',
+    ended_at: '2026-01-05T10:03:20Z',
+  },
 ];
 
 describe.skipIf(!browser.available)('the element classes under a page’s own names', () => {
@@ -76,7 +109,10 @@ document.querySelector('#result').textContent = JSON.stringify({ result, facts }
     const { page, errors } = await openPage(chromium);
     await page.goto(`${site.origin}/`);
     await page.locator('#result').filter({ hasText: '{' }).waitFor();
-    const { result, facts } = JSON.parse(await page.locator('#result').innerText()) as { result: Record<string, string>; facts: Record<string, boolean> };
+    const { result, facts } = JSON.parse(await page.locator('#result').innerText()) as {
+      result: Record<string, string>;
+      facts: Record<string, boolean>;
+    };
     expect(result).toEqual(Object.fromEntries(Object.keys(CLASSES).map((t) => [t, 'defined'])));
     expect(facts).toEqual({ stockIsTable: true, ownIsTable: true, ownTag: true });
     // Both tags work: the page's own and the package's.

@@ -15,7 +15,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RECORDING_SCRIPT, recordingConfig } from './chart-fixtures.js';
-import { browserOrSkip, launchBrowser, openPage, runExperiment, serveStatic, startBoard, tempDir, testPage, type Board, type Browser, type Page, type StaticServer } from './harness.js';
+import {
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  runExperiment,
+  serveStatic,
+  startBoard,
+  tempDir,
+  testPage,
+  type Board,
+  type Browser,
+  type Page,
+  type StaticServer,
+} from './harness.js';
 
 const browser = browserOrSkip();
 
@@ -86,17 +99,24 @@ function spills(page: Page, tag: string): Promise<Spill[]> {
     const out: Array<{ part: string; left: number; top: number; right: number; bottom: number }> = [];
     const name = (el: Element): string => {
       const part = el.getAttribute('part');
-      const cls = typeof el.className === 'string' && el.className !== '' ? `.${el.className.trim().split(/\s+/).slice(0, 2).join('.')}` : '';
+      const cls =
+        typeof el.className === 'string' && el.className !== '' ? `.${el.className.trim().split(/\s+/).slice(0, 2).join('.')}` : '';
       return `${el.localName}${part ? `[part=${part}]` : ''}${cls}`;
     };
-    const intersect = (a: Box, b: Box): Box => ({ left: Math.max(a.left, b.left), top: Math.max(a.top, b.top), right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom) });
+    const intersect = (a: Box, b: Box): Box => ({
+      left: Math.max(a.left, b.left),
+      top: Math.max(a.top, b.top),
+      right: Math.min(a.right, b.right),
+      bottom: Math.min(a.bottom, b.bottom),
+    });
     /** Whether the visible part of `r` passes the host's box; reports it when `report`. */
     const check = (r: Box, clip: Box, label: string, report: boolean): boolean => {
       const v = intersect(r, clip);
       if (v.right - v.left <= 0 || v.bottom - v.top <= 0) return false; // clipped away or empty: not drawn
       const past = { left: h.left - v.left, top: h.top - v.top, right: v.right - h.right, bottom: v.bottom - h.bottom };
       if (!Object.values(past).some((d) => d > SLACK)) return false;
-      if (report) out.push({ part: label, ...Object.fromEntries(Object.entries(past).map(([k, d]) => [k, Math.max(0, Math.round(d))])) } as never);
+      if (report)
+        out.push({ part: label, ...Object.fromEntries(Object.entries(past).map(([k, d]) => [k, Math.max(0, Math.round(d))])) } as never);
       return true;
     };
     /** The part of `clip` that `el`'s overflow clipping (or scrolling) leaves visible. */
@@ -106,7 +126,12 @@ function spills(page: Page, tag: string): Promise<Spill[]> {
       const box =
         el.clientWidth === 0 && el.clientHeight === 0
           ? r
-          : { left: r.left + el.clientLeft, top: r.top + el.clientTop, right: r.left + el.clientLeft + el.clientWidth, bottom: r.top + el.clientTop + el.clientHeight };
+          : {
+              left: r.left + el.clientLeft,
+              top: r.top + el.clientTop,
+              right: r.left + el.clientLeft + el.clientWidth,
+              bottom: r.top + el.clientTop + el.clientHeight,
+            };
       return {
         left: style.overflowX !== 'visible' ? Math.max(clip.left, box.left) : clip.left,
         right: style.overflowX !== 'visible' ? Math.min(clip.right, box.right) : clip.right,
@@ -120,7 +145,8 @@ function spills(page: Page, tag: string): Promise<Spill[]> {
         if ((node.textContent ?? '').trim() === '') return;
         const range = document.createRange();
         range.selectNodeContents(node);
-        for (const r of Array.from(range.getClientRects())) if (check(r, clip, `${path} "${(node.textContent ?? '').trim().slice(0, 30)}"`, report)) return;
+        for (const r of Array.from(range.getClientRects()))
+          if (check(r, clip, `${path} "${(node.textContent ?? '').trim().slice(0, 30)}"`, report)) return;
         return;
       }
       if (!(node instanceof Element)) return;
@@ -155,7 +181,12 @@ describe.skipIf(!browser.available)('every element stays inside the box its page
   beforeAll(async () => {
     tmp = tempDir();
     const db = join(tmp.dir, 'experiments.db');
-    runExperiment({ db, dir: tmp.dir, files: { 'train.cjs': RECORDING_SCRIPT }, config: recordingConfig('boxed', { nSamples: 6, seed: 3 }) });
+    runExperiment({
+      db,
+      dir: tmp.dir,
+      files: { 'train.cjs': RECORDING_SCRIPT },
+      config: recordingConfig('boxed', { nSamples: 6, seed: 3 }),
+    });
     // The page below the element: something the element must not draw over.
     site = await serveStatic({ '/index.html': testPage('<main id="main"></main><p id="after">After the element</p>') });
     board = await startBoard({ db, cors: [site.origin] });
@@ -186,12 +217,15 @@ describe.skipIf(!browser.available)('every element stays inside the box its page
     // Drawn once the layout holds still (charts size themselves to their box after a first frame).
     let last = '';
     await expect
-      .poll(async () => {
-        const now = JSON.stringify(await spills(page, tag));
-        const same = now === last;
-        last = now;
-        return same;
-      }, { timeout: 10_000, interval: 300 })
+      .poll(
+        async () => {
+          const now = JSON.stringify(await spills(page, tag));
+          const same = now === last;
+          last = now;
+          return same;
+        },
+        { timeout: 10_000, interval: 300 },
+      )
       .toBe(true);
     expect(JSON.parse(last)).toEqual([]);
     if (FITS.includes(tag)) {

@@ -8,17 +8,37 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { browserOrSkip, launchBrowser, openPage, QUADRATIC_SCRIPT, ROOT, runExperiment, serveStatic, startBoard, tempDir, type Board, type Browser, type Page, type StaticServer } from './harness.js';
+import {
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  QUADRATIC_SCRIPT,
+  ROOT,
+  runExperiment,
+  serveStatic,
+  startBoard,
+  tempDir,
+  type Board,
+  type Browser,
+  type Page,
+  type StaticServer,
+} from './harness.js';
 
 const browser = browserOrSkip();
 const PAGES = join(ROOT, 'docs', 'examples', 'embedding');
 
 /** Whether each element is registered and has rendered something into its shadow root. */
 function rendered(page: Page, tags: string[]): Promise<Record<string, boolean>> {
-  return page.evaluate((ts) => Object.fromEntries(ts.map((t) => {
-    const el = document.querySelector(t);
-    return [t, customElements.get(t) !== undefined && el?.shadowRoot?.querySelector('*:not(style)') != null];
-  })), tags);
+  return page.evaluate(
+    (ts) =>
+      Object.fromEntries(
+        ts.map((t) => {
+          const el = document.querySelector(t);
+          return [t, customElements.get(t) !== undefined && el?.shadowRoot?.querySelector('*:not(style)') != null];
+        }),
+      ),
+    tags,
+  );
 }
 
 describe.skipIf(!browser.available)('the embedding examples', () => {
@@ -34,7 +54,18 @@ describe.skipIf(!browser.available)('the embedding examples', () => {
       db,
       dir: tmp.dir,
       files: { 'train.cjs': QUADRATIC_SCRIPT },
-      config: { name: 'embedded', script: 'train.cjs', proposer: 'random', random_seed: 4, n_samples: 5, target: 'min', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }, { name: 'y', range: [0, 1], type: 'float' }] },
+      config: {
+        name: 'embedded',
+        script: 'train.cjs',
+        proposer: 'random',
+        random_seed: 4,
+        n_samples: 5,
+        target: 'min',
+        parameter_config: [
+          { name: 'x', range: [0, 1], type: 'float' },
+          { name: 'y', range: [0, 1], type: 'float' },
+        ],
+      },
     });
     site = await serveStatic(PAGES);
     board = await startBoard({ db, cors: [site.origin] });

@@ -8,7 +8,18 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { boardToken, browserOrSkip, launchBrowser, openPage, QUADRATIC_SCRIPT, runExperiment, startBoard, tempDir, type Board, type Browser } from './harness.js';
+import {
+  boardToken,
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  QUADRATIC_SCRIPT,
+  runExperiment,
+  startBoard,
+  tempDir,
+  type Board,
+  type Browser,
+} from './harness.js';
 
 const browser = browserOrSkip();
 
@@ -23,7 +34,13 @@ describe.skipIf(!browser.available)('<aup-environment-wizard> against a real boa
       db: join(tmp.dir, 'experiments.db'),
       dir: tmp.dir,
       files: { 'train.cjs': QUADRATIC_SCRIPT },
-      config: { name: 'old', script: 'train.cjs', proposer: 'random', n_samples: 2, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] },
+      config: {
+        name: 'old',
+        script: 'train.cjs',
+        proposer: 'random',
+        n_samples: 2,
+        parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+      },
     });
     board = await startBoard({ db: join(tmp.dir, 'experiments.db'), cwd: tmp.dir });
     chromium = await launchBrowser();

@@ -76,7 +76,10 @@ describe.skipIf(!browser.available)('<aup-experiment-list> against a real board'
     await page.goto(`${site.origin}/`);
     await page.evaluate((api) => {
       const list = document.querySelector('aup-experiment-list')!;
-      document.addEventListener('aup-open-experiment', (e) => ((window as unknown as { opened: unknown }).opened = (e as CustomEvent).detail));
+      document.addEventListener(
+        'aup-open-experiment',
+        (e) => ((window as unknown as { opened: unknown }).opened = (e as CustomEvent).detail),
+      );
       list.setAttribute('api', api);
     }, board.api);
     const rows = page.locator('aup-experiment-list tr[part="row"]');
@@ -85,7 +88,13 @@ describe.skipIf(!browser.available)('<aup-experiment-list> against a real board'
     const text = await rows.first().innerText();
     for (const part of ['smoke', 'finished', '3 / 3', 'random', hostname()]) expect(text).toContain(part);
     // Another origin can only read: the board refuses it every mutating route.
-    expect(await page.locator('aup-experiment-list [data-action="delete"], aup-experiment-list [data-action="copy"], aup-experiment-list [data-action="create"]').count()).toBe(0);
+    expect(
+      await page
+        .locator(
+          'aup-experiment-list [data-action="delete"], aup-experiment-list [data-action="copy"], aup-experiment-list [data-action="create"]',
+        )
+        .count(),
+    ).toBe(0);
     expect(await page.locator('aup-experiment-list [data-action="config"]').count()).toBe(1);
     await rows.first().click();
     expect(await page.evaluate(() => (window as unknown as { opened: unknown }).opened)).toEqual({ id: 1 });

@@ -7,7 +7,17 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { browserOrSkip, launchBrowser, openPage, QUADRATIC_SCRIPT, runExperiment, startBoard, tempDir, type Board, type Browser } from './harness.js';
+import {
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  QUADRATIC_SCRIPT,
+  runExperiment,
+  startBoard,
+  tempDir,
+  type Board,
+  type Browser,
+} from './harness.js';
 
 const browser = browserOrSkip();
 
@@ -25,7 +35,18 @@ describe.skipIf(!browser.available)('<aup-experiment-overview> against a real bo
       db,
       dir: tmp.dir,
       files,
-      config: { name: 'tuned', script: 'train.cjs', proposer: 'random', random_seed: 5, n_samples: 4, target: 'min', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }, { name: 'y', range: [0, 1], type: 'float' }] },
+      config: {
+        name: 'tuned',
+        script: 'train.cjs',
+        proposer: 'random',
+        random_seed: 5,
+        n_samples: 4,
+        target: 'min',
+        parameter_config: [
+          { name: 'x', range: [0, 1], type: 'float' },
+          { name: 'y', range: [0, 1], type: 'float' },
+        ],
+      },
     });
     runExperiment({ db, dir: tmp.dir, files, config: { name: 'one-shot', script: 'once.cjs', n_samples: 1, parameter_config: [] } });
     board = await startBoard({ db, cwd: tmp.dir, args: ['--read-only'] });
@@ -38,7 +59,9 @@ describe.skipIf(!browser.available)('<aup-experiment-overview> against a real bo
   });
 
   it('shows the best score with its hyperparameters, and switches experiments with the selector', async () => {
-    const api = (await (await fetch(`${board.api}/experiments/1`)).json()) as { best_job: { score: number; params: Record<string, number> } };
+    const api = (await (await fetch(`${board.api}/experiments/1`)).json()) as {
+      best_job: { score: number; params: Record<string, number> };
+    };
     const { page, errors } = await openPage(chromium);
     await page.goto(`${board.url}#/experiments/1`);
     const overview = page.locator('aup-experiment-overview');

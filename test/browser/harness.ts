@@ -130,7 +130,9 @@ export async function serveStatic(source: string | Record<string, string>): Prom
     if (path === '/aup-widgets.js' || path === '/aup-widgets.js.map') {
       const file = path === '/aup-widgets.js' ? WIDGETS_BUNDLE : `${WIDGETS_BUNDLE}.map`;
       res.writeHead(200, { 'content-type': TYPES[extname(file)]!, 'cache-control': 'no-store' });
-      createReadStream(file).on('error', () => res.end()).pipe(res);
+      createReadStream(file)
+        .on('error', () => res.end())
+        .pipe(res);
       return;
     }
     const key = path.endsWith('/') ? `${path}index.html` : path;
@@ -257,7 +259,12 @@ export interface RunResult {
  * Runs a real experiment with `aup run experiment.json --db <db>` in a new temp folder holding
  * `files` (name → content) and `experiment.json` (the `config`). Throws with the output on a non-zero exit.
  */
-export function runExperiment(opts: { db: string; config: Record<string, unknown>; files?: Record<string, string>; dir?: string }): RunResult {
+export function runExperiment(opts: {
+  db: string;
+  config: Record<string, unknown>;
+  files?: Record<string, string>;
+  dir?: string;
+}): RunResult {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'aup-browser-run-'));
   for (const [name, content] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), content, { mode: 0o755 });
   writeFileSync(join(dir, 'experiment.json'), JSON.stringify(opts.config, null, 2));
@@ -312,13 +319,18 @@ export function boardToken(board: Board): string {
  * config editor does; relative paths in `config` resolve against the board's working folder.
  * Resolves to the new experiment's id.
  */
-export async function createExperimentOnBoard(board: Board, config: Record<string, unknown>, opts: { start?: boolean } = {}): Promise<number> {
+export async function createExperimentOnBoard(
+  board: Board,
+  config: Record<string, unknown>,
+  opts: { start?: boolean } = {},
+): Promise<number> {
   const res = await fetch(`${board.api}/experiments`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${boardToken(board)}` },
     body: JSON.stringify({ config, start: opts.start ?? false }),
   });
   const body = (await res.json()) as { experiment?: { id: number } };
-  if (res.status !== 201 || body.experiment === undefined) throw new Error(`POST /experiments answered ${res.status}: ${JSON.stringify(body)}`);
+  if (res.status !== 201 || body.experiment === undefined)
+    throw new Error(`POST /experiments answered ${res.status}: ${JSON.stringify(body)}`);
   return body.experiment.id;
 }

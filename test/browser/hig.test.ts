@@ -10,7 +10,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { apiJobs, onBoardPage, RECORDING_SCRIPT, recordingConfig, widgetErrors, type ApiJob } from './chart-fixtures.js';
-import { browserOrSkip, launchBrowser, openPage, runExperiment, serveStatic, startBoard, tempDir, testPage, type Board, type Browser, type Page, type StaticServer } from './harness.js';
+import {
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  runExperiment,
+  serveStatic,
+  startBoard,
+  tempDir,
+  testPage,
+  type Board,
+  type Browser,
+  type Page,
+  type StaticServer,
+} from './harness.js';
 
 const browser = browserOrSkip();
 const N = 12;
@@ -30,7 +43,8 @@ async function drag(page: Page, from: { x: number; y: number }, to: { x: number;
   await page.mouse.up();
 }
 
-const lines = (page: Page): Promise<number> => page.evaluate(() => Number(document.querySelector('aup-hig')!.shadowRoot!.querySelector('canvas')!.dataset['lines'] ?? -1));
+const lines = (page: Page): Promise<number> =>
+  page.evaluate(() => Number(document.querySelector('aup-hig')!.shadowRoot!.querySelector('canvas')!.dataset['lines'] ?? -1));
 const shownAxes = (page: Page): Promise<string[]> => page.evaluate(() => document.querySelector('aup-hig')!.shownAxes);
 const selected = (page: Page): Promise<number[]> => page.evaluate(() => document.querySelector('aup-hig')!.selectedJobIds);
 
@@ -44,7 +58,12 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
 
   beforeAll(async () => {
     tmp = tempDir();
-    runExperiment({ db: db(), dir: tmp.dir, files: { 'train.cjs': RECORDING_SCRIPT }, config: recordingConfig('hig', { nSamples: N, seed: 21, nParallel: 4 }) });
+    runExperiment({
+      db: db(),
+      dir: tmp.dir,
+      files: { 'train.cjs': RECORDING_SCRIPT },
+      config: recordingConfig('hig', { nSamples: N, seed: 21, nParallel: 4 }),
+    });
     board = await startBoard({ db: db(), cwd: tmp.dir });
     site = await serveStatic({ '/index.html': testPage('<aup-hig style="width: 900px"></aup-hig>') });
     chromium = await launchBrowser();
@@ -60,14 +79,20 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
   it('draws a line per job over log, categorical and int axes, and opens the job under a click', async () => {
     const { page, errors } = await openPage(chromium);
     await onBoardPage(page, board, '<aup-hig api="/api/v1" experiment="1" style="width: 1000px"></aup-hig>');
-    await page.evaluate(() => document.addEventListener('aup-open-job', (e) => ((window as unknown as { opened: unknown }).opened = (e as CustomEvent).detail)));
+    await page.evaluate(() =>
+      document.addEventListener('aup-open-job', (e) => ((window as unknown as { opened: unknown }).opened = (e as CustomEvent).detail)),
+    );
     await expect.poll(() => lines(page)).toBe(N);
     expect(await shownAxes(page)).toEqual(['param:x', 'param:lr', 'param:opt', 'param:layers', 'score']);
 
     // lr is declared log: decade ticks, equally spaced.
     const lr = page.locator('aup-hig g.axis[data-key="param:lr"]');
     expect(await lr.getAttribute('data-kind')).toBe('log');
-    const ticks = await lr.locator('g.tick').evaluateAll((els) => els.map((g) => ({ label: g.querySelector('text')!.textContent, y: Number(g.querySelector('line')!.getAttribute('y1')) })));
+    const ticks = await lr
+      .locator('g.tick')
+      .evaluateAll((els) =>
+        els.map((g) => ({ label: g.querySelector('text')!.textContent, y: Number(g.querySelector('line')!.getAttribute('y1')) })),
+      );
     expect(ticks.map((t) => t.label)).toEqual(['0.0001', '0.001', '0.01', '0.1']);
     const gaps = ticks.slice(1).map((t, i) => ticks[i]!.y - t.y);
     for (const g of gaps) expect(g).toBeCloseTo(gaps[0]!, 6);
@@ -90,7 +115,10 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
     expect(await tooltip.innerText()).toContain(`job\t${jobs[clear]!.id}`);
     await page.mouse.down();
     await page.mouse.up();
-    expect(await page.evaluate(() => (window as unknown as { opened: unknown }).opened)).toEqual({ experimentId: 1, jobId: jobs[clear]!.id });
+    expect(await page.evaluate(() => (window as unknown as { opened: unknown }).opened)).toEqual({
+      experimentId: 1,
+      jobId: jobs[clear]!.id,
+    });
     expect(widgetErrors(errors)).toEqual([]);
   });
 
@@ -137,7 +165,11 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
 
     // Dragging the brush moves it; clicking the axis clears its brush.
     const brush = await box(page, 'rect.brush[data-key="param:x"]');
-    await drag(page, { x: brush.x + brush.width / 2, y: brush.y + brush.height / 2 }, { x: brush.x + brush.width / 2, y: brush.y + brush.height / 2 - x.height * 0.2 });
+    await drag(
+      page,
+      { x: brush.x + brush.width / 2, y: brush.y + brush.height / 2 },
+      { x: brush.x + brush.width / 2, y: brush.y + brush.height / 2 - x.height * 0.2 },
+    );
     const moved = (await last()).ranges['param:x'] as [number, number];
     expect(moved[0]).toBeCloseTo(lo + 0.2, 1);
     expect(moved[1] - moved[0]).toBeCloseTo(hi - lo, 2);
@@ -158,7 +190,9 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
     const x = await box(page, 'text.title[data-key="param:x"]');
     await drag(page, { x: score.x + score.width / 2, y: score.y + score.height / 2 }, { x: x.x - 20, y: x.y + x.height / 2 });
     expect(await shownAxes(page)).toEqual(['score', 'param:x', 'param:lr', 'param:opt', 'param:layers']);
-    expect(await page.evaluate(() => (window as unknown as { axes: unknown }).axes)).toEqual({ axes: ['score', 'param:x', 'param:lr', 'param:opt', 'param:layers'] });
+    expect(await page.evaluate(() => (window as unknown as { axes: unknown }).axes)).toEqual({
+      axes: ['score', 'param:x', 'param:lr', 'param:opt', 'param:layers'],
+    });
 
     await page.locator('aup-hig text.title[data-key="param:x"]').focus();
     await page.keyboard.press('ArrowRight');
@@ -172,7 +206,11 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
     expect((await shownAxes(page)).at(-1)).toBe('param:layers');
 
     await page.locator('aup-hig select[name="top"]').selectOption('25');
-    const best = [...jobs].sort((a, b) => a.score! - b.score!).slice(0, Math.ceil(N / 4)).map((j) => j.id).sort((a, b) => a - b);
+    const best = [...jobs]
+      .sort((a, b) => a.score! - b.score!)
+      .slice(0, Math.ceil(N / 4))
+      .map((j) => j.id)
+      .sort((a, b) => a - b);
     await expect.poll(() => lines(page)).toBe(best.length);
     expect(await selected(page)).toEqual(best);
     expect(widgetErrors(errors)).toEqual([]);
@@ -181,10 +219,21 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
   it('draws the data property, takes a selection from another element, and switches to dark', async () => {
     const { page, errors } = await openPage(chromium);
     await page.goto(`${site.origin}/`);
-    await page.evaluate((data) => {
-      // The API's jobs as they are (ApiJob is the subset of JobSummary the tests read).
-      document.querySelector('aup-hig')!.data = data as never;
-    }, { experimentId: 1, target: 'min', params: [{ name: 'x', type: 'float', range: [0, 1] }, { name: 'opt', type: 'choice', range: ['adam', 'sgd'] }], jobs });
+    await page.evaluate(
+      (data) => {
+        // The API's jobs as they are (ApiJob is the subset of JobSummary the tests read).
+        document.querySelector('aup-hig')!.data = data as never;
+      },
+      {
+        experimentId: 1,
+        target: 'min',
+        params: [
+          { name: 'x', type: 'float', range: [0, 1] },
+          { name: 'opt', type: 'choice', range: ['adam', 'sgd'] },
+        ],
+        jobs,
+      },
+    );
     await expect.poll(() => lines(page)).toBe(N);
     await page.evaluate(() => {
       document.querySelector('aup-hig')!.selection = { source: 'aup-job-table', ranges: { 'param:opt': ['sgd'] }, jobIds: null };
@@ -198,7 +247,8 @@ describe.skipIf(!browser.available)('<aup-hig>', () => {
     });
     expect(await lines(page)).toBe(sgd.length);
 
-    const titleFill = (): Promise<string> => page.evaluate(() => getComputedStyle(document.querySelector('aup-hig')!.shadowRoot!.querySelector('text.title')!).fill);
+    const titleFill = (): Promise<string> =>
+      page.evaluate(() => getComputedStyle(document.querySelector('aup-hig')!.shadowRoot!.querySelector('text.title')!).fill);
     const drawnAt = (): Promise<number> => page.evaluate(() => document.querySelector('aup-hig')!.lastDraw!.at);
     expect(await titleFill()).toBe('rgb(31, 35, 40)');
     const before = await drawnAt();

@@ -9,7 +9,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { apiJobs, onBoardPage, pathYs, RECORDING_SCRIPT, recordingConfig, widgetErrors, type ApiJob } from './chart-fixtures.js';
-import { browserOrSkip, launchBrowser, openPage, runExperiment, serveStatic, startBoard, tempDir, testPage, type Board, type Browser, type Page, type StaticServer } from './harness.js';
+import {
+  browserOrSkip,
+  launchBrowser,
+  openPage,
+  runExperiment,
+  serveStatic,
+  startBoard,
+  tempDir,
+  testPage,
+  type Board,
+  type Browser,
+  type Page,
+  type StaticServer,
+} from './harness.js';
 
 const browser = browserOrSkip();
 const N = 6;
@@ -17,9 +30,15 @@ const CURVES = 'aup-intermediate [data-slot="main"] path[aria-roledescription="l
 
 /** The legend's entries of the curves chart. */
 const legend = (page: Page): Promise<string[]> =>
-  page.locator('aup-intermediate [data-slot="main"] g[aria-roledescription="legend"] text').evaluateAll((els) => els.map((e) => e.textContent ?? '').filter((t) => t !== ''));
+  page
+    .locator('aup-intermediate [data-slot="main"] g[aria-roledescription="legend"] text')
+    .evaluateAll((els) => els.map((e) => e.textContent ?? '').filter((t) => t !== ''));
 const yScale = (page: Page): Promise<string | undefined> =>
-  page.evaluate(() => (document.querySelector('aup-intermediate')!.chartView() as unknown as { scale(n: string): { type: string } } | undefined)?.scale('y').type);
+  page.evaluate(
+    () =>
+      (document.querySelector('aup-intermediate')!.chartView() as unknown as { scale(n: string): { type: string } } | undefined)?.scale('y')
+        .type,
+  );
 /** A param value as the legend writes it (3 significant digits). */
 const fmt = (v: number): string => String(Number(v.toPrecision(3)));
 
@@ -33,7 +52,12 @@ describe.skipIf(!browser.available)('<aup-intermediate>', () => {
 
   beforeAll(async () => {
     tmp = tempDir();
-    runExperiment({ db: db(), dir: tmp.dir, files: { 'train.cjs': RECORDING_SCRIPT }, config: recordingConfig('curves', { nSamples: N, seed: 41 }) });
+    runExperiment({
+      db: db(),
+      dir: tmp.dir,
+      files: { 'train.cjs': RECORDING_SCRIPT },
+      config: recordingConfig('curves', { nSamples: N, seed: 41 }),
+    });
     board = await startBoard({ db: db(), cwd: tmp.dir });
     site = await serveStatic({ '/index.html': testPage('<aup-intermediate style="width: 900px"></aup-intermediate>') });
     chromium = await launchBrowser();
@@ -51,18 +75,27 @@ describe.skipIf(!browser.available)('<aup-intermediate>', () => {
     await onBoardPage(page, board, '<aup-intermediate api="/api/v1" experiment="1" top-k="3" style="width: 1000px"></aup-intermediate>');
     await expect.poll(() => page.locator(CURVES).count()).toBe(3);
     // Five steps per curve.
-    for (const d of await page.locator(CURVES).evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? ''))) expect(pathYs(d)).toHaveLength(5);
+    for (const d of await page.locator(CURVES).evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? '')))
+      expect(pathYs(d)).toHaveLength(5);
     const best = [...jobs].sort((a, b) => a.score! - b.score!).slice(0, 3);
     const entries = await legend(page);
     expect(entries).toHaveLength(3);
     // Every param differs between these jobs' values except possibly opt and layers: x and lr always do.
-    for (const j of best) expect(entries.some((e) => e.includes(`x=${fmt(j.params.x)}`) && e.includes(`lr=${fmt(j.params.lr)}`))).toBe(true);
+    for (const j of best)
+      expect(entries.some((e) => e.includes(`x=${fmt(j.params.x)}`) && e.includes(`lr=${fmt(j.params.lr)}`))).toBe(true);
     expect(await page.locator('aup-intermediate .count').innerText()).toBe('best 3 by score');
 
     // Two labels were recorded; the selector switches between them.
     expect(await page.locator('aup-intermediate select[name="label"] option').allTextContents()).toEqual(['acc', 'loss']);
     await page.locator('aup-intermediate select[name="label"]').selectOption('loss');
-    await expect.poll(() => page.locator('aup-intermediate [data-slot="main"] text').filter({ hasText: /^loss$/ }).count()).toBe(1);
+    await expect
+      .poll(() =>
+        page
+          .locator('aup-intermediate [data-slot="main"] text')
+          .filter({ hasText: /^loss$/ })
+          .count(),
+      )
+      .toBe(1);
 
     // Smoothing adds the smoothed curve over a faint raw one; log scale on positive losses.
     await page.locator('aup-intermediate input[name="smoothing"]').fill('0.6');
@@ -112,7 +145,18 @@ describe.skipIf(!browser.available)('<aup-intermediate>', () => {
     const { page, errors } = await openPage(chromium);
     await page.goto(`${site.origin}/`);
     await page.evaluate(() => {
-      const job = (id: number, score: number, opt: string) => ({ id, trial: id, status: 'finished' as const, score, metrics: {}, params: { lr: 0.01 * id, opt }, budget: null, attempts: 1, started_at: null, ended_at: null });
+      const job = (id: number, score: number, opt: string) => ({
+        id,
+        trial: id,
+        status: 'finished' as const,
+        score,
+        metrics: {},
+        params: { lr: 0.01 * id, opt },
+        budget: null,
+        attempts: 1,
+        started_at: null,
+        ended_at: null,
+      });
       const el = document.querySelector('aup-intermediate')!;
       el.setAttribute('legend-params', 'opt');
       el.data = {
@@ -127,11 +171,14 @@ describe.skipIf(!browser.available)('<aup-intermediate>', () => {
     await expect.poll(() => page.locator(CURVES).count()).toBe(2);
     expect(await legend(page)).toEqual(['opt=adam', 'opt=sgd']);
     const background = (): Promise<string | null> =>
-      page.evaluate(() => document.querySelector('aup-intermediate')!.shadowRoot!.querySelector('[data-slot="main"] svg.marks')?.getAttribute('style') ?? null);
+      page.evaluate(
+        () =>
+          document.querySelector('aup-intermediate')!.shadowRoot!.querySelector('[data-slot="main"] svg.marks')?.getAttribute('style') ??
+          null,
+      );
     expect(await background()).toContain('rgb(255, 255, 255)');
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect.poll(background).toContain('rgb(13, 17, 23)');
     expect(widgetErrors(errors)).toEqual([]);
   });
-
 });

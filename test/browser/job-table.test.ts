@@ -140,9 +140,13 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
   };
   const jobRows = (page: Page) => page.locator('aup-job-table .tabulator-row:not(.tabulator-group)');
   const shownIds = async (page: Page): Promise<number[]> =>
-    (await page.locator('aup-job-table .tabulator-row:not(.tabulator-group) .tabulator-cell[tabulator-field="id"]').allInnerTexts()).map(Number);
+    (await page.locator('aup-job-table .tabulator-row:not(.tabulator-group) .tabulator-cell[tabulator-field="id"]').allInnerTexts()).map(
+      Number,
+    );
   const cell = (page: Page, jobId: number, field: string) =>
-    page.locator(`aup-job-table .tabulator-row:not(.tabulator-group):has(.tabulator-cell[tabulator-field="id"]:text-is("${jobId}")) .tabulator-cell[tabulator-field="${field}"]`);
+    page.locator(
+      `aup-job-table .tabulator-row:not(.tabulator-group):has(.tabulator-cell[tabulator-field="id"]:text-is("${jobId}")) .tabulator-cell[tabulator-field="${field}"]`,
+    );
   const header = (page: Page, field: string) => page.locator(`aup-job-table .tabulator-col[tabulator-field="${field}"]`);
   const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: UI_TIMEOUT_MS });
 
@@ -270,18 +274,26 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
     // A click toggles a row, and so does its checkbox.
     await cell(page, picked[0]!, 'score').click();
     await cell(page, ids[0]!, 'score').click();
-    await page.locator(`aup-job-table .tabulator-row:has(.tabulator-cell[tabulator-field="id"]:text-is("${picked[1]}")) input[type="checkbox"]`).check();
+    await page
+      .locator(`aup-job-table .tabulator-row:has(.tabulator-cell[tabulator-field="id"]:text-is("${picked[1]}")) input[type="checkbox"]`)
+      .check();
     await cell(page, ids[0]!, 'score').click();
     const events = await page.evaluate(() => (window as unknown as { selections: Array<{ source: string; jobIds: number[] }> }).selections);
     expect(events.at(-1)).toEqual({ source: 'aup-job-table', ranges: {}, jobIds: [...picked].sort((a, b) => a - b) });
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('aup-job-table a[data-format="csv"]').click()]);
-    const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/);
     expect(csv[0]!.split(',')[0]).toBe('id');
     expect(csv.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(picked);
     // Without a selection the link exports every job.
     await page.locator('aup-job-table button:text-is("Clear selection")').click();
     const [all] = await Promise.all([page.waitForEvent('download'), page.locator('aup-job-table a[data-format="csv"]').click()]);
-    expect(readFileSync((await all.path())!, 'utf8').trim().split(/\r?\n/)).toHaveLength(JOBS + 1);
+    expect(
+      readFileSync((await all.path())!, 'utf8')
+        .trim()
+        .split(/\r?\n/),
+    ).toHaveLength(JOBS + 1);
     expect(errors).toEqual([]);
   });
 
@@ -356,10 +368,12 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
       await page.evaluate(() => {
         document.querySelector('aup-job-table')!.selection = { source: 'aup-hig', ranges: { score: [0, 0.6] }, jobIds: null };
       });
-      await poll(() => shownIds(page)).toEqual(byScore.filter((id) => {
-        const j = jobs.find((x) => x.id === id)!;
-        return j.params['act'] === 'tanh' && j.score! <= 0.6;
-      }));
+      await poll(() => shownIds(page)).toEqual(
+        byScore.filter((id) => {
+          const j = jobs.find((x) => x.id === id)!;
+          return j.params['act'] === 'tanh' && j.score! <= 0.6;
+        }),
+      );
       expect(requests.every((u) => u.startsWith(site.origin))).toBe(true);
       expect(errors).toEqual([]);
     } finally {
@@ -374,16 +388,30 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
     writeFileSync(join(dir, 'hold'), '');
     writeFileSync(
       join(dir, 'experiment.json'),
-      JSON.stringify({ name: 'live', script: 'hold.cjs', proposer: 'random', random_seed: 1, n_samples: 2, target: 'max', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
+      JSON.stringify({
+        name: 'live',
+        script: 'hold.cjs',
+        proposer: 'random',
+        random_seed: 1,
+        n_samples: 2,
+        target: 'max',
+        parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+      }),
     );
     const env = { ...process.env };
     delete env['AUP_DB'];
-    const runner: ChildProcess = spawn(process.execPath, [AUP_BIN, 'run', 'experiment.json', '--db', db], { cwd: dir, env, stdio: 'ignore' });
+    const runner: ChildProcess = spawn(process.execPath, [AUP_BIN, 'run', 'experiment.json', '--db', db], {
+      cwd: dir,
+      env,
+      stdio: 'ignore',
+    });
     const exited = new Promise<number | null>((ok) => runner.on('exit', (code) => ok(code)));
     try {
       let live = 0;
       await poll(async () => {
-        const e = (await api<{ experiments: Array<{ id: number; name: string }> }>('/experiments')).experiments.find((x) => x.name === 'live');
+        const e = (await api<{ experiments: Array<{ id: number; name: string }> }>('/experiments')).experiments.find(
+          (x) => x.name === 'live',
+        );
         live = e?.id ?? 0;
         return live === 0 ? 'none' : (await api<{ jobs: ApiJob[] }>(`/experiments/${live}/jobs`)).jobs.map((j) => j.status).join(',');
       }).toBe('running');

@@ -27,7 +27,19 @@
  * temp folders; `--tarballs <dir>` takes the packages' tarballs from there instead of packing. Node and npm are the ones on PATH (.ci/run puts Node 22 or 24 there).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -120,7 +132,8 @@ function baseEnv(who) {
   const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
   delete env['AUP_DB'];
   delete env['INIT_CWD'];
-  for (const key of Object.keys(env)) if (key.startsWith('npm_package_') || key === 'npm_lifecycle_event' || key === 'npm_lifecycle_script') delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('npm_package_') || key === 'npm_lifecycle_event' || key === 'npm_lifecycle_script') delete env[key];
   if (who?.home !== undefined) {
     env['HOME'] = who.home;
     env['USER'] = who.name;
@@ -171,18 +184,25 @@ async function checkTarball(p, report, workDir) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 
   if (!files.has('LICENSE')) problems.push('no LICENSE');
-  else if (readFileSync(join(dir, 'LICENSE'), 'utf8') !== readFileSync(join(ROOT, 'LICENSE'), 'utf8')) problems.push('LICENSE differs from the repository\'s');
+  else if (readFileSync(join(dir, 'LICENSE'), 'utf8') !== readFileSync(join(ROOT, 'LICENSE'), 'utf8'))
+    problems.push("LICENSE differs from the repository's");
   if (!files.has('README.md')) problems.push('no README.md');
-  else if (!readFileSync(join(dir, 'README.md'), 'utf8').split('\n').some((l) => l.startsWith('npm install ') && l.includes(pkg.name))) {
+  else if (
+    !readFileSync(join(dir, 'README.md'), 'utf8')
+      .split('\n')
+      .some((l) => l.startsWith('npm install ') && l.includes(pkg.name))
+  ) {
     problems.push('README.md does not say how to install the package');
   }
   if (pkg.license !== 'Apache-2.0') problems.push(`license is ${pkg.license}`);
-  if (pkg.repository?.directory !== `packages/${p}` || !/^git\+https:\/\//.test(pkg.repository?.url ?? '')) problems.push(`repository is ${JSON.stringify(pkg.repository)}`);
+  if (pkg.repository?.directory !== `packages/${p}` || !/^git\+https:\/\//.test(pkg.repository?.url ?? ''))
+    problems.push(`repository is ${JSON.stringify(pkg.repository)}`);
   if (!/^https:\/\//.test(pkg.homepage ?? '')) problems.push(`homepage is ${pkg.homepage}`);
   if (!/^https:\/\//.test(pkg.bugs?.url ?? '')) problems.push(`bugs is ${JSON.stringify(pkg.bugs)}`);
   if (pkg.publishConfig?.access !== 'public') problems.push(`publishConfig is ${JSON.stringify(pkg.publishConfig)}`);
   for (const [name, meta] of Object.entries(pkg.peerDependenciesMeta ?? {})) {
-    if (typeof meta.optional !== 'boolean') problems.push(`peerDependenciesMeta.${name}.optional is ${JSON.stringify(meta.optional)}, not a boolean`);
+    if (typeof meta.optional !== 'boolean')
+      problems.push(`peerDependenciesMeta.${name}.optional is ${JSON.stringify(meta.optional)}, not a boolean`);
   }
 
   // Every file the metadata names is in the tarball.
@@ -205,7 +225,8 @@ async function checkTarball(p, report, workDir) {
     } else if (/\.(m?js|d\.ts)$/.test(f)) {
       const text = readFileSync(join(dir, f), 'utf8');
       for (const m of text.matchAll(/^\/\/# sourceMappingURL=(\S+)$/gm)) {
-        if (!m[1].startsWith('data:') && !files.has(posix.join(posix.dirname(f), m[1]))) problems.push(`${f} points at the map ${m[1]}, which is not in the tarball`);
+        if (!m[1].startsWith('data:') && !files.has(posix.join(posix.dirname(f), m[1])))
+          problems.push(`${f} points at the map ${m[1]}, which is not in the tarball`);
       }
     }
   }
@@ -338,7 +359,10 @@ async function serve(files) {
     res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(entry.file ? readFileSync(entry.file) : entry.text);
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((ok) => (server.closeAllConnections(), server.close(ok))) };
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((ok) => (server.closeAllConnections(), server.close(ok))),
+  };
 }
 
 /**
@@ -363,7 +387,10 @@ async function startBoard(project, db, cors, who) {
   let out = '';
   child.stderr.setEncoding('utf8').on('data', (s) => (out += s));
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`aup-board printed no URL within ${COMMAND_TIMEOUT_MS} ms:\n${out}`)), COMMAND_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`aup-board printed no URL within ${COMMAND_TIMEOUT_MS} ms:\n${out}`)),
+      COMMAND_TIMEOUT_MS,
+    );
     child.stdout.setEncoding('utf8').on('data', (s) => {
       out += s;
       const m = /^aup-board: (http:\/\/\S+)$/m.exec(out);
@@ -407,13 +434,18 @@ async function checksAs(who, project, browser, { typecheck = true } = {}) {
     assert(out.status === 'finished' && out.jobs === 20 && out.best?.score < 1, `unexpected result: ${r.stdout}`);
   });
 
-  if (typecheck) await check(`runExperiment from a .ts file checked by tsc --module nodenext --strict ${as}`, async () => {
-    writeFileSync(join(project, 'inproc.ts'), INPROC_TS);
-    await runOk(join(project, 'node_modules', '.bin', 'tsc'), ['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--outDir', 'ts-out', 'inproc.ts'], inProject);
-    const r = await runOk(process.execPath, [join('ts-out', 'inproc.js')], inProject);
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
-    assert(out.status === 'finished' && out.jobs === 10 && typeof out.best === 'number', `unexpected result: ${r.stdout}`);
-  });
+  if (typecheck)
+    await check(`runExperiment from a .ts file checked by tsc --module nodenext --strict ${as}`, async () => {
+      writeFileSync(join(project, 'inproc.ts'), INPROC_TS);
+      await runOk(
+        join(project, 'node_modules', '.bin', 'tsc'),
+        ['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--outDir', 'ts-out', 'inproc.ts'],
+        inProject,
+      );
+      const r = await runOk(process.execPath, [join('ts-out', 'inproc.js')], inProject);
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
+      assert(out.status === 'finished' && out.jobs === 10 && typeof out.best === 'number', `unexpected result: ${r.stdout}`);
+    });
 
   const tour = join(project, 'tour');
   await check(`the tour: npx aup init --example quickstart, aup run, aup list, aup show --json ${as}`, async () => {
@@ -423,13 +455,17 @@ async function checksAs(who, project, browser, { typecheck = true } = {}) {
     const listed = await runOk('npx', ['--no', '--', 'aup', 'init', '--example'], inTour);
     assert(/^ {2}quickstart +/m.test(listed.stdout), `aup init --example does not list quickstart:\n${listed.stdout}`);
     await runOk('npx', ['--no', '--', 'aup', 'init', '--example', 'quickstart'], inTour);
-    for (const f of ['experiment.json', 'train.mjs', 'README.md']) assert(existsSync(join(tour, f)), `aup init --example quickstart wrote no ${f}`);
+    for (const f of ['experiment.json', 'train.mjs', 'README.md'])
+      assert(existsSync(join(tour, f)), `aup init --example quickstart wrote no ${f}`);
     await runOk('npx', ['--no', '--', 'aup', 'run', 'experiment.json'], inTour);
     const list = await runOk('npx', ['--no', '--', 'aup', 'list'], inTour);
     assert(/quickstart/.test(list.stdout), `aup list does not show the experiment:\n${list.stdout}`);
     const show = JSON.parse((await runOk('npx', ['--no', '--', 'aup', 'show', '1', '--json'], inTour)).stdout);
     const finished = show.jobs.filter((j) => j.status === 'finished').length;
-    assert(show.experiment.status === 'finished' && finished === QUICKSTART_JOBS, `expected ${QUICKSTART_JOBS} finished jobs, found ${finished} (${show.experiment.status})`);
+    assert(
+      show.experiment.status === 'finished' && finished === QUICKSTART_JOBS,
+      `expected ${QUICKSTART_JOBS} finished jobs, found ${finished} (${show.experiment.status})`,
+    );
     assert(show.best?.score > 0.8, `best score ${show.best?.score}`);
   });
 
@@ -450,7 +486,10 @@ async function checksAs(who, project, browser, { typecheck = true } = {}) {
     };
     writeFileSync(join(project, 'remote.json'), JSON.stringify(config));
     const r = await npx(['aup', 'run', 'remote.json', '--db', 'remote.db']);
-    assert(r.code === 1 && /the "node" resource .*needs the npm package ssh2, which is not installed: run "npm install ssh2"/.test(r.stderr), describeRun(r));
+    assert(
+      r.code === 1 && /the "node" resource .*needs the npm package ssh2, which is not installed: run "npm install ssh2"/.test(r.stderr),
+      describeRun(r),
+    );
   });
 
   await check(`SQLite with better-sqlite3's addon missing: an error that says how to rebuild it ${as}`, async () => {
@@ -459,7 +498,10 @@ async function checksAs(who, project, browser, { typecheck = true } = {}) {
     renameSync(build, aside);
     try {
       const r = await npx(['aup', 'list', '--db', 'nothing-here.db']);
-      assert(r.code === 1 && /npm rebuild better-sqlite3/.test(r.stderr) && !/Could not locate the bindings file/.test(r.stderr), describeRun(r));
+      assert(
+        r.code === 1 && /npm rebuild better-sqlite3/.test(r.stderr) && !/Could not locate the bindings file/.test(r.stderr),
+        describeRun(r),
+      );
     } finally {
       renameSync(aside, build);
     }
@@ -507,8 +549,9 @@ async function checksAs(who, project, browser, { typecheck = true } = {}) {
         await page.goto(`${site.origin}/index.html?board=${encodeURIComponent(board.origin)}`);
         const rows = page.locator('aup-job-table .tabulator-row:not(.tabulator-group)');
         await rows.nth(QUICKSTART_JOBS - 1).waitFor();
-        // eslint-disable-next-line no-undef -- runs in the page
-        const lines = () => page.evaluate(() => Number(document.querySelector('aup-hig')?.shadowRoot?.querySelector('canvas')?.dataset['lines'] ?? -1));
+        const lines = () =>
+          // eslint-disable-next-line no-undef -- runs in the page
+          page.evaluate(() => Number(document.querySelector('aup-hig')?.shadowRoot?.querySelector('canvas')?.dataset['lines'] ?? -1));
         const deadline = Date.now() + PAGE_TIMEOUT_MS;
         while ((await lines()) !== QUICKSTART_JOBS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
         assert((await rows.count()) === QUICKSTART_JOBS, `the job table has ${await rows.count()} rows`);
@@ -532,7 +575,8 @@ async function widgetsEntryChecks(project, browser) {
   for (const key of Object.keys(pkg.exports)) {
     if (key === './package.json' || key.endsWith('.json')) continue;
     if (key === './*') {
-      for (const f of readdirSync(join(pkgDir, 'dist', 'define')).filter((n) => n.endsWith('.js'))) entries.push(`@aup/widgets/${f.slice(0, -3)}`);
+      for (const f of readdirSync(join(pkgDir, 'dist', 'define')).filter((n) => n.endsWith('.js')))
+        entries.push(`@aup/widgets/${f.slice(0, -3)}`);
     } else entries.push(key === '.' ? '@aup/widgets' : `@aup/widgets/${key.slice(2)}`);
   }
 
@@ -564,7 +608,11 @@ window.myTable = { same: customElements.get('my-table') === AupJobTable, upgrade
     const outDir = join(project, 'my-table-bundle');
     await bundle.write({ dir: outDir, format: 'es', entryFileNames: 'my-table.js' });
     await bundle.close();
-    const files = { '/index.html': { text: '<!doctype html><html><head><meta charset="utf-8"><title>t</title></head><body><script type="module" src="./my-table.js"></script></body></html>' } };
+    const files = {
+      '/index.html': {
+        text: '<!doctype html><html><head><meta charset="utf-8"><title>t</title></head><body><script type="module" src="./my-table.js"></script></body></html>',
+      },
+    };
     for (const name of readdirSync(outDir)) files[`/${name}`] = { file: join(outDir, name) };
     const site = await serve(files);
     const { page, errors, close } = await openPage(browser);
@@ -573,7 +621,8 @@ window.myTable = { same: customElements.get('my-table') === AupJobTable, upgrade
       const deadline = Date.now() + PAGE_TIMEOUT_MS;
       let state;
       // eslint-disable-next-line no-undef -- runs in the page
-      while ((state = await page.evaluate(() => window.myTable)) === undefined && errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while ((state = await page.evaluate(() => window.myTable)) === undefined && errors.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
       assert(errors.length === 0, errors.join('\n'));
       assert(state?.same === true && state?.upgraded === true, `my-table: ${JSON.stringify(state)}`);
     } finally {
@@ -590,7 +639,8 @@ async function main() {
   cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
   log(`# consumer test in ${workDir}, Node ${process.version}, npm ${spawnSync('npm', ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
   if (opts.tarballs === undefined) {
-    for (const p of PACKAGES) assert(existsSync(join(ROOT, 'packages', p, 'dist')), `packages/${p}/dist is missing: run "npm run build" first`);
+    for (const p of PACKAGES)
+      assert(existsSync(join(ROOT, 'packages', p, 'dist')), `packages/${p}/dist is missing: run "npm run build" first`);
   }
 
   let packed;
@@ -599,8 +649,14 @@ async function main() {
   });
   if (packed === undefined) return;
   for (const p of PACKAGES) {
-    figures[`@aup/${p}`] = { tarballKB: Math.round(packed[p].size / 1024), unpackedKB: Math.round(packed[p].unpackedSize / 1024), files: packed[p].entryCount };
-    await check(`@aup/${p}'s tarball is ready to publish (LICENSE, README, metadata, maps, manifest, npm publish --dry-run)`, () => checkTarball(p, packed[p], workDir));
+    figures[`@aup/${p}`] = {
+      tarballKB: Math.round(packed[p].size / 1024),
+      unpackedKB: Math.round(packed[p].unpackedSize / 1024),
+      files: packed[p].entryCount,
+    };
+    await check(`@aup/${p}'s tarball is ready to publish (LICENSE, README, metadata, maps, manifest, npm publish --dry-run)`, () =>
+      checkTarball(p, packed[p], workDir),
+    );
   }
 
   const project = join(workDir, 'project');
@@ -612,18 +668,26 @@ async function main() {
   if (!installed) return;
   await check('the lighter install: better-sqlite3 built, and neither pg nor ssh2 nor cpu-features installed', async () => {
     const has = (name) => existsSync(join(project, 'node_modules', name, 'package.json'));
-    assert(has('better-sqlite3') && existsSync(join(project, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')), 'better-sqlite3 is not built');
+    assert(
+      has('better-sqlite3') && existsSync(join(project, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')),
+      'better-sqlite3 is not built',
+    );
     const extra = ['pg', 'ssh2', 'cpu-features'].filter(has);
     assert(extra.length === 0, `installed anyway: ${extra.join(', ')}`);
   });
-  await runOk('npm', ['install', '--save-dev', '--prefer-offline', ...NPM_QUIET, ...devToolVersions()], { cwd: project, timeout: INSTALL_TIMEOUT_MS });
+  await runOk('npm', ['install', '--save-dev', '--prefer-offline', ...NPM_QUIET, ...devToolVersions()], {
+    cwd: project,
+    timeout: INSTALL_TIMEOUT_MS,
+  });
 
   // The ordinary account gets its copy of the project as installed, before any check writes in it.
   let other;
   if (process.getuid?.() === 0 && opts.user !== 'none') {
     const who = { name: opts.user, uid: idOf(opts.user, '-u'), gid: idOf(opts.user, '-g') };
     if (who.uid === undefined || who.gid === undefined || who.uid === 0) {
-      await check(`an ordinary account named ${opts.user}`, () => assert(false, `no such account (or it is root): pass --user <name> or --user none`));
+      await check(`an ordinary account named ${opts.user}`, () =>
+        assert(false, `no such account (or it is root): pass --user <name> or --user none`),
+      );
     } else {
       other = { who, project: projectFor(who, project) };
     }

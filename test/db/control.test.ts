@@ -60,7 +60,15 @@ function workdir(config: Record<string, unknown>, sleepMs: number): string {
   writeFileSync(join(dir, 'sleep_ms'), String(sleepMs));
   writeFileSync(
     join(dir, 'experiment.json'),
-    JSON.stringify({ name: 'control', script: 'job.mjs', proposer: 'random', random_seed: 3, target: 'max', parameter_config: space, ...config }),
+    JSON.stringify({
+      name: 'control',
+      script: 'job.mjs',
+      proposer: 'random',
+      random_seed: 3,
+      target: 'max',
+      parameter_config: space,
+      ...config,
+    }),
   );
   return dir;
 }
@@ -235,10 +243,16 @@ forEachDatabase('controlling a running experiment', (db) => {
     const up = await waitForControlResult(store, (await requestSet(store, eid, { nSamples: 7 })).id, ANSWER_MS);
     expect(up.result).toEqual({ ok: true, n_samples: 7 });
     // Below the jobs created so far: refused up front, and by the runner when sent straight to the store.
-    await expect(requestSet(store, eid, { nSamples: 0 })).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_STATE', message: expect.stringMatching(/n_samples: 0 is below the \d jobs already created/) });
+    await expect(requestSet(store, eid, { nSamples: 0 })).rejects.toMatchObject({
+      code: 'AUP_ERR_EXPERIMENT_STATE',
+      message: expect.stringMatching(/n_samples: 0 is below the \d jobs already created/),
+    });
     const raw = await store.requestControl({ experimentId: eid, action: 'set', payload: { n_samples: 0 } });
     expect((await waitForControlResult(store, raw.id, ANSWER_MS)).result).toMatchObject({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE' });
-    await expect(requestSet(store, eid, { nParallel: 0 })).rejects.toMatchObject({ code: 'AUP_ERR_CONFIG_INVALID', message: expect.stringContaining('n_parallel') });
+    await expect(requestSet(store, eid, { nParallel: 0 })).rejects.toMatchObject({
+      code: 'AUP_ERR_CONFIG_INVALID',
+      message: expect.stringContaining('n_parallel'),
+    });
     await expect(requestSet(store, eid, {})).rejects.toMatchObject({ code: 'AUP_ERR_CONFIG_INVALID' });
     const down = await waitForControlResult(store, (await requestSet(store, eid, { nSamples: 5 })).id, ANSWER_MS);
     expect(down.result).toEqual({ ok: true, n_samples: 5 });
@@ -261,9 +275,18 @@ forEachDatabase('controlling a running experiment', (db) => {
     await finishedJobs(store, eid, 1);
 
     // Bad params are refused up front, naming the parameter, the range and the value.
-    await expect(requestEnqueue(store, eid, { x: 7 })).rejects.toMatchObject({ code: 'AUP_ERR_PARAMS_INVALID', message: 'params.x: expected a number in [0, 1], found 7' });
-    await expect(requestEnqueue(store, eid, { x: 0.5, y: 1 })).rejects.toMatchObject({ code: 'AUP_ERR_PARAMS_INVALID', message: expect.stringContaining('params.y: unknown parameter') });
-    await expect(requestEnqueue(store, eid, {})).rejects.toMatchObject({ code: 'AUP_ERR_PARAMS_INVALID', message: 'params.x: expected a number in [0, 1], found nothing' });
+    await expect(requestEnqueue(store, eid, { x: 7 })).rejects.toMatchObject({
+      code: 'AUP_ERR_PARAMS_INVALID',
+      message: 'params.x: expected a number in [0, 1], found 7',
+    });
+    await expect(requestEnqueue(store, eid, { x: 0.5, y: 1 })).rejects.toMatchObject({
+      code: 'AUP_ERR_PARAMS_INVALID',
+      message: expect.stringContaining('params.y: unknown parameter'),
+    });
+    await expect(requestEnqueue(store, eid, {})).rejects.toMatchObject({
+      code: 'AUP_ERR_PARAMS_INVALID',
+      message: 'params.x: expected a number in [0, 1], found nothing',
+    });
     // ... and by the runner, when sent straight to the store.
     const raw = await store.requestControl({ experimentId: eid, action: 'enqueue', payload: { params: { x: 'high' } } });
     expect((await waitForControlResult(store, raw.id, ANSWER_MS)).result).toEqual({
@@ -310,7 +333,10 @@ forEachDatabase('controlling a running experiment', (db) => {
     const done = await aup(['run', 'experiment.json', '--db', url], dir).exited;
     expect(done.code).toBe(0);
     const [exp] = await store.listExperiments();
-    await expect(requestStop(store, exp!.id)).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_STATE', message: expect.stringContaining('is finished, expected running') });
+    await expect(requestStop(store, exp!.id)).rejects.toMatchObject({
+      code: 'AUP_ERR_EXPERIMENT_STATE',
+      message: expect.stringContaining('is finished, expected running'),
+    });
     await expect(requestStop(store, 987_654)).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND' });
     // A request nobody answers: the wait ends with the request as it stands.
     const lone = await store.requestControl({ experimentId: exp!.id, action: 'stop' });
@@ -322,6 +348,9 @@ forEachDatabase('controlling a running experiment', (db) => {
     expect(seqDone.code).toBe(0);
     const seq = (await store.listExperiments()).find((e) => e.proposer === 'sequence')!;
     await store.updateExperiment(seq.id, { status: 'running' });
-    await expect(requestEnqueue(store, seq.id, { x: 0.5 })).rejects.toMatchObject({ code: 'AUP_ERR_CONTROL_UNSUPPORTED', message: expect.stringContaining('"sequence" proposer') });
+    await expect(requestEnqueue(store, seq.id, { x: 0.5 })).rejects.toMatchObject({
+      code: 'AUP_ERR_CONTROL_UNSUPPORTED',
+      message: expect.stringContaining('"sequence" proposer'),
+    });
   });
 });

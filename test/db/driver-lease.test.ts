@@ -19,7 +19,12 @@ import {
 } from '@aup/core';
 import { forEachDatabase } from '../setup/databases.js';
 
-const config = (n: number): JsonObject => ({ name: 'leased', n_samples: n, n_parallel: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] });
+const config = (n: number): JsonObject => ({
+  name: 'leased',
+  n_samples: n,
+  n_parallel: 1,
+  parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+});
 
 async function newExperiment(store: Store, n: number): Promise<number> {
   const raw = config(n);
@@ -56,7 +61,9 @@ interface Racers {
 }
 
 async function startRacers(url: string): Promise<Racers> {
-  const procs = Array.from({ length: RACERS }, () => spawn(process.execPath, ['--input-type=module', '-e', RACER, url], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const procs = Array.from({ length: RACERS }, () =>
+    spawn(process.execPath, ['--input-type=module', '-e', RACER, url], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
   const lines = procs.map((p) => createInterface({ input: p.stdout! })[Symbol.asyncIterator]());
   const exited = procs.map((p) => new Promise((r) => p.once('close', r)));
   // Each has opened its store before the first race: the race is the acquire, not the start-up.
@@ -101,7 +108,11 @@ forEachDatabase('the driver lease in the runner', (db) => {
       const second = resumeExperiment(eid, { db: store, objective: (p) => p.x as number });
       await expect(second).rejects.toMatchObject({
         code: 'AUP_ERR_DRIVER_LIVE',
-        message: expect.stringMatching(new RegExp(`^Experiment ${eid} is driven by another process: pid ${process.pid} on host ${hostname()}, heartbeat \\d+\\.\\d s ago`)) as string,
+        message: expect.stringMatching(
+          new RegExp(
+            `^Experiment ${eid} is driven by another process: pid ${process.pid} on host ${hostname()}, heartbeat \\d+\\.\\d s ago`,
+          ),
+        ) as string,
       });
       finish.open();
       expect((await first).status).toBe('finished');
@@ -125,7 +136,15 @@ forEachDatabase('the driver lease in the runner', (db) => {
         objective: async (p, ctx) => {
           if (ctx.trialId === 1) {
             // Another driver decided this one was dead and took the experiment over.
-            await store.acquireDriverLease({ experimentId: eid, token: 'usurper', host: 'elsewhere', pid: 1, processStart: null, leaseMs: 60_000, replace: lease.token });
+            await store.acquireDriverLease({
+              experimentId: eid,
+              token: 'usurper',
+              host: 'elsewhere',
+              pid: 1,
+              processStart: null,
+              leaseMs: 60_000,
+              replace: lease.token,
+            });
             await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
           }
           return p.x as number;

@@ -132,12 +132,16 @@ describe.skipIf(!sshd.available)('node resource (real sshd)', () => {
           { name: 'x', range: [-2, 2], type: 'float' },
           { name: 'k', range: [1, 5], type: 'int' },
         ],
-        ...nodeConfig(remote, {}, {
-          nodes: [`${a} ${server.keyFile}`, `${b} ${server.keyFile}`],
-          multi_res_labels: ['double', 'k'],
-          track_intermediate_results: true,
-          env: { AUP_TEST_FLAG: 'on' },
-        }),
+        ...nodeConfig(
+          remote,
+          {},
+          {
+            nodes: [`${a} ${server.keyFile}`, `${b} ${server.keyFile}`],
+            multi_res_labels: ['double', 'k'],
+            track_intermediate_results: true,
+            env: { AUP_TEST_FLAG: 'on' },
+          },
+        ),
       });
       const result = await runExperimentFile(file, { db: url });
       expect(result.status, result.error ?? '').toBe('finished');
@@ -344,7 +348,10 @@ if __name__ == "__main__":
     const db = join(local, 'runs.db');
     const kept = await runExperimentFile(writeConfig(local, { script: 'job.sh', n_samples: 1, ...nodeConfig(remote) }), { db });
     expect(kept.jobs[0]!.score).toBe(1);
-    const replaced = await runExperimentFile(writeConfig(local, { script: 'job.sh', n_samples: 1, ...nodeConfig(remote, {}, { overwrite: true }) }), { db });
+    const replaced = await runExperimentFile(
+      writeConfig(local, { script: 'job.sh', n_samples: 1, ...nodeConfig(remote, {}, { overwrite: true }) }),
+      { db },
+    );
     expect(replaced.jobs[0]!.score).toBe(2);
     expect(readFileSync(join(remote, 'job.sh'), 'utf8')).toBe('echo "#Auptimizer:2"\n');
   });
@@ -355,10 +362,18 @@ if __name__ == "__main__":
     const file = writeConfig(local, {
       script: 'job.sh',
       n_samples: 1,
-      ...nodeConfig(remote, {}, { prescript: 'export PRE=yes; echo "pre in $(pwd)"', postscript: 'echo "post status ok"', env: { AUP_TEST_FLAG: 42 } }),
+      ...nodeConfig(
+        remote,
+        {},
+        { prescript: 'export PRE=yes; echo "pre in $(pwd)"', postscript: 'echo "post status ok"', env: { AUP_TEST_FLAG: 42 } },
+      ),
     });
     // As a user runs it: Node's own ESM loader (not vitest's) loads ssh2 here.
-    const cli = spawnSync(process.execPath, [aupBin, 'run', file, '--db', join(local, 'runs.db')], { cwd: local, encoding: 'utf8', timeout: 60_000 });
+    const cli = spawnSync(process.execPath, [aupBin, 'run', file, '--db', join(local, 'runs.db')], {
+      cwd: local,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(cli.status, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(/best.*3/i);
     const log = readLog(local, 1, 1);

@@ -24,7 +24,12 @@ function workdir(files: Record<string, string>): string {
 }
 
 function aup(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const r = spawnSync(process.execPath, [aupBin, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [aupBin, ...args], {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -49,7 +54,10 @@ interface Span {
 }
 
 function readSpans(dir: string): Span[] {
-  return readFileSync(join(dir, 'spans.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Span);
+  return readFileSync(join(dir, 'spans.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Span);
 }
 
 /** The most spans on one card (or on any card, with cuda undefined) running at the same instant. */
@@ -155,7 +163,9 @@ describe('gpu resource without GPU ids', () => {
   it('refuses an empty or malformed gpus list, naming the entry', async () => {
     const dir = workdir({ 'job.mjs': gpuJob });
     writeFileSync(join(dir, 'a.json'), JSON.stringify(gpuConfig({ resource_args: { gpus: [] } })));
-    await expect(runExperimentFile(join(dir, 'a.json'), { db: ':memory:' })).rejects.toThrow(/resource_args\.gpus: expected at least one GPU id/);
+    await expect(runExperimentFile(join(dir, 'a.json'), { db: ':memory:' })).rejects.toThrow(
+      /resource_args\.gpus: expected at least one GPU id/,
+    );
   });
 });
 
@@ -174,7 +184,13 @@ forEachDatabase('passive resource', (db) => {
     const dir = workdir({});
     copyFileSync(join(root, 'test/fixtures/configs/passive.json'), join(dir, 'experiment.json'));
     // A cpu experiment in the same database, whose job must not take a reported result.
-    const other = await runExperiment({ name: 'cpu', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }], n_samples: 1, db: url, objective: (p) => p.x as number });
+    const other = await runExperiment({
+      name: 'cpu',
+      parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+      n_samples: 1,
+      db: url,
+      objective: (p) => p.x as number,
+    });
 
     const child = spawn(process.execPath, [aupBin, 'run', 'experiment.json', '--db', url], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -256,7 +272,13 @@ forEachDatabase('passive resource', (db) => {
     const dir = workdir({});
     writeFileSync(
       join(dir, 'experiment.json'),
-      JSON.stringify({ name: 'crash', resource: 'passive', n_samples: 2, proposer: 'sequence', parameter_config: [{ name: 'x', range: [1, 2], type: 'int' }] }),
+      JSON.stringify({
+        name: 'crash',
+        resource: 'passive',
+        n_samples: 2,
+        proposer: 'sequence',
+        parameter_config: [{ name: 'x', range: [1, 2], type: 'int' }],
+      }),
     );
     const child = spawn(process.execPath, [aupBin, 'run', 'experiment.json', '--db', url], { cwd: dir });
     let out = '';
@@ -325,7 +347,13 @@ forEachDatabase('passive resource', (db) => {
     const dir = workdir({ 'train.py': 'import sys, aup\naup.print_result(aup.BasicConfig().load(sys.argv[1])["x"])\n' });
     writeFileSync(
       join(dir, 'experiment.json'),
-      JSON.stringify({ name: 'by hand', script: 'train.py', resource: 'passive', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
+      JSON.stringify({
+        name: 'by hand',
+        script: 'train.py',
+        resource: 'passive',
+        n_samples: 1,
+        parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+      }),
     );
     const child = spawn(process.execPath, [aupBin, 'run', 'experiment.json', '--db', url], { cwd: dir });
     let out = '';
@@ -336,7 +364,9 @@ forEachDatabase('passive resource', (db) => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(1);
     const printed = /^ {2}run: (.*)$/m.exec(out)?.[1];
-    expect(printed).toContain(`(cd ${dir} && PYTHONPATH=${PYTHON_CLIENT_DIR}\${PYTHONPATH:+:$PYTHONPATH} python3 ${join(dir, 'train.py')} ${join(dir, 'jobs')}/e1-`);
+    expect(printed).toContain(
+      `(cd ${dir} && PYTHONPATH=${PYTHON_CLIENT_DIR}\${PYTHONPATH:+:$PYTHONPATH} python3 ${join(dir, 'train.py')} ${join(dir, 'jobs')}/e1-`,
+    );
     expect(printed).toMatch(/ \S+\/jobs\/e1-[0-9a-f]{6}\/1\.json\)$/);
     // It works as printed, from a shell that knows nothing of aup.
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };

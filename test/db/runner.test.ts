@@ -104,7 +104,7 @@ forEachDatabase('runner', (db) => {
       }
       // The experiment is recorded before python3 answers; the run writes the version in before it returns.
       const host = (await store.getExperiment(result.experimentId))!.host as Record<string, unknown>;
-      expect(host).toMatchObject({ hostname: hostname(), python: (await collectHostInfo() as Record<string, unknown>).python });
+      expect(host).toMatchObject({ hostname: hostname(), python: ((await collectHostInfo()) as Record<string, unknown>).python });
     } finally {
       await store.close();
     }

@@ -32,7 +32,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setUp(files: Record<string, string>, config: Record<string, unknown>, { slots = 2, wrap = (s: Store) => s }: { slots?: number; wrap?: (s: Store) => Store } = {}) {
+async function setUp(
+  files: Record<string, string>,
+  config: Record<string, unknown>,
+  { slots = 2, wrap = (s: Store) => s }: { slots?: number; wrap?: (s: Store) => Store } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'aup-db-workers-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o755 });
   writeFileSync(join(dir, 'experiment.json'), JSON.stringify(config));
@@ -42,7 +46,13 @@ async function setUp(files: Record<string, string>, config: Record<string, unkno
   const { raw, config: normalized } = await loadConfig(join(dir, 'experiment.json'));
   const exp = await createExperiment(driverStore, raw, normalized, { mode: 'external', tags: [] });
   const stopWorker = new AbortController();
-  const worker: Promise<WorkerSummary> = runWorker({ store: wrap(workerStore), slots: cpuSlots(slots), resource: 'cpu', leaseMs: LEASE_MS, signal: stopWorker.signal });
+  const worker: Promise<WorkerSummary> = runWorker({
+    store: wrap(workerStore),
+    slots: cpuSlots(slots),
+    resource: 'cpu',
+    leaseMs: LEASE_MS,
+    signal: stopWorker.signal,
+  });
   cleanups.push(async () => {
     stopWorker.abort();
     await worker.catch(() => undefined);
@@ -63,7 +73,8 @@ async function waitFor(cond: () => Promise<boolean>, what: string): Promise<void
 
 const runningWithPid = async (store: Store, eid: number) => {
   const out = [];
-  for (const j of await store.listJobs(eid)) for (const a of await store.listAttempts(j.id)) if (a.status === 'running' && a.pid !== null) out.push(a);
+  for (const j of await store.listJobs(eid))
+    for (const a of await store.listAttempts(j.id)) if (a.status === 'running' && a.pid !== null) out.push(a);
   return out;
 };
 
@@ -157,13 +168,20 @@ x=$(sed -n 's/.*"x": *\\([-0-9.eE+]*\\).*/\\1/p' "$1")
 echo "#Auptimizer:$x"
 `;
     const N = 4;
-    const { dir, store, eid } = await setUp({ 'job.sh': script, slow: '' }, { script: 'job.sh', n_samples: N, n_parallel: 3, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] });
+    const { dir, store, eid } = await setUp(
+      { 'job.sh': script, slow: '' },
+      { script: 'job.sh', n_samples: N, n_parallel: 3, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] },
+    );
     const stop = new AbortController();
     const first = driveExperiment({ store, experimentId: eid, signal: stop.signal });
     await waitFor(async () => (await runningWithPid(store, eid)).length === 2, 'two jobs running on the worker');
     const [victim, other] = await runningWithPid(store, eid);
     const kill = await requestKillJob(store, victim!.jobId);
-    expect((await waitForControlResult(store, kill.id, WAIT_MS)).result).toMatchObject({ ok: true, jobId: victim!.jobId, status: 'failed' });
+    expect((await waitForControlResult(store, kill.id, WAIT_MS)).result).toMatchObject({
+      ok: true,
+      jobId: victim!.jobId,
+      status: 'failed',
+    });
     expect((await store.getJob(victim!.jobId))!.status).toBe('failed');
     expect((await store.listAttempts(victim!.jobId))[0]).toMatchObject({ status: 'failed', stopRequest: 'killed' });
 

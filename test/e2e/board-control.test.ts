@@ -107,10 +107,12 @@ async function jobs(board: Board, id: number): Promise<Array<Record<string, any>
   return (await call(board, 'GET', `/experiments/${id}/jobs?limit=1000`)).body['jobs'] as Array<Record<string, any>>;
 }
 
-const statusIs = (board: Board, id: number, ...statuses: string[]) => async () => {
-  const exp = await experiment(board, id);
-  return statuses.includes(exp['status'] as string) ? exp : undefined;
-};
+const statusIs =
+  (board: Board, id: number, ...statuses: string[]) =>
+  async () => {
+    const exp = await experiment(board, id);
+    return statuses.includes(exp['status'] as string) ? exp : undefined;
+  };
 
 forEachDatabase('board control', (db) => {
   let board: Board;
@@ -131,7 +133,14 @@ forEachDatabase('board control', (db) => {
     expect(await board.exited).toBe(0);
   });
 
-  const config = (over: Record<string, unknown> = {}) => ({ name: 'ctl', script: 'score.mjs', n_samples: 3, random_seed: 1, parameter_config: SPACE, ...over });
+  const config = (over: Record<string, unknown> = {}) => ({
+    name: 'ctl',
+    script: 'score.mjs',
+    n_samples: 3,
+    random_seed: 1,
+    parameter_config: SPACE,
+    ...over,
+  });
 
   it('creates from JSON and from YAML, and answers a bad config with each JSON path', async () => {
     const json = await call(board, 'POST', '/experiments', { config: config({ name: 'from-json' }), working_dir: work });
@@ -188,7 +197,11 @@ forEachDatabase('board control', (db) => {
 
   it('stops a running experiment (jobs interrupted), then resumes it to the end', async () => {
     writeFileSync(join(work, 'hold'), '');
-    const created = await call(board, 'POST', '/experiments', { config: config({ name: 'stop-me', n_samples: 2 }), working_dir: work, start: true });
+    const created = await call(board, 'POST', '/experiments', {
+      config: config({ name: 'stop-me', n_samples: 2 }),
+      working_dir: work,
+      start: true,
+    });
     expect(created.status).toBe(201);
     const id = created.body['experiment']['id'] as number;
     await until('a running job', async () => ((await jobs(board, id)).some((j) => j['status'] === 'running') ? true : undefined));
@@ -225,7 +238,9 @@ forEachDatabase('board control', (db) => {
     expect(set.body).toMatchObject({ action: 'set', result: { ok: true } });
     expect((await experiment(board, id))['n_samples']).toBe(4);
     // With two slots, a second job starts while the first still waits.
-    await until('two running jobs', async () => ((await jobs(board, id)).filter((j) => j['status'] === 'running').length === 2 ? true : undefined));
+    await until('two running jobs', async () =>
+      (await jobs(board, id)).filter((j) => j['status'] === 'running').length === 2 ? true : undefined,
+    );
 
     const enqueue = await call(board, 'POST', `/experiments/${id}/trials?wait=20000`, { params: { x: 0.625 } });
     expect(enqueue.status).toBe(200);
@@ -237,7 +252,9 @@ forEachDatabase('board control', (db) => {
     const kill = await call(board, 'POST', `/jobs/${first['id']}/kill?wait=20000`);
     expect(kill.status).toBe(200);
     expect(kill.body).toMatchObject({ action: 'kill_job', job_id: first['id'], result: { ok: true } });
-    await until('the killed job to fail', async () => ((await jobs(board, id)).find((j) => j['id'] === first['id'])?.['status'] === 'failed' ? true : undefined));
+    await until('the killed job to fail', async () =>
+      (await jobs(board, id)).find((j) => j['id'] === first['id'])?.['status'] === 'failed' ? true : undefined,
+    );
 
     unlinkSync(join(work, 'hold'));
     const done = await until('the experiment to finish', statusIs(board, id, 'finished', 'failed'));
@@ -290,9 +307,16 @@ forEachDatabase('board control', (db) => {
       await old.close();
     }
     // The board goes on over the new database: it creates and runs there.
-    const created = await call(board, 'POST', '/experiments', { config: config({ name: 'after reset', n_samples: 1 }), working_dir: work, start: true });
+    const created = await call(board, 'POST', '/experiments', {
+      config: config({ name: 'after reset', n_samples: 1 }),
+      working_dir: work,
+      start: true,
+    });
     expect(created.status).toBe(201);
-    const done = await until('the experiment after reset to finish', statusIs(board, created.body['experiment']['id'] as number, 'finished', 'failed'));
+    const done = await until(
+      'the experiment after reset to finish',
+      statusIs(board, created.body['experiment']['id'] as number, 'finished', 'failed'),
+    );
     expect(done['status']).toBe('finished');
   });
 });

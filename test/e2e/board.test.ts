@@ -144,7 +144,10 @@ async function fillStore(url: string): Promise<{ id: number; jobIds: number[]; e
     const jobIds: number[] = [];
     let best: { id: number; score: number } | undefined;
     for (const [trial, [score, status]] of plan.entries()) {
-      const job = await store.createJob({ experimentId: exp.id, trial, params: { lr: 10 ** -(trial + 1), depth: trial + 2 } }, { step: trial });
+      const job = await store.createJob(
+        { experimentId: exp.id, trial, params: { lr: 10 ** -(trial + 1), depth: trial + 2 } },
+        { step: trial },
+      );
       jobIds.push(job.id);
       if (score !== null && (best === undefined || score > best.score)) best = { id: job.id, score };
       await store.completeJob(
@@ -242,7 +245,9 @@ for (const db of testDatabases()) {
       ]);
       expect(jobs[0]).toMatchObject({ trial: 1, status: 'finished', attempts: 1, started_at: '2025-05-06T07:09:09.000Z' });
       const last = await getJson(`${api}/experiments/${filled.id}/jobs?sort=score&order=desc&offset=3`);
-      expect((last.body['jobs'] as Array<Record<string, unknown>>).map((j) => [j['id'], j['status']])).toEqual([[filled.jobIds[2], 'failed']]);
+      expect((last.body['jobs'] as Array<Record<string, unknown>>).map((j) => [j['id'], j['status']])).toEqual([
+        [filled.jobIds[2], 'failed'],
+      ]);
     });
 
     it('answers a sort column outside the whitelist with 400 in the error shape', async () => {

@@ -12,7 +12,12 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const aupBin = join(root, 'packages/core/bin/aup.js');
 
 function aup(args: string[], opts: { cwd?: string; input?: string } = {}) {
-  const r = spawnSync(process.execPath, [aupBin, ...args], { cwd: opts.cwd ?? root, input: opts.input, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [aupBin, ...args], {
+    cwd: opts.cwd ?? root,
+    input: opts.input,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -50,7 +55,15 @@ describe('aup validate / schema / init', () => {
     const r = aup(['validate', 'exp.yaml'], { cwd: dir });
     expect(r.code).toBe(0);
     const config = JSON.parse(r.stdout);
-    expect(config).toMatchObject({ name: 'exp', proposer: 'random', n_samples: 10, target: 'max', n_parallel: 1, random_seed: 0, workingdir: dir });
+    expect(config).toMatchObject({
+      name: 'exp',
+      proposer: 'random',
+      n_samples: 10,
+      target: 'max',
+      n_parallel: 1,
+      random_seed: 0,
+      workingdir: dir,
+    });
     expect(config.script_path).toBe(join(dir, 'train.py'));
   });
 
@@ -60,7 +73,11 @@ describe('aup validate / schema / init', () => {
       ['resource', 'aws', /^aup: experiment\.json: resource: "aws" is not supported/m],
     ] as const) {
       const dir = tempDir({
-        'experiment.json': JSON.stringify({ script: 'train.py', [key]: value, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
+        'experiment.json': JSON.stringify({
+          script: 'train.py',
+          [key]: value,
+          parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+        }),
         'train.py': 'print(1)\n',
       });
       const validate = aup(['validate', 'experiment.json'], { cwd: dir });
@@ -84,7 +101,25 @@ describe('aup validate / schema / init', () => {
 
   it('writes an experiment.json from answers to the wizard, and refuses to overwrite it', () => {
     const dir = tempDir({ 'train.py': 'print(1)\n' });
-    const answers = ['my-exp', 'train.py', 'random', '20', '2', 'min', '5', 'cpu', '2', 'lr', 'float', '0.001', '0.1', 'act', 'choice', 'relu, tanh'].join('\n') + '\n';
+    const answers =
+      [
+        'my-exp',
+        'train.py',
+        'random',
+        '20',
+        '2',
+        'min',
+        '5',
+        'cpu',
+        '2',
+        'lr',
+        'float',
+        '0.001',
+        '0.1',
+        'act',
+        'choice',
+        'relu, tanh',
+      ].join('\n') + '\n';
     const r = aup(['init'], { cwd: dir, input: answers });
     expect(r.code).toBe(0);
     const written = JSON.parse(readFileSync(join(dir, 'experiment.json'), 'utf8'));
@@ -104,7 +139,9 @@ describe('aup validate / schema / init', () => {
       const dir = tempDir({ 'train.py': 'print(1)\n' });
       const r = aup(['init'], { cwd: dir, input });
       expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^aup: no answer to ".*" \(question \d\); stdin is not a terminal: .*--yes to take the defaults/)]);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^aup: no answer to ".*" \(question \d\); stdin is not a terminal: .*--yes to take the defaults/),
+      ]);
       expect(existsSync(join(dir, 'experiment.json'))).toBe(false);
     }
   });
@@ -113,21 +150,33 @@ describe('aup validate / schema / init', () => {
     const dir = tempDir({ 'train.py': 'print(1)\n' });
     const r = aup(['init'], { cwd: dir, input: ['my-exp', 'train.py', 'bogus', '20'].join('\n') + '\n' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^aup: the answer "bogus" to "Proposer \(.*random.*\)" \(question 3\) is not valid: expected one of .*; nothing was written/);
+    expect(r.stderr).toMatch(
+      /^aup: the answer "bogus" to "Proposer \(.*random.*\)" \(question 3\) is not valid: expected one of .*; nothing was written/,
+    );
     expect(existsSync(join(dir, 'experiment.json'))).toBe(false);
   });
 
   it('asks a wrong answer again in a terminal', () => {
     // script(1) (util-linux) runs aup on a pseudo-terminal fed from the pipe, so stdin is a TTY.
     const dir = tempDir({ 'train.py': 'print(1)\n' });
-    const answers = ['t', 'train.py', 'bogus', 'hyperopt', '5', '1', 'up', 'min', '1', 'cpu', '1', 'lr', 'float', '1', '0', '2'].join('\n') + '\n';
-    const r = spawnSync('script', ['-qec', `${process.execPath} ${aupBin} init`, '/dev/null'], { cwd: dir, input: answers, encoding: 'utf8', timeout: 60_000 });
+    const answers =
+      ['t', 'train.py', 'bogus', 'hyperopt', '5', '1', 'up', 'min', '1', 'cpu', '1', 'lr', 'float', '1', '0', '2'].join('\n') + '\n';
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${aupBin} init`, '/dev/null'], {
+      cwd: dir,
+      input: answers,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/expected one of .*random.*, found "bogus"/);
     expect(r.stdout).toMatch(/expected one of max, min, found "up"/);
     expect(r.stdout).toMatch(/expected a number larger than min \(1\), found "0"/);
     const written = JSON.parse(readFileSync(join(dir, 'experiment.json'), 'utf8'));
-    expect(written).toMatchObject({ proposer: 'hyperopt', target: 'min', parameter_config: [{ name: 'lr', type: 'float', range: [1, 2] }] });
+    expect(written).toMatchObject({
+      proposer: 'hyperopt',
+      target: 'min',
+      parameter_config: [{ name: 'lr', type: 'float', range: [1, 2] }],
+    });
   });
 
   it('takes the defaults with --yes, and says when the script does not exist yet', () => {
@@ -136,14 +185,39 @@ describe('aup validate / schema / init', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`aup: note: the script ${join(dir, 'train.py')} does not exist yet`);
     const written = JSON.parse(readFileSync(join(dir, 'experiment.json'), 'utf8'));
-    expect(written).toMatchObject({ name: 'experiment', script: './train.py', proposer: 'random', n_samples: 10, parameter_config: [{ name: 'x1', type: 'float', range: [0, 1] }] });
+    expect(written).toMatchObject({
+      name: 'experiment',
+      script: './train.py',
+      proposer: 'random',
+      n_samples: 10,
+      parameter_config: [{ name: 'x1', type: 'float', range: [0, 1] }],
+    });
     writeFileSync(join(dir, 'train.py'), 'print(1)\n');
     expect(aup(['validate', 'experiment.json'], { cwd: dir }).code).toBe(0);
   });
 
   it('takes settings from flags, and refuses those aup run would refuse without writing', () => {
     const dir = tempDir({ 'train.py': 'print(1)\n' });
-    const r = aup(['init', '--name', 'flags', '--script', 'train.py', '--proposer', 'sequence', '--n-samples', '4', '--target', 'min', '--param', 'lr:float:0:1', '--param', 'act:choice:relu,tanh'], { cwd: dir });
+    const r = aup(
+      [
+        'init',
+        '--name',
+        'flags',
+        '--script',
+        'train.py',
+        '--proposer',
+        'sequence',
+        '--n-samples',
+        '4',
+        '--target',
+        'min',
+        '--param',
+        'lr:float:0:1',
+        '--param',
+        'act:choice:relu,tanh',
+      ],
+      { cwd: dir },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const written = JSON.parse(readFileSync(join(dir, 'experiment.json'), 'utf8'));
@@ -157,7 +231,9 @@ describe('aup validate / schema / init', () => {
     expect(bogus.stderr).toMatch(/nothing was written:\nb\.json: proposer: "bogus" is not a registered proposer/);
     const badParam = aup(['init', '-o', 'b.json', '--param', 'lr:flt:0:1'], { cwd: dir });
     expect(badParam.code).toBe(2);
-    expect(badParam.stderr.trim()).toMatch(/^aup: --param "lr:flt:0:1": the type "flt" is not one of float, int, choice.*\("aup init --help" lists its options\)$/);
+    expect(badParam.stderr.trim()).toMatch(
+      /^aup: --param "lr:flt:0:1": the type "flt" is not one of float, int, choice.*\("aup init --help" lists its options\)$/,
+    );
     expect(existsSync(join(dir, 'b.json'))).toBe(false);
   });
 
@@ -165,7 +241,10 @@ describe('aup validate / schema / init', () => {
     [['list', '--jsn'], `aup: unknown option '--jsn'; did you mean --json? ("aup list --help" lists its options)`],
     [['show'], `aup: missing required argument 'eid' ("aup show --help" lists its options)`],
     [['frobnicate'], `aup: unknown command 'frobnicate' ("aup --help" lists the commands)`],
-    [['run', 'experiment.json', '--board-port', 'http'], `aup: --board-port: expected an integer from 0 to 65535, found "http" ("aup run --help" lists its options)`],
+    [
+      ['run', 'experiment.json', '--board-port', 'http'],
+      `aup: --board-port: expected an integer from 0 to 65535, found "http" ("aup run --help" lists its options)`,
+    ],
     [['schema', '--db', 'x.db'], `aup: unknown option '--db' ("aup schema --help" lists its options)`],
   ])('a usage error (%j) is exit 2 and one line naming the help', (args, line) => {
     const r = aup(args, { cwd: tempDir() });
@@ -194,7 +273,11 @@ describe('aup run on a terminal', () => {
   const onTerminal = (term: string) => {
     const dir = tempDir({
       'quick.sh': 'echo "#Auptimizer:1"\n',
-      'experiment.json': JSON.stringify({ script: 'quick.sh', n_samples: 3, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
+      'experiment.json': JSON.stringify({
+        script: 'quick.sh',
+        n_samples: 3,
+        parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+      }),
     });
     const r = spawnSync('script', ['-qec', `${process.execPath} ${aupBin} run experiment.json --db x.db`, '/dev/null'], {
       cwd: dir,

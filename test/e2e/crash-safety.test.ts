@@ -177,7 +177,12 @@ forEachDatabase('crash safety: kill -9 of the runner', (db) => {
     const url = await db.fresh();
     const dir = tempDir({
       'job.sh': kill9Script,
-      'experiment.json': JSON.stringify({ script: 'job.sh', n_samples: 6, n_parallel: 2, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
+      'experiment.json': JSON.stringify({
+        script: 'job.sh',
+        n_samples: 6,
+        n_parallel: 2,
+        parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+      }),
     });
     const store = await openStore(url);
     try {
@@ -197,7 +202,8 @@ forEachDatabase('crash safety: kill -9 of the runner', (db) => {
       if (resumed.code !== 0) throw new Error(`precondition: resume failed\n${resumed.stderr}`);
       const open: string[] = [];
       for (const job of await store.listJobs(1)) {
-        for (const a of await store.listAttempts(job.id)) if (a.status === 'running' || a.endedAt === null) open.push(`job ${job.id} attempt ${a.attempt}: ${a.status}`);
+        for (const a of await store.listAttempts(job.id))
+          if (a.status === 'running' || a.endedAt === null) open.push(`job ${job.id} attempt ${a.attempt}: ${a.status}`);
       }
       expect(open).toEqual([]);
     } finally {

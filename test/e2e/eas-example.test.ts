@@ -104,7 +104,9 @@ beforeAll(async () => {
   const shown = await aup(['show', '1', '--json', '--db', db], tmp);
   expect(shown.code, describeRun(shown)).toBe(0);
   show = JSON.parse(shown.stdout) as ShowJson;
-  jobs = new Map(show.jobs.map((j) => [j.trial, JSON.parse(readFileSync(join(dir, show.experiment.job_dir, `${j.id}.json`), 'utf8')) as JobJson]));
+  jobs = new Map(
+    show.jobs.map((j) => [j.trial, JSON.parse(readFileSync(join(dir, show.experiment.job_dir, `${j.id}.json`), 'utf8')) as JobJson]),
+  );
 }, 120_000);
 
 afterAll(() => {
@@ -113,7 +115,14 @@ afterAll(() => {
 
 describe('eas example (Node, net2net weight reuse)', () => {
   it('runs every job to the end', () => {
-    expect(show.experiment).toMatchObject({ name: 'eas', proposer: 'eas', status: 'finished', target: 'max', n_samples: N_SAMPLES, error: null });
+    expect(show.experiment).toMatchObject({
+      name: 'eas',
+      proposer: 'eas',
+      status: 'finished',
+      target: 'max',
+      n_samples: N_SAMPLES,
+      error: null,
+    });
     expect(show.jobs).toHaveLength(N_SAMPLES);
     for (const job of show.jobs) {
       expect(job, `job ${job.id}`).toMatchObject({ status: 'finished', attempts: 1 });
@@ -124,14 +133,18 @@ describe('eas example (Node, net2net weight reuse)', () => {
 
   it('starts from net_config and improves on it: the best network beats the first job', () => {
     const first = show.jobs.find((j) => j.trial === 0)!;
-    expect(jobs.get(0)).toMatchObject({ architecture: { layers: [{ type: 'dense', units: 4 }] }, parent_trial: null, transformation: null });
+    expect(jobs.get(0)).toMatchObject({
+      architecture: { layers: [{ type: 'dense', units: 4 }] },
+      parent_trial: null,
+      transformation: null,
+    });
     expect(first.metrics['inherited']).toBe(0);
     expect(show.best!.score).toBeGreaterThan(first.score!);
     // A clear gain on the spirals, not noise: the starting 4-unit network stays near 0.7.
     expect(show.best!.score - first.score!).toBeGreaterThan(0.1);
   });
 
-  it('gives every child a finished parent, one Net2Wider or Net2Deeper edit of it, and the parent\'s weights', () => {
+  it("gives every child a finished parent, one Net2Wider or Net2Deeper edit of it, and the parent's weights", () => {
     const scoreOf = new Map(show.jobs.map((j) => [j.trial, j.score!]));
     for (const job of show.jobs.filter((j) => j.trial > 0)) {
       const child = jobs.get(job.trial)!;
@@ -150,9 +163,12 @@ describe('eas example (Node, net2net weight reuse)', () => {
       }
       // The job read its parent's weights and, before training, scored what the parent scored.
       expect(job.metrics['inherited'], where).toBe(1);
-      expect(Math.abs(job.metrics['start_accuracy']! - scoreOf.get(child.parent_trial!)!), where).toBeLessThanOrEqual(FUNCTION_PRESERVING_TOLERANCE);
+      expect(Math.abs(job.metrics['start_accuracy']! - scoreOf.get(child.parent_trial!)!), where).toBeLessThanOrEqual(
+        FUNCTION_PRESERVING_TOLERANCE,
+      );
     }
-    for (const trial of jobs.keys()) expect(existsSync(join(dir, 'aup_models', 'eas', `trial-${trial}.json`)), `weights of trial ${trial}`).toBe(true);
+    for (const trial of jobs.keys())
+      expect(existsSync(join(dir, 'aup_models', 'eas', `trial-${trial}.json`)), `weights of trial ${trial}`).toBe(true);
   });
 
   it('stops on Ctrl-C, and `aup resume` ends with the same networks and scores as an uninterrupted run', async () => {
@@ -168,7 +184,8 @@ describe('eas example (Node, net2net weight reuse)', () => {
     expect(shown.code, describeRun(shown)).toBe(0);
     const after = JSON.parse(shown.stdout) as ShowJson;
     expect(after.experiment.status).toBe('finished');
-    const read = (d: string, s: ShowJson) => (id: number) => JSON.parse(readFileSync(join(d, s.experiment.job_dir, `${id}.json`), 'utf8')) as JobJson;
+    const read = (d: string, s: ShowJson) => (id: number) =>
+      JSON.parse(readFileSync(join(d, s.experiment.job_dir, `${id}.json`), 'utf8')) as JobJson;
     expect(byTrial(after, read(copy, after))).toEqual(byTrial(show, read(dir, show)));
   }, 120_000);
 });

@@ -282,7 +282,9 @@ describe('rosenbrock (Python, Auptimizer style)', () => {
       expectWithin(y, [-1, 3], `job ${job.id} y`);
       // The score is the function at the proposed point: the params reached the script intact.
       const expected = (1 - x) ** 2 + 100 * (y - x * x) ** 2;
-      expect(Math.abs(job.score! - expected), `job ${job.id}: ${job.score} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.max(1, expected));
+      expect(Math.abs(job.score! - expected), `job ${job.id}: ${job.score} vs ${expected}`).toBeLessThanOrEqual(
+        1e-9 * Math.max(1, expected),
+      );
     }
     expectBestIsRight(show);
   });

@@ -50,7 +50,9 @@ describe('aup init --example', () => {
     expect(r.code, r.text).toBe(0);
     expect(documented.length).toBeGreaterThanOrEqual(8);
     for (const name of documented) {
-      const title = readFileSync(join(DOCUMENTED, name, 'README.md'), 'utf8').split('\n', 1)[0]!.replace(`# ${name}: `, '');
+      const title = readFileSync(join(DOCUMENTED, name, 'README.md'), 'utf8')
+        .split('\n', 1)[0]!
+        .replace(`# ${name}: `, '');
       expect(r.stdout).toMatch(new RegExp(`^  ${name} +${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     }
   });
@@ -104,7 +106,9 @@ describe('aup init --example', () => {
   it('names the examples and a likely one for an unknown name', () => {
     const r = aup(['init', '--example', 'quickstrat'], emptyFolder('unknown'));
     expect(r.code, r.text).toBe(2);
-    expect(r.stderr).toMatch(/^aup: --example: no example is named "quickstrat" \(did you mean "quickstart"\?\): expected one of .*quickstart/m);
+    expect(r.stderr).toMatch(
+      /^aup: --example: no example is named "quickstrat" \(did you mean "quickstart"\?\): expected one of .*quickstart/m,
+    );
     noStack(r.stderr);
   });
 
@@ -112,6 +116,8 @@ describe('aup init --example', () => {
     const bare = emptyFolder('bare', tmp);
     const r = aup(['init', '--example', 'quickstart'], bare);
     expect(r.code, r.text).toBe(0);
-    expect(r.stdout).toContain('note: train.mjs imports @aup/logger, which this folder cannot find: run "npm install @aup/logger" here first');
+    expect(r.stdout).toContain(
+      'note: train.mjs imports @aup/logger, which this folder cannot find: run "npm install @aup/logger" here first',
+    );
   });
 });

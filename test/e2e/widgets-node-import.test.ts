@@ -30,7 +30,8 @@ function entries(): string[] {
     const target = JSON.stringify(pkg.exports[key]);
     const dir = /"\.\/([^"*]+)\*\.js"/.exec(target)?.[1];
     if (dir === undefined) throw new Error(`exports ${key}: no "./dir/*.js" target in ${target}`);
-    for (const f of readdirSync(join(WIDGETS, dir)).filter((n) => n.endsWith('.js'))) out.push(`@aup/widgets/${key.slice(2).replace('*', f.slice(0, -3))}`);
+    for (const f of readdirSync(join(WIDGETS, dir)).filter((n) => n.endsWith('.js')))
+      out.push(`@aup/widgets/${key.slice(2).replace('*', f.slice(0, -3))}`);
   }
   return out;
 }
@@ -53,7 +54,16 @@ describe('@aup/widgets in plain Node', () => {
   const specs = entries();
 
   it('finds every entry: the index, the bundle, each element', () => {
-    expect(specs).toEqual(expect.arrayContaining(['@aup/widgets', '@aup/widgets/classes', '@aup/widgets/bundle', '@aup/widgets/job-table', '@aup/widgets/board', '@aup/widgets/hig']));
+    expect(specs).toEqual(
+      expect.arrayContaining([
+        '@aup/widgets',
+        '@aup/widgets/classes',
+        '@aup/widgets/bundle',
+        '@aup/widgets/job-table',
+        '@aup/widgets/board',
+        '@aup/widgets/hig',
+      ]),
+    );
   });
 
   it('registers nothing from @aup/widgets/classes, every aup-* tag from @aup/widgets', async () => {
@@ -62,8 +72,16 @@ describe('@aup/widgets in plain Node', () => {
       const code = `const w = await import(${JSON.stringify(spec)}); console.log(JSON.stringify(['aup-job-table', 'aup-hig', 'aup-board'].map((t) => [t, customElements.get(t) !== undefined, typeof w.AupJobTable])));`;
       return (await run(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' })).stdout.trim();
     };
-    expect(JSON.parse(await tags('@aup/widgets/classes'))).toEqual([['aup-job-table', false, 'function'], ['aup-hig', false, 'function'], ['aup-board', false, 'function']]);
-    expect(JSON.parse(await tags('@aup/widgets'))).toEqual([['aup-job-table', true, 'function'], ['aup-hig', true, 'function'], ['aup-board', true, 'function']]);
+    expect(JSON.parse(await tags('@aup/widgets/classes'))).toEqual([
+      ['aup-job-table', false, 'function'],
+      ['aup-hig', false, 'function'],
+      ['aup-board', false, 'function'],
+    ]);
+    expect(JSON.parse(await tags('@aup/widgets'))).toEqual([
+      ['aup-job-table', true, 'function'],
+      ['aup-hig', true, 'function'],
+      ['aup-board', true, 'function'],
+    ]);
   });
 
   it.each(specs)('imports %s without a DOM', async (spec) => {

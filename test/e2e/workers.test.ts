@@ -139,15 +139,30 @@ forEachDatabase('worker mode: a driver and two workers', (db) => {
       const run = driver;
       const base = /aup-board: (http:\/\/\S+)/.exec(board.output())![1]!;
       const api = `${new URL(base).origin}/api/v1/workers`;
-      type WireWorker = { id: number; host: string; slots: number; status: string; stale: boolean; current_jobs: number[]; heartbeat_at: string };
+      type WireWorker = {
+        id: number;
+        host: string;
+        slots: number;
+        status: string;
+        stale: boolean;
+        current_jobs: number[];
+        heartbeat_at: string;
+      };
       const listed = async () => ((await (await fetch(api)).json()) as { workers: WireWorker[] }).workers;
       // While the experiment runs, the route shows both workers, live, with the jobs they hold.
       let busy = false;
-      await waitFor(async () => {
-        const ws = await listed();
-        busy ||= ws.length === 2 && ws.every((w) => w.status === 'running' && !w.stale && w.slots === 2) && ws.some((w) => w.current_jobs.length > 0);
-        return busy;
-      }, 'both workers listed with current jobs', [run, ...workers]);
+      await waitFor(
+        async () => {
+          const ws = await listed();
+          busy ||=
+            ws.length === 2 &&
+            ws.every((w) => w.status === 'running' && !w.stale && w.slots === 2) &&
+            ws.some((w) => w.current_jobs.length > 0);
+          return busy;
+        },
+        'both workers listed with current jobs',
+        [run, ...workers],
+      );
       expect(busy).toBe(true);
       expect(await run.exit, run.output()).toBe(0);
       expect(run.output()).toMatch(/jobs are queued for aup worker processes/);
@@ -186,10 +201,14 @@ describe('worker mode on PostgreSQL: faults', () => {
     try {
       // The doomed worker is alone at first, so it holds a job with its process started.
       let held: AttemptRecord | undefined;
-      await waitFor(async () => {
-        held = (await attemptsOf(store, 1)).flatMap((a) => a.attempts).find((a) => a.status === 'running' && a.pid !== null);
-        return held !== undefined;
-      }, 'a running attempt on the first worker', [doomed, driver]);
+      await waitFor(
+        async () => {
+          held = (await attemptsOf(store, 1)).flatMap((a) => a.attempts).find((a) => a.status === 'running' && a.pid !== null);
+          return held !== undefined;
+        },
+        'a running attempt on the first worker',
+        [doomed, driver],
+      );
       survivor = worker(url, dir, '--slots', '2');
       doomed.child.kill('SIGKILL');
       expect(await doomed.exit).toBeNull();
@@ -222,20 +241,30 @@ describe('worker mode on PostgreSQL: faults', () => {
     let other: Proc | undefined;
     try {
       let held: AttemptRecord | undefined;
-      await waitFor(async () => {
-        held = (await attemptsOf(store, 1)).flatMap((a) => a.attempts).find((a) => a.status === 'running' && a.pid !== null);
-        return held !== undefined;
-      }, 'a running attempt on the first worker', [frozen, driver]);
+      await waitFor(
+        async () => {
+          held = (await attemptsOf(store, 1)).flatMap((a) => a.attempts).find((a) => a.status === 'running' && a.pid !== null);
+          return held !== undefined;
+        },
+        'a running attempt on the first worker',
+        [frozen, driver],
+      );
       // SIGSTOP freezes the worker (no heartbeat, as if its network were cut); its job's own process
       // group runs on and ends, so the worker has a result to write once it thaws.
       frozen.child.kill('SIGSTOP');
       other = worker(url, dir, '--slots', '1');
-      await waitFor(async () => {
-        const a = (await store.listAttempts(held!.jobId)).find((x) => x.attempt === 2);
-        return a !== undefined && a.status === 'finished';
-      }, 'the job finished by the other worker', [driver, other]);
+      await waitFor(
+        async () => {
+          const a = (await store.listAttempts(held!.jobId)).find((x) => x.attempt === 2);
+          return a !== undefined && a.status === 'finished';
+        },
+        'the job finished by the other worker',
+        [driver, other],
+      );
       frozen.child.kill('SIGCONT');
-      await waitFor(async () => /result not recorded|stopped, its lease expired/.test(frozen.output()), 'the thawed worker to notice', [frozen]);
+      await waitFor(async () => /result not recorded|stopped, its lease expired/.test(frozen.output()), 'the thawed worker to notice', [
+        frozen,
+      ]);
       expect(await driver.exit, driver.output()).toBe(0);
 
       const all = await expectExact(store, 1, 2);
@@ -274,11 +303,17 @@ describe('worker mode on PostgreSQL: faults', () => {
       expect(await driver.exit).toBeNull();
       const killedAt = Date.now();
       // With no driver, the workers run what is queued to the end: attempts end after the kill.
-      await waitFor(async () => {
-        const ends = (await attemptsOf(store, 1)).flatMap((a) => a.attempts).filter((a) => a.status === 'finished' && a.endedAt! > killedAt);
-        const idle = (await store.listWorkers()).every((w) => w.currentJobs.length === 0);
-        return ends.length > 0 && idle;
-      }, 'the workers to finish the queued jobs', workers);
+      await waitFor(
+        async () => {
+          const ends = (await attemptsOf(store, 1))
+            .flatMap((a) => a.attempts)
+            .filter((a) => a.status === 'finished' && a.endedAt! > killedAt);
+          const idle = (await store.listWorkers()).every((w) => w.currentJobs.length === 0);
+          return ends.length > 0 && idle;
+        },
+        'the workers to finish the queued jobs',
+        workers,
+      );
       const beforeResume = await completed();
       resumed = aup(['resume', '1', '--db', url], dir);
       expect(await resumed.exit, resumed.output()).toBe(0);
@@ -331,7 +366,11 @@ describe('worker mode on PostgreSQL: faults', () => {
     // The other refusals (bad --workers, --tags alone, --resource, --lease) are unit-tested in
     // packages/core/src/cli/worker-command.test.ts; this checks how the CLI prints one.
     const dir = experimentDir({ n_samples: 1 }, 0);
-    const r = spawnSync(process.execPath, [aupBin, 'run', 'experiment.json', '--db', ':memory:', '--workers', 'external'], { cwd: dir, encoding: 'utf8', env: childEnv() });
+    const r = spawnSync(process.execPath, [aupBin, 'run', 'experiment.json', '--db', ':memory:', '--workers', 'external'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: childEnv(),
+    });
     // A usage error (docs/reference/cli.md, exit codes).
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/^aup: --workers external with --db :memory:: workers are other processes/);

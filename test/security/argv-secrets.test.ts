@@ -167,7 +167,11 @@ describe('the database URL of the processes aup starts', () => {
       const res = await fetch(`${api}/experiments`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify({ config: { name: 'started', script: 'slow.sh', n_samples: 2, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }, working_dir: tmp, start: true }),
+        body: JSON.stringify({
+          config: { name: 'started', script: 'slow.sh', n_samples: 2, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] },
+          working_dir: tmp,
+          start: true,
+        }),
       });
       const body = (await res.json()) as { experiment: { id: number }; runner: { pid: number } | null };
       expect(res.status, JSON.stringify(body)).toBe(201);
@@ -191,8 +195,15 @@ describe('what aup prints for the next command', () => {
     const dir = join(tmp, 'print');
     mkdirSync(dir);
     writeFileSync(join(dir, 'fail.sh'), 'exit 3\n');
-    writeFileSync(join(dir, 'experiment.json'), JSON.stringify({ name: 'p', script: 'fail.sh', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }));
-    const run = spawn(process.execPath, [AUP_BIN, 'run', 'experiment.json', '--db', dbUrl, '--workers', 'external'], { cwd: dir, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      join(dir, 'experiment.json'),
+      JSON.stringify({ name: 'p', script: 'fail.sh', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
+    );
+    const run = spawn(process.execPath, [AUP_BIN, 'run', 'experiment.json', '--db', dbUrl, '--workers', 'external'], {
+      cwd: dir,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(run);
     let out = '';
     run.stdout.on('data', (d: Buffer) => (out += d.toString()));

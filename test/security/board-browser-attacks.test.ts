@@ -51,7 +51,9 @@ function dump(db: string): Record<string, string[]> {
   const conn = new Database(db, { readonly: true, fileMustExist: true });
   try {
     const out: Record<string, string[]> = {};
-    for (const { name } of conn.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>) {
+    for (const { name } of conn.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{
+      name: string;
+    }>) {
       out[name] = (conn.prepare(`SELECT * FROM "${name}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
     }
     return out;
@@ -77,11 +79,25 @@ async function target(root: string, name: string, args: string[]): Promise<Targe
   const store = await openStore(db, { create: true });
   let ids: { created: number; finished: number; job: number };
   try {
-    const base = { user: 'ada', proposer: 'random', target: 'max' as const, nSamples: 1, workingDir: dir, host: {}, git: {}, configRaw: cfg, config: cfg };
+    const base = {
+      user: 'ada',
+      proposer: 'random',
+      target: 'max' as const,
+      nSamples: 1,
+      workingDir: dir,
+      host: {},
+      git: {},
+      configRaw: cfg,
+      config: cfg,
+    };
     const created = await store.createExperiment({ ...base, name: 'created' });
     const finished = await store.createExperiment({ ...base, name: 'finished' });
     const job = await store.createJob({ experimentId: finished.id, trial: 0, params: { x: 0.5 } });
-    await store.completeJob(job.id, { status: 'finished', score: 1, attempts: 1, startedAt: 1, endedAt: 2 }, { id: finished.id, bestJobId: job.id, bestScore: 1 });
+    await store.completeJob(
+      job.id,
+      { status: 'finished', score: 1, attempts: 1, startedAt: 1, endedAt: 2 },
+      { id: finished.id, bestJobId: job.id, bestScore: 1 },
+    );
     await store.updateExperiment(finished.id, { status: 'finished', startedAt: 1, endedAt: 3 });
     ids = { created: created.id, finished: finished.id, job: job.id };
   } finally {
@@ -189,7 +205,12 @@ describe.skipIf(!browser.available)('other pages against aup-board in Chromium',
     rmSync(root, { recursive: true, force: true });
   });
 
-  const attackConfig = (t: Target) => ({ script: `sh -c 'id > ${t.marker}'`, n_samples: 1, workingdir: t.dir, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] });
+  const attackConfig = (t: Target) => ({
+    script: `sh -c 'id > ${t.marker}'`,
+    n_samples: 1,
+    workingdir: t.dir,
+    parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+  });
 
   for (const mode of ['no-token', 'token']) {
     for (const [label, hostName] of [
@@ -206,7 +227,9 @@ describe.skipIf(!browser.available)('other pages against aup-board in Chromium',
         try {
           const page = await context.newPage();
           await page.goto(`http://${hostName}:${new URL(attacker.origin).port}/attack.html`);
-          await page.waitForFunction(() => (window as unknown as { attackDone?: boolean }).attackDone === true, undefined, { timeout: 60_000 });
+          await page.waitForFunction(() => (window as unknown as { attackDone?: boolean }).attackDone === true, undefined, {
+            timeout: 60_000,
+          });
           const results = (await page.evaluate(() => (window as unknown as { attackResults: string[] }).attackResults)) as string[];
           // The requests did go out (no-cors fetches resolve opaque): the board is what refused them.
           expect(results.filter((r) => r === 'sent').length).toBeGreaterThan(0);
@@ -230,13 +253,16 @@ describe.skipIf(!browser.available)('other pages against aup-board in Chromium',
       try {
         const page = await context.newPage();
         // The document only: afterwards "attacker.test" resolves to 127.0.0.1, the board.
-        await page.route(`http://attacker.test:${port}/rebind.html`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: rebindingPage(t, attackConfig(t)) }));
+        await page.route(`http://attacker.test:${port}/rebind.html`, (route) =>
+          route.fulfill({ status: 200, contentType: 'text/html', body: rebindingPage(t, attackConfig(t)) }),
+        );
         await page.goto(`http://attacker.test:${port}/rebind.html`);
-        await page.waitForFunction(() => (window as unknown as { attackDone?: boolean }).attackDone === true, undefined, { timeout: 60_000 });
-        const results = (await page.evaluate(() => (window as unknown as { attackResults: Record<string, { status: number; text: string }> }).attackResults)) as Record<
-          string,
-          { status: number; text: string }
-        >;
+        await page.waitForFunction(() => (window as unknown as { attackDone?: boolean }).attackDone === true, undefined, {
+          timeout: 60_000,
+        });
+        const results = (await page.evaluate(
+          () => (window as unknown as { attackResults: Record<string, { status: number; text: string }> }).attackResults,
+        )) as Record<string, { status: number; text: string }>;
         for (const [what, r] of Object.entries(results)) {
           expect(r.status, `${what}: ${r.text.slice(0, 200)}`).toBe(421);
           expect(r.text, what).not.toContain(SECRET);
@@ -262,7 +288,8 @@ describe.skipIf(!browser.available)('other pages against aup-board in Chromium',
       const page = await context.newPage();
       await page.goto(t.board.url);
       const status = await page.evaluate(
-        async (body) => (await fetch('/api/v1/config/validate', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status,
+        async (body) =>
+          (await fetch('/api/v1/config/validate', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status,
         JSON.stringify({ script: 'true', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] }),
       );
       expect(status).toBe(200);

@@ -71,7 +71,14 @@ function startBoard(args: string[], cwd: string): Promise<Board> {
         clearTimeout(timer);
         const u = new URL(m[1]!);
         const wildcard = args.includes('0.0.0.0');
-        resolve({ child, printed: m[1]!, port: Number(u.port), address: wildcard ? '127.0.0.1' : u.hostname.replace(/^\[|\]$/g, ''), stderr: () => err, stop });
+        resolve({
+          child,
+          printed: m[1]!,
+          port: Number(u.port),
+          address: wildcard ? '127.0.0.1' : u.hostname.replace(/^\[|\]$/g, ''),
+          stderr: () => err,
+          stop,
+        });
       }
     });
     void exited.then(() => {
@@ -134,7 +141,16 @@ function attackFolder(name: string): { dir: string; marker: string; config: Reco
   mkdirSync(dir, { recursive: true });
   const marker = join(dir, 'marker');
   writeFileSync(join(dir, 'payload.sh'), `#!/bin/sh\nid > '${marker}'\necho '#Auptimizer:1'\n`, { mode: 0o755 });
-  return { dir, marker, config: { script: `sh -c 'id > ${marker}'`, n_samples: 1, workingdir: dir, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] } };
+  return {
+    dir,
+    marker,
+    config: {
+      script: `sh -c 'id > ${marker}'`,
+      n_samples: 1,
+      workingdir: dir,
+      parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+    },
+  };
 }
 
 /** One created experiment (startable), one finished with a job, in `dir`. */
@@ -143,11 +159,22 @@ async function fill(url: string, dir: string, marker: string): Promise<{ created
   try {
     const base = { user: 'ada', proposer: 'random', target: 'max' as const, nSamples: 1, workingDir: dir, host: {}, git: {} };
     const script = `sh -c 'id > ${marker}'`;
-    const cfg = { script, n_samples: 1, workingdir: dir, proposer: 'random', target: 'max', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] };
+    const cfg = {
+      script,
+      n_samples: 1,
+      workingdir: dir,
+      proposer: 'random',
+      target: 'max',
+      parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+    };
     const created = await store.createExperiment({ ...base, name: 'created', configRaw: cfg, config: cfg });
     const finished = await store.createExperiment({ ...base, name: 'finished', configRaw: cfg, config: cfg });
     const job = await store.createJob({ experimentId: finished.id, trial: 0, params: { x: 0.5 } });
-    await store.completeJob(job.id, { status: 'finished', score: 1, attempts: 1, startedAt: 1, endedAt: 2 }, { id: finished.id, bestJobId: job.id, bestScore: 1 });
+    await store.completeJob(
+      job.id,
+      { status: 'finished', score: 1, attempts: 1, startedAt: 1, endedAt: 2 },
+      { id: finished.id, bestJobId: job.id, bestScore: 1 },
+    );
     await store.updateExperiment(finished.id, { status: 'finished', startedAt: 1, endedAt: 3 });
     return { created: created.id, finished: finished.id, job: job.id };
   } finally {
@@ -161,7 +188,9 @@ async function dump(dialect: 'sqlite' | 'postgres', url: string): Promise<Record
   if (dialect === 'sqlite') {
     const conn = new Database(url, { readonly: true, fileMustExist: true });
     try {
-      for (const { name } of conn.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>) {
+      for (const { name } of conn.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{
+        name: string;
+      }>) {
         out[name] = (conn.prepare(`SELECT * FROM "${name}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
       }
     } finally {
@@ -175,7 +204,8 @@ async function dump(dialect: 'sqlite' | 'postgres', url: string): Promise<Record
     const tables = await client.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
     );
-    for (const { table_name: name } of tables.rows) out[name] = (await client.query(`SELECT * FROM "${name}"`)).rows.map((r) => JSON.stringify(r)).sort();
+    for (const { table_name: name } of tables.rows)
+      out[name] = (await client.query(`SELECT * FROM "${name}"`)).rows.map((r) => JSON.stringify(r)).sort();
   } finally {
     await client.end();
   }
@@ -250,7 +280,16 @@ describe('the Host check, on a --no-token board (the most exposed mode)', () => 
   });
 
   it('answers its loopback names in any case, with any port, with a trailing dot, as IPv6', async () => {
-    for (const host of [`localhost:${board.port}`, `LOCALHOST:${board.port}`, `localhost.:${board.port}`, `127.0.0.1:${board.port}`, `127.0.0.2:${board.port}`, `[::1]:${board.port}`, 'localhost', '127.0.0.1:1']) {
+    for (const host of [
+      `localhost:${board.port}`,
+      `LOCALHOST:${board.port}`,
+      `localhost.:${board.port}`,
+      `127.0.0.1:${board.port}`,
+      `127.0.0.2:${board.port}`,
+      `[::1]:${board.port}`,
+      'localhost',
+      '127.0.0.1:1',
+    ]) {
       expect((await send(board, 'GET', '/api/v1/health', { host })).status, host).toBe(200);
       expect((await send(board, 'GET', '/', { host })).status, host).toBe(200);
       expect((await send(board, 'GET', '/api/v1/events', { host })).status, host).toBe(200);
@@ -269,12 +308,22 @@ describe('the Host check, on a --no-token board (the most exposed mode)', () => 
       { 'sec-fetch-site': 'same-site' },
     ];
     for (const headers of foreignHeaders) {
-      const create = await send(board, 'POST', '/api/v1/experiments', { ...headers, ...JSON_TYPE }, json({ config: attack.config, start: true }));
+      const create = await send(
+        board,
+        'POST',
+        '/api/v1/experiments',
+        { ...headers, ...JSON_TYPE },
+        json({ config: attack.config, start: true }),
+      );
       expect(create.status, JSON.stringify(headers)).toBe(403);
       expect(create.body['code']).toBe('AUP_ERR_ORIGIN_FORBIDDEN');
       // What a <form> or fetch(..., { mode: 'no-cors' }) sends: no preflight, a simple content type.
       for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
-        for (const path of [`/api/v1/experiments/${ids.created}/start`, `/api/v1/experiments/${ids.finished}/copy`, '/api/v1/environment/reset']) {
+        for (const path of [
+          `/api/v1/experiments/${ids.created}/start`,
+          `/api/v1/experiments/${ids.finished}/copy`,
+          '/api/v1/environment/reset',
+        ]) {
           expect((await send(board, 'POST', path, { ...headers, 'content-type': type }, '')).status, `${path} ${type}`).toBe(403);
         }
       }
@@ -284,7 +333,10 @@ describe('the Host check, on a --no-token board (the most exposed mode)', () => 
     // The CLI and curl (no Origin) and the board's own page still work without a token.
     const config = { script: 'true', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] };
     expect((await send(board, 'POST', '/api/v1/config/validate', JSON_TYPE, json(config))).status).toBe(200);
-    expect((await send(board, 'POST', '/api/v1/config/validate', { ...JSON_TYPE, origin: own, 'sec-fetch-site': 'same-origin' }, json(config))).status).toBe(200);
+    expect(
+      (await send(board, 'POST', '/api/v1/config/validate', { ...JSON_TYPE, origin: own, 'sec-fetch-site': 'same-origin' }, json(config)))
+        .status,
+    ).toBe(200);
   });
 
   it('refuses bodies built to crash it with 400 and the reason, and lives on', async () => {
@@ -292,7 +344,12 @@ describe('the Host check, on a --no-token board (the most exposed mode)', () => 
     expect(deep.status).toBe(400);
     expect(deep.body).toMatchObject({ code: 'AUP_ERR_BAD_REQUEST', details: { reason: 'too deep' } });
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) levels.push(`l${i}: &l${i} [${Array(9).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `l${i}: &l${i} [${Array(9)
+          .fill(i === 1 ? '*a' : `*l${i - 1}`)
+          .join(', ')}]`,
+      );
     const bomb = await send(board, 'POST', '/api/v1/experiments', JSON_TYPE, json({ yaml: levels.join('\n') }));
     expect(bomb.status).toBe(400);
     expect(bomb.body['code']).toBe('AUP_ERR_CONFIG_PARSE');
@@ -307,9 +364,18 @@ describe('the Host check, on a --no-token board (the most exposed mode)', () => 
 
 describe('--allowed-host, IPv6 and wildcard binds', () => {
   it('answers an --allowed-host name (a reverse proxy), whose reads then need the token', async () => {
-    const board = await startBoard(['--db', join(tmp, 'proxy.db'), '--create', '--token', TOKEN, '--allowed-host', 'Board.Example.org', '--allowed-host', '[fd00::9]'], tmp);
+    const board = await startBoard(
+      ['--db', join(tmp, 'proxy.db'), '--create', '--token', TOKEN, '--allowed-host', 'Board.Example.org', '--allowed-host', '[fd00::9]'],
+      tmp,
+    );
     try {
-      for (const host of ['board.example.org', 'BOARD.EXAMPLE.ORG.', 'board.example.org:443', '[fd00::9]:8443', `127.0.0.1:${board.port}`]) {
+      for (const host of [
+        'board.example.org',
+        'BOARD.EXAMPLE.ORG.',
+        'board.example.org:443',
+        '[fd00::9]:8443',
+        `127.0.0.1:${board.port}`,
+      ]) {
         const health = await send(board, 'GET', '/api/v1/health', { host });
         expect(health.status, host).toBe(200);
         expect(health.body).toMatchObject({ token_required: true, read_token_required: true });
@@ -318,9 +384,21 @@ describe('--allowed-host, IPv6 and wildcard binds', () => {
       }
       for (const host of FOREIGN_HOSTS(board.port)) expect((await send(board, 'GET', '/api/v1/health', { host })).status, host).toBe(421);
       // The proxy's https page is the board's own page; any other is not.
-      const ok = await send(board, 'POST', '/api/v1/config/validate', { host: 'board.example.org', origin: 'https://board.example.org', ...auth(), ...JSON_TYPE }, '{}');
+      const ok = await send(
+        board,
+        'POST',
+        '/api/v1/config/validate',
+        { host: 'board.example.org', origin: 'https://board.example.org', ...auth(), ...JSON_TYPE },
+        '{}',
+      );
       expect(ok.status).toBe(200);
-      const foreign = await send(board, 'POST', '/api/v1/config/validate', { host: 'board.example.org', origin: 'https://evil.example', ...auth(), ...JSON_TYPE }, '{}');
+      const foreign = await send(
+        board,
+        'POST',
+        '/api/v1/config/validate',
+        { host: 'board.example.org', origin: 'https://evil.example', ...auth(), ...JSON_TYPE },
+        '{}',
+      );
       expect(foreign.status).toBe(403);
     } finally {
       await board.stop();
@@ -409,7 +487,10 @@ forEachDatabase('every mutating route of the OpenAPI document', (db: TestDatabas
     for (const [path, item] of Object.entries(paths)) {
       for (const [method, op] of Object.entries(item)) {
         if (op['x-mutating'] === true) {
-          const concrete = path.replace('{id}', String(ids.created)).replace('{jid}', String(ids.job)).replace(/\{[^}]+\}/g, '1');
+          const concrete = path
+            .replace('{id}', String(ids.created))
+            .replace('{jid}', String(ids.job))
+            .replace(/\{[^}]+\}/g, '1');
           operations.push({ method: method.toUpperCase(), path: concrete });
         }
       }
@@ -419,7 +500,13 @@ forEachDatabase('every mutating route of the OpenAPI document', (db: TestDatabas
 
   it('lists the mutating routes a user knows of', () => {
     const names = operations.map((o) => `${o.method} ${o.path.replace(/\/\d+/g, '/N')}`);
-    for (const known of ['POST /api/v1/experiments', 'POST /api/v1/experiments/N/start', 'POST /api/v1/experiments/N/copy', 'POST /api/v1/environment/reset', 'DELETE /api/v1/experiments/N']) {
+    for (const known of [
+      'POST /api/v1/experiments',
+      'POST /api/v1/experiments/N/start',
+      'POST /api/v1/experiments/N/copy',
+      'POST /api/v1/environment/reset',
+      'DELETE /api/v1/experiments/N',
+    ]) {
       expect(names).toContain(known);
     }
   });

@@ -229,13 +229,19 @@ forEachDatabase('aup-board security', (db) => {
     const wrong = await call(`${api}/config/validate`, json(VALID_CONFIG, `${TOKEN}x`));
     expect(wrong.status).toBe(401);
     expect(wrong.body).toMatchObject({ code: 'AUP_ERR_UNAUTHORIZED', details: { given: 'wrong token' } });
-    const basic = await call(`${api}/config/validate`, { ...json(VALID_CONFIG), headers: { 'content-type': 'application/json', authorization: `Basic ${TOKEN}` } });
+    const basic = await call(`${api}/config/validate`, {
+      ...json(VALID_CONFIG),
+      headers: { 'content-type': 'application/json', authorization: `Basic ${TOKEN}` },
+    });
     expect(basic.status).toBe(401);
     const del = await call(`${api}/experiments/${filled.finished}`, { method: 'DELETE' });
     expect(del.status).toBe(401);
     const right = await call(`${api}/config/validate`, json(VALID_CONFIG, TOKEN));
     expect(right.status).toBe(200);
-    expect(right.body).toMatchObject({ ok: true, config: { n_samples: 3, proposer: 'random', parameter_config: [{ name: 'lr', type: 'float', range: [0, 1] }] } });
+    expect(right.body).toMatchObject({
+      ok: true,
+      config: { n_samples: 3, proposer: 'random', parameter_config: [{ name: 'lr', type: 'float', range: [0, 1] }] },
+    });
     // Reads need no token.
     expect((await call(`${api}/experiments`)).status).toBe(200);
   });
@@ -251,7 +257,10 @@ forEachDatabase('aup-board security', (db) => {
   });
 
   it('refuses to delete a running experiment with 409 and leaves it', async () => {
-    const { status, body } = await call(`${api}/experiments/${filled.running}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+    const { status, body } = await call(`${api}/experiments/${filled.running}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(status).toBe(409);
     expect(body).toMatchObject({ code: 'AUP_ERR_EXPERIMENT_STATE', details: { id: filled.running, status: 'running' } });
     expect((await call(`${api}/experiments/${filled.running}`)).status).toBe(200);
@@ -280,7 +289,10 @@ forEachDatabase('aup-board security', (db) => {
   it('with files=true removes the job files inside the working directory only', async () => {
     const outside = join(tmp, `outside-${db.kind}.json`);
     writeFileSync(outside, 'keep');
-    const res = await call(`${api}/experiments/${filled.withFiles}?files=true`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await call(`${api}/experiments/${filled.withFiles}?files=true`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: filled.withFiles, deleted: true, jobs_deleted: 2, files_removed: 4 });
     for (const id of filled.withFilesJobs) {
@@ -303,7 +315,10 @@ forEachDatabase('aup-board security', (db) => {
     const names: string[] = [];
     res.headers.forEach((_v, k) => names.push(k));
     expect(names.filter((k) => k.startsWith('access-control-'))).toEqual([]);
-    const pre = await fetch(`${api}/experiments`, { method: 'OPTIONS', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET' } });
+    const pre = await fetch(`${api}/experiments`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://a.example', 'access-control-request-method': 'GET' },
+    });
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -327,7 +342,8 @@ forEachDatabase('aup-board security', (db) => {
           if (res.status >= 500) failures.push(`${r.method} ${shorten(r.path)}: ${res.status} ${text.slice(0, 200)}`);
           if (res.status >= 400 && r.method !== 'HEAD' && text !== '') {
             const body = JSON.parse(text) as Record<string, unknown>;
-            if (Object.keys(body).sort().join() !== 'code,details,message') failures.push(`${r.method} ${shorten(r.path)}: error shape ${text.slice(0, 200)}`);
+            if (Object.keys(body).sort().join() !== 'code,details,message')
+              failures.push(`${r.method} ${shorten(r.path)}: error shape ${text.slice(0, 200)}`);
           }
         } catch (e) {
           // A body over the limit is refused unread: the server closes the connection while the
@@ -366,7 +382,10 @@ forEachDatabase('aup-board security', (db) => {
         const v = await call(`${roApi}/config/validate`, json(VALID_CONFIG, token));
         expect(v.status).toBe(404);
         expect(v.body['code']).toBe('AUP_ERR_NOT_FOUND');
-        const d = await call(`${roApi}/experiments/${filled.running}`, { method: 'DELETE', headers: token ? { authorization: `Bearer ${token}` } : {} });
+        const d = await call(`${roApi}/experiments/${filled.running}`, {
+          method: 'DELETE',
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        });
         expect(d.status).toBe(404);
       }
       const doc = await call(`${roApi}/openapi.json`);
@@ -403,7 +422,10 @@ forEachDatabase('aup-board security', (db) => {
       expect(res.status).toBe(200);
       expect(res.headers.get('access-control-allow-origin')).toBe(listed);
       expect(res.headers.get('vary')).toMatch(/Origin/);
-      const pre = await fetch(`${cors.base}api/v1/experiments`, { method: 'OPTIONS', headers: { origin: listed, 'access-control-request-method': 'GET' } });
+      const pre = await fetch(`${cors.base}api/v1/experiments`, {
+        method: 'OPTIONS',
+        headers: { origin: listed, 'access-control-request-method': 'GET' },
+      });
       expect(pre.status).toBe(204);
       expect(pre.headers.get('access-control-allow-origin')).toBe(listed);
       expect(pre.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
@@ -425,7 +447,10 @@ forEachDatabase('aup-board security', (db) => {
       });
       expect(pre.headers.get('access-control-allow-origin')).toBeNull();
       expect(pre.headers.get('access-control-allow-methods')).toBeNull();
-      const post = await call(`${cors.base}api/v1/config/validate`, { ...json(VALID_CONFIG), headers: { 'content-type': 'application/json', origin: listed } });
+      const post = await call(`${cors.base}api/v1/config/validate`, {
+        ...json(VALID_CONFIG),
+        headers: { 'content-type': 'application/json', origin: listed },
+      });
       expect(post.status).toBe(401);
       expect(post.headers.get('access-control-allow-origin')).toBeNull();
     });
@@ -524,14 +549,68 @@ function rng(seed: number): () => number {
 }
 
 const BAD_IDS = [
-  '', '0', '-1', '1.5', '1e3', 'NaN', 'Infinity', '-Infinity', '9'.repeat(40), '9007199254740993', '0x10', 'abc', '%00', '%FF',
-  '..%2F..%2Fetc%2Fpasswd', '1%27%20OR%201%3D1--', '%F0%9F%99%82', 'null', 'true', '%5B%5D', '%7B%7D', 'a'.repeat(3000), '1;DROP%20TABLE%20jobs',
-  '%2e%2e', '..', '%25', '1%0A2', '1/2', '-0', '+5', '1_000', '12345678901234567890', 'id', '%u0031',
+  '',
+  '0',
+  '-1',
+  '1.5',
+  '1e3',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '9'.repeat(40),
+  '9007199254740993',
+  '0x10',
+  'abc',
+  '%00',
+  '%FF',
+  '..%2F..%2Fetc%2Fpasswd',
+  '1%27%20OR%201%3D1--',
+  '%F0%9F%99%82',
+  'null',
+  'true',
+  '%5B%5D',
+  '%7B%7D',
+  'a'.repeat(3000),
+  '1;DROP%20TABLE%20jobs',
+  '%2e%2e',
+  '..',
+  '%25',
+  '1%0A2',
+  '1/2',
+  '-0',
+  '+5',
+  '1_000',
+  '12345678901234567890',
+  'id',
+  '%u0031',
 ];
 const BAD_QUERIES = [
-  'sort=params', 'sort=score;DROP TABLE jobs', 'sort=', 'order=sideways', 'limit=-1', 'limit=0', 'limit=1e9', 'limit=99999999999999999999',
-  'offset=-5', 'offset=abc', 'limit=1&limit=2', 'sort[]=id', 'sort[$ne]=x', 'filter=score>1', '%', '&&&', '=', '==x', 'a=%ZZ',
-  '__proto__[x]=1', 'constructor[prototype][x]=1', 'files=maybe', 'files=true&files=false', `q=${'x'.repeat(5000)}`, 'limit=1.5', 'offset=%00',
+  'sort=params',
+  'sort=score;DROP TABLE jobs',
+  'sort=',
+  'order=sideways',
+  'limit=-1',
+  'limit=0',
+  'limit=1e9',
+  'limit=99999999999999999999',
+  'offset=-5',
+  'offset=abc',
+  'limit=1&limit=2',
+  'sort[]=id',
+  'sort[$ne]=x',
+  'filter=score>1',
+  '%',
+  '&&&',
+  '=',
+  '==x',
+  'a=%ZZ',
+  '__proto__[x]=1',
+  'constructor[prototype][x]=1',
+  'files=maybe',
+  'files=true&files=false',
+  `q=${'x'.repeat(5000)}`,
+  'limit=1.5',
+  'offset=%00',
 ];
 const BAD_BODIES: Array<[string, string | undefined]> = [
   ['application/json', '{'],
@@ -543,7 +622,10 @@ const BAD_BODIES: Array<[string, string | undefined]> = [
   ['application/json', '{"__proto__":{"polluted":1}}'],
   ['application/json', '{"constructor":{"prototype":{"polluted":1}}}'],
   ['application/json', `${'['.repeat(2000)}${']'.repeat(2000)}`],
-  ['application/json', JSON.stringify({ parameter_config: Array.from({ length: 200 }, (_, i) => ({ name: `p${i}`, range: [i, 0], type: 'float' })) })],
+  [
+    'application/json',
+    JSON.stringify({ parameter_config: Array.from({ length: 200 }, (_, i) => ({ name: `p${i}`, range: [i, 0], type: 'float' })) }),
+  ],
   ['application/json', JSON.stringify({ script: '../../../../etc/passwd', workingdir: '/', proposer: 'x'.repeat(10000) })],
   ['application/json', JSON.stringify({ config_template: '/etc/shadow', parameter_config: [] })],
   ['application/json', `{"a":"${'x'.repeat(2_000_000)}"}`],
@@ -557,7 +639,16 @@ const BAD_BODIES: Array<[string, string | undefined]> = [
   ['application/json', '\uFEFF{}'],
 ];
 const BAD_AUTH = [
-  undefined, '', 'Bearer', 'Bearer ', 'Basic abc', 'Bearer wrong', `Bearer ${'x'.repeat(8000)}`, 'Bearer a b c', 'bearer', 'Token x',
+  undefined,
+  '',
+  'Bearer',
+  'Bearer ',
+  'Basic abc',
+  'Bearer wrong',
+  `Bearer ${'x'.repeat(8000)}`,
+  'Bearer a b c',
+  'bearer',
+  'Token x',
 ];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
@@ -595,12 +686,21 @@ function fuzzRequests(count: number, existing: ReadonlySet<number>): FuzzRequest
     } else if (kind === 2) {
       // Mutating requests with a missing or wrong token, on real and malformed ids.
       const id = rand() < 0.5 ? String(pick([...existing])) : pick(BAD_IDS);
-      out.push({ method: pick(METHODS.filter((m) => m !== 'GET' && m !== 'HEAD')), path: `/api/v1/experiments/${id}?${pick(BAD_QUERIES)}`, headers: badHeaders });
+      out.push({
+        method: pick(METHODS.filter((m) => m !== 'GET' && m !== 'HEAD')),
+        path: `/api/v1/experiments/${id}?${pick(BAD_QUERIES)}`,
+        headers: badHeaders,
+      });
     } else if (kind === 3) {
       const id = pick(BAD_IDS);
       const headers = badHeaders;
       if (mayHit(id)) out.push({ method: 'DELETE', path: `/api/v1/experiments/${id}`, headers });
-      else out.push({ method: 'DELETE', path: `/api/v1/experiments/${id}?${pick(BAD_QUERIES)}`, headers: (t) => ({ authorization: `Bearer ${t}` }) });
+      else
+        out.push({
+          method: 'DELETE',
+          path: `/api/v1/experiments/${id}?${pick(BAD_QUERIES)}`,
+          headers: (t) => ({ authorization: `Bearer ${t}` }),
+        });
     } else if (kind === 4) {
       const [type, body] = pick(BAD_BODIES);
       const withToken = rand() < 0.7;
@@ -611,7 +711,15 @@ function fuzzRequests(count: number, existing: ReadonlySet<number>): FuzzRequest
         body,
       });
     } else {
-      const junk = pick([...BAD_IDS, 'openapi.json', 'health', 'experiments', '..%2F..%2Fpackage.json', '%2e%2e%2f%2e%2e%2f', 'assets/../../x']);
+      const junk = pick([
+        ...BAD_IDS,
+        'openapi.json',
+        'health',
+        'experiments',
+        '..%2F..%2Fpackage.json',
+        '%2e%2e%2f%2e%2e%2f',
+        'assets/../../x',
+      ]);
       const prefix = pick(['/api/v1/', '/assets/', '/', '/api/v2/', '/api/v1/experiments/1/']);
       out.push({ method: pick(METHODS), path: `${prefix}${junk}${rand() < 0.3 ? `?${pick(BAD_QUERIES)}` : ''}`, headers: badHeaders });
     }

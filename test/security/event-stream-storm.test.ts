@@ -79,12 +79,35 @@ async function serve(url: string, options: Omit<CreateServerOptions, 'store'> = 
 }
 
 function experiment(name: string): NewExperiment {
-  return { name, user: 'mallory', proposer: 'random', target: 'max', nSamples: STORM_JOBS, configRaw: {}, config: {}, workingDir: '/tmp/x', host: {}, git: {}, proposerState: {} };
+  return {
+    name,
+    user: 'mallory',
+    proposer: 'random',
+    target: 'max',
+    nSamples: STORM_JOBS,
+    configRaw: {},
+    config: {},
+    workingDir: '/tmp/x',
+    host: {},
+    git: {},
+    proposerState: {},
+  };
 }
 
 /** Ten parameters like a real search space, so that each event carries a realistic job summary (~600 bytes). */
 function params(k: number, pad = ''): Record<string, number | string> {
-  return { lr: 1e-3 * (1 + (k % 7)), momentum: 0.9, dropout: 0.1 * (k % 5), wd: 1e-5, warmup: 0.05, layers: 1 + (k % 12), units: 64 * (1 + (k % 8)), batch: 128, epochs: 20, activation: `relu${pad}` };
+  return {
+    lr: 1e-3 * (1 + (k % 7)),
+    momentum: 0.9,
+    dropout: 0.1 * (k % 5),
+    wd: 1e-5,
+    warmup: 0.05,
+    layers: 1 + (k % 12),
+    units: 64 * (1 + (k % 8)),
+    batch: 128,
+    epochs: 20,
+    activation: `relu${pad}`,
+  };
 }
 
 /** Writes `jobs` jobs of one experiment, each created, started and completed; answers the experiment id. */
@@ -132,7 +155,11 @@ class RawStream {
     streams.push(stream);
     await once(socket, 'connect');
     const headers = { host: `127.0.0.1:${port}`, accept: 'text/event-stream', ...opts.headers };
-    socket.write(`GET ${path} HTTP/1.0\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+    socket.write(
+      `GET ${path} HTTP/1.0\r\n${Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n`,
+    );
     return stream;
   }
 
@@ -219,7 +246,11 @@ class RawStream {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`${what}: not within ${timeoutMs} ms; status ${this.status}, ${this.#events.length} events (last id ${this.#events.at(-1)?.id}), ended ${this.#ended}, body starts ${JSON.stringify(this.#body.slice(0, 300))}`));
+        reject(
+          new Error(
+            `${what}: not within ${timeoutMs} ms; status ${this.status}, ${this.#events.length} events (last id ${this.#events.at(-1)?.id}), ended ${this.#ended}, body starts ${JSON.stringify(this.#body.slice(0, 300))}`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.add(check);
     });
@@ -254,53 +285,66 @@ function heldBytes(served: Served): number[] {
 }
 
 forEachDatabase('event-stream storm', (db) => {
-  it(`keeps /health and the API answering while ${STORM_STREAMS} streams that never read replay a few thousand changes, and holds a bounded number of bytes for each`, async () => {
-    const served = await serve(await db.fresh());
-    const experimentId = await fill(served.store, STORM_JOBS, STORM_PAD);
-    const changes = (await served.store.listChanges(0, { limit: 100_000 })).map((c) => c.id);
-    expect(changes.length).toBeGreaterThan(2_000);
+  it(
+    `keeps /health and the API answering while ${STORM_STREAMS} streams that never read replay a few thousand changes, and holds a bounded number of bytes for each`,
+    async () => {
+      const served = await serve(await db.fresh());
+      const experimentId = await fill(served.store, STORM_JOBS, STORM_PAD);
+      const changes = (await served.store.listChanges(0, { limit: 100_000 })).map((c) => c.id);
+      expect(changes.length).toBeGreaterThan(2_000);
 
-    const storm: RawStream[] = [];
-    for (let i = 0; i < STORM_STREAMS; i++) {
-      storm.push(await RawStream.open(served.port, '/api/v1/events?after=0', { from: `127.0.0.${2 + (i % STORM_ADDRESSES)}` }));
-    }
-    // Every stream was admitted and is being served: its connection is open on the server.
-    await until(() => served.serverSockets.size >= STORM_STREAMS, 'every storm stream reaches the server');
+      const storm: RawStream[] = [];
+      for (let i = 0; i < STORM_STREAMS; i++) {
+        storm.push(await RawStream.open(served.port, '/api/v1/events?after=0', { from: `127.0.0.${2 + (i % STORM_ADDRESSES)}` }));
+      }
+      // Every stream was admitted and is being served: its connection is open on the server.
+      await until(() => served.serverSockets.size >= STORM_STREAMS, 'every storm stream reaches the server');
 
-    // The board answers while the replays are pending (the deadline only says "at all").
-    const health = await get(served.port, '/api/v1/health');
-    expect(health.status).toBe(200);
-    const list = await get(served.port, '/api/v1/experiments');
-    expect(list.status).toBe(200);
-    expect(JSON.parse(list.body).experiments.map((e: { id: number }) => e.id)).toContain(experimentId);
+      // The board answers while the replays are pending (the deadline only says "at all").
+      const health = await get(served.port, '/api/v1/health');
+      expect(health.status).toBe(200);
+      const list = await get(served.port, '/api/v1/experiments');
+      expect(list.status).toBe(200);
+      expect(JSON.parse(list.body).experiments.map((e: { id: number }) => e.id)).toContain(experimentId);
 
-    // Let the replays run as far as the clients let them: each stream's socket fills and stays full.
-    let peak = 0;
-    await until(async () => {
-      const before = heldBytes(served).reduce((a, b) => a + b, 0);
-      await new Promise((r) => setTimeout(r, 500));
-      const held = heldBytes(served);
-      peak = Math.max(peak, ...held);
-      return held.reduce((a, b) => a + b, 0) === before;
-    }, 'the replays settle');
-    for (let round = 0; round < 10; round++) {
-      peak = Math.max(peak, ...heldBytes(served));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(peak, `bytes the board holds for one stream that does not read (largest of ${STORM_STREAMS})`).toBeLessThanOrEqual(STREAM_BYTES_BOUND);
-    expect((await get(served.port, '/api/v1/health')).status).toBe(200);
+      // Let the replays run as far as the clients let them: each stream's socket fills and stays full.
+      let peak = 0;
+      await until(async () => {
+        const before = heldBytes(served).reduce((a, b) => a + b, 0);
+        await new Promise((r) => setTimeout(r, 500));
+        const held = heldBytes(served);
+        peak = Math.max(peak, ...held);
+        return held.reduce((a, b) => a + b, 0) === before;
+      }, 'the replays settle');
+      for (let round = 0; round < 10; round++) {
+        peak = Math.max(peak, ...heldBytes(served));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(peak, `bytes the board holds for one stream that does not read (largest of ${STORM_STREAMS})`).toBeLessThanOrEqual(
+        STREAM_BYTES_BOUND,
+      );
+      expect((await get(served.port, '/api/v1/health')).status).toBe(200);
 
-    // The clients read at last: each gets every change exactly once, in order, and then is live.
-    for (const s of storm) s.read();
-    await Promise.all(storm.map((s) => s.waitFor(() => s.events().at(-1)?.id === changes.at(-1), 'a storm client catches up')));
-    for (const s of storm) {
-      expect(s.status).toBe(200);
-      expect(s.events().map((e) => e.id)).toEqual(changes);
-    }
-    const job = await served.store.createJob({ experimentId, trial: STORM_JOBS, params: params(STORM_JOBS) });
-    await Promise.all(storm.map((s) => s.waitFor(() => s.events().some((e) => e.event === 'job' && e.id !== undefined && e.id > changes.at(-1)!), 'a live event after the replay')));
-    expect(job.id).toBeGreaterThan(0);
-  }, STORM_TEST_TIMEOUT_MS);
+      // The clients read at last: each gets every change exactly once, in order, and then is live.
+      for (const s of storm) s.read();
+      await Promise.all(storm.map((s) => s.waitFor(() => s.events().at(-1)?.id === changes.at(-1), 'a storm client catches up')));
+      for (const s of storm) {
+        expect(s.status).toBe(200);
+        expect(s.events().map((e) => e.id)).toEqual(changes);
+      }
+      const job = await served.store.createJob({ experimentId, trial: STORM_JOBS, params: params(STORM_JOBS) });
+      await Promise.all(
+        storm.map((s) =>
+          s.waitFor(
+            () => s.events().some((e) => e.event === 'job' && e.id !== undefined && e.id > changes.at(-1)!),
+            'a live event after the replay',
+          ),
+        ),
+      );
+      expect(job.id).toBeGreaterThan(0);
+    },
+    STORM_TEST_TIMEOUT_MS,
+  );
 
   it('answers a stream over the cap 429 (one address) or 503 (the whole board) with Retry-After and the error JSON, without reading the store for it', async () => {
     const url = await db.fresh();
@@ -406,7 +450,9 @@ forEachDatabase('event-stream storm', (db) => {
     expect(got.length).toBeGreaterThan(0);
     const last = await served.store.lastChangeId();
     expect(got.at(-1)!.id!).toBeLessThan(last);
-    const resumed = (await RawStream.open(served.port, '/api/v1/events?after=0', { headers: { 'last-event-id': String(got.at(-1)!.id) } })).read();
+    const resumed = (
+      await RawStream.open(served.port, '/api/v1/events?after=0', { headers: { 'last-event-id': String(got.at(-1)!.id) } })
+    ).read();
     await resumed.waitFor(() => resumed.events().at(-1)?.id === last, 'the resumed stream catches up');
     const ids = [...got, ...resumed.events()].map((x) => x.id);
     const expected = (await served.store.listChanges(start, { limit: 100_000 })).map((c) => c.id);

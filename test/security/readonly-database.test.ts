@@ -48,7 +48,14 @@ function aup(args: string[], opts: SpawnOptions): { code: number | null; stdout:
 
 /** The folder's files with a hash of each, to show that reading changed nothing. */
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+  return Object.fromEntries(
+    readdirSync(dir).map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(join(dir, f)))
+        .digest('hex'),
+    ]),
+  );
 }
 
 beforeAll(() => {
@@ -110,7 +117,10 @@ describe.each([
   it('is served by aup-board --read-only to that user, every read route answering, and stays the same', async () => {
     const dir = dirOf();
     const before = snapshot(dir);
-    const child = spawn(process.execPath, [BOARD_BIN, '--db', 'experiments.db', '--port', '0', '--read-only'], { ...reader(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BOARD_BIN, '--db', 'experiments.db', '--port', '0', '--read-only'], {
+      ...reader(dir),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let out = '';
     let err = '';
@@ -185,7 +195,18 @@ describe('a WAL database that a writer holds open, in a folder the reader may no
   });
 
   it("is read through the writer's -shm, commits still in -wal included", async () => {
-    await writer.createExperiment({ name: 'live', user: 'u', proposer: 'random', target: 'max', nSamples: 1, configRaw: {}, config: {}, workingDir: dir, host: {}, git: null });
+    await writer.createExperiment({
+      name: 'live',
+      user: 'u',
+      proposer: 'random',
+      target: 'max',
+      nSamples: 1,
+      configRaw: {},
+      config: {},
+      workingDir: dir,
+      host: {},
+      git: null,
+    });
     expect(readdirSync(dir).sort()).toEqual(['experiments.db', 'experiments.db-shm', 'experiments.db-wal']);
     const list = aup(['list', '--json'], { ...reader(dir), env: { ...reader(dir).env, AUP_DB: join(dir, 'experiments.db') } });
     expect(list.stderr).toBe('');

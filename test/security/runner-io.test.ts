@@ -40,7 +40,9 @@ function mountSmallDisk(dir: string): boolean {
   }
 }
 const mounted = mountSmallDisk(disk) && mountSmallDisk(workerDisk);
-const FULL_DISK = mounted ? `a ${DISK_BYTES / 1024 / 1024} MB tmpfs (ENOSPC)` : `a ${DISK_BYTES / 1024 / 1024} MB file-size limit, prlimit --fsize (EFBIG)`;
+const FULL_DISK = mounted
+  ? `a ${DISK_BYTES / 1024 / 1024} MB tmpfs (ENOSPC)`
+  : `a ${DISK_BYTES / 1024 / 1024} MB file-size limit, prlimit --fsize (EFBIG)`;
 const DISK_ERROR = mounted ? 'ENOSPC' : 'EFBIG';
 
 afterAll(() => {
@@ -63,7 +65,11 @@ function aup(args: string[], cwd: string, limitFileSize = false, env: NodeJS.Pro
 
 /** Runs aup-board on a free port until `use` is done; `use` gets the API's base URL. */
 async function withBoard(db: string, cwd: string, use: (api: string) => Promise<void>): Promise<void> {
-  const child = spawn(process.execPath, [BOARD_BIN, '--db', db, '--port', '0', '--token', TOKEN], { cwd, env: { ...process.env, AUP_DB: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BOARD_BIN, '--db', db, '--port', '0', '--token', TOKEN], {
+    cwd,
+    env: { ...process.env, AUP_DB: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   try {
     const api = await new Promise<string>((resolve, reject) => {
@@ -86,7 +92,16 @@ function experiment(dir: string, script: string, extra: Record<string, unknown> 
   writeFileSync(join(dir, 'job.sh'), `#!/bin/sh\n${script}\n`);
   chmodSync(join(dir, 'job.sh'), 0o755);
   const config = join(dir, 'experiment.json');
-  writeFileSync(config, JSON.stringify({ script: './job.sh', proposer: 'random', n_samples: 1, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }], ...extra }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      script: './job.sh',
+      proposer: 'random',
+      n_samples: 1,
+      parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+      ...extra,
+    }),
+  );
   return config;
 }
 
@@ -110,10 +125,14 @@ describe('a full disk under the working directory', () => {
   it(`fails the attempts with the file and the error, stops their jobs, and the experiment ends (${FULL_DISK})`, async () => {
     // The job prints its background child's pid, then more than the disk holds, then waits: a
     // runner that does not stop it would leave both behind.
-    const config = experiment(disk, `sleep 60 & echo "child $!"; head -c ${FILL_BYTES} /dev/zero | tr '\\0' x; echo; wait; echo '#Auptimizer:1'`, {
-      n_samples: 2,
-      job_failure: { ignore_fail: true, job_retries: 0 },
-    });
+    const config = experiment(
+      disk,
+      `sleep 60 & echo "child $!"; head -c ${FILL_BYTES} /dev/zero | tr '\\0' x; echo; wait; echo '#Auptimizer:1'`,
+      {
+        n_samples: 2,
+        job_failure: { ignore_fail: true, job_retries: 0 },
+      },
+    );
     const db = join(tmp, 'full.db');
     const r = aup(['run', config, '--db', db], disk, !mounted);
     crashed(r.stderr);
@@ -130,7 +149,9 @@ describe('a full disk under the working directory', () => {
       const code = DISK_ERROR;
       // The first job fills the disk through its log; the second cannot get its job file or log written.
       expect(attempts[0]!.error).toMatch(new RegExp(`^cannot write the log ${disk}/\\S+\\.1\\.out: ${code}`));
-      expect(attempts[1]!.error).toMatch(new RegExp(`^cannot (write the job file|write the log|open the log|create the folder) ${disk}/\\S+: ${code}`));
+      expect(attempts[1]!.error).toMatch(
+        new RegExp(`^cannot (write the job file|write the log|open the log|create the folder) ${disk}/\\S+: ${code}`),
+      );
       // The error names the log, which kept what fitted: the child's pid first.
       const log = readFileSync(/^cannot write the log (\S+):/.exec(attempts[0]!.error!)![1]!, 'utf8');
       const child = Number(/^child (\d+)$/m.exec(log)![1]);
@@ -191,16 +212,23 @@ describe('a job printing without newlines', () => {
     const r = aup(['run', config, '--db', db], dir);
     crashed(r.stderr);
     expect(r.code, r.stderr).toBe(0);
-    const show = JSON.parse(aup(['show', '1', '--json', '--db', db], dir).stdout) as { jobs: Array<{ status: string; score: number; warnings: string[] }> };
+    const show = JSON.parse(aup(['show', '1', '--json', '--db', db], dir).stdout) as {
+      jobs: Array<{ status: string; score: number; warnings: string[] }>;
+    };
     expect(show.jobs).toEqual([expect.objectContaining({ status: 'finished', score: 0.5 })]);
-    expect(show.jobs[0]!.warnings).toEqual([expect.stringMatching(/^stdout line 1: longer than 1,048,576 characters \(the line limit\), so not read for protocol records; the log keeps it whole$/)]);
+    expect(show.jobs[0]!.warnings).toEqual([
+      expect.stringMatching(
+        /^stdout line 1: longer than 1,048,576 characters \(the line limit\), so not read for protocol records; the log keeps it whole$/,
+      ),
+    ]);
   });
 });
 
 describe('text records', () => {
   it('are stored cut to 65,536 characters, and a 10 MB one (over the line limit) is not stored, each with a warning', async () => {
     const dir = mkdtempSync(join(tmp, 'text-'));
-    const record = (name: string, bytes: number) => `printf '#aup:{"type":"text","name":"${name}","text":"'; head -c ${bytes} /dev/zero | tr '\\0' t; echo '"}'`;
+    const record = (name: string, bytes: number) =>
+      `printf '#aup:{"type":"text","name":"${name}","text":"'; head -c ${bytes} /dev/zero | tr '\\0' t; echo '"}'`;
     const config = experiment(dir, `${record('big', 100_000)}; ${record('huge', 10_000_000)}; echo '#Auptimizer:1'`);
     const db = join(dir, 'text.db');
     const r = aup(['run', config, '--db', db], dir);
@@ -228,13 +256,19 @@ describe('job files of two databases in one working directory', () => {
     const run = (db: string, tag: string) => {
       const r = aup(['run', config, '--db', join(dir, db)], dir, false, { RUN_TAG: tag });
       expect(r.code, r.stderr).toBe(0);
-      return (JSON.parse(aup(['show', '1', '--json', '--db', join(dir, db)], dir).stdout) as { experiment: { job_dir: string } }).experiment.job_dir;
+      return (JSON.parse(aup(['show', '1', '--json', '--db', join(dir, db)], dir).stdout) as { experiment: { job_dir: string } }).experiment
+        .job_dir;
     };
     const a = run('a.db', 'A');
     const b = run('b.db', 'B');
     expect(a).not.toBe(b);
     const log = (jobDir: string, jid: number) => readFileSync(join(dir, jobDir, `${jid}.1.out`), 'utf8');
-    expect([log(a, 1), log(a, 2), log(b, 1), log(b, 2)]).toEqual(['run A\n#Auptimizer:1\n', 'run A\n#Auptimizer:1\n', 'run B\n#Auptimizer:1\n', 'run B\n#Auptimizer:1\n']);
+    expect([log(a, 1), log(a, 2), log(b, 1), log(b, 2)]).toEqual([
+      'run A\n#Auptimizer:1\n',
+      'run A\n#Auptimizer:1\n',
+      'run B\n#Auptimizer:1\n',
+      'run B\n#Auptimizer:1\n',
+    ]);
 
     // a.db deleted and made again: its new experiment 1 gets a new folder; the old logs stay as they were.
     rmSync(join(dir, 'a.db'));

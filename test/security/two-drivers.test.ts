@@ -63,7 +63,10 @@ function workDir(config: Record<string, unknown>, seconds: number, slow = false)
   const dir = mkdtempSync(join(tmpdir(), 'aup-two-drivers-'));
   if (slow) writeFileSync(join(dir, 'slow'), '');
   writeFileSync(join(dir, 'job.sh'), jobScript(seconds), { mode: 0o755 });
-  writeFileSync(join(dir, 'experiment.json'), JSON.stringify({ script: 'job.sh', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }], ...config }));
+  writeFileSync(
+    join(dir, 'experiment.json'),
+    JSON.stringify({ script: 'job.sh', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }], ...config }),
+  );
   return dir;
 }
 
@@ -220,15 +223,29 @@ forEachDatabase('one driver per experiment', (db) => {
       // The board first: it takes a few seconds to start on a loaded machine, longer than a job.
       board = start(BOARD_BIN, ['--db', url, '--port', '0', '--token', TOKEN], dir);
       let base = '';
-      await waitFor(() => {
-        const m = URL_LINE.exec(board!.output());
-        if (m !== null) base = new URL(m[1]!).origin;
-        return m !== null;
-      }, 'the board URL', board);
+      await waitFor(
+        () => {
+          const m = URL_LINE.exec(board!.output());
+          if (m !== null) base = new URL(m[1]!).origin;
+          return m !== null;
+        },
+        'the board URL',
+        board,
+      );
       run = start(AUP_BIN, ['run', 'experiment.json', '--db', url], dir);
-      await waitFor(async () => recordedPids(dir).size === PARALLEL && (await store.listExperiments()).length > 0 && (await runningAttempts(store, 1)) === PARALLEL, 'two running jobs', run);
+      await waitFor(
+        async () =>
+          recordedPids(dir).size === PARALLEL &&
+          (await store.listExperiments()).length > 0 &&
+          (await runningAttempts(store, 1)) === PARALLEL,
+        'two running jobs',
+        run,
+      );
       const post = async (action: string) => {
-        const res = await fetch(`${base}/api/v1/experiments/1/${action}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+        const res = await fetch(`${base}/api/v1/experiments/1/${action}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
         return { status: res.status, body: (await res.json()) as { code: string; message: string; details: Record<string, unknown> } };
       };
       for (const action of ['resume', 'start']) {
@@ -274,12 +291,17 @@ forEachDatabase('one driver per experiment', (db) => {
     try {
       run = start(AUP_BIN, ['run', 'experiment.json', '--db', url], dir);
       // Every slot runs a job, and each job's process is recorded (by the job and on its attempt).
-      await waitFor(async () => {
-        if (recordedPids(dir).size < PARALLEL || (await store.listExperiments()).length === 0) return false;
-        let withPid = 0;
-        for (const job of await store.listJobs(1)) withPid += (await store.listAttempts(job.id)).filter((a) => a.status === 'running' && a.pid !== null).length;
-        return withPid === PARALLEL;
-      }, 'three running jobs', run);
+      await waitFor(
+        async () => {
+          if (recordedPids(dir).size < PARALLEL || (await store.listExperiments()).length === 0) return false;
+          let withPid = 0;
+          for (const job of await store.listJobs(1))
+            withPid += (await store.listAttempts(job.id)).filter((a) => a.status === 'running' && a.pid !== null).length;
+          return withPid === PARALLEL;
+        },
+        'three running jobs',
+        run,
+      );
       run.child.kill('SIGKILL');
       await run.exit;
       const orphans = [...recordedPids(dir).values()];

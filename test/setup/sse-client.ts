@@ -68,7 +68,9 @@ export class SseClient {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`SSE wait timed out after ${timeoutMs} ms; ${this.events.length} events: ${JSON.stringify(this.events.slice(-5))}`));
+        reject(
+          new Error(`SSE wait timed out after ${timeoutMs} ms; ${this.events.length} events: ${JSON.stringify(this.events.slice(-5))}`),
+        );
       }, timeoutMs);
       this.#waiters.add(check);
     });

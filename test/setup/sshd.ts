@@ -114,7 +114,9 @@ export function parentPid(pid: number): number | undefined {
 
 /** Every live pid on this machine (Linux /proc). */
 export function allPids(): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
 }
 
 /** Whether a process is alive and not a zombie. */
@@ -231,7 +233,10 @@ export function descendants(root: number): number[] {
 
 function waitListening(child: ChildProcess, log: () => string, port: number): Promise<void> {
   return new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => done(new Error(`sshd did not listen on port ${port} within ${START_TIMEOUT_MS} ms: ${log()}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => done(new Error(`sshd did not listen on port ${port} within ${START_TIMEOUT_MS} ms: ${log()}`)),
+      START_TIMEOUT_MS,
+    );
     const poll = setInterval(() => {
       if (/Server listening on 127\.0\.0\.1 port/.test(log())) done();
     }, 20);

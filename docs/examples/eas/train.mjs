@@ -89,20 +89,24 @@ function widen(net, layer, to, random) {
 
 /** Net2Deeper: a new layer after hidden layer `after`, the identity plus a little noise (exact for ReLU, whose outputs are >= 0). */
 function deepen(net, after, units, random) {
-  const w = Array.from({ length: units }, (_, i) => Array.from({ length: units }, (_, j) => (i === j ? 1 : 0) + NET2NET_NOISE * gaussian(random) / units));
+  const w = Array.from({ length: units }, (_, i) =>
+    Array.from({ length: units }, (_, j) => (i === j ? 1 : 0) + (NET2NET_NOISE * gaussian(random)) / units),
+  );
   net.splice(after + 1, 0, { w, b: new Array(units).fill(0) });
 }
 
 /** The parent's weights transformed into this job's architecture, or fresh ones when there is no parent to start from. */
 function initialWeights(job, widths, random) {
-  const parentFile = job.parent_trial === null || job.parent_trial === undefined ? undefined : join(WEIGHTS_DIR, `trial-${job.parent_trial}.json`);
+  const parentFile =
+    job.parent_trial === null || job.parent_trial === undefined ? undefined : join(WEIGHTS_DIR, `trial-${job.parent_trial}.json`);
   if (parentFile === undefined || !existsSync(parentFile)) return { net: freshNetwork(widths, random), inherited: false };
   const net = JSON.parse(readFileSync(parentFile, 'utf8'));
   const tr = job.transformation;
   if (tr?.kind === 'wider') widen(net, tr.layer, tr.to, random);
   else if (tr?.kind === 'deeper') deepen(net, tr.after, tr.units, random);
   const shape = [net[0].w.length, ...net.map((l) => l.b.length)];
-  if (shape.join() !== widths.join()) throw new Error(`parent weights have shape ${shape.join('-')}, architecture needs ${widths.join('-')}`);
+  if (shape.join() !== widths.join())
+    throw new Error(`parent weights have shape ${shape.join('-')}, architecture needs ${widths.join('-')}`);
   return { net, inherited: true };
 }
 

@@ -13,7 +13,10 @@ const mtime = (rel) => {
   }
 };
 const bundled = mtime('../dist/cli-bundle/main.js');
-const { main } = bundled > 0 && bundled >= mtime('../tsconfig.tsbuildinfo') ? await import('../dist/cli-bundle/main.js') : await import('../dist/cli/main.js');
+const { main } =
+  bundled > 0 && bundled >= mtime('../tsconfig.tsbuildinfo')
+    ? await import('../dist/cli-bundle/main.js')
+    : await import('../dist/cli/main.js');
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,

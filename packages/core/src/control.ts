@@ -100,7 +100,8 @@ export function checkTrialParams(space: readonly ParamSpec[], params: unknown): 
   const given = params as Record<string, unknown>;
   const names = new Set(space.map((s) => s.name));
   for (const key of Object.keys(given)) {
-    if (!names.has(key)) throw paramsInvalid(key, `one of the parameters ${[...names].map((n) => `"${n}"`).join(', ') || '(none)'}`, key, 'unknown parameter');
+    if (!names.has(key))
+      throw paramsInvalid(key, `one of the parameters ${[...names].map((n) => `"${n}"`).join(', ') || '(none)'}`, key, 'unknown parameter');
   }
   const out: Params = {};
   for (const spec of space) {
@@ -110,7 +111,12 @@ export function checkTrialParams(space: readonly ParamSpec[], params: unknown): 
       if (!spec.range.some((option) => option === value)) throw paramsInvalid(spec.name, describeSpec(spec), value);
     } else {
       const [min, max] = spec.range;
-      const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max && (spec.type === 'float' || Number.isInteger(value));
+      const ok =
+        typeof value === 'number' &&
+        Number.isFinite(value) &&
+        value >= min &&
+        value <= max &&
+        (spec.type === 'float' || Number.isInteger(value));
       if (!ok) throw paramsInvalid(spec.name, describeSpec(spec), value);
     }
     out[spec.name] = value as ParamValue;
@@ -121,9 +127,13 @@ export function checkTrialParams(space: readonly ParamSpec[], params: unknown): 
 /** Throws AUP_ERR_CONFIG_INVALID unless n is a whole number of jobs in 1..MAX_N_PARALLEL. */
 export function checkNParallel(n: unknown): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > MAX_N_PARALLEL) {
-    throw new AupError('AUP_ERR_CONFIG_INVALID', `n_parallel: expected an integer in [1, ${MAX_N_PARALLEL}], found ${JSON.stringify(n) ?? String(n)}`, {
-      details: { path: 'n_parallel', expected: `integer in [1, ${MAX_N_PARALLEL}]`, found: n },
-    });
+    throw new AupError(
+      'AUP_ERR_CONFIG_INVALID',
+      `n_parallel: expected an integer in [1, ${MAX_N_PARALLEL}], found ${JSON.stringify(n) ?? String(n)}`,
+      {
+        details: { path: 'n_parallel', expected: `integer in [1, ${MAX_N_PARALLEL}]`, found: n },
+      },
+    );
   }
   return n;
 }
@@ -141,22 +151,33 @@ export function checkNSamplesValue(n: unknown): number {
 /** Throws AUP_ERR_EXPERIMENT_STATE when n_samples would drop below the jobs already created. */
 export function checkNSamplesAgainst(n: number, created: number): void {
   if (n < created) {
-    throw new AupError('AUP_ERR_EXPERIMENT_STATE', `n_samples: ${n} is below the ${created} jobs already created; expected at least ${created}`, {
-      details: { path: 'n_samples', expected: `>= ${created}`, found: n },
-    });
+    throw new AupError(
+      'AUP_ERR_EXPERIMENT_STATE',
+      `n_samples: ${n} is below the ${created} jobs already created; expected at least ${created}`,
+      {
+        details: { path: 'n_samples', expected: `>= ${created}`, found: n },
+      },
+    );
   }
 }
 
 /** The error for enqueueing with a proposer that has no `adopt`. */
 export function noAdopt(proposer: string): AupError {
-  return new AupError('AUP_ERR_CONTROL_UNSUPPORTED', `the "${proposer}" proposer cannot take a user-given trial (it has no adopt); enqueue works with random, hyperopt and spearmint`, {
-    details: { proposer },
-  });
+  return new AupError(
+    'AUP_ERR_CONTROL_UNSUPPORTED',
+    `the "${proposer}" proposer cannot take a user-given trial (it has no adopt); enqueue works with random, hyperopt and spearmint`,
+    {
+      details: { proposer },
+    },
+  );
 }
 
 async function runningExperiment(store: Store, experimentId: number, what: string): Promise<ExperimentRecord> {
   const exp = await store.getExperiment(experimentId);
-  if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`, { details: { experimentId } });
+  if (!exp)
+    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`, {
+      details: { experimentId },
+    });
   if (exp.status !== 'running') {
     throw new AupError('AUP_ERR_EXPERIMENT_STATE', `cannot ${what}: experiment ${experimentId} is ${exp.status}, expected running`, {
       details: { experimentId, status: exp.status, expected: 'running' },

@@ -34,7 +34,14 @@ export interface ExperimentConfigInput {
   n_samples?: number;
   random_seed?: number;
   script?: string;
-  parameter_config?: ReadonlyArray<{ name: string; range: readonly ParamValue[]; type: string; log?: boolean; interval?: number; n?: number }>;
+  parameter_config?: ReadonlyArray<{
+    name: string;
+    range: readonly ParamValue[];
+    type: string;
+    log?: boolean;
+    interval?: number;
+    n?: number;
+  }>;
   resource?: string;
   resource_args?: Record<string, unknown>;
   job_failure?: { job_retries?: number; ignore_fail?: boolean };
@@ -77,7 +84,12 @@ async function withStore<T>(db: string | Store | undefined, fn: (store: Store) =
  * Records a new experiment (status `created`) with host and git info; checks the proposer's settings
  * first. With `workers`, its jobs are left to `aup worker` processes (worker mode).
  */
-export async function createExperiment(store: Store, raw: JsonObject, config: NormalizedConfig, workers?: ExperimentWorkers): Promise<ExperimentRecord> {
+export async function createExperiment(
+  store: Store,
+  raw: JsonObject,
+  config: NormalizedConfig,
+  workers?: ExperimentWorkers,
+): Promise<ExperimentRecord> {
   return (await recordExperiment(store, raw, config, workers, true)).exp;
 }
 
@@ -99,7 +111,10 @@ async function recordExperiment(
   checkRunnable(config, { workers: workers !== undefined, inProcess: true });
   // Host and git probes (python3, nvidia-smi, git) run at the same time.
   const python = pythonVersion();
-  const [host, git] = await Promise.all([collectHostInfo({ python: waitForPython ? python : Promise.resolve(null) }), collectGitInfo(config.workingdir)]);
+  const [host, git] = await Promise.all([
+    collectHostInfo({ python: waitForPython ? python : Promise.resolve(null) }),
+    collectGitInfo(config.workingdir),
+  ]);
   const exp = await store.createExperiment({
     name: config.name,
     user: currentUser(),
@@ -167,7 +182,13 @@ export async function runExperimentFile(
   return withStore(options.db, async (store) => {
     const { exp, hostDone } = await recordExperiment(store, raw, config, options.workers, false);
     options.onCreated?.(exp);
-    const done = await driveExperiment({ store, experimentId: exp.id, objective: options.objective, signal: options.signal, events: options.events });
+    const done = await driveExperiment({
+      store,
+      experimentId: exp.id,
+      objective: options.objective,
+      signal: options.signal,
+      events: options.events,
+    });
     await hostDone;
     return experimentResult(store, done);
   });
@@ -192,7 +213,14 @@ export async function resumeExperiment(
     const driverLease = await acquireDriverLease(store, experimentId);
     try {
       options.onResumed?.(exp);
-      const done = await driveExperiment({ store, experimentId, objective: options.objective, signal: options.signal, events: options.events, driverLease });
+      const done = await driveExperiment({
+        store,
+        experimentId,
+        objective: options.objective,
+        signal: options.signal,
+        events: options.events,
+        driverLease,
+      });
       return await experimentResult(store, done);
     } finally {
       await driverLease.release();

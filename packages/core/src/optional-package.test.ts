@@ -40,13 +40,19 @@ describe('optional packages', () => {
   it('name the package, the feature and the command that installs it', () => {
     const e = missingPackageError('pg', 'a PostgreSQL database (a postgres:// URL)');
     expect(e.code).toBe('AUP_ERR_PACKAGE_MISSING');
-    expect(e.message).toMatch(/^a PostgreSQL database \(a postgres:\/\/ URL\) needs the npm package pg, which is not installed: run "npm install pg"/);
+    expect(e.message).toMatch(
+      /^a PostgreSQL database \(a postgres:\/\/ URL\) needs the npm package pg, which is not installed: run "npm install pg"/,
+    );
     expect(e.details).toEqual({ package: 'pg' });
   });
 
   it('turn only the missing package itself into AUP_ERR_PACKAGE_MISSING', async () => {
     const missing = await importError(ABSENT);
-    const failed = await loadOptional('ssh2', () => Promise.reject(Object.assign(new Error("Cannot find package 'ssh2' imported from /x/ssh-executor.js"), { code: 'ERR_MODULE_NOT_FOUND' }))).catch((e: unknown) => e);
+    const failed = await loadOptional('ssh2', () =>
+      Promise.reject(
+        Object.assign(new Error("Cannot find package 'ssh2' imported from /x/ssh-executor.js"), { code: 'ERR_MODULE_NOT_FOUND' }),
+      ),
+    ).catch((e: unknown) => e);
     expect(isAupError(failed) && failed.code).toBe('AUP_ERR_PACKAGE_MISSING');
     expect((failed as Error).message).toContain('the "node" resource');
     // Anything else passes through untouched.

@@ -22,7 +22,10 @@ export function isMissingPackage(e: unknown, name: string): boolean {
   if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
   // import(): "Cannot find package 'pg' imported from ..."; require(): "Cannot find module 'pg'".
   const quoted = `'${name}'`;
-  return typeof message === 'string' && (message.startsWith(`Cannot find package ${quoted}`) || message.startsWith(`Cannot find module ${quoted}`));
+  return (
+    typeof message === 'string' &&
+    (message.startsWith(`Cannot find package ${quoted}`) || message.startsWith(`Cannot find module ${quoted}`))
+  );
 }
 
 /** The error for a feature whose package is not installed: what needs it and the command that installs it. */

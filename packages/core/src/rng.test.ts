@@ -63,7 +63,16 @@ describe('Rng', () => {
   });
 
   it('rejects anything that is not a state', () => {
-    for (const bad of [null, 3, 'x', {}, { algorithm: 'xoshiro128**', s: [1, 2, 3] }, { algorithm: 'xoshiro128**', s: [0, 0, 0, 0] }, { algorithm: 'mt', s: [1, 2, 3, 4] }, { algorithm: 'xoshiro128**', s: [1, 2, 3, 2 ** 32] }]) {
+    for (const bad of [
+      null,
+      3,
+      'x',
+      {},
+      { algorithm: 'xoshiro128**', s: [1, 2, 3] },
+      { algorithm: 'xoshiro128**', s: [0, 0, 0, 0] },
+      { algorithm: 'mt', s: [1, 2, 3, 4] },
+      { algorithm: 'xoshiro128**', s: [1, 2, 3, 2 ** 32] },
+    ]) {
       expect(isRngState(bad)).toBe(false);
       expect(() => Rng.fromState(bad)).toThrow(TypeError);
     }

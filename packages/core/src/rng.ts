@@ -181,11 +181,5 @@ function isUint32(x: unknown): x is number {
 export function isRngState(x: unknown): x is RngState {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as { algorithm?: unknown; s?: unknown };
-  return (
-    o.algorithm === ALGORITHM &&
-    Array.isArray(o.s) &&
-    o.s.length === 4 &&
-    o.s.every(isUint32) &&
-    o.s.some((w) => w !== 0)
-  );
+  return o.algorithm === ALGORITHM && Array.isArray(o.s) && o.s.length === 4 && o.s.every(isUint32) && o.s.some((w) => w !== 0);
 }

@@ -77,7 +77,7 @@ describe('Auptimizer scripts run unchanged', () => {
     expect(records(r.stderr)).toEqual([]);
   });
 
-  it('@aup_args: warns about job values the function does not take, but not about aup\'s own keys', () => {
+  it("@aup_args: warns about job values the function does not take, but not about aup's own keys", () => {
     const job = writeJob('9.json', { x: 1, epochs: 1, dropout: 0.2, job_id: 9, n_iterations: 3, budget: 3 });
     const r = python(script('auptimizer-args.py', job));
     expect(r.status).toBe(0);
@@ -114,9 +114,7 @@ describe('Auptimizer scripts run unchanged', () => {
     const r = python(script('auptimizer-config.py', job));
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('\n#Auptimizer:0.25\n');
-    expect(r.stdout).toBe(
-      "missing key reads as default: default\nreloaded: [('job_id', 1), ('seen', True), ('x', 0.5), ('y', 0.25)]\n",
-    );
+    expect(r.stdout).toBe("missing key reads as default: default\nreloaded: [('job_id', 1), ('seen', True), ('x', 0.5), ('y', 0.25)]\n");
     expect(JSON.parse(readFileSync(join(dir, 'saved.json'), 'utf8'))).toEqual({ x: 0.5, y: 0.25, job_id: 1, seen: true });
   });
 

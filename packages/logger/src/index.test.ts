@@ -44,7 +44,9 @@ describe('getParams', () => {
 
   it('says what is missing when there are no parameters at all', () => {
     const { logger } = collecting({ args: ['--epochs', '3'] });
-    expect(() => logger.getParams()).toThrow(/no job parameters: expected the path of a job JSON file .* found arguments \["--epochs","3"\] and no AUP_PARAMS/);
+    expect(() => logger.getParams()).toThrow(
+      /no job parameters: expected the path of a job JSON file .* found arguments \["--epochs","3"\] and no AUP_PARAMS/,
+    );
   });
 
   it('names the file that cannot be read or parsed', () => {
@@ -55,7 +57,9 @@ describe('getParams', () => {
     expect(() => collecting({ args: [broken] }).logger.getParams()).toThrow(`the job file ${broken} is not valid JSON`);
     const list = writeJob('list.json', [1, 2]);
     expect(() => collecting({ args: [list] }).logger.getParams()).toThrow(/must hold a JSON object of parameters; found an array/);
-    expect(() => collecting({ env: { AUP_PARAMS: 'lr=1' } }).logger.getParams()).toThrow(/environment variable AUP_PARAMS is not valid JSON/);
+    expect(() => collecting({ env: { AUP_PARAMS: 'lr=1' } }).logger.getParams()).toThrow(
+      /environment variable AUP_PARAMS is not valid JSON/,
+    );
   });
 });
 

@@ -98,7 +98,9 @@ function parseParams(source: { text: string; where: string }): JobParams {
 // A folder name is one path segment, so emptying it can never reach outside aup_models/.
 function checkFolderName(folder: unknown, where: string): string {
   if (typeof folder !== 'string' || folder === '' || folder === '.' || folder === '..' || /[/\\\0]/.test(folder)) {
-    throw new Error(`aup: "folder_name" in the ${where} must be a plain folder name when save_model is true; found ${JSON.stringify(folder)}`);
+    throw new Error(
+      `aup: "folder_name" in the ${where} must be a plain folder name when save_model is true; found ${JSON.stringify(folder)}`,
+    );
   }
   return folder;
 }

@@ -90,7 +90,10 @@ describe('parseLine: #aup: records', () => {
     ['#aup:{"type":"scalar","name":"loss","step":null,"value":0}', { type: 'scalar', name: 'loss', value: 0 }],
     ['#aup:{"type":"text","name":"notes","text":"a\\nb"}', { type: 'text', name: 'notes', text: 'a\nb' }],
     ['#aup:{"type":"text","name":"notes","text":""}', { type: 'text', name: 'notes', text: '' }],
-    ['#aup:{"type":"histogram","name":"w","step":3,"values":[1,-2.5,3e-3]}', { type: 'histogram', name: 'w', step: 3, values: [1, -2.5, 0.003] }],
+    [
+      '#aup:{"type":"histogram","name":"w","step":3,"values":[1,-2.5,3e-3]}',
+      { type: 'histogram', name: 'w', step: 3, values: [1, -2.5, 0.003] },
+    ],
     ['#aup:{"type":"histogram","name":"w","values":[0]}', { type: 'histogram', name: 'w', values: [0] }],
     ['#aup:{"type":"image","name":"seg","step":3,"path":"out/seg.png"}', { type: 'image', name: 'seg', step: 3, path: 'out/seg.png' }],
     ['#aup:{"type":"artifact","path":"model.onnx"}', { type: 'artifact', path: 'model.onnx' }],
@@ -116,8 +119,14 @@ describe('parseLine: #aup: records', () => {
       value: -Infinity,
       metrics: { NaN: Infinity },
     });
-    expect(parseLine('#aup:{"type":"text","name":"NaN \\" Infinity","text":"NaN"}')).toEqual({ type: 'text', name: 'NaN " Infinity', text: 'NaN' });
-    expect(reasonOf('#aup:{"type":"histogram","name":"w","values":[1,NaN]}')).toMatch(/"values\[1\]" must be a finite number; found the string "NaN"/);
+    expect(parseLine('#aup:{"type":"text","name":"NaN \\" Infinity","text":"NaN"}')).toEqual({
+      type: 'text',
+      name: 'NaN " Infinity',
+      text: 'NaN',
+    });
+    expect(reasonOf('#aup:{"type":"histogram","name":"w","values":[1,NaN]}')).toMatch(
+      /"values\[1\]" must be a finite number; found the string "NaN"/,
+    );
   });
 
   it.each([
@@ -144,7 +153,10 @@ describe('parseLine: #aup: records', () => {
     ['#aup:{"type":"scalar","name":"loss","step":"3","value":1}', /"step" must be a non-negative integer/],
     ['#aup:{"type":"scalar","name":"loss","step":1e300,"value":1}', /"step" must be a non-negative integer/],
     ['#aup:{"type":"text","name":"notes"}', /"text" must be a string; found nothing/],
-    ['#aup:{"type":"histogram","name":"w","values":[]}', /"values" must be a non-empty array of finite numbers; found an array of length 0/],
+    [
+      '#aup:{"type":"histogram","name":"w","values":[]}',
+      /"values" must be a non-empty array of finite numbers; found an array of length 0/,
+    ],
     ['#aup:{"type":"histogram","name":"w","values":[1,"2"]}', /"values\[1\]" must be a finite number/],
     ['#aup:{"type":"histogram","name":"w","values":{"0":1}}', /"values" must be a non-empty array/],
     ['#aup:{"type":"image","name":"seg","path":""}', /"path" must be a non-empty string/],
@@ -192,8 +204,12 @@ describe('formatRecord', () => {
   });
 
   it('writes the documented wire form', () => {
-    expect(formatRecord({ type: 'scalar', name: 'loss', step: 3, value: 0.41 })).toBe('#aup:{"type":"scalar","name":"loss","step":3,"value":0.41}');
-    expect(formatRecord({ type: 'result', value: NaN, metrics: { f1: 0.9 } })).toBe('#aup:{"type":"result","value":"NaN","metrics":{"f1":0.9}}');
+    expect(formatRecord({ type: 'scalar', name: 'loss', step: 3, value: 0.41 })).toBe(
+      '#aup:{"type":"scalar","name":"loss","step":3,"value":0.41}',
+    );
+    expect(formatRecord({ type: 'result', value: NaN, metrics: { f1: 0.9 } })).toBe(
+      '#aup:{"type":"result","value":"NaN","metrics":{"f1":0.9}}',
+    );
     expect(formatRecord({ type: 'auptimizer', values: [18, 3.5] })).toBe('#Auptimizer:18,3.5');
   });
 

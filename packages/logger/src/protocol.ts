@@ -63,14 +63,7 @@ export interface MalformedRecord {
 }
 
 export type ProtocolRecord =
-  | AuptimizerRecord
-  | ResultRecord
-  | ScalarRecord
-  | TextRecord
-  | HistogramRecord
-  | ImageRecord
-  | ArtifactRecord
-  | MalformedRecord;
+  AuptimizerRecord | ResultRecord | ScalarRecord | TextRecord | HistogramRecord | ImageRecord | ArtifactRecord | MalformedRecord;
 
 /** A record a script may write (everything but `malformed`). */
 export type ReportRecord = Exclude<ProtocolRecord, MalformedRecord>;
@@ -440,7 +433,9 @@ function toWireObject(record: ReportRecord): Record<string, unknown> {
     case 'image':
       return withStep({ type: 'image', name: record.name }, record.step, { path: record.path });
     case 'artifact':
-      return record.name === undefined ? { type: 'artifact', path: record.path } : { type: 'artifact', path: record.path, name: record.name };
+      return record.name === undefined
+        ? { type: 'artifact', path: record.path }
+        : { type: 'artifact', path: record.path, name: record.name };
     default: {
       const type: unknown = (record as { type?: unknown }).type;
       return { type };

@@ -65,7 +65,10 @@ export interface BoardSecurity {
  * exposed board needs the token for reads too unless --public-read; --cors entries must be exact
  * origins. Throws AUP_ERR_CLI_USAGE naming the flag otherwise.
  */
-export function resolveSecurity(o: Pick<BoardOptions, 'host' | 'readOnly' | 'token' | 'cors' | 'allowedHost' | 'publicRead'>, generate = generateToken): BoardSecurity {
+export function resolveSecurity(
+  o: Pick<BoardOptions, 'host' | 'readOnly' | 'token' | 'cors' | 'allowedHost' | 'publicRead'>,
+  generate = generateToken,
+): BoardSecurity {
   const corsOrigins = o.cors === undefined ? [] : parseCorsOrigins(o.cors);
   const allowedHosts = (o.allowedHost ?? []).map(parseAllowedHost);
   const exposed = !isLoopbackHost(o.host) || allowedHosts.length > 0;
@@ -122,19 +125,39 @@ export function buildBoardProgram(io: BoardCliIo, run: (o: BoardOptions) => Prom
     .option('-p, --port <n>', 'port to listen on; if taken, the next free one (0: any free port)', parsePort, DEFAULT_PORT)
     .option('--host <host>', 'address to bind', DEFAULT_HOST)
     .option('--read-only', 'serve without any route that changes data')
-    .option('--token <token>', 'the session token mutating requests must send as "authorization: Bearer <token>" (default: a random one, printed in the URL)')
+    .option(
+      '--token <token>',
+      'the session token mutating requests must send as "authorization: Bearer <token>" (default: a random one, printed in the URL)',
+    )
     .option('--no-token', 'no token at all (allowed only on a loopback host, without --allowed-host)')
-    .option('--allowed-host <name>', 'also answer to this host name (a reverse proxy, a LAN name); repeatable. Other names get 421', collect, [])
-    .option('--public-read', 'on a board others can reach (non-loopback --host, --allowed-host): serve reads without the token. Anyone who reaches it reads configs, logs and files')
+    .option(
+      '--allowed-host <name>',
+      'also answer to this host name (a reverse proxy, a LAN name); repeatable. Other names get 421',
+      collect,
+      [],
+    )
+    .option(
+      '--public-read',
+      'on a board others can reach (non-loopback --host, --allowed-host): serve reads without the token. Anyone who reaches it reads configs, logs and files',
+    )
     .option('--cors <origins>', 'comma-separated origins (https://host[:port]) whose pages may read the API')
     .option('--open', 'open the board in a browser (xdg-open/open) once it listens')
-    .option('--attached', 'started by `aup run --board`: no creating, starting, resuming experiments or resetting the environment (stop, kill and report still work)')
+    .option(
+      '--attached',
+      'started by `aup run --board`: no creating, starting, resuming experiments or resetting the environment (stop, kill and report still work)',
+    )
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // One line, as `aup` prints its usage errors.
       outputError: (s, write) =>
-        write(`aup-board: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*\(Did you mean (.*)\)$/, '; did you mean $1').replace(/\s*\n\s*/g, ' ')} ${HELP_HINT}\n`),
+        write(
+          `aup-board: ${s
+            .trim()
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*\(Did you mean (.*)\)$/, '; did you mean $1')
+            .replace(/\s*\n\s*/g, ' ')} ${HELP_HINT}\n`,
+        ),
     })
     .exitOverride()
     .action(async (o: BoardOptions) => run(o));
@@ -197,7 +220,9 @@ async function serve(o: BoardOptions, io: BoardCliIo): Promise<void> {
     const lines: string[] = [];
     if (o.port !== 0 && port !== o.port) lines.push(`aup-board: port ${o.port} is taken, using ${port}`);
     lines.push(`aup-board: ${shown}`);
-    const mode = (o.readOnly ? ' (read-only)' : security.token === undefined ? ' (no token: loopback only)' : '') + (o.attached ? ' (attached to aup run)' : '');
+    const mode =
+      (o.readOnly ? ' (read-only)' : security.token === undefined ? ' (no token: loopback only)' : '') +
+      (o.attached ? ' (attached to aup run)' : '');
     lines.push(`aup-board: serving ${store.url}${mode}; Ctrl-C stops`);
     if (security.token !== undefined) {
       const what = security.readsNeedToken ? (o.readOnly ? 'requests' : 'requests (reads too)') : 'requests that change data';
@@ -227,7 +252,9 @@ export function exposureWarnings(o: Pick<BoardOptions, 'host'>, security: BoardS
     );
   }
   if (security.exposed && !security.readsNeedToken) {
-    out.push(`--public-read: anyone who reaches this board reads every experiment's config (script lines may hold secrets), logs and files without a token`);
+    out.push(
+      `--public-read: anyone who reaches this board reads every experiment's config (script lines may hold secrets), logs and files without a token`,
+    );
   }
   return out;
 }
@@ -239,7 +266,9 @@ export function exposureWarnings(o: Pick<BoardOptions, 'host'>, security: BoardS
 async function openExisting(o: Pick<BoardOptions, 'db' | 'create' | 'readOnly'>, io: BoardCliIo): Promise<Store> {
   const url = o.db;
   if (o.readOnly === true && o.create === true) {
-    throw new AupError('AUP_ERR_CLI_USAGE', '--create with --read-only: a read-only board never creates a database; drop one of them', { details: { option: '--create' } });
+    throw new AupError('AUP_ERR_CLI_USAGE', '--create with --read-only: a read-only board never creates a database; drop one of them', {
+      details: { option: '--create' },
+    });
   }
   const location = parseDbUrl(url, io.cwd);
   if (o.create !== true && location.dialect === 'sqlite' && location.path !== ':memory:' && !existsSync(location.path)) {
@@ -251,7 +280,8 @@ async function openExisting(o: Pick<BoardOptions, 'db' | 'create' | 'readOnly'>,
       { details: { path: location.path } },
     );
   }
-  if (o.readOnly === true) return openStore(url, { readOnly: true, cwd: io.cwd, onWarning: (m) => io.stderr.write(`aup-board: note: ${m}\n`) });
+  if (o.readOnly === true)
+    return openStore(url, { readOnly: true, cwd: io.cwd, onWarning: (m) => io.stderr.write(`aup-board: note: ${m}\n`) });
   return openStore(url, { create: o.create ?? false, cwd: io.cwd });
 }
 

@@ -55,7 +55,14 @@ beforeAll(async () => {
     if (score !== null && (best === undefined || score > best.score)) best = { id: job.id, score };
     await store.completeJob(
       job.id,
-      { status, score, metrics: score === null ? {} : { f1: score / 2 }, attempts: 1, startedAt: T0 + trial * 1000, endedAt: T0 + trial * 1000 + 500 },
+      {
+        status,
+        score,
+        metrics: score === null ? {} : { f1: score / 2 },
+        attempts: 1,
+        startedAt: T0 + trial * 1000,
+        endedAt: T0 + trial * 1000 + 500,
+      },
       { id: mnist, bestJobId: best?.id ?? null, bestScore: best?.score ?? null },
     );
   }
@@ -130,7 +137,11 @@ describe('GET /api/v1/experiments/:id', () => {
   it('answers 404 with the error shape for an unknown id', async () => {
     const { status, body } = await get('/api/v1/experiments/999999');
     expect(status).toBe(404);
-    expect(body).toEqual({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND', message: expect.stringContaining('No experiment has id 999999'), details: { id: 999999 } });
+    expect(body).toEqual({
+      code: 'AUP_ERR_EXPERIMENT_NOT_FOUND',
+      message: expect.stringContaining('No experiment has id 999999'),
+      details: { id: 999999 },
+    });
   });
 
   it.each(['abc', '0', '-3', '1.5', '9007199254740993'])('answers 400 for the malformed id %s', async (id) => {
@@ -178,7 +189,9 @@ describe('GET /api/v1/experiments/:id/jobs', () => {
       code: 'AUP_ERR_BAD_QUERY',
       details: { in: 'querystring', field: 'sort', found: 'params;drop table job' },
     });
-    expect(body['message']).toMatch(/^Query parameter 'sort': Unknown job column 'params;drop table job'.*expected one of id, trial, status, score/);
+    expect(body['message']).toMatch(
+      /^Query parameter 'sort': Unknown job column 'params;drop table job'.*expected one of id, trial, status, score/,
+    );
     expect((body['details'] as { valid: string[] }).valid).toEqual(expect.arrayContaining(['score', 'param:lr', 'param:act', 'metric:f1']));
     // The table is still there.
     expect((await get(`/api/v1/experiments/${mnist}/jobs`)).body['total']).toBe(6);
@@ -229,7 +242,12 @@ describe('routing, token and faults', () => {
     expect(none.json()).toMatchObject({ code: 'AUP_ERR_UNAUTHORIZED', details: { given: 'none' } });
     const wrong = await app.inject({ method: 'DELETE', url: `/api/v1/experiments/${mnist}`, headers: { 'x-aup-token': 's3cret!' } });
     expect(wrong.statusCode).toBe(401);
-    const right = await app.inject({ method: 'POST', url: '/api/v1/nothing-here', headers: { authorization: 'Bearer s3cret' }, payload: {} });
+    const right = await app.inject({
+      method: 'POST',
+      url: '/api/v1/nothing-here',
+      headers: { authorization: 'Bearer s3cret' },
+      payload: {},
+    });
     // Past the token check: no route answers POST /api/v1/nothing-here.
     expect(right.statusCode).toBe(404);
     const unrouted = await app.inject({ method: 'POST', url: '/api/v1/nothing-here', payload: {} });
@@ -279,7 +297,12 @@ describe('routing, token and faults', () => {
 
   it('accepts the older x-aup-token header besides Bearer, and prefers Bearer', async () => {
     const body = { script: 'python3 missing.py' };
-    const legacy = await app.inject({ method: 'POST', url: '/api/v1/config/validate', headers: { 'x-aup-token': 's3cret' }, payload: body });
+    const legacy = await app.inject({
+      method: 'POST',
+      url: '/api/v1/config/validate',
+      headers: { 'x-aup-token': 's3cret' },
+      payload: body,
+    });
     expect(legacy.statusCode).toBe(200);
     const mixed = await app.inject({
       method: 'POST',
@@ -298,7 +321,10 @@ describe('routing, token and faults', () => {
       payload: { script: 'node -e 1', proposer: 'bogus', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] },
     });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ ok: false, problems: [{ path: 'proposer', message: expect.stringMatching(/"bogus" is not a registered proposer/) }] });
+    expect(res.json()).toMatchObject({
+      ok: false,
+      problems: [{ path: 'proposer', message: expect.stringMatching(/"bogus" is not a registered proposer/) }],
+    });
   });
 
   it('refuses an empty token rather than silently running without one', () => {

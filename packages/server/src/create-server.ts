@@ -108,7 +108,10 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
   }
   const readsNeedToken = opts.readsNeedToken ?? false;
   if (readsNeedToken && opts.token === undefined) {
-    throw new AupError('AUP_ERR_CLI_USAGE', 'createServer: readsNeedToken is true but there is no token: expected a token for the reads to need');
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      'createServer: readsNeedToken is true but there is no token: expected a token for the reads to need',
+    );
   }
   const faultsLogged = opts.logger === true || opts.errorLog !== undefined;
 
@@ -142,9 +145,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
     }
     return reply.code(out.statusCode).send(out.body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(notFoundBody({ method: request.method, url: request.url })),
-  );
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody({ method: request.method, url: request.url })));
 
   // In this order, each an onRequest hook ahead of every route: a foreign Host gets nothing (not
   // even CORS headers), then a foreign page's mutation is refused whatever the token, then the token.
@@ -158,7 +159,12 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
     async (api) => {
       api.get(
         '/health',
-        { schema: { summary: 'Liveness, version, whether the board is read-only and which requests need the session token', response: { 200: HealthSchema, ...ERROR_RESPONSES } } },
+        {
+          schema: {
+            summary: 'Liveness, version, whether the board is read-only and which requests need the session token',
+            response: { 200: HealthSchema, ...ERROR_RESPONSES },
+          },
+        },
         async (): Promise<Health> => ({
           ok: true,
           version: VERSION,
@@ -173,7 +179,13 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
       api.get<{ Params: ExperimentIdParams }>(
         '/experiments/:id',
-        { schema: { summary: 'One experiment: normalised config, best job and job counts', params: ExperimentIdParamsSchema, response: { 200: ExperimentDetailSchema, ...ERROR_RESPONSES } } },
+        {
+          schema: {
+            summary: 'One experiment: normalised config, best job and job counts',
+            params: ExperimentIdParamsSchema,
+            response: { 200: ExperimentDetailSchema, ...ERROR_RESPONSES },
+          },
+        },
         async (request): Promise<ExperimentDetail> => {
           const exp = await experimentOr404(store, request.params.id, request);
           // Counts and the best job only: an experiment's jobs are never all read to show it.
@@ -184,7 +196,12 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
       api.get(
         '/openapi.json',
-        { schema: { summary: 'This OpenAPI 3.1 document, built from the route schemas', response: { 200: Type.Unknown(), ...ERROR_RESPONSES } } },
+        {
+          schema: {
+            summary: 'This OpenAPI 3.1 document, built from the route schemas',
+            response: { 200: Type.Unknown(), ...ERROR_RESPONSES },
+          },
+        },
         async () => {
           openApi ??= buildOpenApi(routes, {
             title: 'aup-board API',
@@ -241,8 +258,16 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
           }
           const jobIds = (await store.listJobs(exp.id)).map((j) => j.id);
           await store.deleteExperiment(exp.id);
-          const files = request.query.files ? await removeJobFiles(exp.workingDir, exp.jobDir, jobIds, { folder: true }) : { removed: [], skipped: [] };
-          return { id: exp.id, deleted: true, jobs_deleted: jobIds.length, files_removed: files.removed.length, files_skipped: files.skipped };
+          const files = request.query.files
+            ? await removeJobFiles(exp.workingDir, exp.jobDir, jobIds, { folder: true })
+            : { removed: [], skipped: [] };
+          return {
+            id: exp.id,
+            deleted: true,
+            jobs_deleted: jobIds.length,
+            files_removed: files.removed.length,
+            files_skipped: files.skipped,
+          };
         },
       );
 
@@ -253,14 +278,16 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 
   void app.register(async (site) => {
     site.get('/', { schema: { summary: 'The board page (HTML)' } }, async (_request, reply) => {
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('cache-control', 'no-cache')
-        .header('content-security-policy', BOARD_PAGE_CSP)
-        .header('x-content-type-options', 'nosniff')
-        // The page is opened as /?token=...: no link or request it makes may carry that URL along.
-        .header('referrer-policy', 'no-referrer')
-        .send(boardPage({ apiBase: API_PREFIX, version: VERSION, attached: opts.attached ?? false }));
+      return (
+        reply
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'no-cache')
+          .header('content-security-policy', BOARD_PAGE_CSP)
+          .header('x-content-type-options', 'nosniff')
+          // The page is opened as /?token=...: no link or request it makes may carry that URL along.
+          .header('referrer-policy', 'no-referrer')
+          .send(boardPage({ apiBase: API_PREFIX, version: VERSION, attached: opts.attached ?? false }))
+      );
     });
 
     site.get<{ Params: { name: string } }>(
@@ -282,16 +309,16 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
         try {
           body = await readFile(path);
         } catch (cause) {
-          throw new AupError('AUP_ERR_NOT_FOUND', `The board asset ${name} cannot be read from ${path}: build the widgets with 'npm run build'`, {
-            details: { asset: name },
-            cause,
-          });
+          throw new AupError(
+            'AUP_ERR_NOT_FOUND',
+            `The board asset ${name} cannot be read from ${path}: build the widgets with 'npm run build'`,
+            {
+              details: { asset: name },
+              cause,
+            },
+          );
         }
-        return reply
-          .type(boardAssetType(name))
-          .header('cache-control', 'no-cache')
-          .header('x-content-type-options', 'nosniff')
-          .send(body);
+        return reply.type(boardAssetType(name)).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(body);
       },
     );
   });
@@ -302,9 +329,13 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
 async function experimentOr404(store: Store, id: number, request: { method: string; url: string }): Promise<ExperimentRecord> {
   const exp = await store.getExperiment(id);
   if (exp === undefined) {
-    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${id} (${request.method} ${request.url}); GET ${API_PREFIX}/experiments lists them`, {
-      details: { id },
-    });
+    throw new AupError(
+      'AUP_ERR_EXPERIMENT_NOT_FOUND',
+      `No experiment has id ${id} (${request.method} ${request.url}); GET ${API_PREFIX}/experiments lists them`,
+      {
+        details: { id },
+      },
+    );
   }
   return exp;
 }

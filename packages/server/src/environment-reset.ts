@@ -53,9 +53,13 @@ export function resettableDatabase(dbUrl: string, cwd: string): { path: string }
     );
   }
   if (location.path === ':memory:') {
-    throw new AupError('AUP_ERR_ENV_RESET', `The board's database is :memory:: there is no file to back up; restart aup-board for an empty one`, {
-      details: { database: ':memory:' },
-    });
+    throw new AupError(
+      'AUP_ERR_ENV_RESET',
+      `The board's database is :memory:: there is no file to back up; restart aup-board for an empty one`,
+      {
+        details: { database: ':memory:' },
+      },
+    );
   }
   return { path: location.path };
 }
@@ -70,9 +74,13 @@ export async function resetEnvironment(holder: StoreHolder, dbUrl: string, cwd: 
   const location = resettableDatabase(dbUrl, cwd);
   const dir = resolve(cwd, workingDir ?? dirname(location.path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new AupError('AUP_ERR_BAD_REQUEST', `Body field 'working_dir' is ${JSON.stringify(workingDir)}: expected an existing directory, found ${existsSync(dir) ? 'a file' : 'nothing'} at ${dir}`, {
-      details: { in: 'body', field: 'working_dir', found: dir },
-    });
+    throw new AupError(
+      'AUP_ERR_BAD_REQUEST',
+      `Body field 'working_dir' is ${JSON.stringify(workingDir)}: expected an existing directory, found ${existsSync(dir) ? 'a file' : 'nothing'} at ${dir}`,
+      {
+        details: { in: 'body', field: 'working_dir', found: dir },
+      },
+    );
   }
   const target = join(dir, basename(location.path));
   if (target !== location.path && existsSync(target)) {
@@ -94,9 +102,13 @@ export async function resetEnvironment(holder: StoreHolder, dbUrl: string, cwd: 
     // Put the old database back where the server had it, so a failed reset changes nothing.
     if (existsSync(backup) && !existsSync(location.path)) moveDatabase(backup, location.path);
     holder.swap(await openStore(location.path, { create: false }));
-    throw new AupError('AUP_ERR_ENV_RESET', `Resetting the environment to ${target} failed: ${(cause as Error).message}; the database ${location.path} is unchanged`, {
-      details: { database: target },
-      cause,
-    });
+    throw new AupError(
+      'AUP_ERR_ENV_RESET',
+      `Resetting the environment to ${target} failed: ${(cause as Error).message}; the database ${location.path} is unchanged`,
+      {
+        details: { database: target },
+        cause,
+      },
+    );
   }
 }

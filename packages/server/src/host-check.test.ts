@@ -18,9 +18,12 @@ describe('hostOf', () => {
     expect(hostOf(header)).toEqual({ name, port });
   });
 
-  it.each(['evil@localhost', 'localhost/x', 'local host', '', '[::1', 'localhost:', 'localhost:123456', '[zz::1]:80'])('refuses %j', (header) => {
-    expect(hostOf(header)).toBeUndefined();
-  });
+  it.each(['evil@localhost', 'localhost/x', 'local host', '', '[::1', 'localhost:', 'localhost:123456', '[zz::1]:80'])(
+    'refuses %j',
+    (header) => {
+      expect(hostOf(header)).toBeUndefined();
+    },
+  );
 });
 
 describe('boardHostNames', () => {
@@ -46,9 +49,12 @@ describe('parseAllowedHost', () => {
     expect(canonicalHostName('fd00:0::2')).toBe('fd00::2');
   });
 
-  it.each(['https://board.example.org', 'board.example.org:443', '*.example.org', '0.0.0.0', '::', '', 'a/b'])('refuses %j naming the flag', (text) => {
-    expect(() => parseAllowedHost(text)).toThrow(/--allowed-host/);
-  });
+  it.each(['https://board.example.org', 'board.example.org:443', '*.example.org', '0.0.0.0', '::', '', 'a/b'])(
+    'refuses %j naming the flag',
+    (text) => {
+      expect(() => parseAllowedHost(text)).toThrow(/--allowed-host/);
+    },
+  );
 });
 
 describe('the Host check on every route', () => {
@@ -80,7 +86,15 @@ describe('the Host check on every route', () => {
   ];
 
   it.each(routes)('answers %s %s with 421 for a foreign Host', async (method, url) => {
-    for (const host of ['attacker.test', 'attacker.test:80', 'localhost.attacker.test', '127.0.0.1.nip.io', '0.0.0.0', '[::2]', 'board.example.org']) {
+    for (const host of [
+      'attacker.test',
+      'attacker.test:80',
+      'localhost.attacker.test',
+      '127.0.0.1.nip.io',
+      '0.0.0.0',
+      '[::2]',
+      'board.example.org',
+    ]) {
       const res = await app.inject({ method: method as 'GET', url, headers: { host } });
       expect(res.statusCode, `${method} ${url} Host ${host}`).toBe(421);
       expect(res.json()).toMatchObject({ code: 'AUP_ERR_HOST_NOT_ALLOWED', details: { host } });
@@ -90,7 +104,16 @@ describe('the Host check on every route', () => {
   });
 
   it('answers the loopback names, whatever their case, port or trailing dot', async () => {
-    for (const host of ['localhost', 'localhost:80', 'LOCALHOST:8080', 'localhost.:8080', '127.0.0.1:9', '127.3.2.1', '[::1]:8080', '[0::1]']) {
+    for (const host of [
+      'localhost',
+      'localhost:80',
+      'LOCALHOST:8080',
+      'localhost.:8080',
+      '127.0.0.1:9',
+      '127.3.2.1',
+      '[::1]:8080',
+      '[0::1]',
+    ]) {
       const res = await app.inject({ method: 'GET', url: '/api/v1/health', headers: { host } });
       expect(res.statusCode, host).toBe(200);
     }

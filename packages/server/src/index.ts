@@ -4,7 +4,15 @@
  * @packageDocumentation
  */
 export { createServer, API_PREFIX, BODY_LIMIT_BYTES, TOKEN_HEADER, type CreateServerOptions } from './create-server.js';
-export { buildOpenApi, openApiPath, routeEntries, BEARER_SCHEME, type OpenApiInfo, type RouteEntry, type RouteSchema } from './api/openapi.js';
+export {
+  buildOpenApi,
+  openApiPath,
+  routeEntries,
+  BEARER_SCHEME,
+  type OpenApiInfo,
+  type RouteEntry,
+  type RouteSchema,
+} from './api/openapi.js';
 export { addCors, parseCorsOrigins, CORS_METHODS } from './api/cors.js';
 export { MAX_STREAMS, MAX_STREAMS_PER_ADDRESS, STREAM_RETRY_AFTER_S, type StreamLimits } from './api/stream-slots.js';
 export { MAX_CLIENT_BUFFER_BYTES, MAX_REPLAY_CHANGES } from './api/change-hub.js';

@@ -53,10 +53,14 @@ function listenError(e: unknown, code: string | undefined, host: string, first: 
         { details: { host, port: first, tried: at - first + 1 }, cause },
       );
     case 'EACCES':
-      return new AupError('AUP_ERR_SERVER_LISTEN', `Port ${at} on ${host} needs privileges this process lacks: expected a port above 1023 (pass --port)`, {
-        details: { host, port: at },
-        cause,
-      });
+      return new AupError(
+        'AUP_ERR_SERVER_LISTEN',
+        `Port ${at} on ${host} needs privileges this process lacks: expected a port above 1023 (pass --port)`,
+        {
+          details: { host, port: at },
+          cause,
+        },
+      );
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':

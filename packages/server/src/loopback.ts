@@ -5,7 +5,10 @@ import { isIP } from 'node:net';
  * `::1` and IPv4-mapped loopback. Anything else (0.0.0.0, `::`, a LAN address, a name) is not.
  */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost') return true;
   const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h;
   if (isIP(v4) === 4) return v4.split('.')[0] === '127';

@@ -30,7 +30,12 @@ function validate(app: FastifyInstance, headers: Record<string, string>, token?:
   return app.inject({
     method: 'POST',
     url: '/api/v1/config/validate',
-    headers: { host: '127.0.0.1:8080', 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
+    headers: {
+      host: '127.0.0.1:8080',
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...headers,
+    },
     payload: JSON.stringify(CONFIG),
   });
 }
@@ -50,7 +55,10 @@ describe('the Origin check on mutating routes', () => {
   ];
 
   it.each(foreign)('refuses %j with 403, with --no-token and with the right token', async (headers) => {
-    for (const [app, token] of [[open, undefined], [tokened, TOKEN]] as const) {
+    for (const [app, token] of [
+      [open, undefined],
+      [tokened, TOKEN],
+    ] as const) {
       const res = await validate(app, headers, token);
       expect(res.statusCode).toBe(403);
       expect(res.json()).toMatchObject({ code: 'AUP_ERR_ORIGIN_FORBIDDEN' });
@@ -92,7 +100,12 @@ describe('the Origin check on mutating routes', () => {
       payload: JSON.stringify(CONFIG),
     });
     expect(res.statusCode).toBe(200);
-    const other = await open.inject({ method: 'POST', url: '/api/v1/config/validate', headers: { host: 'localhost', origin: 'https://localhost:8443', 'content-type': 'application/json' }, payload: '{}' });
+    const other = await open.inject({
+      method: 'POST',
+      url: '/api/v1/config/validate',
+      headers: { host: 'localhost', origin: 'https://localhost:8443', 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(other.statusCode).toBe(403);
   });
 
@@ -103,7 +116,11 @@ describe('the Origin check on mutating routes', () => {
   });
 
   it('leaves reads alone: CORS decides what a page may read', async () => {
-    const res = await open.inject({ method: 'GET', url: '/api/v1/experiments', headers: { host: '127.0.0.1:8080', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
+    const res = await open.inject({
+      method: 'GET',
+      url: '/api/v1/experiments',
+      headers: { host: '127.0.0.1:8080', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });

@@ -36,18 +36,26 @@ export function resolveAupBin(): string {
   try {
     pkgFile = require.resolve('@aup/core/package.json');
   } catch (cause) {
-    throw new AupError('AUP_ERR_RUNNER_START', 'Cannot start a runner: the @aup/core package (which holds the aup binary) is not installed beside @aup/server', {
-      details: { package: '@aup/core' },
-      cause,
-    });
+    throw new AupError(
+      'AUP_ERR_RUNNER_START',
+      'Cannot start a runner: the @aup/core package (which holds the aup binary) is not installed beside @aup/server',
+      {
+        details: { package: '@aup/core' },
+        cause,
+      },
+    );
   }
   const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { bin?: string | Record<string, string> };
   const rel = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['aup'];
   const bin = rel === undefined ? undefined : join(dirname(pkgFile), rel);
   if (bin === undefined || !existsSync(bin)) {
-    throw new AupError('AUP_ERR_RUNNER_START', `Cannot start a runner: @aup/core at ${dirname(pkgFile)} has no aup binary (expected bin.aup in its package.json)`, {
-      details: { package: dirname(pkgFile) },
-    });
+    throw new AupError(
+      'AUP_ERR_RUNNER_START',
+      `Cannot start a runner: @aup/core at ${dirname(pkgFile)} has no aup binary (expected bin.aup in its package.json)`,
+      {
+        details: { package: dirname(pkgFile) },
+      },
+    );
   }
   return bin;
 }
@@ -83,10 +91,14 @@ export class RunnerChildren {
     try {
       fd = openSync(log, 'a');
     } catch (cause) {
-      throw new AupError('AUP_ERR_RUNNER_START', `Cannot start a runner for experiment ${experimentId}: its log file ${log} cannot be opened (${(cause as Error).message})`, {
-        details: { experimentId, log },
-        cause,
-      });
+      throw new AupError(
+        'AUP_ERR_RUNNER_START',
+        `Cannot start a runner for experiment ${experimentId}: its log file ${log} cannot be opened (${(cause as Error).message})`,
+        {
+          details: { experimentId, log },
+          cause,
+        },
+      );
     }
     let child: ChildProcess;
     try {

@@ -13,9 +13,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'aup-server-sec-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('isLoopbackHost', () => {
-  it.each(['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (h) => {
-    expect(isLoopbackHost(h)).toBe(true);
-  });
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])(
+    '%s is loopback',
+    (h) => {
+      expect(isLoopbackHost(h)).toBe(true);
+    },
+  );
   it.each(['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.org', '128.0.0.1', '::ffff:10.0.0.1', ''])('%s is not', (h) => {
     expect(isLoopbackHost(h)).toBe(false);
   });
@@ -53,11 +56,16 @@ describe('resolveSecurity', () => {
     });
     // Read-only and exposed: the token guards the reads.
     expect(resolveSecurity({ host: '192.0.2.2', readOnly: true }, gen)).toMatchObject({ readsNeedToken: true, token: 'generated' });
-    expect(resolveSecurity({ host: '192.0.2.2', readOnly: true, publicRead: true }, gen)).toMatchObject({ readsNeedToken: false, token: undefined });
+    expect(resolveSecurity({ host: '192.0.2.2', readOnly: true, publicRead: true }, gen)).toMatchObject({
+      readsNeedToken: false,
+      token: undefined,
+    });
     expect(resolveSecurity({ host: '0.0.0.0', publicRead: true }, gen)).toMatchObject({ readsNeedToken: false, token: 'generated' });
   });
   it('refuses --no-token with --allowed-host, and a malformed --allowed-host', () => {
-    expect(() => resolveSecurity({ host: '127.0.0.1', token: false, allowedHost: ['board.example.org'] }, gen)).toThrow(/--no-token with --allowed-host board\.example\.org/);
+    expect(() => resolveSecurity({ host: '127.0.0.1', token: false, allowedHost: ['board.example.org'] }, gen)).toThrow(
+      /--no-token with --allowed-host board\.example\.org/,
+    );
     expect(() => resolveSecurity({ host: '127.0.0.1', allowedHost: ['https://board.example.org/'] }, gen)).toThrow(/--allowed-host "https/);
   });
 });
@@ -66,7 +74,8 @@ describe('removeJobFiles', () => {
   it("removes only the given jobs' runner files inside the working directory", async () => {
     const wd = join(tmp, 'wd');
     mkdirSync(join(wd, 'jobs'), { recursive: true });
-    for (const f of ['7.json', '7.1.out', '7.2.out', '8.json', '7.json.bak', 'notes.txt', '17.json']) writeFileSync(join(wd, 'jobs', f), 'x');
+    for (const f of ['7.json', '7.1.out', '7.2.out', '8.json', '7.json.bak', 'notes.txt', '17.json'])
+      writeFileSync(join(wd, 'jobs', f), 'x');
     mkdirSync(join(wd, 'jobs', '7.3.out'));
     const r = await removeJobFiles(wd, 'jobs', [7]);
     expect(r.removed.map((f) => f.slice(wd.length + 1))).toEqual(['jobs/7.1.out', 'jobs/7.2.out', 'jobs/7.json']);

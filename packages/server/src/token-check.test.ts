@@ -44,9 +44,21 @@ afterAll(async () => {
 describe('GET /health', () => {
   it('says which requests need the token', async () => {
     const health = async (app: FastifyInstance) => (await app.inject({ method: 'GET', url: '/api/v1/health' })).json();
-    expect(await health(exposed)).toEqual({ ok: true, version: VERSION, read_only: false, token_required: true, read_token_required: true });
+    expect(await health(exposed)).toEqual({
+      ok: true,
+      version: VERSION,
+      read_only: false,
+      token_required: true,
+      read_token_required: true,
+    });
     expect(await health(local)).toEqual({ ok: true, version: VERSION, read_only: false, token_required: true, read_token_required: false });
-    expect(await health(readOnly)).toEqual({ ok: true, version: VERSION, read_only: true, token_required: false, read_token_required: true });
+    expect(await health(readOnly)).toEqual({
+      ok: true,
+      version: VERSION,
+      read_only: true,
+      token_required: false,
+      read_token_required: true,
+    });
     const none = createServer({ store });
     expect(await health(none)).toEqual({ ok: true, version: VERSION, read_only: false, token_required: false, read_token_required: false });
     await none.close();
@@ -79,7 +91,11 @@ describe('reads on a board others can reach', () => {
   });
 
   it('answer with the token in the header', async () => {
-    const res = await exposed.inject({ method: 'GET', url: `/api/v1/experiments/${experimentId}`, headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await exposed.inject({
+      method: 'GET',
+      url: `/api/v1/experiments/${experimentId}`,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().name).toBe('secret-run');
   });

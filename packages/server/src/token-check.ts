@@ -19,7 +19,11 @@ export const TOKEN_HEADER = 'x-aup-token';
 export const ACCESS_TOKEN_PARAM = 'access_token';
 
 /** Paths (under the API prefix) that accept `access_token`: opened as URLs by the board page. */
-const URL_OPENED_PATHS: readonly RegExp[] = [/^\/events$/, /^\/experiments\/[^/]+\/export$/, /^\/jobs\/[^/]+\/(?:images|artifacts)\/[^/]+$/];
+const URL_OPENED_PATHS: readonly RegExp[] = [
+  /^\/events$/,
+  /^\/experiments\/[^/]+\/export$/,
+  /^\/jobs\/[^/]+\/(?:images|artifacts)\/[^/]+$/,
+];
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -16,7 +16,12 @@ export {
   type AupExperimentActionEvent,
 } from './experiment-list/experiment-list.js';
 export { experimentActions, progressShare, type ExperimentActions, type RunAction } from './experiment-list/experiment-actions.js';
-export { AupExperimentOverview, type ExperimentChangeDetail, type AupExperimentChangeEvent, type OverviewSection } from './experiment-overview/experiment-overview.js';
+export {
+  AupExperimentOverview,
+  type ExperimentChangeDetail,
+  type AupExperimentChangeEvent,
+  type OverviewSection,
+} from './experiment-overview/experiment-overview.js';
 export { runEstimate, formatDuration, isOneShot, type RunEstimate } from './experiment-overview/estimate.js';
 export {
   AupConfigEditor,
@@ -28,9 +33,21 @@ export {
   type AupExperimentCreatedEvent,
 } from './config-editor/config-editor.js';
 export { parseConfigText, detectFormat, type ConfigFormat, type ParsedConfigText } from './config-editor/config-text.js';
-export { AupEnvironmentWizard, type EnvironmentResetResult, type AupEnvironmentResetEvent } from './environment-wizard/environment-wizard.js';
+export {
+  AupEnvironmentWizard,
+  type EnvironmentResetResult,
+  type AupEnvironmentResetEvent,
+} from './environment-wizard/environment-wizard.js';
 export { AupBoard, BOARD_CHILD_TAGS } from './board/board.js';
-export { parseRoute, routeHash, routeTitle, liveIndicator, type BoardRoute, type ExperimentPage, type LiveIndicator } from './board/board-route.js';
+export {
+  parseRoute,
+  routeHash,
+  routeTitle,
+  liveIndicator,
+  type BoardRoute,
+  type ExperimentPage,
+  type LiveIndicator,
+} from './board/board-route.js';
 export { initialTheme, THEME_STORAGE_KEY, type BoardTheme } from './board/theme-preference.js';
 export { capabilitiesFrom, CapabilitiesController, type Capabilities } from './controllers/board-capabilities.js';
 export { parseExperimentList, type ExperimentStatus, type ExperimentSummary } from './experiment-list/experiment-summary.js';
@@ -57,12 +74,48 @@ export {
 export { AupJobChart } from './job-chart/job-chart.js';
 export { jobChartData, metricLabels, type JobChartData, type JobChartValue } from './job-chart/job-chart-data.js';
 export { fetchAllJobs, fetchAllJobColumns, JOB_PAGE_SIZE, JOB_COLUMNS_PAGE_SIZE } from './api/fetch-all-jobs.js';
-export { jobColumnValue, jobInSelection, selectedJobIds, selectionFilters, isIntervalRange, matchesRange } from './selection/job-selection.js';
+export {
+  jobColumnValue,
+  jobInSelection,
+  selectedJobIds,
+  selectionFilters,
+  isIntervalRange,
+  matchesRange,
+} from './selection/job-selection.js';
 export { AupHig, TOP_PERCENT_CHOICES, jobTooltip, type AxesChangeDetail, type AupAxesChangeEvent } from './hig/hig.js';
-export { higAxes, higParamsFromConfig, defaultAxisKeys, axisPosition, brushRange, brushFromRange, type HigData, type HigParam, type HigAxis, type HigAxisKind, type Brush } from './hig/hig-model.js';
+export {
+  higAxes,
+  higParamsFromConfig,
+  defaultAxisKeys,
+  axisPosition,
+  brushRange,
+  brushFromRange,
+  type HigData,
+  type HigParam,
+  type HigAxis,
+  type HigAxisKind,
+  type Brush,
+} from './hig/hig-model.js';
 export { AupJobTable, DEFAULT_PAGE_SIZE as JOB_TABLE_PAGE_SIZE } from './job-table/job-table.js';
-export { jobColumns, jobRow, paramsFromConfig, metricsFromConfig, inferFromJobs, type JobColumn, type JobRow, type ColumnKind, type ParamInfo } from './job-table/job-columns.js';
-export { headerFilterToJobFilter, selectionQuery, rowMatchesFilter, rowMatchesSearch, type HeaderFilterValue, type SelectionQuery } from './job-table/job-filters.js';
+export {
+  jobColumns,
+  jobRow,
+  paramsFromConfig,
+  metricsFromConfig,
+  inferFromJobs,
+  type JobColumn,
+  type JobRow,
+  type ColumnKind,
+  type ParamInfo,
+} from './job-table/job-columns.js';
+export {
+  headerFilterToJobFilter,
+  selectionQuery,
+  rowMatchesFilter,
+  rowMatchesSearch,
+  type HeaderFilterValue,
+  type SelectionQuery,
+} from './job-table/job-filters.js';
 export { AupIntermediate, MAX_SELECTED_JOBS, SERIES_POINTS_PER_JOB, type IntermediateData } from './intermediate/intermediate.js';
 export { legendLabels, varyingParams, formatParam } from './intermediate/legend-labels.js';
 export { AupCompare } from './compare/compare.js';

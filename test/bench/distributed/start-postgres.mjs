@@ -9,7 +9,17 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import * as os from 'node:os';
 import { join } from 'node:path';
 
-import { findBinaries, freePort, PG_PASSWORD, PG_USER, run, spawnOptions, unprivilegedAccount, waitUntilReady, withClient } from '../postgres-common.mjs';
+import {
+  findBinaries,
+  freePort,
+  PG_PASSWORD,
+  PG_USER,
+  run,
+  spawnOptions,
+  unprivilegedAccount,
+  waitUntilReady,
+  withClient,
+} from '../postgres-common.mjs';
 
 export { withClient };
 const START_TIMEOUT_MS = 60_000;
@@ -30,13 +40,29 @@ export async function startPostgres() {
     chownSync(pwFile, owner.uid, owner.gid);
   }
   chmodSync(base, 0o700);
-  run(bin.initdb, [`--pgdata=${dataDir}`, `--username=${PG_USER}`, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-instructions'], owner);
+  run(
+    bin.initdb,
+    [
+      `--pgdata=${dataDir}`,
+      `--username=${PG_USER}`,
+      `--pwfile=${pwFile}`,
+      '--auth=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-instructions',
+    ],
+    owner,
+  );
   rmSync(pwFile, { force: true });
   const port = await freePort();
-  const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', base, '-c', `max_connections=${MAX_CONNECTIONS}`], {
-    ...spawnOptions(owner),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    bin.postgres,
+    ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', base, '-c', `max_connections=${MAX_CONNECTIONS}`],
+    {
+      ...spawnOptions(owner),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const log = [];
   child.stderr.on('data', (c) => {
     log.push(c.toString('utf8'));
@@ -77,10 +103,3 @@ export async function startPostgres() {
 }
 
 /** Runs `fn(client)` on a plain pg client of `url`. */
-
-
-
-
-
-
-

@@ -148,7 +148,8 @@ export function runCountingOnes(setup, seed, maxUnits) {
  */
 export function runLearningCurve(setup, seed, maxUnits, pruners) {
   const T = LEARNING_CURVE_STEPS;
-  const pruner = setup.earlyStop === undefined ? undefined : pruners.createPruner({ curve_fitting_max_iters: T, ...setup.earlyStop }, 'min');
+  const pruner =
+    setup.earlyStop === undefined ? undefined : pruners.createPruner({ curve_fitting_max_iters: T, ...setup.earlyStop }, 'min');
   return runMultiFidelity({
     proposer: setup.proposer,
     options: setup.options ?? {},

@@ -69,17 +69,48 @@ export const PROFILES = {
     seeds: 20,
     countingOnesUnits: 60,
     learningCurveUnits: 100,
-    overhead: { trials: 1000, windows: [[1, 100], [901, 1000]] },
-    optunaOverhead: { trials: 1000, windows: [[1, 100], [901, 1000]] },
-    spearmintOverhead: { trials: 500, windows: [[91, 100], [491, 500]] },
+    overhead: {
+      trials: 1000,
+      windows: [
+        [1, 100],
+        [901, 1000],
+      ],
+    },
+    optunaOverhead: {
+      trials: 1000,
+      windows: [
+        [1, 100],
+        [901, 1000],
+      ],
+    },
+    spearmintOverhead: {
+      trials: 500,
+      windows: [
+        [91, 100],
+        [491, 500],
+      ],
+    },
   },
   quick: {
     seeds: 5,
     countingOnesUnits: 50,
     learningCurveUnits: 60,
     // aup's random and hyperopt are cheap enough for the full 1,000 trials even here.
-    overhead: { trials: 1000, windows: [[1, 100], [301, 400], [901, 1000]] },
-    optunaOverhead: { trials: 400, windows: [[1, 100], [301, 400]] },
+    overhead: {
+      trials: 1000,
+      windows: [
+        [1, 100],
+        [301, 400],
+        [901, 1000],
+      ],
+    },
+    optunaOverhead: {
+      trials: 400,
+      windows: [
+        [1, 100],
+        [301, 400],
+      ],
+    },
     spearmintOverhead: { trials: 100, windows: [[91, 100]] },
   },
 };

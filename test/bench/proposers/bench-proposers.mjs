@@ -62,7 +62,8 @@ const { values: args } = parseArgs({
 // that looks like a ProposerDefinition is registered.
 for (const file of args.register) {
   const mod = await import(pathToFileURL(resolve(file)).href);
-  for (const v of Object.values(mod)) if (v && typeof v === 'object' && typeof v.name === 'string' && typeof v.create === 'function') registerProposer(v);
+  for (const v of Object.values(mod))
+    if (v && typeof v === 'object' && typeof v.name === 'string' && typeof v.create === 'function') registerProposer(v);
 }
 const profile = PROFILES[args.quick ? 'quick' : 'full'];
 const nSeeds = args.seeds === undefined ? profile.seeds : Number(args.seeds);
@@ -146,16 +147,22 @@ let optunaSeconds = 0;
 if (args['no-optuna']) {
   notes.push('Optuna not run (--no-optuna): aup figures alone');
 } else if (spawnSync(PYTHON, ['-c', 'import optuna'], { stdio: 'ignore' }).status !== 0) {
-  notes.push(`Optuna not available (\`${PYTHON} -c 'import optuna'\` failed; apt-get install -y python3-optuna python3-sklearn): aup figures alone`);
+  notes.push(
+    `Optuna not available (\`${PYTHON} -c 'import optuna'\` failed; apt-get install -y python3-optuna python3-sklearn): aup figures alone`,
+  );
 } else {
   const spec = {
     seeds,
     functions: cases.has('functions')
-      ? FUNCTIONS.flatMap((fn) => modes.map((par) => ({ function: fn, samplers: Object.keys(OPTUNA_SAMPLERS), at: FUNCTION_BUDGETS, parallel: par })))
+      ? FUNCTIONS.flatMap((fn) =>
+          modes.map((par) => ({ function: fn, samplers: Object.keys(OPTUNA_SAMPLERS), at: FUNCTION_BUDGETS, parallel: par })),
+        )
       : [],
     counting_ones: cases.has('counting') ? OPTUNA_COUNTING_ONES.map((c) => ({ ...c, units: profile.countingOnesUnits })) : [],
     learning_curve: cases.has('curves') ? OPTUNA_LEARNING_CURVE.map((c) => ({ ...c, units: profile.learningCurveUnits })) : [],
-    overhead: cases.has('overhead') ? OPTUNA_OVERHEAD.map((s) => ({ sampler: s, trials: profile.optunaOverhead.trials, windows: profile.optunaOverhead.windows })) : [],
+    overhead: cases.has('overhead')
+      ? OPTUNA_OVERHEAD.map((s) => ({ sampler: s, trials: profile.optunaOverhead.trials, windows: profile.optunaOverhead.windows }))
+      : [],
   };
   // --optuna-cache <file>: Optuna's figures do not change with aup's code, so a run with the same
   // spec (seeds, budgets, rows) may reuse them; the file's first line is the spec it was made for.
@@ -167,7 +174,9 @@ if (args['no-optuna']) {
     if (first === specLine) {
       stdout = rest.join('\n');
       const meta = rest.map((l) => (l.startsWith('{"kind":"meta"') ? JSON.parse(l) : null)).find((m) => m !== null);
-      notes.push(`Optuna figures reused from ${cache} (same spec${meta === undefined ? '' : `; run ${meta.date} UTC in ${meta.seconds.toFixed(0)} s`})`);
+      notes.push(
+        `Optuna figures reused from ${cache} (same spec${meta === undefined ? '' : `; run ${meta.date} UTC in ${meta.seconds.toFixed(0)} s`})`,
+      );
     }
   }
   if (stdout === null) {
@@ -213,11 +222,17 @@ const compare = (aupValues, optRows) => {
 };
 const optNote = optuna.version === null ? '' : ` and Optuna ${optuna.version}`;
 
-md.push(`Command: \`node test/bench/proposers/bench-proposers.mjs${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}\``);
+md.push(
+  `Command: \`node test/bench/proposers/bench-proposers.mjs${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}\``,
+);
 md.push('');
-md.push(`${machineInfo()}. Seeds per cell: ${nSeeds} (aup seeds 0..${nSeeds - 1}${optNote}; the two RNG streams differ, so distributions are compared, not seed pairs). Wall time: aup ${aupSeconds.toFixed(0)} s, Optuna ${optunaSeconds > 0 ? `${optunaSeconds.toFixed(0)} s` : 'not run here'}.`);
+md.push(
+  `${machineInfo()}. Seeds per cell: ${nSeeds} (aup seeds 0..${nSeeds - 1}${optNote}; the two RNG streams differ, so distributions are compared, not seed pairs). Wall time: aup ${aupSeconds.toFixed(0)} s, Optuna ${optunaSeconds > 0 ? `${optunaSeconds.toFixed(0)} s` : 'not run here'}.`,
+);
 md.push('');
-md.push('Cells are median [25th–75th percentile] of the regret (lower is better). "vs best Optuna" is the ratio of the aup median to the best Optuna median in the same cell, with the two-sided Mann–Whitney U p-value (normal approximation, tie-corrected); a ratio below 1 means aup is better.');
+md.push(
+  'Cells are median [25th–75th percentile] of the regret (lower is better). "vs best Optuna" is the ratio of the aup median to the best Optuna median in the same cell, with the two-sided Mann–Whitney U p-value (normal approximation, tie-corrected); a ratio below 1 means aup is better.',
+);
 
 if (cases.has('functions')) {
   for (const par of modes) {
@@ -227,7 +242,12 @@ if (cases.has('functions')) {
       const aupRows = results.functions[fn]?.[par] ?? {};
       const optRows = optuna.functions[fn]?.[par] ?? {};
       for (const [row, byN] of Object.entries(aupRows)) {
-        rows.push([fn, `aup ${row}`, ...FUNCTION_BUDGETS.map((n) => summaryCell(byN[n])), ...[50, 100].map((n) => compare(byN[n], Object.fromEntries(Object.entries(optRows).map(([k, v]) => [k, v[n]]))))]);
+        rows.push([
+          fn,
+          `aup ${row}`,
+          ...FUNCTION_BUDGETS.map((n) => summaryCell(byN[n])),
+          ...[50, 100].map((n) => compare(byN[n], Object.fromEntries(Object.entries(optRows).map(([k, v]) => [k, v[n]])))),
+        ]);
       }
       for (const [row, byN] of Object.entries(optRows)) rows.push([fn, row, ...FUNCTION_BUDGETS.map((n) => summaryCell(byN[n])), '', '']);
     }
@@ -237,7 +257,11 @@ if (cases.has('functions')) {
     const byRow = results.functions[t.fn]?.[1] ?? {};
     let cand = t.row === '*' ? Object.entries(byRow) : byRow[t.row] === undefined ? [] : [[t.row, byRow[t.row]]];
     cand = cand.map(([row, byN]) => [row, summarize(byN[t.at]).median]).sort((a, b) => a[1] - b[1]);
-    targets.push(cand.length === 0 ? [t.text, 'not measured', '–'] : [t.text, `${fmt(cand[0][1])}${t.row === '*' ? ` (${cand[0][0]})` : ''}`, cand[0][1] <= t.max ? 'met' : 'missed']);
+    targets.push(
+      cand.length === 0
+        ? [t.text, 'not measured', '–']
+        : [t.text, `${fmt(cand[0][1])}${t.row === '*' ? ` (${cand[0][0]})` : ''}`, cand[0][1] <= t.max ? 'met' : 'missed'],
+    );
   }
 }
 
@@ -249,7 +273,15 @@ function fidelityRows(aupTraces, optTraces, at, level, within) {
   const line = (name, traces, withCompare) => {
     const to = traces.map((t) => unitsTo(t, level));
     const hits = to.filter((u) => u <= within).length;
-    const cmp = withCompare ? [compare(traces.map((t) => regretAt(t, at.at(-1))), optAt(at.at(-1))), compare(to, optTo)] : ['', ''];
+    const cmp = withCompare
+      ? [
+          compare(
+            traces.map((t) => regretAt(t, at.at(-1))),
+            optAt(at.at(-1)),
+          ),
+          compare(to, optTo),
+        ]
+      : ['', ''];
     return [name, ...at.map((n) => summaryCell(traces.map((t) => regretAt(t, n)))), summaryCell(to), `${hits}/${traces.length}`, ...cmp];
   };
   for (const [row, traces] of Object.entries(aupTraces)) rows.push(line(`aup ${row}`, traces, true));
@@ -258,14 +290,25 @@ function fidelityRows(aupTraces, optTraces, at, level, within) {
 }
 
 if (cases.has('counting')) {
-  md.push('', `### Counting Ones (8 binary + 8 continuous; budgets 9..729 draws; units = one 729-draw evaluation; run to ${profile.countingOnesUnits} units)`, '');
   md.push(
-    'aup\'s hyperband and bohb evaluate a promoted configuration afresh at the larger budget (its cost counts again); Optuna\'s pruned trials keep their draws, so a trial costs its last budget. `random` and `hyperopt` evaluate every trial at 729 draws.',
+    '',
+    `### Counting Ones (8 binary + 8 continuous; budgets 9..729 draws; units = one 729-draw evaluation; run to ${profile.countingOnesUnits} units)`,
+    '',
+  );
+  md.push(
+    "aup's hyperband and bohb evaluate a promoted configuration afresh at the larger budget (its cost counts again); Optuna's pruned trials keep their draws, so a trial costs its last budget. `random` and `hyperopt` evaluate every trial at 729 draws.",
     '',
   );
   md.push(
     ...table(
-      ['proposer', ...CO_AT.map((n) => `@${n} units`), `units to regret ≤ ${COUNTING_ONES_LEVEL}`, `seeds ≤ ${COUNTING_ONES_LEVEL} within ${CO_TARGET_UNITS}`, `@${CO_AT.at(-1)} vs best Optuna`, 'units-to vs best Optuna'],
+      [
+        'proposer',
+        ...CO_AT.map((n) => `@${n} units`),
+        `units to regret ≤ ${COUNTING_ONES_LEVEL}`,
+        `seeds ≤ ${COUNTING_ONES_LEVEL} within ${CO_TARGET_UNITS}`,
+        `@${CO_AT.at(-1)} vs best Optuna`,
+        'units-to vs best Optuna',
+      ],
       fidelityRows(results.counting, optuna.counting, CO_AT, COUNTING_ONES_LEVEL, CO_TARGET_UNITS),
     ),
   );
@@ -274,21 +317,43 @@ if (cases.has('counting')) {
   if (bohb) {
     const to = summarize(bohb.map((t) => unitsTo(t, COUNTING_ONES_LEVEL))).median;
     const at50 = summarize(bohb.map((t) => regretAt(t, 50))).median;
-    targets.push([`Counting Ones: bohb reaches regret ≤ 3.0 within ${CO_TARGET_UNITS} budgets (median)`, fmt(to), to <= CO_TARGET_UNITS ? 'met' : 'missed']);
+    targets.push([
+      `Counting Ones: bohb reaches regret ≤ 3.0 within ${CO_TARGET_UNITS} budgets (median)`,
+      fmt(to),
+      to <= CO_TARGET_UNITS ? 'met' : 'missed',
+    ]);
     targets.push([`Counting Ones: bohb regret @50 ≤ ${CO_TARGET_AT50}`, fmt(at50), at50 <= CO_TARGET_AT50 ? 'met' : 'missed']);
     if (hb) {
       const wins = bohb.filter((t, i) => regretAt(t, 50) < regretAt(hb[i], 50)).length;
-      targets.push([`Counting Ones: bohb beats hyperband @50 in ≥ ${BOHB_WIN_SHARE * 100}% of seeds`, `${wins}/${bohb.length}`, wins >= BOHB_WIN_SHARE * bohb.length ? 'met' : 'missed']);
+      targets.push([
+        `Counting Ones: bohb beats hyperband @50 in ≥ ${BOHB_WIN_SHARE * 100}% of seeds`,
+        `${wins}/${bohb.length}`,
+        wins >= BOHB_WIN_SHARE * bohb.length ? 'met' : 'missed',
+      ]);
     }
   } else targets.push(['Counting Ones targets (bohb)', 'not measured', '–']);
 }
 
 if (cases.has('curves')) {
-  md.push('', `### Learning curves (Hartmann-6 domain, 81 steps; units = one full 81-step trial; run to ${profile.learningCurveUnits} units)`, '');
-  md.push('Early stopping: asha with min_resource 1 and reduction_factor 3 (Optuna: SuccessiveHalvingPruner / HyperbandPruner with the same); aup hyperband/bohb run a trial for its budget in steps; the incumbent is the completed 81-step trial with the best observed final value; the regret is its noise-free r(x).', '');
+  md.push(
+    '',
+    `### Learning curves (Hartmann-6 domain, 81 steps; units = one full 81-step trial; run to ${profile.learningCurveUnits} units)`,
+    '',
+  );
+  md.push(
+    'Early stopping: asha with min_resource 1 and reduction_factor 3 (Optuna: SuccessiveHalvingPruner / HyperbandPruner with the same); aup hyperband/bohb run a trial for its budget in steps; the incumbent is the completed 81-step trial with the best observed final value; the regret is its noise-free r(x).',
+    '',
+  );
   md.push(
     ...table(
-      ['proposer', ...LC_AT.map((n) => `@${n} units`), `units to regret ≤ ${LEARNING_CURVE_LEVEL}`, `seeds ≤ ${LEARNING_CURVE_LEVEL} within ${LC_TARGET_UNITS}`, `@${LC_AT.at(-1)} vs best Optuna`, 'units-to vs best Optuna'],
+      [
+        'proposer',
+        ...LC_AT.map((n) => `@${n} units`),
+        `units to regret ≤ ${LEARNING_CURVE_LEVEL}`,
+        `seeds ≤ ${LEARNING_CURVE_LEVEL} within ${LC_TARGET_UNITS}`,
+        `@${LC_AT.at(-1)} vs best Optuna`,
+        'units-to vs best Optuna',
+      ],
       fidelityRows(results.curves, optuna.curves, LC_AT, LEARNING_CURVE_LEVEL, LC_TARGET_UNITS),
     ),
   );
@@ -321,11 +386,21 @@ if (cases.has('curves')) {
 }
 
 if (cases.has('overhead')) {
-  md.push('', `### Overhead per ask + tell (objective excluded), Hartmann-6 (6-D), sequential, one seed (mean ms over each window of trials)`, '');
-  const windows = [...new Set([...profile.overhead.windows, ...profile.optunaOverhead.windows, ...profile.spearmintOverhead.windows].map(([a, b]) => `${a}-${b}`))];
+  md.push(
+    '',
+    `### Overhead per ask + tell (objective excluded), Hartmann-6 (6-D), sequential, one seed (mean ms over each window of trials)`,
+    '',
+  );
+  const windows = [
+    ...new Set(
+      [...profile.overhead.windows, ...profile.optunaOverhead.windows, ...profile.spearmintOverhead.windows].map(([a, b]) => `${a}-${b}`),
+    ),
+  ];
   const rows = [];
-  for (const [row, ms] of Object.entries(results.overhead)) rows.push([`aup ${row}`, ...windows.map((w) => (ms[w] === undefined ? '' : `${fmt(ms[w])} ms`))]);
-  for (const [row, ms] of Object.entries(optuna.overhead)) rows.push([row, ...windows.map((w) => (ms[w] === undefined ? '' : `${fmt(ms[w])} ms`))]);
+  for (const [row, ms] of Object.entries(results.overhead))
+    rows.push([`aup ${row}`, ...windows.map((w) => (ms[w] === undefined ? '' : `${fmt(ms[w])} ms`))]);
+  for (const [row, ms] of Object.entries(optuna.overhead))
+    rows.push([row, ...windows.map((w) => (ms[w] === undefined ? '' : `${fmt(ms[w])} ms`))]);
   md.push(...table(['proposer', ...windows.map((w) => `trials ${w.replace('-', '–')}`)], rows));
   const check = (text, row, w, max) => {
     const v = results.overhead[row]?.[w];

@@ -23,9 +23,13 @@ const { values: args } = parseArgs({
 });
 const core = (p) => pathToFileURL(resolve(args.core, p)).href;
 const { getProposer } = await import(core('index.js'));
-const { Rng, hartmann6Function, learningCurve, learningCurveRegret, LEARNING_CURVE_STEPS: T } = await import(core('testing/index.js')).then(
-  async (t) => ({ ...t, Rng: (await import(core('rng.js'))).Rng }),
-);
+const {
+  Rng,
+  hartmann6Function,
+  learningCurve,
+  learningCurveRegret,
+  LEARNING_CURVE_STEPS: T,
+} = await import(core('testing/index.js')).then(async (t) => ({ ...t, Rng: (await import(core('rng.js'))).Rng }));
 const { createPruner } = await import(core('pruners/index.js'));
 
 const LEVEL = 0.3;
@@ -44,7 +48,13 @@ const DEFAULTS = {
 
 function runSeed(seed) {
   const maxUnits = Number(args.units);
-  const proposer = getProposer(args.proposer).create({ space: hartmann6Function.space, target: 'min', nSamples: 1_000_000, seed, options: {} });
+  const proposer = getProposer(args.proposer).create({
+    space: hartmann6Function.space,
+    target: 'min',
+    nSamples: 1_000_000,
+    seed,
+    options: {},
+  });
   const pruner =
     args.policy === 'none'
       ? undefined
@@ -93,7 +103,10 @@ const fmt = (x, d = 3) => (x === undefined ? '—' : x.toFixed(d));
 console.log(`policy ${args.policy} ${args.options}, proposer ${args.proposer}, ${args.seeds} seeds, ${args.units} budgets`);
 console.log('seed | budgets to regret <= 0.3 | regret @50 | trials | stopped');
 for (const r of rows) console.log(`${r.seed} | ${fmt(r.reachedAt, 1)} | ${fmt(r.regretAt50)} | ${r.trials} | ${r.stopped}`);
-const reached = rows.map((r) => r.reachedAt).filter((x) => x !== undefined).sort((a, b) => a - b);
+const reached = rows
+  .map((r) => r.reachedAt)
+  .filter((x) => x !== undefined)
+  .sort((a, b) => a - b);
 const median = (xs) => (xs.length === 0 ? undefined : xs.length % 2 ? xs[xs.length >> 1] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2);
 console.log(
   `reached on ${reached.length}/${rows.length} seeds; median budgets ${fmt(median(reached), 1)}; max ${fmt(reached.at(-1), 1)}; ` +

@@ -21,7 +21,9 @@ const windows = [
   [1, 100],
   [trials - 99, trials],
 ];
-console.log(`hyperopt options ${JSON.stringify(options)}, Hartmann-6, ${trials} trials${values.snapshot ? ', with snapshot() after every ask and tell' : ''}`);
+console.log(
+  `hyperopt options ${JSON.stringify(options)}, Hartmann-6, ${trials} trials${values.snapshot ? ', with snapshot() after every ask and tell' : ''}`,
+);
 for (let seed = 0; seed < Number(values.seeds); seed++) {
   const p = hyperoptProposer.create({ space: f.space, target: 'min', nSamples: trials, seed, options });
   const times = new Float64Array(trials + 1);
@@ -44,5 +46,7 @@ for (let seed = 0; seed < Number(values.seeds); seed++) {
     for (let t = a; t <= b; t++) s += times[t];
     return `trials ${a}–${b}: ${(s / (b - a + 1)).toFixed(3)} ms`;
   });
-  console.log(`seed ${seed}: ${cells.join(', ')}; regret ${(best - f.optimum).toPrecision(3)}${values.snapshot ? `; snapshot ${bytes} bytes` : ''}`);
+  console.log(
+    `seed ${seed}: ${cells.join(', ')}; regret ${(best - f.optimum).toPrecision(3)}${values.snapshot ? `; snapshot ${bytes} bytes` : ''}`,
+  );
 }

@@ -47,6 +47,8 @@ for (const f of TEST_FUNCTIONS.filter((t) => values.functions.split(',').include
       if (bi >= 0) regrets[bi].push(best - f.optimum);
     }
   }
-  const cells = budgets.map((b, i) => `@${b} ${fmt(quantile(regrets[i], 0.5))} [${fmt(quantile(regrets[i], 0.25))}, ${fmt(quantile(regrets[i], 0.75))}]`);
+  const cells = budgets.map(
+    (b, i) => `@${b} ${fmt(quantile(regrets[i], 0.5))} [${fmt(quantile(regrets[i], 0.25))}, ${fmt(quantile(regrets[i], 0.75))}]`,
+  );
   console.log(`${f.name.padEnd(12)} ${cells.join('  ')}   (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

@@ -6,7 +6,13 @@ import { parseArgs } from 'node:util';
 import { COUNTING_ONES_SPACE, countingOnes, countingOnesRegret } from '../../../packages/core/dist/testing/benchmark-functions.js';
 import { fmt, median, regretAt, simulate, unitsTo } from './multifidelity-common.mjs';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, target: { type: 'string', default: 'min' }, parallel: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '5' },
+    target: { type: 'string', default: 'min' },
+    parallel: { type: 'string', default: '1' },
+  },
+});
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i);
 const MAX = 729;
 const UNITS = 50;

@@ -3,11 +3,21 @@
 // noise-free final regret of 0.3 and the regret at 46 budgets.
 // Usage: npx tsc -b packages/core && node test/bench/proposers/multifidelity-learning-curve.mjs [--seeds 5] [--engine random]
 import { parseArgs } from 'node:util';
-import { hartmann6Function, LEARNING_CURVE_STEPS, learningCurve, learningCurveRegret } from '../../../packages/core/dist/testing/benchmark-functions.js';
+import {
+  hartmann6Function,
+  LEARNING_CURVE_STEPS,
+  learningCurve,
+  learningCurveRegret,
+} from '../../../packages/core/dist/testing/benchmark-functions.js';
 import { fmt, median, regretAt, simulate, unitsTo } from './multifidelity-common.mjs';
 
 const { values } = parseArgs({
-  options: { seeds: { type: 'string', default: '5' }, engine: { type: 'string', default: 'random' }, target: { type: 'string', default: 'min' }, units: { type: 'string', default: '100' } },
+  options: {
+    seeds: { type: 'string', default: '5' },
+    engine: { type: 'string', default: 'random' },
+    target: { type: 'string', default: 'min' },
+    units: { type: 'string', default: '100' },
+  },
 });
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i);
 const T = LEARNING_CURVE_STEPS;

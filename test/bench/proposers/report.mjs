@@ -41,7 +41,10 @@ export function machineInfo() {
     // nproc missing: os.availableParallelism() is the same figure on Linux.
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   return `Machine: nproc ${nproc}, ${cpu}, ${(os.totalmem() / GIB).toFixed(1)} GiB RAM, Node ${process.version}; run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, load average at the end ${load}${os.loadavg()[0] > Number(nproc) ? ' (other work shared the cores: timings are upper bounds)' : ''}`;
 }
 

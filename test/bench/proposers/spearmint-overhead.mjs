@@ -18,7 +18,13 @@ const { spearmintProposer } = await import(pathToFileURL(path.join(dist, 'propos
 const { hartmann6Function: f } = await import(pathToFileURL(path.join(dist, 'testing/benchmark-functions.js')).href);
 
 const trials = Number(values.trials);
-const p = spearmintProposer.create({ space: f.space, target: 'min', nSamples: trials, seed: Number(values.seed), options: JSON.parse(values.options) });
+const p = spearmintProposer.create({
+  space: f.space,
+  target: 'min',
+  nSamples: trials,
+  seed: Number(values.seed),
+  options: JSON.parse(values.options),
+});
 const times = [];
 const cpuTimes = [];
 let best = Infinity;
@@ -48,5 +54,7 @@ for (const [lo, hi] of windows) {
   const mean = w.reduce((a, b) => a + b, 0) / w.length;
   const cw = cpuTimes.slice(lo - 1, hi);
   const cpu = cw.reduce((a, b) => a + b, 0) / cw.length;
-  console.log(`  trials ${String(lo).padStart(3)}–${hi}: wall mean ${mean.toFixed(1)} ms (max ${Math.max(...w).toFixed(1)}), CPU mean ${cpu.toFixed(1)} ms`);
+  console.log(
+    `  trials ${String(lo).padStart(3)}–${hi}: wall mean ${mean.toFixed(1)} ms (max ${Math.max(...w).toFixed(1)}), CPU mean ${cpu.toFixed(1)} ms`,
+  );
 }

@@ -54,7 +54,9 @@ for (const f of TEST_FUNCTIONS.filter((t) => values.functions.split(',').include
     }
   }
   const ms = (performance.now() - started) / (seeds * maxBudget);
-  const cells = budgets.map((b, i) => `@${b} ${fmt(quantile(regrets[i], 0.5))} [${fmt(quantile(regrets[i], 0.25))}, ${fmt(quantile(regrets[i], 0.75))}]`);
+  const cells = budgets.map(
+    (b, i) => `@${b} ${fmt(quantile(regrets[i], 0.5))} [${fmt(quantile(regrets[i], 0.25))}, ${fmt(quantile(regrets[i], 0.75))}]`,
+  );
   console.log(`${f.name.padEnd(12)} ${cells.join('  ')}  (${ms.toFixed(1)} ms/trial)`);
   console.log(`  per seed @${maxBudget}: ${regrets[regrets.length - 1].map(fmt).join(' ')}`);
 }

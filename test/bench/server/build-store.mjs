@@ -69,7 +69,13 @@ export async function buildStore(store, { jobs, values, workingdir, lanes = 1, l
   const exp = await createExperiment(store, raw, config);
   const t0 = Date.now() - jobs * ((MAX_DURATION_MS + MIN_DURATION_MS) / 2 / PARALLEL) - 3_600_000;
   await store.updateExperiment(exp.id, { status: 'running', startedAt: t0 });
-  const proposer = getProposer('random').create({ space: config.parameter_config, target: 'max', nSamples: jobs, seed: config.random_seed, options: {} });
+  const proposer = getProposer('random').create({
+    space: config.parameter_config,
+    target: 'max',
+    nSamples: jobs,
+    seed: config.random_seed,
+    options: {},
+  });
   const rng = new Rng(SEED);
   const perJob = Math.floor(values / jobs);
   const extra = values - perJob * jobs;
@@ -92,15 +98,32 @@ export async function buildStore(store, { jobs, values, workingdir, lanes = 1, l
       }
       if (batch.length === 0) return;
       for (const b of batch) {
-        b.job = await store.createJob({ experimentId: exp.id, trial: b.ask.trialId, params: b.ask.params, budget: null, extra: {} }, b.snapshot);
-        b.attempt = await store.startAttempt({ jobId: b.job.id, attempt: 1, host, slot: `cpu:${b.k % PARALLEL}`, logPath: `jobs/${b.job.id}.1.out` });
+        b.job = await store.createJob(
+          { experimentId: exp.id, trial: b.ask.trialId, params: b.ask.params, budget: null, extra: {} },
+          b.snapshot,
+        );
+        b.attempt = await store.startAttempt({
+          jobId: b.job.id,
+          attempt: 1,
+          host,
+          slot: `cpu:${b.k % PARALLEL}`,
+          logPath: `jobs/${b.job.id}.1.out`,
+        });
       }
       const rows = [];
-      for (const b of batch) for (const r of b.outcome.curve) rows.push({ jobId: b.job.id, label: SCORE_LABEL, step: r.step, value: r.value, time: r.time });
-      for (let i = 0; i < rows.length; i += INTERMEDIATE_BATCH_ROWS) await store.addIntermediate(rows.slice(i, i + INTERMEDIATE_BATCH_ROWS));
+      for (const b of batch)
+        for (const r of b.outcome.curve) rows.push({ jobId: b.job.id, label: SCORE_LABEL, step: r.step, value: r.value, time: r.time });
+      for (let i = 0; i < rows.length; i += INTERMEDIATE_BATCH_ROWS)
+        await store.addIntermediate(rows.slice(i, i + INTERMEDIATE_BATCH_ROWS));
       for (const b of batch) {
         const o = b.outcome;
-        await store.updateAttempt(b.attempt.id, { status: o.status, exitCode: o.status === 'failed' ? 1 : 0, score: o.score, error: o.error, endedAt: o.endedAt });
+        await store.updateAttempt(b.attempt.id, {
+          status: o.status,
+          exitCode: o.status === 'failed' ? 1 : 0,
+          score: o.score,
+          error: o.error,
+          endedAt: o.endedAt,
+        });
         proposer.tell({ trialId: b.ask.trialId, params: b.ask.params, status: o.status, score: o.score ?? undefined });
         if (o.status === 'finished' && o.score !== null && o.score > best.score) best = { id: b.job.id, score: o.score };
         await store.completeJob(
@@ -132,7 +155,8 @@ export async function buildStore(store, { jobs, values, workingdir, lanes = 1, l
 function synthesize(p, k, rng, t0, steps) {
   const lrTerm = (Math.log10(p.lr) + 3) ** 2 / 4;
   const act = { relu: 0, tanh: -0.03, gelu: 0.01, silu: 0.005 }[p.activation] ?? 0;
-  const quality = 0.97 - 0.12 * lrTerm - 0.15 * (p.dropout - 0.25) ** 2 - 0.02 * Math.abs(p.layers - 6) / 6 + act + 0.01 * (p.momentum - 0.5);
+  const quality =
+    0.97 - 0.12 * lrTerm - 0.15 * (p.dropout - 0.25) ** 2 - (0.02 * Math.abs(p.layers - 6)) / 6 + act + 0.01 * (p.momentum - 0.5);
   const finalAcc = clamp(quality + 0.02 * (rng.next() - 0.5), 0.05, 0.999);
   const duration = MIN_DURATION_MS + Math.floor(rng.next() * (MAX_DURATION_MS - MIN_DURATION_MS));
   const startedAt = t0 + Math.floor(k / PARALLEL) * ((MAX_DURATION_MS + MIN_DURATION_MS) / 2) + (k % PARALLEL) * 1000;
@@ -148,7 +172,15 @@ function synthesize(p, k, rng, t0, steps) {
   const status = u < FAILED_SHARE + EARLY_STOPPED_SHARE ? 'early_stopped' : 'finished';
   const score = status === 'finished' ? finalAcc : (curve.at(-1)?.value ?? finalAcc);
   const f1 = clamp(score - 0.03 * rng.next(), 0, 1);
-  return { status, score, metrics: { accuracy: score, f1, loss: -Math.log(Math.max(score, 1e-6)) }, error: null, curve, startedAt, endedAt };
+  return {
+    status,
+    score,
+    metrics: { accuracy: score, f1, loss: -Math.log(Math.max(score, 1e-6)) },
+    error: null,
+    curve,
+    startedAt,
+    endedAt,
+  };
 }
 
 function clamp(x, lo, hi) {

@@ -135,7 +135,8 @@ export function profileSummary(dir, root, top = 15) {
     const prof = JSON.parse(readFileSync(join(dir, name), 'utf8'));
     const dt = new Map();
     // Each sample's time is the gap to the next one; charge it to the sampled node.
-    for (let i = 0; i < prof.samples.length; i++) dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i + 1] ?? 0) / 1000);
+    for (let i = 0; i < prof.samples.length; i++)
+      dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i + 1] ?? 0) / 1000);
     for (const node of prof.nodes) {
       const ms = dt.get(node.id) ?? 0;
       if (ms === 0) continue;
@@ -146,5 +147,11 @@ export function profileSummary(dir, root, top = 15) {
       total += ms;
     }
   }
-  return { totalMs: total, top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, ms]) => ({ fn, ms })) };
+  return {
+    totalMs: total,
+    top: [...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([fn, ms]) => ({ fn, ms })),
+  };
 }

@@ -7,7 +7,16 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSyn
 import * as os from 'node:os';
 import { join } from 'node:path';
 
-import { findBinaries, freePort, PG_PASSWORD, PG_USER, run, spawnOptions, unprivilegedAccount, waitUntilReady } from '../postgres-common.mjs';
+import {
+  findBinaries,
+  freePort,
+  PG_PASSWORD,
+  PG_USER,
+  run,
+  spawnOptions,
+  unprivilegedAccount,
+  waitUntilReady,
+} from '../postgres-common.mjs';
 
 export { withClient } from '../postgres-common.mjs';
 const START_TIMEOUT_MS = 120_000;
@@ -30,15 +39,31 @@ export async function startCluster(dir, { fast = false, log = () => undefined } 
     const pwFile = join(dir, 'pwfile');
     writeFileSync(pwFile, `${PG_PASSWORD}\n`, { mode: 0o600 });
     if (owner !== undefined) chownSync(pwFile, owner.uid, owner.gid);
-    run(bin.initdb, [`--pgdata=${dataDir}`, `--username=${PG_USER}`, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-instructions'], owner);
+    run(
+      bin.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        `--username=${PG_USER}`,
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ],
+      owner,
+    );
   }
   stopStale(dataDir);
   const port = await freePort();
   const settings = fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
-  const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'max_connections=100', ...settings], {
-    ...spawnOptions(owner),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    bin.postgres,
+    ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'max_connections=100', ...settings],
+    {
+      ...spawnOptions(owner),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const stderr = [];
   child.stderr.on('data', (c) => {
     stderr.push(c.toString('utf8'));
@@ -91,10 +116,3 @@ function stopStale(dataDir) {
     spawnSync('sleep', ['0.2']);
   }
 }
-
-
-
-
-
-
-

@@ -9,7 +9,12 @@ import { parseArgs } from 'node:util';
 import { openStore } from '@aup/core';
 
 const { values } = parseArgs({
-  options: { db: { type: 'string' }, experiment: { type: 'string' }, count: { type: 'string', default: '30' }, interval: { type: 'string', default: '200' } },
+  options: {
+    db: { type: 'string' },
+    experiment: { type: 'string' },
+    count: { type: 'string', default: '30' },
+    interval: { type: 'string', default: '200' },
+  },
 });
 const experimentId = Number(values.experiment);
 const count = Number(values.count);
@@ -25,12 +30,18 @@ try {
     const job = await store.createJob({ experimentId, trial: i, params: { x: i / count, kind: 'probe' } });
     const attempt = await store.startAttempt({ jobId: job.id, attempt: 1, host: hostname(), slot: 'cpu:0' });
     const started = Date.now();
-    await store.addIntermediate(Array.from({ length: STEPS }, (_, s) => ({ jobId: job.id, label: 'score', step: s, value: s / STEPS, time: started + s })));
+    await store.addIntermediate(
+      Array.from({ length: STEPS }, (_, s) => ({ jobId: job.id, label: 'score', step: s, value: s / STEPS, time: started + s })),
+    );
     await store.updateAttempt(attempt.id, { status: 'finished', exitCode: 0, score: 1, endedAt: Date.now() });
     // Let the board send the earlier events of this job before the one that is timed.
     await new Promise((r) => setTimeout(r, interval / 2));
     const before = now();
-    await store.completeJob(job.id, { status: 'finished', score: i / count, metrics: { accuracy: i / count }, startedAt: started }, { id: experimentId, bestJobId: job.id, bestScore: i / count });
+    await store.completeJob(
+      job.id,
+      { status: 'finished', score: i / count, metrics: { accuracy: i / count }, startedAt: started },
+      { id: experimentId, bestJobId: job.id, bestScore: i / count },
+    );
     const after = now();
     process.stdout.write(JSON.stringify({ jobId: job.id, before, after }) + '\n');
     await new Promise((r) => setTimeout(r, interval / 2));

@@ -30,18 +30,26 @@ export function resolveBoardBin(from: string = import.meta.url): string {
   try {
     pkgFile = createRequire(from).resolve('@aup/server/package.json');
   } catch (cause) {
-    throw new AupError('AUP_ERR_CLI_USAGE', '--board needs the board, which is the @aup/server package: install it (npm install @aup/server) or run without --board', {
-      details: { option: '--board', package: '@aup/server' },
-      cause,
-    });
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      '--board needs the board, which is the @aup/server package: install it (npm install @aup/server) or run without --board',
+      {
+        details: { option: '--board', package: '@aup/server' },
+        cause,
+      },
+    );
   }
   const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { bin?: string | Record<string, string> };
   const rel = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['aup-board'];
   const bin = rel === undefined ? undefined : join(dirname(pkgFile), rel);
   if (bin === undefined || !existsSync(bin)) {
-    throw new AupError('AUP_ERR_CLI_USAGE', `--board: @aup/server at ${dirname(pkgFile)} has no aup-board binary (expected bin["aup-board"] in its package.json)`, {
-      details: { option: '--board', package: dirname(pkgFile) },
-    });
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      `--board: @aup/server at ${dirname(pkgFile)} has no aup-board binary (expected bin["aup-board"] in its package.json)`,
+      {
+        details: { option: '--board', package: dirname(pkgFile) },
+      },
+    );
   }
   return bin;
 }
@@ -94,7 +102,13 @@ export function startBoardChild(opts: { dbUrl: string; port: number; cwd: string
     let out = '';
     const timer = setTimeout(() => {
       void stop();
-      reject(new AupError('AUP_ERR_SERVER_LISTEN', `--board: aup-board printed no URL within ${BOARD_START_TIMEOUT_MS / 1000} s; its output: ${out.trim() || '(none)'}`, { details: { option: '--board' } }));
+      reject(
+        new AupError(
+          'AUP_ERR_SERVER_LISTEN',
+          `--board: aup-board printed no URL within ${BOARD_START_TIMEOUT_MS / 1000} s; its output: ${out.trim() || '(none)'}`,
+          { details: { option: '--board' } },
+        ),
+      );
     }, BOARD_START_TIMEOUT_MS);
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -111,7 +125,13 @@ export function startBoardChild(opts: { dbUrl: string; port: number; cwd: string
     void exited.then((code) => {
       clearTimeout(timer);
       if (serving) return;
-      reject(new AupError('AUP_ERR_SERVER_LISTEN', `--board: aup-board exited (code ${code}) before serving: ${err.trim() || out.trim() || 'no output'}`, { details: { option: '--board' } }));
+      reject(
+        new AupError(
+          'AUP_ERR_SERVER_LISTEN',
+          `--board: aup-board exited (code ${code}) before serving: ${err.trim() || out.trim() || 'no output'}`,
+          { details: { option: '--board' } },
+        ),
+      );
     });
   });
 }

@@ -30,14 +30,19 @@ export function examplesDir(): string {
 /** Every shipped example, by name. */
 export function listExamples(root = examplesDir()): ExampleInfo[] {
   if (!existsSync(root)) {
-    throw new AupError('AUP_ERR_CLI_USAGE', `The examples are missing from ${root}: this @aup/core was not built with them (run "npm run build")`);
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      `The examples are missing from ${root}: this @aup/core was not built with them (run "npm run build")`,
+    );
   }
   return readdirSync(root)
     .filter((name) => statSync(join(root, name)).isDirectory())
     .sort()
     .map((name) => {
       const dir = join(root, name);
-      const files = readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()).sort();
+      const files = readdirSync(dir)
+        .filter((f) => statSync(join(dir, f)).isFile())
+        .sort();
       const title = files.includes('README.md') ? readFileSync(join(dir, 'README.md'), 'utf8').split('\n', 1)[0]! : '';
       const description = title.replace(/^#\s*/, '').replace(new RegExp(`^${name}:\\s*`), '');
       return { name, description, dir, files };
@@ -67,7 +72,10 @@ export function initExample(name: string | undefined, opts: InitExampleOptions):
   }
   const example = examples.find((e) => e.name === name);
   if (example === undefined) {
-    const guess = didYouMean(name, examples.map((e) => e.name));
+    const guess = didYouMean(
+      name,
+      examples.map((e) => e.name),
+    );
     throw new AupError(
       'AUP_ERR_CLI_USAGE',
       `--example: no example is named "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}: expected one of ${examples.map((e) => e.name).join(', ')}`,
@@ -78,9 +86,13 @@ export function initExample(name: string | undefined, opts: InitExampleOptions):
   const files = example.files.filter((f) => !(keepReadme && f === 'README.md'));
   const clashes = files.filter((f) => existsSync(join(opts.cwd, f)));
   if (clashes.length > 0 && !opts.force) {
-    throw new AupError('AUP_ERR_CLI_USAGE', `${clashes.join(', ')} already exist${clashes.length === 1 ? 's' : ''} in ${opts.cwd}: use --force to overwrite, or run aup init --example in an empty folder`, {
-      details: { files: clashes },
-    });
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      `${clashes.join(', ')} already exist${clashes.length === 1 ? 's' : ''} in ${opts.cwd}: use --force to overwrite, or run aup init --example in an empty folder`,
+      {
+        details: { files: clashes },
+      },
+    );
   }
   // copyFileSync keeps the mode, so a script meant to be executable (grid.sh) stays so.
   for (const f of files) copyFileSync(join(example.dir, f), join(opts.cwd, f));

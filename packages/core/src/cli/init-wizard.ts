@@ -57,10 +57,15 @@ export function configFromSettings(s: InitSettings): JsonObject {
 export function parseParamFlag(text: string): JsonObject {
   const [name, type, ...rest] = text.split(':');
   const usage = (why: string) =>
-    new AupError('AUP_ERR_CLI_USAGE', `--param "${text}": ${why}; expected name:float:min:max, name:int:min:max or name:choice:a,b,c`, { details: { option: '--param' } });
+    new AupError('AUP_ERR_CLI_USAGE', `--param "${text}": ${why}; expected name:float:min:max, name:int:min:max or name:choice:a,b,c`, {
+      details: { option: '--param' },
+    });
   if (name === undefined || name.trim() === '' || type === undefined) throw usage('no name or type');
   if (type === 'choice') {
-    const values = rest.join(':').split(',').map((v) => v.trim());
+    const values = rest
+      .join(':')
+      .split(',')
+      .map((v) => v.trim());
     if (values.length === 0 || values.some((v) => v === '')) throw usage('an empty choice');
     return { name: name.trim(), type, range: values.map(choiceValue) };
   }
@@ -97,12 +102,20 @@ export function checkInitConfig(config: JsonObject, baseDir: string, file: strin
  * is refused (AUP_ERR_CLI_USAGE naming the question), as is input that ends before the last
  * question, so that a run without a terminal never takes defaults it was not told to take.
  */
-export async function initWizard(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, opts: { interactive: boolean }): Promise<JsonObject> {
+export async function initWizard(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+  opts: { interactive: boolean },
+): Promise<JsonObject> {
   const rl = createInterface({ input, output, terminal: false });
   const lines = rl[Symbol.asyncIterator]();
   let asked = 0;
   /** `check` answers why an answer is wrong (as "expected ..."), or undefined when it is fine. */
-  const ask = async (question: string, fallback: string, check: (answer: string) => string | undefined = () => undefined): Promise<string> => {
+  const ask = async (
+    question: string,
+    fallback: string,
+    check: (answer: string) => string | undefined = () => undefined,
+  ): Promise<string> => {
     for (;;) {
       asked += 1;
       output.write(`${question} [${fallback}]: `);
@@ -119,9 +132,13 @@ export async function initWizard(input: NodeJS.ReadableStream, output: NodeJS.Wr
       const wrong = check(answer);
       if (wrong === undefined) return answer;
       if (!opts.interactive) {
-        throw new AupError('AUP_ERR_CLI_USAGE', `the answer "${answer}" to "${question}" (question ${asked}) is not valid: ${wrong}; nothing was written`, {
-          details: { question, answer },
-        });
+        throw new AupError(
+          'AUP_ERR_CLI_USAGE',
+          `the answer "${answer}" to "${question}" (question ${asked}) is not valid: ${wrong}; nothing was written`,
+          {
+            details: { question, answer },
+          },
+        );
       }
       output.write(`  ${wrong}, found "${answer}"\n`);
     }
@@ -132,13 +149,16 @@ export async function initWizard(input: NodeJS.ReadableStream, output: NodeJS.Wr
     if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) return `expected ${integer ? 'an integer' : 'a number'}`;
     return min !== undefined && n < min ? `expected ${integer ? 'an integer' : 'a number'} ≥ ${min}` : undefined;
   };
-  const askNumber = async (question: string, fallback: number, integer: boolean, min?: number): Promise<number> => Number(await ask(question, String(fallback), numberCheck(integer, min)));
+  const askNumber = async (question: string, fallback: number, integer: boolean, min?: number): Promise<number> =>
+    Number(await ask(question, String(fallback), numberCheck(integer, min)));
   try {
     const proposers = listProposers();
     const config: JsonObject = {};
     config.name = await ask('Experiment name', INIT_DEFAULTS.name);
     config.script = await ask('Script to run (with its arguments)', INIT_DEFAULTS.script);
-    config.proposer = await ask(`Proposer (${proposers.join(', ')})`, INIT_DEFAULTS.proposer, (a) => (proposers.includes(a.toLowerCase()) ? undefined : `expected one of ${proposers.join(', ')}`));
+    config.proposer = await ask(`Proposer (${proposers.join(', ')})`, INIT_DEFAULTS.proposer, (a) =>
+      proposers.includes(a.toLowerCase()) ? undefined : `expected one of ${proposers.join(', ')}`,
+    );
     config.n_samples = await askNumber('Number of jobs (n_samples)', INIT_DEFAULTS.n_samples, true, 1);
     config.n_parallel = await askNumber('Jobs run at once (n_parallel)', INIT_DEFAULTS.n_parallel, true, 1);
     config.target = await ask('Target: max or min', INIT_DEFAULTS.target, oneOf(TARGETS));
@@ -150,12 +170,20 @@ export async function initWizard(input: NodeJS.ReadableStream, output: NodeJS.Wr
       const name = await ask(`Parameter ${i + 1}: name`, `x${i + 1}`);
       const type = await ask(`Parameter ${name}: type (${PARAM_TYPES.join(', ')})`, 'float', oneOf(PARAM_TYPES));
       if (type === 'choice') {
-        const text = await ask(`Parameter ${name}: choices, comma-separated`, 'a,b', (a) => (a.split(',').some((v) => v.trim() === '') ? 'expected values separated by commas, none empty' : undefined));
+        const text = await ask(`Parameter ${name}: choices, comma-separated`, 'a,b', (a) =>
+          a.split(',').some((v) => v.trim() === '') ? 'expected values separated by commas, none empty' : undefined,
+        );
         params.push({ name, type, range: text.split(',').map((v) => choiceValue(v.trim())) });
       } else {
         const integer = type === 'int';
         const lo = await askNumber(`Parameter ${name}: min`, 0, integer);
-        const hi = Number(await ask(`Parameter ${name}: max`, String(Math.max(1, lo + 1)), (a) => numberCheck(integer)(a) ?? (Number(a) > lo ? undefined : `expected a number larger than min (${lo})`)));
+        const hi = Number(
+          await ask(
+            `Parameter ${name}: max`,
+            String(Math.max(1, lo + 1)),
+            (a) => numberCheck(integer)(a) ?? (Number(a) > lo ? undefined : `expected a number larger than min (${lo})`),
+          ),
+        );
         params.push({ name, type, range: [lo, hi] });
       }
     }

@@ -114,7 +114,8 @@ const MAX_PORT = 65535;
 
 function parsePort(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n > MAX_PORT) throw new AupError('AUP_ERR_CLI_USAGE', `--board-port: expected an integer from 0 to ${MAX_PORT}, found "${value}"`);
+  if (!Number.isInteger(n) || n > MAX_PORT)
+    throw new AupError('AUP_ERR_CLI_USAGE', `--board-port: expected an integer from 0 to ${MAX_PORT}, found "${value}"`);
   return n;
 }
 
@@ -123,9 +124,13 @@ function boardDbUrl(db: string | undefined, cwd: string): string {
   const location = parseDbUrl(db, cwd);
   if (location.dialect === 'postgres') return location.connectionString;
   if (location.path === ':memory:') {
-    throw new AupError('AUP_ERR_CLI_USAGE', '--board with --db :memory:: the board runs in another process and cannot see an in-memory database; use a file or PostgreSQL', {
-      details: { option: '--board' },
-    });
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      '--board with --db :memory:: the board runs in another process and cannot see an in-memory database; use a file or PostgreSQL',
+      {
+        details: { option: '--board' },
+      },
+    );
   }
   return location.path;
 }
@@ -160,7 +165,8 @@ function untilSignal(also: Promise<unknown>): Promise<void> {
 function intOption(option: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n)) throw new AupError('AUP_ERR_CLI_USAGE', `${option}: expected an integer, found "${value}"`, { details: { option } });
+    if (value.trim() === '' || !Number.isInteger(n))
+      throw new AupError('AUP_ERR_CLI_USAGE', `${option}: expected an integer, found "${value}"`, { details: { option } });
     return n;
   };
 }
@@ -268,62 +274,71 @@ export function buildProgram(io: CliIo): Command {
     .option(dbOption, dbHelp)
     .option('--name <name>', 'experiment name (default: from the config)')
     .option('--board', 'serve the board beside the experiment (until Ctrl-C after it ends); starting other experiments from it is disabled')
-    .option('--board-port <n>', `the board's port; if taken, the next free one (default ${DEFAULT_BOARD_PORT}; 0: any free port)`, parsePort)
+    .option(
+      '--board-port <n>',
+      `the board's port; if taken, the next free one (default ${DEFAULT_BOARD_PORT}; 0: any free port)`,
+      parsePort,
+    )
     .option('--workers <mode>', 'external: only propose and queue jobs; `aup worker` processes sharing the database run them')
     .option('--tags <list>', 'with --workers external: only workers with all these tags (aup worker --tags) run the jobs', parseTags)
-    .action(async (file: string, o: { db?: string; name?: string; board?: boolean; boardPort?: number; workers?: string; tags?: string[] }) => {
-      const path = resolve(io.cwd, file);
-      const workers = workersOption(o.workers, o.tags, o.db, io.cwd);
-      const { config } = await loadConfig(path);
-      if (o.boardPort !== undefined && !o.board) throw new AupError('AUP_ERR_CLI_USAGE', '--board-port is given without --board: add --board to serve the board');
-      const dbForBoard = o.board ? boardDbUrl(o.db, io.cwd) : undefined;
-      const store = await openStore(o.db, { cwd: io.cwd });
-      let board: BoardChild | undefined;
-      try {
-        if (dbForBoard !== undefined) {
-          // After the store is open: the board opens an existing database, which the run has just created.
-          board = await startBoardChild({ dbUrl: dbForBoard, port: o.boardPort ?? DEFAULT_BOARD_PORT, cwd: io.cwd, stderr: io.stderr });
-          io.stdout.write(`board: ${board.url}\n`);
-        }
-        let interrupted = false;
-        const total = config.n_samples;
-        const progress = createProgress(total, progressOutput(io));
-        const passive = config.resource === 'passive' ? passivePrompt(io, store, dbFlag(o.db), progress) : undefined;
-        const result = await withStopSignals(io, (signal) => {
-          signal.addEventListener('abort', () => (interrupted = true), { once: true });
-          return runExperimentFile(path, {
-            db: store,
-            name: o.name,
-            signal,
-            events: passive?.events ?? progress,
-            workers,
-            onCreated: (exp) => {
-              io.stdout.write(`experiment ${exp.id} "${exp.name}": ${config.proposer}, ${total} jobs, ${config.n_parallel} at a time, target ${config.target}\n`);
-              if (workers) {
-                const tags = workers.tags.length > 0 ? ` --tags ${workers.tags.join(',')}` : '';
-                io.stdout.write(`jobs are queued for aup worker processes: start them with "aup worker${dbFlag(o.db)}${tags}"\n`);
-              }
-              // The bar below the header, never above it.
-              progress.begin();
-            },
-          }).finally(() => {
-            passive?.close();
-            progress.stop();
+    .action(
+      async (file: string, o: { db?: string; name?: string; board?: boolean; boardPort?: number; workers?: string; tags?: string[] }) => {
+        const path = resolve(io.cwd, file);
+        const workers = workersOption(o.workers, o.tags, o.db, io.cwd);
+        const { config } = await loadConfig(path);
+        if (o.boardPort !== undefined && !o.board)
+          throw new AupError('AUP_ERR_CLI_USAGE', '--board-port is given without --board: add --board to serve the board');
+        const dbForBoard = o.board ? boardDbUrl(o.db, io.cwd) : undefined;
+        const store = await openStore(o.db, { cwd: io.cwd });
+        let board: BoardChild | undefined;
+        try {
+          if (dbForBoard !== undefined) {
+            // After the store is open: the board opens an existing database, which the run has just created.
+            board = await startBoardChild({ dbUrl: dbForBoard, port: o.boardPort ?? DEFAULT_BOARD_PORT, cwd: io.cwd, stderr: io.stderr });
+            io.stdout.write(`board: ${board.url}\n`);
+          }
+          let interrupted = false;
+          const total = config.n_samples;
+          const progress = createProgress(total, progressOutput(io));
+          const passive = config.resource === 'passive' ? passivePrompt(io, store, dbFlag(o.db), progress) : undefined;
+          const result = await withStopSignals(io, (signal) => {
+            signal.addEventListener('abort', () => (interrupted = true), { once: true });
+            return runExperimentFile(path, {
+              db: store,
+              name: o.name,
+              signal,
+              events: passive?.events ?? progress,
+              workers,
+              onCreated: (exp) => {
+                io.stdout.write(
+                  `experiment ${exp.id} "${exp.name}": ${config.proposer}, ${total} jobs, ${config.n_parallel} at a time, target ${config.target}\n`,
+                );
+                if (workers) {
+                  const tags = workers.tags.length > 0 ? ` --tags ${workers.tags.join(',')}` : '';
+                  io.stdout.write(`jobs are queued for aup worker processes: start them with "aup worker${dbFlag(o.db)}${tags}"\n`);
+                }
+                // The bar below the header, never above it.
+                progress.begin();
+              },
+            }).finally(() => {
+              passive?.close();
+              progress.stop();
+            });
           });
-        });
-        summary(io, result, store.url);
-        if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${dbFlag(o.db)}"\n`);
-        if (result.status !== 'finished') process.exitCode = 1;
-        // Ctrl-C during the run stops both; an experiment that ended on its own leaves the board up to look at it.
-        if (board !== undefined && !interrupted) {
-          io.stdout.write(`the board keeps serving at ${board.url}; Ctrl-C stops it\n`);
-          await untilSignal(board.exited);
+          summary(io, result, store.url);
+          if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${dbFlag(o.db)}"\n`);
+          if (result.status !== 'finished') process.exitCode = 1;
+          // Ctrl-C during the run stops both; an experiment that ended on its own leaves the board up to look at it.
+          if (board !== undefined && !interrupted) {
+            io.stdout.write(`the board keeps serving at ${board.url}; Ctrl-C stops it\n`);
+            await untilSignal(board.exited);
+          }
+        } finally {
+          await board?.stop();
+          await store.close();
         }
-      } finally {
-        await board?.stop();
-        await store.close();
-      }
-    });
+      },
+    );
 
   program
     .command('resume')
@@ -367,7 +382,7 @@ export function buildProgram(io: CliIo): Command {
     .command('report')
     .description('record the result of a passive job that a person ran (the waiting `aup run` picks it up)')
     .argument('<jid>', 'job id, as `aup run` printed it')
-    .argument('<score>', 'the job\'s score')
+    .argument('<score>', "the job's score")
     .option('--metric <name=value>', 'a named secondary result (repeatable)', collectMetric)
     .option(dbOption, dbHelp)
     .action(async (jidText: string, scoreText: string, o: { db?: string; metric?: Record<string, number> }) => {
@@ -375,7 +390,9 @@ export function buildProgram(io: CliIo): Command {
       const score = parseScore(scoreText, 'score');
       await withStore(o.db, io.cwd, 'existing', async (store) => {
         await reportJobResult(store, jid, { score, metrics: o.metric });
-        const metrics = Object.entries(o.metric ?? {}).map(([k, v]) => ` ${k}=${formatScore(v)}`).join('');
+        const metrics = Object.entries(o.metric ?? {})
+          .map(([k, v]) => ` ${k}=${formatScore(v)}`)
+          .join('');
         io.stdout.write(`job ${jid}: score ${formatScore(score)}${metrics} recorded\n`);
       });
     });
@@ -389,7 +406,13 @@ export function buildProgram(io: CliIo): Command {
       await withStore(o.db, io.cwd, 'read', async (store) => {
         const exps = await store.listExperiments();
         if (o.json) {
-          io.stdout.write(JSON.stringify(exps.map((e) => showJson(e, []).experiment), null, 2) + '\n');
+          io.stdout.write(
+            JSON.stringify(
+              exps.map((e) => showJson(e, []).experiment),
+              null,
+              2,
+            ) + '\n',
+          );
           return;
         }
         if (exps.length === 0) {
@@ -399,7 +422,16 @@ export function buildProgram(io: CliIo): Command {
         const rows = [['id', 'name', 'status', 'proposer', 'target', 'jobs', 'best', 'created']];
         for (const e of exps) {
           const jobs = await store.listJobs(e.id);
-          rows.push([String(e.id), e.name, e.status, e.proposer, e.target, `${jobs.length}/${e.nSamples}`, formatScore(e.bestScore), new Date(e.createdAt).toISOString().slice(0, 19).replace('T', ' ')]);
+          rows.push([
+            String(e.id),
+            e.name,
+            e.status,
+            e.proposer,
+            e.target,
+            `${jobs.length}/${e.nSamples}`,
+            formatScore(e.bestScore),
+            new Date(e.createdAt).toISOString().slice(0, 19).replace('T', ' '),
+          ]);
         }
         io.stdout.write(table(rows));
       });
@@ -422,7 +454,9 @@ export function buildProgram(io: CliIo): Command {
           return;
         }
         const best = jobs.find((j) => j.id === exp.bestJobId);
-        io.stdout.write(`experiment ${exp.id} "${exp.name}": ${exp.status}, ${exp.proposer}, target ${exp.target}, ${jobs.length}/${exp.nSamples} jobs\n`);
+        io.stdout.write(
+          `experiment ${exp.id} "${exp.name}": ${exp.status}, ${exp.proposer}, target ${exp.target}, ${jobs.length}/${exp.nSamples} jobs\n`,
+        );
         if (exp.error) io.stdout.write(`error: ${exp.error}\n`);
         io.stdout.write(best ? `best: job ${best.id} score=${formatScore(best.score)} ${formatParams(best.params)}\n` : 'best: -\n');
         const metricNames = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics)))];
@@ -459,7 +493,9 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('migrate')
-    .description('bring a database written by an older aup to the current schema (commands that write do it by themselves; read-only ones ask for this)')
+    .description(
+      'bring a database written by an older aup to the current schema (commands that write do it by themselves; read-only ones ask for this)',
+    )
     .option(dbOption, dbHelp)
     .action(async (o: { db?: string }) => {
       let pending: string[] = [];
@@ -476,7 +512,7 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('init')
-    .description('write an experiment.json by answering questions (like Auptimizer\'s aup.init), or from flags (--yes: the defaults)')
+    .description("write an experiment.json by answering questions (like Auptimizer's aup.init), or from flags (--yes: the defaults)")
     .option('-o, --output <file>', 'where to write the config', 'experiment.json')
     .option('-f, --force', 'overwrite an existing file')
     .option('--example [name]', 'write a documented example into the current folder (no name: list them)')
@@ -489,12 +525,14 @@ export function buildProgram(io: CliIo): Command {
     .option('--target <max|min>', `maximise or minimise the score (default ${INIT_DEFAULTS.target})`)
     .option('--random-seed <n>', `random seed (default ${INIT_DEFAULTS.random_seed})`, intOption('--random-seed'))
     .option('--resource <kind>', `cpu, gpu, node or passive (default ${INIT_DEFAULTS.resource})`)
-    .option('--param <spec>', 'a hyperparameter, repeatable: name:float:min:max, name:int:min:max or name:choice:a,b,c (default x1:float:0:1)', (v: string, prev: JsonObject[] = []) => [
-      ...prev,
-      parseParamFlag(v),
-    ])
+    .option(
+      '--param <spec>',
+      'a hyperparameter, repeatable: name:float:min:max, name:int:min:max or name:choice:a,b,c (default x1:float:0:1)',
+      (v: string, prev: JsonObject[] = []) => [...prev, parseParamFlag(v)],
+    )
     .action(async (o: InitSettings & { output: string; force?: boolean; yes?: boolean; example?: string | true }) => {
-      if (o.example !== undefined) return initExample(o.example === true ? undefined : o.example, { cwd: io.cwd, force: o.force, stdout: io.stdout });
+      if (o.example !== undefined)
+        return initExample(o.example === true ? undefined : o.example, { cwd: io.cwd, force: o.force, stdout: io.stdout });
       const out = resolve(io.cwd, o.output);
       if (existsSync(out) && !o.force) throw new AupError('AUP_ERR_CLI_USAGE', `${out} exists; use --force to overwrite it`);
       const { output: _output, force: _force, yes, example: _example, ...settings } = o;
@@ -504,14 +542,20 @@ export function buildProgram(io: CliIo): Command {
       // The same checks as aup validate and aup run: a config they would refuse is not written.
       const checked = checkInitConfig(config, dirname(out), out);
       if (checked.problems.length > 0) {
-        throw new AupError('AUP_ERR_CONFIG_INVALID', `${fromFlags ? 'the settings' : 'the answers'} do not make a valid config, so nothing was written:\n${formatProblems(checked.problems, out)}`, {
-          details: { problems: checked.problems },
-        });
+        throw new AupError(
+          'AUP_ERR_CONFIG_INVALID',
+          `${fromFlags ? 'the settings' : 'the answers'} do not make a valid config, so nothing was written:\n${formatProblems(checked.problems, out)}`,
+          {
+            details: { problems: checked.problems },
+          },
+        );
       }
       writeFileSync(out, JSON.stringify(config, null, 2) + '\n');
       io.stdout.write(`${fromFlags ? '' : '\n'}wrote ${out}; run it with: aup run ${o.output}\n`);
       if (checked.missingScript !== undefined) {
-        io.stderr.write(`aup: note: the script ${checked.missingScript} does not exist yet: write it (it gets its parameters as a JSON file, its last argument) before "aup run ${o.output}"\n`);
+        io.stderr.write(
+          `aup: note: the script ${checked.missingScript} does not exist yet: write it (it gets its parameters as a JSON file, its last argument) before "aup run ${o.output}"\n`,
+        );
       }
     });
 
@@ -554,7 +598,16 @@ const USAGE_CODES: ReadonlySet<string> = new Set(['AUP_ERR_CLI_USAGE', 'AUP_ERR_
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /**

@@ -60,7 +60,9 @@ export function createProgress(total: number, opts: { tty: boolean; out: NodeJS.
         }
         if (info.status !== 'interrupted') done++;
         const tail = info.error ? ` (${info.error})` : '';
-        opts.out.write(`[${done}/${total}] job ${job.id} ${info.status} score=${formatScore(info.score)} ${formatParams(job.params)}${tail}\n`);
+        opts.out.write(
+          `[${done}/${total}] job ${job.id} ${info.status} score=${formatScore(info.score)} ${formatParams(job.params)}${tail}\n`,
+        );
       },
       onMessage(m: string) {
         opts.out.write(`${m}\n`);

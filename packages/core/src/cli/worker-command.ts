@@ -29,17 +29,28 @@ export const MIN_LEASE_SECONDS = 0.5;
 /** `--tags a,b`: the list, each tag non-empty. */
 export function parseTags(value: string): string[] {
   const tags = value.split(',').map((t) => t.trim());
-  if (tags.some((t) => t === '')) throw new AupError('AUP_ERR_CLI_USAGE', `--tags: expected comma-separated non-empty tags, e.g. gpu,a100, found "${value}"`);
+  if (tags.some((t) => t === ''))
+    throw new AupError('AUP_ERR_CLI_USAGE', `--tags: expected comma-separated non-empty tags, e.g. gpu,a100, found "${value}"`);
   return [...new Set(tags)];
 }
 
 /** `aup run --workers <mode>` (with its `--tags`) as stored on the experiment; undefined: the runner runs the jobs. */
-export function workersOption(mode: string | undefined, tags: string[] | undefined, db: string | undefined, cwd: string): ExperimentWorkers | undefined {
+export function workersOption(
+  mode: string | undefined,
+  tags: string[] | undefined,
+  db: string | undefined,
+  cwd: string,
+): ExperimentWorkers | undefined {
   if (mode === undefined) {
-    if (tags !== undefined) throw new AupError('AUP_ERR_CLI_USAGE', '--tags is given without --workers external: tags say which aup worker processes may run the jobs');
+    if (tags !== undefined)
+      throw new AupError(
+        'AUP_ERR_CLI_USAGE',
+        '--tags is given without --workers external: tags say which aup worker processes may run the jobs',
+      );
     return undefined;
   }
-  if (mode !== 'external') throw new AupError('AUP_ERR_CLI_USAGE', `--workers: expected "external" (jobs run by aup worker processes), found "${mode}"`);
+  if (mode !== 'external')
+    throw new AupError('AUP_ERR_CLI_USAGE', `--workers: expected "external" (jobs run by aup worker processes), found "${mode}"`);
   refuseMemory(db, cwd, '--workers external');
   return { mode: 'external', tags: tags ?? [] };
 }
@@ -47,7 +58,10 @@ export function workersOption(mode: string | undefined, tags: string[] | undefin
 function refuseMemory(db: string | undefined, cwd: string, what: string): void {
   const location = parseDbUrl(db, cwd);
   if (location.dialect === 'sqlite' && location.path === ':memory:') {
-    throw new AupError('AUP_ERR_CLI_USAGE', `${what} with --db :memory:: workers are other processes and cannot see an in-memory database; use PostgreSQL (or a SQLite file, for workers on this machine)`);
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      `${what} with --db :memory:: workers are other processes and cannot see an in-memory database; use PostgreSQL (or a SQLite file, for workers on this machine)`,
+    );
   }
 }
 
@@ -69,20 +83,33 @@ export function parseLease(value: string): number {
 /** The slots of `aup worker --resource cpu|gpu` on this machine. */
 export async function workerSlots(resource: string, slots: number | undefined, gpus: string | undefined): Promise<ResourceSlot[]> {
   if (resource === 'cpu') {
-    if (gpus !== undefined) throw new AupError('AUP_ERR_CLI_USAGE', '--gpus is given with --resource cpu: add --resource gpu to run jobs on GPUs');
+    if (gpus !== undefined)
+      throw new AupError('AUP_ERR_CLI_USAGE', '--gpus is given with --resource cpu: add --resource gpu to run jobs on GPUs');
     return cpuSlots(slots ?? 1);
   }
   if (resource === 'gpu') {
-    if (slots !== undefined) throw new AupError('AUP_ERR_CLI_USAGE', '--slots with --resource gpu: the slots are the GPUs, one job each; list them with --gpus 0,1 (an id twice: two jobs share it)');
+    if (slots !== undefined)
+      throw new AupError(
+        'AUP_ERR_CLI_USAGE',
+        '--slots with --resource gpu: the slots are the GPUs, one job each; list them with --gpus 0,1 (an id twice: two jobs share it)',
+      );
     const ids = gpus === undefined ? undefined : gpus.split(',').map((g) => g.trim());
-    if (ids?.some((g) => g === '')) throw new AupError('AUP_ERR_CLI_USAGE', `--gpus: expected comma-separated GPU ids, e.g. 0,1, found "${gpus}"`);
+    if (ids?.some((g) => g === ''))
+      throw new AupError('AUP_ERR_CLI_USAGE', `--gpus: expected comma-separated GPU ids, e.g. 0,1, found "${gpus}"`);
     try {
       return await gpuSlots(ids);
     } catch (e) {
-      throw new AupError('AUP_ERR_CLI_USAGE', `aup worker --resource gpu: ${(e as Error).message.replace(/; set resource_args\.gpus.*$/, '')}; list the GPUs with --gpus 0,1`, { cause: e });
+      throw new AupError(
+        'AUP_ERR_CLI_USAGE',
+        `aup worker --resource gpu: ${(e as Error).message.replace(/; set resource_args\.gpus.*$/, '')}; list the GPUs with --gpus 0,1`,
+        { cause: e },
+      );
     }
   }
-  throw new AupError('AUP_ERR_CLI_USAGE', `--resource: expected cpu or gpu (the resources of this machine a worker runs jobs on), found "${resource}"`);
+  throw new AupError(
+    'AUP_ERR_CLI_USAGE',
+    `--resource: expected cpu or gpu (the resources of this machine a worker runs jobs on), found "${resource}"`,
+  );
 }
 
 interface WorkerFlags {
@@ -106,14 +133,21 @@ export function addWorkerCommand(program: Command, io: WorkerCliIo, dbOption: st
     .option('--gpus <ids>', 'gpu: the GPU ids, one job each (default: what nvidia-smi lists)')
     .option('--experiment <eid>', "claim only this experiment's jobs", (v) => parsePositiveInt(v, '--experiment'))
     .option('--tags <list>', "this worker's tags: it claims jobs of experiments whose tags (aup run --tags) it has all of", parseTags)
-    .option('--lease <seconds>', `how long a claim holds without a heartbeat; a dead worker's jobs run elsewhere after it (default ${DEFAULT_LEASE_MS / 1000})`, parseLease)
+    .option(
+      '--lease <seconds>',
+      `how long a claim holds without a heartbeat; a dead worker's jobs run elsewhere after it (default ${DEFAULT_LEASE_MS / 1000})`,
+      parseLease,
+    )
     .action(async (o: WorkerFlags) => {
       refuseMemory(o.db, io.cwd, 'aup worker');
       const slots = await workerSlots(o.resource, o.slots, o.gpus);
       const leaseMs = o.lease === undefined ? DEFAULT_LEASE_MS : o.lease * 1000;
       // A worker frozen mid-transaction past its lease has lost its jobs anyway: PostgreSQL ends its
       // session then, so its locks do not hold up the requeue.
-      const store = await openStore(o.db, { cwd: io.cwd, idleInTransactionTimeoutMs: Math.min(leaseMs, PG_IDLE_IN_TRANSACTION_TIMEOUT_MS) });
+      const store = await openStore(o.db, {
+        cwd: io.cwd,
+        idleInTransactionTimeoutMs: Math.min(leaseMs, PG_IDLE_IN_TRANSACTION_TIMEOUT_MS),
+      });
       try {
         if (o.experiment !== undefined && (await store.getExperiment(o.experiment)) === undefined) {
           throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `--experiment: experiment ${o.experiment} does not exist in ${store.url}`);
@@ -139,10 +173,18 @@ export function addWorkerCommand(program: Command, io: WorkerCliIo, dbOption: st
             signal: controller.signal,
             events: {
               onRegistered: (w) => {
-                const only = [o.experiment === undefined ? '' : ` experiment ${o.experiment}`, o.tags ? ` tags ${o.tags.join(',')}` : ''].join('');
-                out.write(`worker ${w.id} on ${w.host} (pid ${w.pid}): ${slots.length} ${o.resource} slot(s), lease ${(o.lease ?? DEFAULT_LEASE_MS / 1000)} s; claiming jobs${only} from ${store.url}\n`);
+                const only = [
+                  o.experiment === undefined ? '' : ` experiment ${o.experiment}`,
+                  o.tags ? ` tags ${o.tags.join(',')}` : '',
+                ].join('');
+                out.write(
+                  `worker ${w.id} on ${w.host} (pid ${w.pid}): ${slots.length} ${o.resource} slot(s), lease ${o.lease ?? DEFAULT_LEASE_MS / 1000} s; claiming jobs${only} from ${store.url}\n`,
+                );
               },
-              onJobStart: (c) => out.write(`job ${c.job.id} (experiment ${c.job.experimentId}, attempt ${c.attempt.attempt}) started on ${c.attempt.slot}\n`),
+              onJobStart: (c) =>
+                out.write(
+                  `job ${c.job.id} (experiment ${c.job.experimentId}, attempt ${c.attempt.attempt}) started on ${c.attempt.slot}\n`,
+                ),
               onJobEnd: (c, end, recorded) => {
                 const what = end.status === 'interrupted' && end.requeue ? 'interrupted, back in the queue' : end.status;
                 const tail = end.error ? ` (${end.error})` : '';
@@ -155,7 +197,9 @@ export function addWorkerCommand(program: Command, io: WorkerCliIo, dbOption: st
               onMessage: (m) => io.stderr.write(`aup worker: ${m}\n`),
             },
           });
-          out.write(`worker ${summary.workerId} stopped: ${summary.jobs} job(s) run${summary.lost ? `, ${summary.lost} lost to another worker` : ''}\n`);
+          out.write(
+            `worker ${summary.workerId} stopped: ${summary.jobs} job(s) run${summary.lost ? `, ${summary.lost} lost to another worker` : ''}\n`,
+          );
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);

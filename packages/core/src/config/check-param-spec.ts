@@ -24,12 +24,19 @@ export function checkParamSpec(item: JsonObject, at: PathSegments, report: (p: C
 
   if (name.trim() === '') fail(problem([...at, 'name'], 'a non-blank name', JSON.stringify(name)));
   if (RESERVED_PARAM_NAMES.includes(name)) {
-    fail(problem([...at, 'name'], `a name other than ${RESERVED_PARAM_NAMES.join(', ')} (aup writes these into each job file)`, JSON.stringify(name)));
+    fail(
+      problem(
+        [...at, 'name'],
+        `a name other than ${RESERVED_PARAM_NAMES.join(', ')} (aup writes these into each job file)`,
+        JSON.stringify(name),
+      ),
+    );
   }
 
   if (type === 'choice') {
     for (const key of ['log', 'interval', 'n'] as const) {
-      if (item[key] !== undefined) fail(problem([...at, key], `no ${key} for a choice parameter (it applies to float and int)`, formatFound(item[key])));
+      if (item[key] !== undefined)
+        fail(problem([...at, key], `no ${key} for a choice parameter (it applies to float and int)`, formatFound(item[key])));
     }
     return ok ? { name, type, range: [...range] } : undefined;
   }

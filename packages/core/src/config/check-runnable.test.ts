@@ -27,20 +27,33 @@ const problems = (raw: Record<string, unknown>) => {
 
 describe('validateConfig refuses what a run refuses', () => {
   it('an unknown proposer, with the nearest name', () => {
-    expect(problems({ proposer: 'bogus' })).toEqual([expect.objectContaining({ path: 'proposer', found: '"bogus"', message: expect.stringMatching(/"bogus" is not a registered proposer/) })]);
+    expect(problems({ proposer: 'bogus' })).toEqual([
+      expect.objectContaining({
+        path: 'proposer',
+        found: '"bogus"',
+        message: expect.stringMatching(/"bogus" is not a registered proposer/),
+      }),
+    ]);
     expect(problems({ proposer: 'radnom' })[0]).toMatchObject({ path: 'proposer', suggestion: 'random' });
   });
 
   it("settings the proposer rejects for this space, at the setting's path", () => {
     expect(problems({ proposer: 'hyperband', engine: 'rnadom' })).toEqual([
-      expect.objectContaining({ path: 'engine', message: expect.stringMatching(/^"rnadom" is not a registered proposer; did you mean "random"/) }),
+      expect.objectContaining({
+        path: 'engine',
+        message: expect.stringMatching(/^"rnadom" is not a registered proposer; did you mean "random"/),
+      }),
     ]);
     // A sequence grid needs a step or a count on a log parameter.
-    expect(problems({ proposer: 'sequence', parameter_config: [{ name: 'lr', range: [0.001, 1], type: 'float', log: true, interval: 0.1 }] })).toHaveLength(1);
+    expect(
+      problems({ proposer: 'sequence', parameter_config: [{ name: 'lr', range: [0.001, 1], type: 'float', log: true, interval: 0.1 }] }),
+    ).toHaveLength(1);
   });
 
   it('a resource aup does not run', () => {
-    expect(problems({ resource: 'aws' })).toEqual([expect.objectContaining({ path: 'resource', message: expect.stringMatching(/"aws" is not supported/) })]);
+    expect(problems({ resource: 'aws' })).toEqual([
+      expect.objectContaining({ path: 'resource', message: expect.stringMatching(/"aws" is not supported/) }),
+    ]);
   });
 
   it('a node resource without hosts, as its start would', () => {
@@ -49,7 +62,12 @@ describe('validateConfig refuses what a run refuses', () => {
   });
 
   it('a script that exists but cannot be started', () => {
-    expect(problems({ script: 'data.txt' })).toEqual([expect.objectContaining({ path: 'script', message: expect.stringMatching(/not executable and its extension does not name an interpreter/) })]);
+    expect(problems({ script: 'data.txt' })).toEqual([
+      expect.objectContaining({
+        path: 'script',
+        message: expect.stringMatching(/not executable and its extension does not name an interpreter/),
+      }),
+    ]);
     expect(problems({ script: 'tool' })).toEqual([]);
     expect(problems({ script: 'python3 train.py' })).toEqual([]);
   });
@@ -57,14 +75,20 @@ describe('validateConfig refuses what a run refuses', () => {
   it('throws from normalizeConfig with the code a run would throw', () => {
     const e = (() => {
       try {
-        normalizeConfig({ script: 'train.py', parameter_config: x, proposer: 'bogus' }, { baseDir: dir, file: join(dir, 'experiment.json') });
+        normalizeConfig(
+          { script: 'train.py', parameter_config: x, proposer: 'bogus' },
+          { baseDir: dir, file: join(dir, 'experiment.json') },
+        );
       } catch (err) {
         return err;
       }
       return undefined;
     })();
     expect(e).toBeInstanceOf(AupError);
-    expect(e).toMatchObject({ code: 'AUP_ERR_PROPOSER_UNKNOWN', message: expect.stringMatching(/experiment\.json: proposer: "bogus" is not a registered proposer/) });
+    expect(e).toMatchObject({
+      code: 'AUP_ERR_PROPOSER_UNKNOWN',
+      message: expect.stringMatching(/experiment\.json: proposer: "bogus" is not a registered proposer/),
+    });
   });
 });
 

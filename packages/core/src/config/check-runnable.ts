@@ -46,7 +46,9 @@ export function runnableProblems(config: NormalizedConfig, opts: RunnableOptions
     }
   };
 
-  const known = attempt('proposer', `one of ${listProposers().join(', ')}`, JSON.stringify(config.proposer), () => getProposer(config.proposer));
+  const known = attempt('proposer', `one of ${listProposers().join(', ')}`, JSON.stringify(config.proposer), () =>
+    getProposer(config.proposer),
+  );
   if (known) {
     // Creating the proposer once checks its settings against the space, as a run's start does.
     attempt('proposer', `settings the ${config.proposer} proposer accepts`, 'settings it refused', () =>
@@ -60,7 +62,8 @@ export function runnableProblems(config: NormalizedConfig, opts: RunnableOptions
     );
   }
   const earlyStop = config.resource_args?.early_stop;
-  if (earlyStop) attempt('resource_args.early_stop', 'early-stopping settings', JSON.stringify(earlyStop), () => createPruner(earlyStop, config.target));
+  if (earlyStop)
+    attempt('resource_args.early_stop', 'early-stopping settings', JSON.stringify(earlyStop), () => createPruner(earlyStop, config.target));
   if (config.resource === 'aws') {
     problems.push({
       path: 'resource',

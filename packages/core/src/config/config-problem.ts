@@ -89,7 +89,9 @@ function render(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return `[${value.map(render).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${render(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${render(v)}`)
+      .join(', ')}}`;
   }
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return JSON.stringify(value) ?? String(value);

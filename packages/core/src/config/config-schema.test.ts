@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText, formatOf } from './parse-config-text.js';
-import { EarlyStopSchema, ExperimentConfigSchema, ParamItemSchema, PROPOSER_OPTION_KEYS, TOP_LEVEL_KEYS, configJsonSchema } from './config-schema.js';
+import {
+  EarlyStopSchema,
+  ExperimentConfigSchema,
+  ParamItemSchema,
+  PROPOSER_OPTION_KEYS,
+  TOP_LEVEL_KEYS,
+  configJsonSchema,
+} from './config-schema.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DOC = readFileSync(join(ROOT, 'docs/reference/config.md'), 'utf8');
@@ -44,7 +51,10 @@ describe('configJsonSchema', () => {
     expect(files.length).toBeGreaterThan(5);
     for (const f of files) {
       const raw = parseConfigText(readFileSync(join(FIXTURES, f), 'utf8'), formatOf(f));
-      expect([...Value.Errors(ExperimentConfigSchema, raw)].map((e) => `${e.path}: ${e.message}`), f).toEqual([]);
+      expect(
+        [...Value.Errors(ExperimentConfigSchema, raw)].map((e) => `${e.path}: ${e.message}`),
+        f,
+      ).toEqual([]);
     }
   });
 });

@@ -124,7 +124,13 @@ describe('config_template in a config', () => {
       { script: 'train.py', config_template: 'hp.json', parameter_config: [{ name: 'seed', range: [0, 9], type: 'int' }] },
       { baseDir: dir, file: join(dir, 'experiment.json') },
     );
-    expect(config.parameter_config.map((p) => p.name)).toEqual(['seed', 'model.layers.0.units', 'model.dropout', 'training.learning_rate', 'training.optimizer']);
+    expect(config.parameter_config.map((p) => p.name)).toEqual([
+      'seed',
+      'model.layers.0.units',
+      'model.dropout',
+      'training.learning_rate',
+      'training.optimizer',
+    ]);
     expect(config.config_template).toBe(join(dir, 'hp.json'));
     expect(config.template).toEqual(template);
   });
@@ -154,27 +160,42 @@ describe('config_template in a config', () => {
   });
 
   it('accepts the template inline, with problems under config_template', () => {
-    const config = normalizeConfig({ script: 'train.py', config_template: { opt: { lr: { range: [0, 1], type: 'float' } } } }, { baseDir: dir });
+    const config = normalizeConfig(
+      { script: 'train.py', config_template: { opt: { lr: { range: [0, 1], type: 'float' } } } },
+      { baseDir: dir },
+    );
     expect(config.parameter_config).toEqual([{ name: 'opt.lr', range: [0, 1], type: 'float' }]);
     expect(config.config_template).toBeUndefined();
     expect(config.template).toEqual({ opt: { lr: { range: [0, 1], type: 'float' } } });
-    const e = thrown(() => normalizeConfig({ script: 'train.py', config_template: { opt: { lr: { range: [1, 0], type: 'float' } } } }, { baseDir: dir }));
+    const e = thrown(() =>
+      normalizeConfig({ script: 'train.py', config_template: { opt: { lr: { range: [1, 0], type: 'float' } } } }, { baseDir: dir }),
+    );
     expect(e.code).toBe('AUP_ERR_TEMPLATE');
     expect(e.message).toBe('config: config_template.opt.lr.range: expected min < max, found [1, 0]');
   });
 
   it("treats Auptimizer's compression settings as an inline template", () => {
-    const compression = { framework: 'torch', compressor: 'fpgm', config_list: [{ sparsity: { range: [0.1, 0.9], type: 'float' }, op_names: ['conv1'] }] };
+    const compression = {
+      framework: 'torch',
+      compressor: 'fpgm',
+      config_list: [{ sparsity: { range: [0.1, 0.9], type: 'float' }, op_names: ['conv1'] }],
+    };
     const config = normalizeConfig({ script: 'train.py', compression }, { baseDir: dir });
     expect(config.parameter_config).toEqual([{ name: 'config_list.0.sparsity', range: [0.1, 0.9], type: 'float' }]);
-    expect(fillTemplate(config.template!, { 'config_list.0.sparsity': 0.5 })).toEqual({ ...compression, config_list: [{ sparsity: 0.5, op_names: ['conv1'] }] });
+    expect(fillTemplate(config.template!, { 'config_list.0.sparsity': 0.5 })).toEqual({
+      ...compression,
+      config_list: [{ sparsity: 0.5, op_names: ['conv1'] }],
+    });
     const both = validateConfig({ script: 'train.py', compression, config_template: 'hp.json' }, { baseDir: dir });
     expect(both.ok ? [] : both.problems.map((p) => p.path)).toEqual(['compression']);
   });
 
   it('rejects a name used both in parameter_config and in the template', () => {
     writeFileSync(join(dir, 'hp.json'), JSON.stringify({ opt: { lr: { range: [0, 1], type: 'float' } } }));
-    const result = validateConfig({ script: 'train.py', config_template: 'hp.json', parameter_config: [{ name: 'opt.lr', range: [0, 1], type: 'float' }] }, { baseDir: dir });
+    const result = validateConfig(
+      { script: 'train.py', config_template: 'hp.json', parameter_config: [{ name: 'opt.lr', range: [0, 1], type: 'float' }] },
+      { baseDir: dir },
+    );
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems).toMatchObject([{ path: 'opt.lr', file: join(dir, 'hp.json'), found: '"opt.lr"' }]);
   });
@@ -182,20 +203,26 @@ describe('config_template in a config', () => {
   it('reports a missing template file as AUP_ERR_TEMPLATE naming it', () => {
     const e = thrown(() => normalizeConfig({ script: 'train.py', config_template: 'nope.yaml' }, { baseDir: dir }));
     expect(e.code).toBe('AUP_ERR_TEMPLATE');
-    expect(e.message).toBe(`config: config_template: expected a readable JSON or YAML template file, found ${join(dir, 'nope.yaml')}, which does not exist`);
+    expect(e.message).toBe(
+      `config: config_template: expected a readable JSON or YAML template file, found ${join(dir, 'nope.yaml')}, which does not exist`,
+    );
   });
 
   it('reports a template that does not parse with its line and column', () => {
     writeFileSync(join(dir, 'hp.json'), '{\n  "lr": { "range": [0, 1] "type": "float" }\n}');
     const e = thrown(() => normalizeConfig({ script: 'train.py', config_template: 'hp.json' }, { baseDir: dir }));
     expect(e.code).toBe('AUP_ERR_TEMPLATE');
-    expect(e.message).toBe(`config: config_template: ${join(dir, 'hp.json')}:2:27: not valid JSON: expected , or } after the value of "range", found "\\""`);
+    expect(e.message).toBe(
+      `config: config_template: ${join(dir, 'hp.json')}:2:27: not valid JSON: expected , or } after the value of "range", found "\\""`,
+    );
     expect(e.details.problems).toMatchObject([{ path: 'config_template', expected: 'a valid JSON file' }]);
   });
 
   it('reports invalid leaves of a template file in that file', () => {
     writeFileSync(join(dir, 'hp.yaml'), 'lr: { range: [1, 0], type: float }\n');
-    const e = thrown(() => normalizeConfig({ script: 'train.py', config_template: 'hp.yaml' }, { baseDir: dir, file: join(dir, 'experiment.json') }));
+    const e = thrown(() =>
+      normalizeConfig({ script: 'train.py', config_template: 'hp.yaml' }, { baseDir: dir, file: join(dir, 'experiment.json') }),
+    );
     expect(e.code).toBe('AUP_ERR_TEMPLATE');
     expect(e.message).toBe(`${join(dir, 'hp.yaml')}: lr.range: expected min < max, found [1, 0]`);
   });
@@ -209,6 +236,8 @@ describe('config_template in a config', () => {
 
   it('needs an object at the top of a template file', () => {
     writeFileSync(join(dir, 'hp.yaml'), '- a\n- b\n');
-    expect(thrown(() => normalizeConfig({ script: 'train.py', config_template: 'hp.yaml' }, { baseDir: dir })).message).toContain('a template file holding an object');
+    expect(thrown(() => normalizeConfig({ script: 'train.py', config_template: 'hp.yaml' }, { baseDir: dir })).message).toContain(
+      'a template file holding an object',
+    );
   });
 });

@@ -60,7 +60,14 @@ export function scanTemplate(template: Json, at: PathSegments = [], file?: strin
     const where = [...at, ...path];
     if (kind === 'typo') {
       const suggestion = didYouMean(leaf.type as string, PARAM_TYPES);
-      add(problem([...where, 'type'], '"float", "int" or "choice"', JSON.stringify(leaf.type), suggestion !== undefined ? { suggestion } : {}));
+      add(
+        problem(
+          [...where, 'type'],
+          '"float", "int" or "choice"',
+          JSON.stringify(leaf.type),
+          suggestion !== undefined ? { suggestion } : {},
+        ),
+      );
       return;
     }
     if (path.length === 0) {

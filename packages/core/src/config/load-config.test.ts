@@ -115,13 +115,23 @@ describe("Auptimizer's experiment.json files", () => {
   it('accepts a remote (node) config whose folder exists only on the remote host', async () => {
     const { config } = await loadConfig(fixture('node-remote.json'));
     expect(config.workingdir).toBe('/srv/aup-remote-demo');
-    expect(config.resource_args).toEqual({ prescript: 'source ~/.profile', postscript: 'echo finished', overwrite: true, nodes: ['ubuntu@10.0.0.5'], max_retries: 2, reconn_wait_time: 3 });
+    expect(config.resource_args).toEqual({
+      prescript: 'source ~/.profile',
+      postscript: 'echo finished',
+      overwrite: true,
+      nodes: ['ubuntu@10.0.0.5'],
+      max_retries: 2,
+      reconn_wait_time: 3,
+    });
   });
 
   it('turns compression settings into parameters and a template', async () => {
     const { config } = await loadConfig(fixture('compression.json'));
     expect(config.parameter_config).toEqual([{ name: 'config_list.0.sparsity', range: [0.2, 0.8], type: 'float' }]);
-    expect(fillTemplate(config.template!, { 'config_list.0.sparsity': 0.4 })).toMatchObject({ compressor: 'l1filter', config_list: [{ sparsity: 0.4 }] });
+    expect(fillTemplate(config.template!, { 'config_list.0.sparsity': 0.4 })).toMatchObject({
+      compressor: 'l1filter',
+      config_list: [{ sparsity: 0.4 }],
+    });
   });
 
   it('loads a YAML experiment with a YAML template file', async () => {

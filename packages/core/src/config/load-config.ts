@@ -19,7 +19,8 @@ export async function loadConfig(file: string): Promise<{ raw: JsonObject; confi
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${(e as Error).message})`;
+    const why =
+      code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${(e as Error).message})`;
     throw new AupError('AUP_ERR_CONFIG_NOT_FOUND', `config file ${displayFile(path)} ${why}`, { details: { file: path }, cause: e });
   }
   let raw;
@@ -27,10 +28,14 @@ export async function loadConfig(file: string): Promise<{ raw: JsonObject; confi
     raw = parseConfigText(text, formatOf(path));
   } catch (e) {
     if (!(e instanceof ConfigSyntaxError)) throw e;
-    throw new AupError('AUP_ERR_CONFIG_PARSE', `${displayFile(path)}:${e.line}:${e.column}: not valid ${e.format.toUpperCase()}: ${e.message}`, {
-      details: { file: path, format: e.format, line: e.line, column: e.column },
-      cause: e,
-    });
+    throw new AupError(
+      'AUP_ERR_CONFIG_PARSE',
+      `${displayFile(path)}:${e.line}:${e.column}: not valid ${e.format.toUpperCase()}: ${e.message}`,
+      {
+        details: { file: path, format: e.format, line: e.line, column: e.column },
+        cause: e,
+      },
+    );
   }
   const config = normalizeConfig(raw, { file: path, baseDir: dirname(path) });
   return { raw: raw as JsonObject, config };

@@ -77,15 +77,38 @@ describe('defaults', () => {
 
   it('keeps every value that is given', () => {
     const config = normalizeConfig(
-      { script: 'train.py', proposer: 'sequence', n_samples: 3, random_seed: 9, n_parallel: 4, target: 'min', resource: 'gpu', job_timeout: 2.5 },
+      {
+        script: 'train.py',
+        proposer: 'sequence',
+        n_samples: 3,
+        random_seed: 9,
+        n_parallel: 4,
+        target: 'min',
+        resource: 'gpu',
+        job_timeout: 2.5,
+      },
       opts(),
     );
-    expect(config).toMatchObject({ proposer: 'sequence', n_samples: 3, random_seed: 9, n_parallel: 4, target: 'min', resource: 'gpu', job_timeout: 2.5 });
+    expect(config).toMatchObject({
+      proposer: 'sequence',
+      n_samples: 3,
+      random_seed: 9,
+      n_parallel: 4,
+      target: 'min',
+      resource: 'gpu',
+      job_timeout: 2.5,
+    });
   });
 
   it('gives job_failure the missing half with Auptimizer defaults (3 retries, stop on failure)', () => {
-    expect(normalizeConfig({ script: 'train.py', job_failure: { ignore_fail: true } }, opts()).job_failure).toEqual({ job_retries: 3, ignore_fail: true });
-    expect(normalizeConfig({ script: 'train.py', job_failure: { job_retries: 0 } }, opts()).job_failure).toEqual({ job_retries: 0, ignore_fail: false });
+    expect(normalizeConfig({ script: 'train.py', job_failure: { ignore_fail: true } }, opts()).job_failure).toEqual({
+      job_retries: 3,
+      ignore_fail: true,
+    });
+    expect(normalizeConfig({ script: 'train.py', job_failure: { job_retries: 0 } }, opts()).job_failure).toEqual({
+      job_retries: 0,
+      ignore_fail: false,
+    });
     expect(normalizeConfig({ script: 'train.py' }, opts()).job_failure).toBeUndefined();
   });
 
@@ -95,7 +118,12 @@ describe('defaults', () => {
   });
 
   it('neither changes the raw config nor shares objects with it', () => {
-    const raw = { script: 'train.py', parameter_config: [{ name: 'c', range: ['a', 'b'], type: 'choice' }], resource_args: { early_stop: { aup_policy: 'median' } }, max_iter: 9 };
+    const raw = {
+      script: 'train.py',
+      parameter_config: [{ name: 'c', range: ['a', 'b'], type: 'choice' }],
+      resource_args: { early_stop: { aup_policy: 'median' } },
+      max_iter: 9,
+    };
     const before = structuredClone(raw);
     const config = normalizeConfig(raw, opts());
     expect(raw).toEqual(before);
@@ -152,7 +180,12 @@ describe('paths and the script', () => {
   it('does not look for the script of an in-process, passive or remote experiment', () => {
     expect(normalizeConfig({ script: 'missing.py' }, opts({ inProcess: true })).script_path).toBe(join(dir, 'missing.py'));
     expect(normalizeConfig({ script: 'missing.py', resource: 'passive' }, opts()).script_path).toBe(join(dir, 'missing.py'));
-    expect(normalizeConfig({ script: 'missing.py', resource: 'node', resource_args: { nodes: ['me@remote'] }, workingdir: '/srv/remote' }, opts()).workingdir).toBe('/srv/remote');
+    expect(
+      normalizeConfig(
+        { script: 'missing.py', resource: 'node', resource_args: { nodes: ['me@remote'] }, workingdir: '/srv/remote' },
+        opts(),
+      ).workingdir,
+    ).toBe('/srv/remote');
   });
 
   it('requires a script unless the experiment runs in-process or passive', () => {
@@ -186,11 +219,16 @@ describe('unknown keys', () => {
   });
 
   it('catches unknown keys inside parameters, job_failure and early_stop', () => {
-    expect(onlyProblem({ script: 'train.py', parameter_config: [{ name: 'x', rnage: [0, 1], range: [0, 1], type: 'float' }] })).toMatchObject({
+    expect(
+      onlyProblem({ script: 'train.py', parameter_config: [{ name: 'x', rnage: [0, 1], range: [0, 1], type: 'float' }] }),
+    ).toMatchObject({
       path: 'parameter_config[0].rnage',
       suggestion: 'range',
     });
-    expect(onlyProblem({ script: 'train.py', job_failure: { job_retry: 2 } })).toMatchObject({ path: 'job_failure.job_retry', suggestion: 'job_retries' });
+    expect(onlyProblem({ script: 'train.py', job_failure: { job_retry: 2 } })).toMatchObject({
+      path: 'job_failure.job_retry',
+      suggestion: 'job_retries',
+    });
     const p = onlyProblem({ script: 'train.py', job_failure: { retries_please: 2 } });
     expect(p.suggestion).toBeUndefined();
     expect(p.message).toBe('unknown key (known here: job_retries, ignore_fail)');
@@ -201,12 +239,20 @@ describe('unknown keys', () => {
   });
 
   it('accepts any extra key inside resource_args and runtime_args', () => {
-    const config = normalizeConfig({ script: 'train.py', resource_args: { shutdown: true, connection_retry: 5 }, runtime_args: { custom: 'x' } }, opts());
+    const config = normalizeConfig(
+      { script: 'train.py', resource_args: { shutdown: true, connection_retry: 5 }, runtime_args: { custom: 'x' } },
+      opts(),
+    );
     expect(config.resource_args).toEqual({ custom: 'x', shutdown: true, connection_retry: 5 });
   });
 
   it('suggests the value that was meant for an enumerated key', () => {
-    expect(onlyProblem({ script: 'train.py', target: 'mx' })).toMatchObject({ path: 'target', expected: '"min" or "max"', found: '"mx"', suggestion: 'max' });
+    expect(onlyProblem({ script: 'train.py', target: 'mx' })).toMatchObject({
+      path: 'target',
+      expected: '"min" or "max"',
+      found: '"mx"',
+      suggestion: 'max',
+    });
     expect(onlyProblem({ script: 'train.py', resource: 'gpus' })).toMatchObject({ path: 'resource', suggestion: 'gpu' });
     expect(onlyProblem({ script: 'train.py', parameter_config: [{ name: 'x', range: [0, 1], type: 'flaot' }] })).toMatchObject({
       path: 'parameter_config[0].type',
@@ -220,13 +266,22 @@ describe('ranges and values', () => {
 
   it('needs min < max for float and int, bounds inclusive', () => {
     const p = onlyProblem(param({ range: [5, 1], type: 'float' }));
-    expect(p).toEqual({ path: 'parameter_config[0].range', message: 'expected min < max, found [5, 1]', expected: 'min < max', found: '[5, 1]' });
+    expect(p).toEqual({
+      path: 'parameter_config[0].range',
+      message: 'expected min < max, found [5, 1]',
+      expected: 'min < max',
+      found: '[5, 1]',
+    });
     expect(onlyProblem(param({ range: [3, 3], type: 'int' })).expected).toBe('min < max');
     expect(normalizeConfig(param({ range: [0, 1], type: 'int' }), opts()).parameter_config[0]!.range).toEqual([0, 1]);
   });
 
   it('needs integer bounds for int', () => {
-    expect(onlyProblem(param({ range: [0.5, 4], type: 'int' }))).toMatchObject({ path: 'parameter_config[0].range', expected: 'integer bounds for an int parameter', found: '[0.5, 4]' });
+    expect(onlyProblem(param({ range: [0.5, 4], type: 'int' }))).toMatchObject({
+      path: 'parameter_config[0].range',
+      expected: 'integer bounds for an int parameter',
+      found: '[0.5, 4]',
+    });
   });
 
   it('needs exactly two numbers for float and int', () => {
@@ -242,18 +297,36 @@ describe('ranges and values', () => {
   });
 
   it('needs min > 0 for log', () => {
-    expect(onlyProblem(param({ range: [0, 1], type: 'float', log: true }))).toMatchObject({ expected: 'min > 0 for a log-scale parameter', found: '[0, 1]' });
+    expect(onlyProblem(param({ range: [0, 1], type: 'float', log: true }))).toMatchObject({
+      expected: 'min > 0 for a log-scale parameter',
+      found: '[0, 1]',
+    });
     expect(onlyProblem(param({ range: [-1, 8], type: 'int', log: true })).path).toBe('parameter_config[0].range');
-    expect(normalizeConfig(param({ range: [1e-5, 1], type: 'float', log: true }), opts()).parameter_config[0]).toEqual({ name: 'p', range: [1e-5, 1], type: 'float', log: true });
+    expect(normalizeConfig(param({ range: [1e-5, 1], type: 'float', log: true }), opts()).parameter_config[0]).toEqual({
+      name: 'p',
+      range: [1e-5, 1],
+      type: 'float',
+      log: true,
+    });
   });
 
   it('needs interval > 0 (an integer for int) and n ≥ 1 integer', () => {
-    expect(onlyProblem(param({ range: [0, 1], type: 'float', interval: 0 }))).toMatchObject({ path: 'parameter_config[0].interval', expected: 'a number > 0' });
+    expect(onlyProblem(param({ range: [0, 1], type: 'float', interval: 0 }))).toMatchObject({
+      path: 'parameter_config[0].interval',
+      expected: 'a number > 0',
+    });
     expect(onlyProblem(param({ range: [0, 1], type: 'float', interval: -0.1 })).path).toBe('parameter_config[0].interval');
     expect(onlyProblem(param({ range: [0, 10], type: 'int', interval: 2.5 })).expected).toBe('an integer interval for an int parameter');
-    expect(onlyProblem(param({ range: [0, 1], type: 'float', n: 0 }))).toMatchObject({ path: 'parameter_config[0].n', expected: 'an integer ≥ 1', found: '0' });
+    expect(onlyProblem(param({ range: [0, 1], type: 'float', n: 0 }))).toMatchObject({
+      path: 'parameter_config[0].n',
+      expected: 'an integer ≥ 1',
+      found: '0',
+    });
     expect(onlyProblem(param({ range: [0, 1], type: 'float', n: 2.5 })).path).toBe('parameter_config[0].n');
-    expect(normalizeConfig(param({ range: [0, 1], type: 'float', n: 1, interval: 0.25 }), opts()).parameter_config[0]).toMatchObject({ n: 1, interval: 0.25 });
+    expect(normalizeConfig(param({ range: [0, 1], type: 'float', n: 1, interval: 0.25 }), opts()).parameter_config[0]).toMatchObject({
+      n: 1,
+      interval: 0.25,
+    });
   });
 
   it('rejects log, interval and n on a choice', () => {
@@ -270,8 +343,15 @@ describe('ranges and values', () => {
   });
 
   it("accepts Spearmint's size 1 and drops it", () => {
-    expect(normalizeConfig(param({ range: [0, 1], type: 'float', size: 1 }), opts()).parameter_config[0]).toEqual({ name: 'p', range: [0, 1], type: 'float' });
-    expect(onlyProblem(param({ range: [0, 1], type: 'float', size: 3 }))).toMatchObject({ path: 'parameter_config[0].size', expected: '1' });
+    expect(normalizeConfig(param({ range: [0, 1], type: 'float', size: 1 }), opts()).parameter_config[0]).toEqual({
+      name: 'p',
+      range: [0, 1],
+      type: 'float',
+    });
+    expect(onlyProblem(param({ range: [0, 1], type: 'float', size: 3 }))).toMatchObject({
+      path: 'parameter_config[0].size',
+      expected: '1',
+    });
   });
 
   it('checks the counts and enumerations of the top level', () => {
@@ -281,9 +361,15 @@ describe('ranges and values', () => {
     expect(onlyProblem({ script: 'train.py', n_parallel: 0 }).path).toBe('n_parallel');
     expect(onlyProblem({ script: 'train.py', random_seed: -1 }).path).toBe('random_seed');
     expect(onlyProblem({ script: 'train.py', job_timeout: 0 })).toMatchObject({ path: 'job_timeout', expected: 'a number > 0' });
-    expect(onlyProblem({ script: 'train.py', job_failure: { job_retries: -1 } })).toMatchObject({ path: 'job_failure.job_retries', expected: 'an integer ≥ 0' });
+    expect(onlyProblem({ script: 'train.py', job_failure: { job_retries: -1 } })).toMatchObject({
+      path: 'job_failure.job_retries',
+      expected: 'an integer ≥ 0',
+    });
     expect(onlyProblem({ script: 'train.py', job_failure: { job_retries: 1.5 } }).path).toBe('job_failure.job_retries');
-    expect(onlyProblem({ script: 'train.py', parameter_config: { x: [0, 1] } })).toMatchObject({ path: 'parameter_config', expected: 'a list of objects' });
+    expect(onlyProblem({ script: 'train.py', parameter_config: { x: [0, 1] } })).toMatchObject({
+      path: 'parameter_config',
+      expected: 'a list of objects',
+    });
   });
 
   it('reports every problem at once, one per line, naming the file', () => {
@@ -305,7 +391,12 @@ describe('ranges and values', () => {
       `${file}: parameter_config[1].range: expected min > 0 for a log-scale parameter, found [0, 1]`,
     ]);
     expect(e.details.file).toBe(file);
-    expect((e.details.problems as ConfigProblem[]).map((p) => p.path)).toEqual(['n_sample', 'target', 'parameter_config[0].range', 'parameter_config[1].range']);
+    expect((e.details.problems as ConfigProblem[]).map((p) => p.path)).toEqual([
+      'n_sample',
+      'target',
+      'parameter_config[0].range',
+      'parameter_config[1].range',
+    ]);
   });
 
   it('says "config" when there is no file', () => {
@@ -322,8 +413,14 @@ describe('ranges and values', () => {
 
 describe('resource_args, early stopping and proposer keys', () => {
   it('turns on intermediate results for early stopping, as Auptimizer does', () => {
-    const config = normalizeConfig({ script: 'train.py', resource_args: { early_stop: { aup_policy: 'bandit', aup_policy_steps: 2, bandit_factor: 0.5 } } }, opts());
-    expect(config.resource_args).toEqual({ early_stop: { aup_policy: 'bandit', aup_policy_steps: 2, bandit_factor: 0.5 }, track_intermediate_results: true });
+    const config = normalizeConfig(
+      { script: 'train.py', resource_args: { early_stop: { aup_policy: 'bandit', aup_policy_steps: 2, bandit_factor: 0.5 } } },
+      opts(),
+    );
+    expect(config.resource_args).toEqual({
+      early_stop: { aup_policy: 'bandit', aup_policy_steps: 2, bandit_factor: 0.5 },
+      track_intermediate_results: true,
+    });
   });
 
   it('checks the early-stopping settings', () => {
@@ -332,31 +429,56 @@ describe('resource_args, early stopping and proposer keys', () => {
       found: 'nothing',
     });
     expect(onlyProblem({ script: 'train.py', resource_args: { early_stop: { aup_policy: 'medain' } } }).suggestion).toBe('median');
-    expect(onlyProblem({ script: 'train.py', resource_args: { early_stop: { warmup: 2 } } })).toMatchObject({ path: 'resource_args.early_stop.aup_policy', found: 'nothing' });
-    expect(onlyProblem({ script: 'train.py', resource_args: { early_stop: { aup_policy: 'truncation', truncation_percentage: 1.5 } } }).expected).toBe('a number > 0 and ≤ 1');
-    expect(onlyProblem({ script: 'train.py', resource_args: { early_stop: { aup_policy: 'asha', reduction_factor: 1 } } }).expected).toBe('a number > 1');
+    expect(onlyProblem({ script: 'train.py', resource_args: { early_stop: { warmup: 2 } } })).toMatchObject({
+      path: 'resource_args.early_stop.aup_policy',
+      found: 'nothing',
+    });
+    expect(
+      onlyProblem({ script: 'train.py', resource_args: { early_stop: { aup_policy: 'truncation', truncation_percentage: 1.5 } } }).expected,
+    ).toBe('a number > 0 and ≤ 1');
+    expect(onlyProblem({ script: 'train.py', resource_args: { early_stop: { aup_policy: 'asha', reduction_factor: 1 } } }).expected).toBe(
+      'a number > 1',
+    );
   });
 
   it("merges Auptimizer's runtime_args into resource_args (resource_args wins)", () => {
     const config = normalizeConfig(
-      { script: 'train.py', resource: 'node', runtime_args: { prescript: 'source .profile', env: { A: '1' }, nodes: ['me@remote'] }, resource_args: { env: { B: '2' } } },
+      {
+        script: 'train.py',
+        resource: 'node',
+        runtime_args: { prescript: 'source .profile', env: { A: '1' }, nodes: ['me@remote'] },
+        resource_args: { env: { B: '2' } },
+      },
       opts(),
     );
     expect(config.resource_args).toEqual({ prescript: 'source .profile', nodes: ['me@remote'], env: { B: '2' } });
   });
 
   it('gathers per-proposer keys into proposer_options', () => {
-    const config = normalizeConfig({ script: 'train.py', proposer: 'hyperband', max_iter: 27, eta: 3, skip_last: 1, engine: 'random' }, opts());
+    const config = normalizeConfig(
+      { script: 'train.py', proposer: 'hyperband', max_iter: 27, eta: 3, skip_last: 1, engine: 'random' },
+      opts(),
+    );
     expect(config.proposer_options).toEqual({ max_iter: 27, eta: 3, skip_last: 1, engine: 'random' });
-    const bohb = normalizeConfig({ script: 'train.py', proposer: 'bohb', min_points_in_model: '', min_budget: 1, max_budget: 9, n_iterations: 2 }, opts());
+    const bohb = normalizeConfig(
+      { script: 'train.py', proposer: 'bohb', min_points_in_model: '', min_budget: 1, max_budget: 9, n_iterations: 2 },
+      opts(),
+    );
     expect(bohb.proposer_options).toEqual({ min_points_in_model: '', min_budget: 1, max_budget: 9, n_iterations: 2 });
-    const eas = normalizeConfig({ script: 'train.py', proposer: 'eas', net_config: { layers: [{ type: 'dense', units: 8 }] }, n_children: 2 }, opts());
+    const eas = normalizeConfig(
+      { script: 'train.py', proposer: 'eas', net_config: { layers: [{ type: 'dense', units: 8 }] }, n_children: 2 },
+      opts(),
+    );
     expect(eas.proposer_options).toEqual({ net_config: { layers: [{ type: 'dense', units: 8 }] }, n_children: 2 });
   });
 
   it('checks per-proposer values', () => {
     expect(onlyProblem({ script: 'train.py', eta: 1 })).toMatchObject({ path: 'eta', expected: 'a number > 1' });
-    expect(onlyProblem({ script: 'train.py', min_budget: 9, max_budget: 3 })).toMatchObject({ path: 'max_budget', expected: 'a budget larger than min_budget (9)', found: '3' });
+    expect(onlyProblem({ script: 'train.py', min_budget: 9, max_budget: 3 })).toMatchObject({
+      path: 'max_budget',
+      expected: 'a budget larger than min_budget (9)',
+      found: '3',
+    });
     expect(onlyProblem({ script: 'train.py', grid_size: 0 }).path).toBe('grid_size');
     expect(onlyProblem({ script: 'train.py', min_points_in_model: 'many' }).expected).toBe('an integer ≥ 1, null or ""');
   });
@@ -388,7 +510,10 @@ describe('sequence without n_samples', () => {
 describe('hyperband and bohb without n_samples', () => {
   it('run their whole schedule (Li et al. Table 1: 206 jobs for max_iter 81, eta 3)', () => {
     const space = [{ name: 'x', range: [0, 1], type: 'float' }];
-    const hb = normalizeConfig({ proposer: 'hyperband', max_iter: 81, eta: 3, parameter_config: space }, { baseDir: process.cwd(), inProcess: true });
+    const hb = normalizeConfig(
+      { proposer: 'hyperband', max_iter: 81, eta: 3, parameter_config: space },
+      { baseDir: process.cwd(), inProcess: true },
+    );
     expect(hb.n_samples).toBe(206);
     const bohb = normalizeConfig({ proposer: 'bohb', parameter_config: space }, { baseDir: process.cwd(), inProcess: true });
     expect(bohb.n_samples).toBeGreaterThan(10);

@@ -4,7 +4,17 @@ import { Value } from '@sinclair/typebox/value';
 import { AupError, type AupErrorCode } from '../errors.js';
 import type { Json, JsonObject, NormalizedConfig, ResourceArgs, ResourceKind, Target } from '../types.js';
 import { checkParamSpec, checkUniqueNames, type PlacedParam } from './check-param-spec.js';
-import { displayFile, formatFound, formatPath, formatProblems, problem, schemaProblems, sortProblems, type ConfigProblem, type PathSegments } from './config-problem.js';
+import {
+  displayFile,
+  formatFound,
+  formatPath,
+  formatProblems,
+  problem,
+  schemaProblems,
+  sortProblems,
+  type ConfigProblem,
+  type PathSegments,
+} from './config-problem.js';
 import { ExperimentConfigSchema, MISPLACED_KEY_HINTS, PROPOSER_OPTION_KEYS } from './config-schema.js';
 import { scanTemplate } from './config-template.js';
 import { ConfigSyntaxError, formatOf, parseConfigText } from './parse-config-text.js';
@@ -90,7 +100,8 @@ function loadTemplate(
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'which does not exist' : `which cannot be read: ${(e as Error).message}`;
+    const reason =
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'which does not exist' : `which cannot be read: ${(e as Error).message}`;
     report(problem(['config_template'], 'a readable JSON or YAML template file', `${displayFile(file)}, ${reason}`));
     return undefined;
   }
@@ -135,7 +146,9 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   problems.push(...schemaProblems(Value.Errors(ExperimentConfigSchema, raw), raw, [], MISPLACED_KEY_HINTS));
   const clean = (at: PathSegments): boolean => {
     const path = formatPath(at);
-    return !problems.some((p) => p.file === undefined && (p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`)));
+    return !problems.some(
+      (p) => p.file === undefined && (p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`)),
+    );
   };
 
   // Parameters: parameter_config entries, then template leaves.
@@ -158,7 +171,9 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   if (loaded) {
     const scan = scanTemplate(loaded.template, loaded.at, loaded.file);
     scan.problems.forEach(reportTemplate);
-    scan.params.forEach((spec, i) => placed.push({ spec, namePath: scan.paths[i]!, ...(loaded.file !== undefined ? { file: loaded.file } : {}) }));
+    scan.params.forEach((spec, i) =>
+      placed.push({ spec, namePath: scan.paths[i]!, ...(loaded.file !== undefined ? { file: loaded.file } : {}) }),
+    );
   }
   checkUniqueNames(placed, report);
 
@@ -186,7 +201,13 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   if (isObject(resourceArgs) && isObject(resourceArgs.early_stop) && clean(['resource_args', 'early_stop'])) {
     const es = resourceArgs.early_stop;
     if (es.aup_policy === 'curve_fitting' && es.curve_fitting_max_iters === undefined) {
-      report(problem(['resource_args', 'early_stop', 'curve_fitting_max_iters'], 'an integer ≥ 1 (the curve_fitting policy needs it)', 'nothing'));
+      report(
+        problem(
+          ['resource_args', 'early_stop', 'curve_fitting_max_iters'],
+          'an integer ≥ 1 (the curve_fitting policy needs it)',
+          'nothing',
+        ),
+      );
     }
   }
   // The node resource's hosts: each entry's form, and its key file (resources/node-hosts.ts). As
@@ -199,7 +220,10 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
 
   // Defaults and absolute paths.
   const workingdir = resolve(baseDir, expandHome((raw.workingdir as string | undefined) ?? '.'));
-  const resource_args = structuredClone({ ...(raw.runtime_args as JsonObject | undefined), ...(resourceArgs as JsonObject | undefined) }) as ResourceArgs;
+  const resource_args = structuredClone({
+    ...(raw.runtime_args as JsonObject | undefined),
+    ...(resourceArgs as JsonObject | undefined),
+  }) as ResourceArgs;
   // Auptimizer turns intermediate results on for early stopping, which cannot work without them.
   if (resource_args.early_stop !== undefined) resource_args.track_intermediate_results = true;
   const proposer_options: JsonObject = {};
@@ -263,7 +287,8 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   const runnable = runnableProblems(config, { inProcess: opts.inProcess === true || missingScript !== undefined });
   const all = sortProblems([...(missingScript ? [missingScript.problem] : []), ...runnable.problems], raw);
   if (all.length === 0) return { config, problems: [], code: 'AUP_ERR_CONFIG_INVALID', details: {} };
-  const code = runnable.problems.length === 0 ? 'AUP_ERR_SCRIPT_NOT_FOUND' : missingScript === undefined ? runnable.code : 'AUP_ERR_CONFIG_INVALID';
+  const code =
+    runnable.problems.length === 0 ? 'AUP_ERR_SCRIPT_NOT_FOUND' : missingScript === undefined ? runnable.code : 'AUP_ERR_CONFIG_INVALID';
   return { config, problems: all, code, details: { file, ...missingScript?.details, problems: all } };
 }
 

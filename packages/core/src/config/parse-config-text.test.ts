@@ -38,12 +38,19 @@ describe('parseConfigText on hostile YAML', () => {
 
   it('still reads a config as deep as a hand-written one gets', () => {
     const text = `parameter_config:\n- name: lr\n  range: [0.001, 0.1]\n  type: float\n- name: act\n  choices: [[relu, {a: [1, [2]]}], tanh]\n  type: choice\nresource_args:\n  nested:\n    deeper:\n      - - - x\n`;
-    expect(parseConfigText(text, 'yaml')).toMatchObject({ parameter_config: [{ name: 'lr' }, { choices: [['relu', { a: [1, [2]] }], 'tanh'] }] });
+    expect(parseConfigText(text, 'yaml')).toMatchObject({
+      parameter_config: [{ name: 'lr' }, { choices: [['relu', { a: [1, [2]] }], 'tanh'] }],
+    });
   });
 
   it('refuses an alias bomb, naming the first alias', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) lines.push(`l${i}: &l${i} [${Array(9).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `l${i}: &l${i} [${Array(9)
+          .fill(i === 1 ? '*a' : `*l${i - 1}`)
+          .join(', ')}]`,
+      );
     const e = syntaxError(lines.join('\n'));
     expect(e.message).toMatch(/aliases \(\*name\) expand to too large a value/);
     expect(e.line).toBe(2);

@@ -120,10 +120,16 @@ function parseAs(text: string, format: ConfigFormat): Json {
     // lines would expand to millions of values. That is a property of the text, not a fault.
     if (e instanceof ReferenceError && /alias/i.test(e.message)) {
       const { line, column } = lineColumn(text, Math.max(0, text.indexOf('*')));
-      throw new ConfigSyntaxError(`its aliases (*name) expand to too large a value (the yaml package stops at 100 expansions; an alias bomb?)`, 'yaml', line, column);
+      throw new ConfigSyntaxError(
+        `its aliases (*name) expand to too large a value (the yaml package stops at 100 expansions; an alias bomb?)`,
+        'yaml',
+        line,
+        column,
+      );
     }
     // Aliases nested in anchors multiply the depth the text shows.
-    if (e instanceof RangeError) throw new ConfigSyntaxError(`its aliases (*name) expand to a value nested too deep to build`, 'yaml', 1, 1);
+    if (e instanceof RangeError)
+      throw new ConfigSyntaxError(`its aliases (*name) expand to a value nested too deep to build`, 'yaml', 1, 1);
     throw e;
   }
 }

@@ -6,11 +6,12 @@ import { cholesky, choleskyInverse, choleskyLogDet, choleskySolve } from './chol
 function spd(n: number, rng: Rng): Float64Array {
   const b = Float64Array.from({ length: n * n }, () => rng.normal());
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = i === j ? n : 0;
-    for (let k = 0; k < n; k++) s += b[i * n + k]! * b[j * n + k]!;
-    a[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = i === j ? n : 0;
+      for (let k = 0; k < n; k++) s += b[i * n + k]! * b[j * n + k]!;
+      a[i * n + j] = s;
+    }
   return a;
 }
 
@@ -21,12 +22,13 @@ describe('cholesky', () => {
   it('factors A = L Lᵀ with L lower triangular', () => {
     const l = Float64Array.from(a);
     expect(cholesky(l, n)).toBe(true);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      if (j > i) expect(l[i * n + j]).toBe(0);
-      let s = 0;
-      for (let k = 0; k < n; k++) s += l[i * n + k]! * l[j * n + k]!;
-      expect(s).toBeCloseTo(a[i * n + j]!, 10);
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        if (j > i) expect(l[i * n + j]).toBe(0);
+        let s = 0;
+        for (let k = 0; k < n; k++) s += l[i * n + k]! * l[j * n + k]!;
+        expect(s).toBeCloseTo(a[i * n + j]!, 10);
+      }
   });
 
   it('solves, inverts and gives the log-determinant', () => {
@@ -40,11 +42,12 @@ describe('cholesky', () => {
       expect(s).toBeCloseTo(b[i]!, 10);
     }
     const inv = choleskyInverse(l, n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += a[i * n + k]! * inv[k * n + j]!;
-      expect(s).toBeCloseTo(i === j ? 1 : 0, 10);
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += a[i * n + k]! * inv[k * n + j]!;
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 10);
+      }
     // det of a 2×2 [[4, 2], [2, 3]] is 8.
     const m = Float64Array.of(4, 2, 2, 3);
     cholesky(m, 2);

@@ -44,7 +44,13 @@ function project(x: Float64Array, lo: Float64Array, hi: Float64Array): void {
  * const r = minimizeBox((x, g) => { g[0] = 2 * (x[0] - 3); return (x[0] - 3) ** 2; },
  *   Float64Array.of(0), Float64Array.of(-1), Float64Array.of(2)); // r.x[0] === 2
  */
-export function minimizeBox(fn: BoxObjective, x0: Float64Array, lower: Float64Array, upper: Float64Array, options: MinimizeBoxOptions = {}): MinimizeBoxResult {
+export function minimizeBox(
+  fn: BoxObjective,
+  x0: Float64Array,
+  lower: Float64Array,
+  upper: Float64Array,
+  options: MinimizeBoxOptions = {},
+): MinimizeBoxResult {
   const n = x0.length;
   const maxIterations = options.maxIterations ?? 50;
   const memory = options.memory ?? 8;

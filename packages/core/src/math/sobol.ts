@@ -120,7 +120,8 @@ export class SobolSequence {
 
   /** The point with this index (0, 1, 2, ...), written into `out` when given. */
   point(index: number, out: Float64Array = new Float64Array(this.dim)): Float64Array {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= TWO_POW_32) throw new RangeError(`SobolSequence: index must be an integer in [0, 2^32), got ${index}`);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= TWO_POW_32)
+      throw new RangeError(`SobolSequence: index must be an integer in [0, 2^32), got ${index}`);
     const gray = (index ^ Math.floor(index / 2)) >>> 0;
     const sobolDims = this.v.length;
     for (let j = 0; j < sobolDims; j++) {
@@ -130,7 +131,8 @@ export class SobolSequence {
       out[j] = ((x ^ this.shift[j]!) >>> 0) / TWO_POW_32;
     }
     // Beyond the table: a hashed uniform per (index, dimension), still a pure function of the index.
-    for (let j = sobolDims; j < this.dim; j++) out[j] = ((hash32(index, this.extraSeeds[j - sobolDims]!) ^ this.shift[j]!) >>> 0) / TWO_POW_32;
+    for (let j = sobolDims; j < this.dim; j++)
+      out[j] = ((hash32(index, this.extraSeeds[j - sobolDims]!) ^ this.shift[j]!) >>> 0) / TWO_POW_32;
     return out;
   }
 }

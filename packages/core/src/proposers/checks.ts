@@ -5,18 +5,26 @@ import type { Json, Outcome, ProposerContext } from '../types.js';
 /** Throws AUP_ERR_PROPOSER_CONFIG unless `n_samples` is an integer >= 0. */
 export function checkNSamples(proposer: string, ctx: ProposerContext): void {
   if (!Number.isSafeInteger(ctx.nSamples) || ctx.nSamples < 0) {
-    throw new AupError('AUP_ERR_PROPOSER_CONFIG', `n_samples: the ${proposer} proposer needs an integer >= 0, found ${JSON.stringify(ctx.nSamples)}`, {
-      details: { path: 'n_samples', found: ctx.nSamples },
-    });
+    throw new AupError(
+      'AUP_ERR_PROPOSER_CONFIG',
+      `n_samples: the ${proposer} proposer needs an integer >= 0, found ${JSON.stringify(ctx.nSamples)}`,
+      {
+        details: { path: 'n_samples', found: ctx.nSamples },
+      },
+    );
   }
 }
 
 /** Throws AUP_ERR_PROPOSER_CONFIG unless `random_seed` is a safe integer. */
 export function checkSeed(proposer: string, ctx: ProposerContext): void {
   if (!Number.isSafeInteger(ctx.seed)) {
-    throw new AupError('AUP_ERR_PROPOSER_CONFIG', `random_seed: the ${proposer} proposer needs an integer, found ${JSON.stringify(ctx.seed)}`, {
-      details: { path: 'random_seed', found: ctx.seed },
-    });
+    throw new AupError(
+      'AUP_ERR_PROPOSER_CONFIG',
+      `random_seed: the ${proposer} proposer needs an integer, found ${JSON.stringify(ctx.seed)}`,
+      {
+        details: { path: 'random_seed', found: ctx.seed },
+      },
+    );
   }
 }
 
@@ -26,12 +34,19 @@ export type ToldCounts = { finished: number; failed: number; early_stopped: numb
 /** Validates a tell against the trials asked so far; a tell for a trial never asked is a runner fault. */
 export function checkTell(proposer: string, outcome: Outcome, asked: number): void {
   if (!Number.isSafeInteger(outcome.trialId) || outcome.trialId < 0 || outcome.trialId >= asked) {
-    throw new AupError('AUP_ERR_INTERNAL', `${proposer} proposer: told about trial ${JSON.stringify(outcome.trialId)}, but only trials 0..${asked - 1} were asked`, {
-      details: { trialId: outcome.trialId, asked },
-    });
+    throw new AupError(
+      'AUP_ERR_INTERNAL',
+      `${proposer} proposer: told about trial ${JSON.stringify(outcome.trialId)}, but only trials 0..${asked - 1} were asked`,
+      {
+        details: { trialId: outcome.trialId, asked },
+      },
+    );
   }
   if (outcome.status !== 'finished' && outcome.status !== 'failed' && outcome.status !== 'early_stopped') {
-    throw new AupError('AUP_ERR_INTERNAL', `${proposer} proposer: unknown outcome status ${JSON.stringify(outcome.status)} for trial ${outcome.trialId}`);
+    throw new AupError(
+      'AUP_ERR_INTERNAL',
+      `${proposer} proposer: unknown outcome status ${JSON.stringify(outcome.status)} for trial ${outcome.trialId}`,
+    );
   }
 }
 

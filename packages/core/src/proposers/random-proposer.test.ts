@@ -87,14 +87,20 @@ describe('random proposer', () => {
     expect(codeOf(() => randomProposer.create(ctx(space, -1)))).toBe('AUP_ERR_PROPOSER_CONFIG');
     expect(codeOf(() => randomProposer.create(ctx(space, 2.5)))).toBe('AUP_ERR_PROPOSER_CONFIG');
     expect(codeOf(() => randomProposer.create(ctx(space, 5, 0.5)))).toBe('AUP_ERR_PROPOSER_CONFIG');
-    expect(codeOf(() => randomProposer.create(ctx([{ name: 'x', type: 'float', range: [0, 1], log: true }], 5)))).toBe('AUP_ERR_PROPOSER_CONFIG');
+    expect(codeOf(() => randomProposer.create(ctx([{ name: 'x', type: 'float', range: [0, 1], log: true }], 5)))).toBe(
+      'AUP_ERR_PROPOSER_CONFIG',
+    );
   });
 
   it('names the broken field of a corrupt snapshot', () => {
     const p = new RandomProposer(ctx([{ name: 'x', type: 'float', range: [0, 1] }], 5));
     p.ask();
     const snap = p.snapshot() as Record<string, unknown>;
-    for (const [field, value] of [['rng', { algorithm: 'xoshiro128**', s: [0, 0, 0, 0] }], ['asked', -1], ['proposer', 'sequence']] as const) {
+    for (const [field, value] of [
+      ['rng', { algorithm: 'xoshiro128**', s: [0, 0, 0, 0] }],
+      ['asked', -1],
+      ['proposer', 'sequence'],
+    ] as const) {
       let err: unknown;
       try {
         randomProposer.create(ctx([{ name: 'x', type: 'float', range: [0, 1] }], 5), { ...snap, [field]: value } as never);

@@ -58,7 +58,14 @@ export class RandomProposer implements Proposer {
   }
 
   snapshot(): Json {
-    return { proposer: NAME, v: SNAPSHOT_VERSION, asked: this.asked, ...(this.adopted > 0 ? { adopted: this.adopted } : {}), rng: this.rng.state(), told: { ...this.told } };
+    return {
+      proposer: NAME,
+      v: SNAPSHOT_VERSION,
+      asked: this.asked,
+      ...(this.adopted > 0 ? { adopted: this.adopted } : {}),
+      rng: this.rng.state(),
+      told: { ...this.told },
+    };
   }
 }
 

@@ -22,14 +22,14 @@ let registry: Map<string, ProposerDefinition> | undefined;
 
 function entries(): Map<string, ProposerDefinition> {
   registry ??= new Map<string, ProposerDefinition>([
-  [randomProposer.name, randomProposer],
-  [sequenceProposer.name, sequenceProposer],
-  [hyperbandProposer.name, hyperbandProposer],
-  [bohbProposer.name, bohbProposer],
-  [hyperoptProposer.name, hyperoptProposer],
-  [spearmintProposer.name, spearmintProposer],
-  [easProposer.name, easProposer],
-]);
+    [randomProposer.name, randomProposer],
+    [sequenceProposer.name, sequenceProposer],
+    [hyperbandProposer.name, hyperbandProposer],
+    [bohbProposer.name, bohbProposer],
+    [hyperoptProposer.name, hyperoptProposer],
+    [spearmintProposer.name, spearmintProposer],
+    [easProposer.name, easProposer],
+  ]);
   return registry;
 }
 
@@ -44,7 +44,10 @@ function key(name: string): string {
 export function registerProposer(def: ProposerDefinition): void {
   const k = typeof def?.name === 'string' ? key(def.name) : '';
   if (k === '' || typeof def.create !== 'function') {
-    throw new AupError('AUP_ERR_PROPOSER_CONFIG', `registerProposer: expected { name: non-empty string, create: function }, found name ${JSON.stringify(def?.name)}`);
+    throw new AupError(
+      'AUP_ERR_PROPOSER_CONFIG',
+      `registerProposer: expected { name: non-empty string, create: function }, found name ${JSON.stringify(def?.name)}`,
+    );
   }
   const existing = entries().get(k);
   if (existing === def) return;
@@ -95,4 +98,3 @@ function closest(word: string, names: readonly string[]): string | undefined {
   }
   return best;
 }
-

@@ -71,7 +71,11 @@ describe('fromUnit', () => {
 
   it('picks choices uniformly', () => {
     const counts = sweep({ name: 'c', type: 'choice', range: ['a', 2, true] }, 3000);
-    expect([...counts.entries()]).toEqual([['a', 1000], [2, 1000], [true, 1000]]);
+    expect([...counts.entries()]).toEqual([
+      ['a', 1000],
+      [2, 1000],
+      [true, 1000],
+    ]);
     expect(fromUnit({ name: 'c', type: 'choice', range: ['a', 'b'] }, 1)).toBe('b');
   });
 
@@ -145,7 +149,13 @@ describe('checkSpace', () => {
   });
 
   it.each([
-    ['duplicate names', [{ name: 'a', type: 'float', range: [0, 1] }, { name: 'a', type: 'int', range: [0, 1] }]],
+    [
+      'duplicate names',
+      [
+        { name: 'a', type: 'float', range: [0, 1] },
+        { name: 'a', type: 'int', range: [0, 1] },
+      ],
+    ],
     ['min > max', [{ name: 'a', type: 'float', range: [2, 1] }]],
     ['non-integer int bounds', [{ name: 'a', type: 'int', range: [0, 1.5] }]],
     ['log with min <= 0', [{ name: 'a', type: 'float', range: [0, 1], log: true }]],

@@ -37,7 +37,10 @@ export function checkSpace(space: readonly ParamSpec[]): void {
   const seen = new Set<string>();
   for (const spec of space) {
     if (typeof spec.name !== 'string' || spec.name === '') {
-      throw new AupError('AUP_ERR_PROPOSER_CONFIG', `parameter_config: every parameter needs a non-empty "name", found ${JSON.stringify(spec.name)}`);
+      throw new AupError(
+        'AUP_ERR_PROPOSER_CONFIG',
+        `parameter_config: every parameter needs a non-empty "name", found ${JSON.stringify(spec.name)}`,
+      );
     }
     if (seen.has(spec.name)) throw spaceError(spec, 'the name is used by two parameters');
     seen.add(spec.name);
@@ -115,18 +118,26 @@ export function toUnit(spec: ParamSpec, value: ParamValue): number {
   if (spec.type === 'choice') {
     const i = spec.range.indexOf(value);
     if (i < 0) {
-      throw new AupError('AUP_ERR_PROPOSER_STATE', `parameter "${spec.name}": ${JSON.stringify(value)} is not one of ${JSON.stringify(spec.range)}`, {
-        details: { parameter: spec.name, found: value },
-      });
+      throw new AupError(
+        'AUP_ERR_PROPOSER_STATE',
+        `parameter "${spec.name}": ${JSON.stringify(value)} is not one of ${JSON.stringify(spec.range)}`,
+        {
+          details: { parameter: spec.name, found: value },
+        },
+      );
     }
     return (i + 0.5) / spec.range.length;
   }
   const [min, max] = spec.range;
   const ok = typeof value === 'number' && value >= min && value <= max && (spec.type === 'float' || Number.isInteger(value));
   if (!ok) {
-    throw new AupError('AUP_ERR_PROPOSER_STATE', `parameter "${spec.name}": ${JSON.stringify(value)} is not ${spec.type === 'int' ? 'an integer' : 'a number'} in [${min}, ${max}]`, {
-      details: { parameter: spec.name, found: value },
-    });
+    throw new AupError(
+      'AUP_ERR_PROPOSER_STATE',
+      `parameter "${spec.name}": ${JSON.stringify(value)} is not ${spec.type === 'int' ? 'an integer' : 'a number'} in [${min}, ${max}]`,
+      {
+        details: { parameter: spec.name, found: value },
+      },
+    );
   }
   if (min === max) return 0.5;
   if (spec.type === 'float') {
@@ -176,9 +187,13 @@ function stepValue(min: number, step: number, i: number): number {
 
 function checkGridCount(spec: ParamSpec, count: number): void {
   if (count > MAX_GRID_VALUES_PER_PARAM) {
-    throw spaceError(spec, `the grid would have ${count} values, more than ${MAX_GRID_VALUES_PER_PARAM}; use a larger "interval" or a smaller "n"`, {
-      found: count,
-    });
+    throw spaceError(
+      spec,
+      `the grid would have ${count} values, more than ${MAX_GRID_VALUES_PER_PARAM}; use a larger "interval" or a smaller "n"`,
+      {
+        found: count,
+      },
+    );
   }
 }
 
@@ -198,7 +213,10 @@ export function gridValues(spec: ParamSpec): ParamValue[] {
       throw spaceError(spec, `"interval" must be a number > 0, found ${JSON.stringify(interval)}`, { found: interval });
     }
     if (spec.log === true) {
-      throw spaceError(spec, '"interval" steps are linear and cannot be combined with "log": true; give "n" (points evenly spaced in log space)');
+      throw spaceError(
+        spec,
+        '"interval" steps are linear and cannot be combined with "log": true; give "n" (points evenly spaced in log space)',
+      );
     }
     if (spec.type === 'int' && !Number.isInteger(interval)) {
       throw spaceError(spec, `an int parameter needs an integer "interval", found ${interval}`, { found: interval });
@@ -223,7 +241,10 @@ export function gridValues(spec: ParamSpec): ParamValue[] {
     return values;
   }
   if (spec.log === true && spec.type === 'float') {
-    throw spaceError(spec, 'a float with "log": true needs "n" (the number of grid points, evenly spaced in log space) for the sequence proposer');
+    throw spaceError(
+      spec,
+      'a float with "log": true needs "n" (the number of grid points, evenly spaced in log space) for the sequence proposer',
+    );
   }
   // Auptimizer's SequenceProposer steps by 1 when neither is given, for ints and floats alike.
   return linearSteps(spec, min, max, 1);

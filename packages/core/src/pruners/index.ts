@@ -1,5 +1,13 @@
 /** Early stopping (docs/architecture.md §2.7): the per-experiment Pruner, its policies and their registry. */
-export { Pruner, prunerSettings, EARLY_STOP_DEFAULTS, type PrunerPolicy, type PrunerPolicyDefinition, type PrunerSettings, type PrunerCompletion } from './pruner.js';
+export {
+  Pruner,
+  prunerSettings,
+  EARLY_STOP_DEFAULTS,
+  type PrunerPolicy,
+  type PrunerPolicyDefinition,
+  type PrunerSettings,
+  type PrunerCompletion,
+} from './pruner.js';
 export { PrunerHistory, type PrunerJobStatus } from './pruner-history.js';
 export { createPruner, getPrunerPolicy, listPrunerPolicies, registerPrunerPolicy } from './registry.js';
 export { banditPolicy } from './bandit-policy.js';

@@ -34,7 +34,12 @@ export class PrunerHistory {
 
   /** Forgets the job's values (a new attempt starts from scratch) and marks it running. */
   start(jobId: number): void {
-    this.#jobs.set(jobId, { values: new Float64Array(INITIAL_CAPACITY), best: new Float64Array(INITIAL_CAPACITY), length: 0, status: 'running' });
+    this.#jobs.set(jobId, {
+      values: new Float64Array(INITIAL_CAPACITY),
+      best: new Float64Array(INITIAL_CAPACITY),
+      length: 0,
+      status: 'running',
+    });
   }
 
   /** Appends a user value; returns the job's step (its number of values). */

@@ -84,7 +84,12 @@ describe.each<[Target, (xs: number[]) => number[]]>([
     const best = orient(acc(0.9, n));
     const slowButGood = orient(Array.from({ length: n }, (_, i) => 0.93 * (1 - Math.exp(-(i + 1) / 8))));
     const poor = orient(acc(0.5, n));
-    const stops = run({ aup_policy: 'curve_fitting', curve_fitting_max_iters: n, curve_fitting_threshold: 0.95 }, target, [best, slowButGood, poor], 1);
+    const stops = run(
+      { aup_policy: 'curve_fitting', curve_fitting_max_iters: n, curve_fitting_threshold: 0.95 },
+      target,
+      [best, slowButGood, poor],
+      1,
+    );
     expect(stops.has(1)).toBe(false);
     expect(stops.get(2)).toBe(5);
   });
@@ -152,11 +157,15 @@ describe('settings', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(AupError);
       expect((e as AupError).code).toBe('AUP_ERR_CONFIG_INVALID');
-      expect((e as AupError).message).toMatch(/aup_policy: expected one of bandit, median, truncation, curve_fitting, asha, found "hyperband"/);
+      expect((e as AupError).message).toMatch(
+        /aup_policy: expected one of bandit, median, truncation, curve_fitting, asha, found "hyperband"/,
+      );
     }
   });
   it('a bad value names its key and what was found', () => {
-    expect(() => createPruner({ aup_policy: 'asha', reduction_factor: 1 }, 'max')).toThrow(/early_stop\.reduction_factor: expected a number > 1, found 1/);
+    expect(() => createPruner({ aup_policy: 'asha', reduction_factor: 1 }, 'max')).toThrow(
+      /early_stop\.reduction_factor: expected a number > 1, found 1/,
+    );
   });
   it('asha rungs follow min_resource · η^k and stop short of the last step', () => {
     expect(ashaRungs(1, 3, 81)).toEqual([1, 3, 9, 27]);

@@ -20,12 +20,26 @@ export function detectGpus(env: NodeJS.ProcessEnv = process.env): Promise<string
           code === 'ENOENT'
             ? 'nvidia-smi is not on PATH'
             : `nvidia-smi ${NVIDIA_SMI_ARGS.join(' ')} failed: ${(stderr || stdout || error.message).trim().split('\n')[0]}`;
-        reject(new AupError('AUP_ERR_CONFIG_INVALID', `resource "gpu": resource_args.gpus is not set and ${why}; ${WHAT_TO_SET}`, { details: { path: 'resource_args.gpus' }, cause: error }));
+        reject(
+          new AupError('AUP_ERR_CONFIG_INVALID', `resource "gpu": resource_args.gpus is not set and ${why}; ${WHAT_TO_SET}`, {
+            details: { path: 'resource_args.gpus' },
+            cause: error,
+          }),
+        );
         return;
       }
-      const ids = stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      const ids = stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
       if (ids.length === 0) {
-        reject(new AupError('AUP_ERR_CONFIG_INVALID', `resource "gpu": resource_args.gpus is not set and nvidia-smi lists no GPU; ${WHAT_TO_SET}`, { details: { path: 'resource_args.gpus' } }));
+        reject(
+          new AupError(
+            'AUP_ERR_CONFIG_INVALID',
+            `resource "gpu": resource_args.gpus is not set and nvidia-smi lists no GPU; ${WHAT_TO_SET}`,
+            { details: { path: 'resource_args.gpus' } },
+          ),
+        );
         return;
       }
       resolve(ids);
@@ -37,22 +51,40 @@ export function detectGpus(env: NodeJS.ProcessEnv = process.env): Promise<string
  * One slot per entry of `gpus` (an id listed twice = two jobs share that card), or per detected GPU.
  * Each slot sets `CUDA_VISIBLE_DEVICES` for its child only and is labelled `gpu:<id>`.
  */
-export async function gpuSlots(gpus: ReadonlyArray<number | string> | undefined, env: NodeJS.ProcessEnv = process.env): Promise<ResourceSlot[]> {
+export async function gpuSlots(
+  gpus: ReadonlyArray<number | string> | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResourceSlot[]> {
   if (gpus !== undefined && !Array.isArray(gpus)) {
-    throw new AupError('AUP_ERR_CONFIG_INVALID', `resource_args.gpus: expected a list of GPU ids, e.g. [0, 1], found ${JSON.stringify(gpus)}`, { details: { path: 'resource_args.gpus', found: gpus } });
+    throw new AupError(
+      'AUP_ERR_CONFIG_INVALID',
+      `resource_args.gpus: expected a list of GPU ids, e.g. [0, 1], found ${JSON.stringify(gpus)}`,
+      { details: { path: 'resource_args.gpus', found: gpus } },
+    );
   }
   if (gpus !== undefined && gpus.length === 0) {
-    throw new AupError('AUP_ERR_CONFIG_INVALID', `resource_args.gpus: expected at least one GPU id, found []; ${WHAT_TO_SET} or leave it out to ask nvidia-smi`, { details: { path: 'resource_args.gpus', found: [] } });
+    throw new AupError(
+      'AUP_ERR_CONFIG_INVALID',
+      `resource_args.gpus: expected at least one GPU id, found []; ${WHAT_TO_SET} or leave it out to ask nvidia-smi`,
+      { details: { path: 'resource_args.gpus', found: [] } },
+    );
   }
   const ids = gpus === undefined ? await detectGpus(env) : gpus.map((g, i) => gpuId(g, i));
   return ids.map((id) => ({ label: `gpu:${id}`, env: { CUDA_VISIBLE_DEVICES: id } }));
 }
 
 function gpuId(value: unknown, index: number): string {
-  if ((typeof value === 'number' && Number.isInteger(value) && value >= 0) || (typeof value === 'string' && /^[\w.:-]+$/.test(value.trim()) && value.trim() !== '')) {
+  if (
+    (typeof value === 'number' && Number.isInteger(value) && value >= 0) ||
+    (typeof value === 'string' && /^[\w.:-]+$/.test(value.trim()) && value.trim() !== '')
+  ) {
     return String(value).trim();
   }
-  throw new AupError('AUP_ERR_CONFIG_INVALID', `resource_args.gpus[${index}]: expected a GPU index (0, 1, ...) or a GPU UUID, found ${JSON.stringify(value)}`, {
-    details: { path: `resource_args.gpus[${index}]`, found: value },
-  });
+  throw new AupError(
+    'AUP_ERR_CONFIG_INVALID',
+    `resource_args.gpus[${index}]: expected a GPU index (0, 1, ...) or a GPU UUID, found ${JSON.stringify(value)}`,
+    {
+      details: { path: `resource_args.gpus[${index}]`, found: value },
+    },
+  );
 }

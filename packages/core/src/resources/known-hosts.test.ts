@@ -13,7 +13,13 @@ function hashed(name: string, salt = Buffer.from('0123456789abcdefghij')): strin
 
 describe('KnownHosts', () => {
   it('matches plain names, [host]:port for other ports, and hashed names', () => {
-    const kh = new KnownHosts([`gpu1,10.0.0.5 ssh-ed25519 ${b64(keyA)}`, `[gpu2]:2222 ssh-ed25519 ${b64(keyB)} comment`, `${hashed('[gpu3]:23')} ssh-rsa ${b64(keyA)}`].join('\n'));
+    const kh = new KnownHosts(
+      [
+        `gpu1,10.0.0.5 ssh-ed25519 ${b64(keyA)}`,
+        `[gpu2]:2222 ssh-ed25519 ${b64(keyB)} comment`,
+        `${hashed('[gpu3]:23')} ssh-rsa ${b64(keyA)}`,
+      ].join('\n'),
+    );
     expect(kh.check('gpu1', 22, keyA)).toEqual({ kind: 'match', line: 1 });
     expect(kh.check('10.0.0.5', 22, keyA).kind).toBe('match');
     expect(kh.check('gpu2', 2222, keyB)).toEqual({ kind: 'match', line: 2 });
@@ -30,7 +36,12 @@ describe('KnownHosts', () => {
 
   it('honours wildcards, negation, @revoked, and skips @cert-authority', () => {
     const kh = new KnownHosts(
-      [`*.lab,!bad.lab ssh-ed25519 ${b64(keyA)}`, `@revoked * ssh-ed25519 ${b64(keyB)}`, `@cert-authority *.lab ssh-ed25519 ${b64(keyB)}`, `node? ssh-ed25519 ${b64(keyA)}`].join('\n'),
+      [
+        `*.lab,!bad.lab ssh-ed25519 ${b64(keyA)}`,
+        `@revoked * ssh-ed25519 ${b64(keyB)}`,
+        `@cert-authority *.lab ssh-ed25519 ${b64(keyB)}`,
+        `node? ssh-ed25519 ${b64(keyA)}`,
+      ].join('\n'),
     );
     expect(kh.check('gpu.lab', 22, keyA).kind).toBe('match');
     expect(kh.check('bad.lab', 22, keyA)).toEqual({ kind: 'unknown' });

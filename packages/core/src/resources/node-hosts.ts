@@ -73,7 +73,8 @@ export function parseNodeEntry(entry: string, baseDir: string): NodeHost | { err
     host = colon === -1 ? rest : rest.slice(0, colon);
     portText = colon === -1 ? undefined : rest.slice(colon + 1);
     if (host === '') return { error: 'no host after "@"' };
-    if (!HOST_NAME.test(host)) return { error: `${JSON.stringify(host)} is not a host name or IPv4 address (write an IPv6 address as [addr])` };
+    if (!HOST_NAME.test(host))
+      return { error: `${JSON.stringify(host)} is not a host name or IPv4 address (write an IPv6 address as [addr])` };
   }
   let port = DEFAULT_SSH_PORT;
   if (portText !== undefined) {
@@ -105,13 +106,17 @@ function keyFileProblem(file: string): { expected: string; found: string } | und
     data = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { expected: 'an existing private key file', found: code === 'ENOENT' ? `${displayFile(file)}, which does not exist` : `${displayFile(file)}, which cannot be read (${code})` };
+    return {
+      expected: 'an existing private key file',
+      found: code === 'ENOENT' ? `${displayFile(file)}, which does not exist` : `${displayFile(file)}, which cannot be read (${code})`,
+    };
   }
   const parsed = parseKey(data);
   if (parsed instanceof Error) {
     if (/encrypted|passphrase/i.test(parsed.message)) {
       return {
-        expected: 'a private key without a passphrase (for one with a passphrase, load it into ssh-agent with ssh-add and leave the key file out of the entry)',
+        expected:
+          'a private key without a passphrase (for one with a passphrase, load it into ssh-agent with ssh-add and leave the key file out of the entry)',
         found: `${displayFile(file)}, which is encrypted`,
       };
     }
@@ -151,7 +156,8 @@ export function auptimizerNodeMapping(baseDir: string): { file: string; entries?
     } catch (e) {
       return { file, error: `node_mapping is not JSON: ${(e as Error).message}` };
     }
-    if (mapping === null || typeof mapping !== 'object' || Array.isArray(mapping)) return { file, error: `node_mapping: expected a JSON object {"0": "user@host", ...}, found ${formatFound(mapping)}` };
+    if (mapping === null || typeof mapping !== 'object' || Array.isArray(mapping))
+      return { file, error: `node_mapping: expected a JSON object {"0": "user@host", ...}, found ${formatFound(mapping)}` };
     const entries = Object.entries(mapping as Record<string, unknown>)
       .sort(([a], [b]) => Number(a) - Number(b) || a.localeCompare(b))
       .map(([, v]) => (typeof v === 'string' ? v : JSON.stringify(v)));
@@ -196,7 +202,8 @@ export function loadNodeHosts(args: Record<string, unknown>, baseDir: string, op
   // Where an entry is: its JSON path in the config, or a place in another file (`line 3`).
   const take = (entry: string, where: (string | number)[] | string, file?: string) => {
     const parsed = parseNodeEntry(entry, baseDir);
-    const report = (p: ConfigProblem) => problems.push(typeof where === 'string' ? { ...p, path: where, ...(file !== undefined ? { file } : {}) } : p);
+    const report = (p: ConfigProblem) =>
+      problems.push(typeof where === 'string' ? { ...p, path: where, ...(file !== undefined ? { file } : {}) } : p);
     if ('error' in parsed) {
       report(problem(typeof where === 'string' ? [] : where, NODE_ENTRY_FORM, `${JSON.stringify(entry.trim())} (${parsed.error})`));
       return;
@@ -235,11 +242,20 @@ export function loadNodeHosts(args: Record<string, unknown>, baseDir: string, op
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code})`;
-        problems.push(problem(['resource_args', 'nodes_file'], `a readable file of hosts, one ${NODE_ENTRY_FORM} a line`, `${displayFile(file)}, ${why}`));
+        problems.push(
+          problem(
+            ['resource_args', 'nodes_file'],
+            `a readable file of hosts, one ${NODE_ENTRY_FORM} a line`,
+            `${displayFile(file)}, ${why}`,
+          ),
+        );
       }
       if (text !== undefined) {
         const lines = hostFileLines(text);
-        if (lines.length === 0) problems.push(problem(['resource_args', 'nodes_file'], 'a file with at least one host line', `${displayFile(file)}, which has none`));
+        if (lines.length === 0)
+          problems.push(
+            problem(['resource_args', 'nodes_file'], 'a file with at least one host line', `${displayFile(file)}, which has none`),
+          );
         for (const l of lines) take(l.entry, `line ${l.line}`, file);
       }
     }
@@ -248,10 +264,23 @@ export function loadNodeHosts(args: Record<string, unknown>, baseDir: string, op
     // An Auptimizer user's hosts, where Auptimizer kept them.
     const env = auptimizerNodeMapping(baseDir);
     if (env?.error !== undefined) {
-      problems.push({ path: 'node_mapping', message: env.error, expected: 'a JSON object {"0": "user@host", ...}', found: env.error, file: env.file });
+      problems.push({
+        path: 'node_mapping',
+        message: env.error,
+        expected: 'a JSON object {"0": "user@host", ...}',
+        found: env.error,
+        file: env.file,
+      });
     } else if (env?.entries !== undefined) {
       env.entries.forEach((entry, i) => take(entry, `node_mapping entry ${i + 1}`, env.file));
-      if (env.entries.length === 0 && opts.requireHosts !== false) problems.push({ path: 'node_mapping', message: 'expected at least one host, found {}', expected: 'at least one host', found: '{}', file: env.file });
+      if (env.entries.length === 0 && opts.requireHosts !== false)
+        problems.push({
+          path: 'node_mapping',
+          message: 'expected at least one host, found {}',
+          expected: 'at least one host',
+          found: '{}',
+          file: env.file,
+        });
     } else if (opts.requireHosts !== false) {
       problems.push(
         problem(
@@ -268,7 +297,14 @@ export function loadNodeHosts(args: Record<string, unknown>, baseDir: string, op
   const env = args.env;
   if (env !== null && typeof env === 'object' && !Array.isArray(env)) {
     for (const name of Object.keys(env)) {
-      if (!ENV_NAME.test(name)) problems.push(problem(['resource_args', 'env', name], 'an environment variable name (letters, digits and _, not starting with a digit)', JSON.stringify(name)));
+      if (!ENV_NAME.test(name))
+        problems.push(
+          problem(
+            ['resource_args', 'env', name],
+            'an environment variable name (letters, digits and _, not starting with a digit)',
+            JSON.stringify(name),
+          ),
+        );
     }
   }
   const knownHosts = args.known_hosts;
@@ -278,7 +314,13 @@ export function loadNodeHosts(args: Record<string, unknown>, baseDir: string, op
       readFileSync(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      problems.push(problem(['resource_args', 'known_hosts'], 'a readable known_hosts file', `${displayFile(file)}, which ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`));
+      problems.push(
+        problem(
+          ['resource_args', 'known_hosts'],
+          'a readable known_hosts file',
+          `${displayFile(file)}, which ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+        ),
+      );
     }
   }
   return { hosts, problems };

@@ -10,7 +10,8 @@ import type { Resource, ResourceSlot } from './resource.js';
 import { DEFAULT_CONNECT_ATTEMPTS, DEFAULT_RECONN_WAIT_S, HostPreparations, SshExecutor, type SshSettings } from './ssh-executor.js';
 
 /** The parts of a config the `node` resource reads. */
-export type NodeResourceConfig = Pick<NormalizedConfig, 'resource_args'> & Partial<Pick<NormalizedConfig, 'workingdir' | 'config_path' | 'script' | 'script_path'>>;
+export type NodeResourceConfig = Pick<NormalizedConfig, 'resource_args'> &
+  Partial<Pick<NormalizedConfig, 'workingdir' | 'config_path' | 'script' | 'script_path'>>;
 
 /** The folder relative paths in resource_args (key files, nodes_file, known_hosts) start from: the config's. */
 export function nodeBaseDir(config: Pick<NodeResourceConfig, 'config_path' | 'workingdir'>): string {
@@ -26,7 +27,8 @@ export function sshSettings(config: NodeResourceConfig): SshSettings {
   const args = config.resource_args ?? {};
   const base = nodeBaseDir(config);
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
-  const knownFile = str(args.known_hosts) !== undefined ? resolve(base, expandHome(args.known_hosts as string)) : join(homedir(), '.ssh', 'known_hosts');
+  const knownFile =
+    str(args.known_hosts) !== undefined ? resolve(base, expandHome(args.known_hosts as string)) : join(homedir(), '.ssh', 'known_hosts');
   let knownHosts: SshSettings['knownHosts'];
   try {
     knownHosts = { file: knownFile, hosts: new KnownHosts(readFileSync(knownFile, 'utf8')) };
@@ -58,7 +60,9 @@ export function nodeResource(config: NodeResourceConfig): Resource {
   const args = config.resource_args ?? {};
   const { hosts, problems } = loadNodeHosts(args, nodeBaseDir(config));
   if (problems.length > 0) {
-    throw new AupError('AUP_ERR_CONFIG_INVALID', formatProblems(problems, config.config_path), { details: { path: 'resource_args.nodes', problems } });
+    throw new AupError('AUP_ERR_CONFIG_INVALID', formatProblems(problems, config.config_path), {
+      details: { path: 'resource_args.nodes', problems },
+    });
   }
   const settings = sshSettings(config);
   const preparations = new HostPreparations(settings);

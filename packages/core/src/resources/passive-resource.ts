@@ -49,17 +49,24 @@ export async function reportJobResult(store: Store, jobId: number, report: Passi
     throw new AupError(
       'AUP_ERR_EXPERIMENT_STATE',
       `job ${jobId} is ${job.status}${done}: only a job waiting for its result (running) can be reported` +
-        (job.status === 'interrupted' || job.status === 'queued' ? `; resume experiment ${job.experimentId} first (aup resume ${job.experimentId})` : ''),
+        (job.status === 'interrupted' || job.status === 'queued'
+          ? `; resume experiment ${job.experimentId} first (aup resume ${job.experimentId})`
+          : ''),
       { details: { jobId, status: job.status } },
     );
   }
   if (last.status !== 'running') {
-    throw new AupError('AUP_ERR_EXPERIMENT_STATE', `job ${jobId} already has a reported result (score ${last.score ?? '-'}) that the experiment has not picked up yet`, {
-      details: { jobId, attempt: last.attempt, status: last.status },
-    });
+    throw new AupError(
+      'AUP_ERR_EXPERIMENT_STATE',
+      `job ${jobId} already has a reported result (score ${last.score ?? '-'}) that the experiment has not picked up yet`,
+      {
+        details: { jobId, attempt: last.attempt, status: last.status },
+      },
+    );
   }
   for (const [name, value] of Object.entries(report.metrics ?? {})) {
-    if (!Number.isFinite(value)) throw new AupError('AUP_ERR_CLI_USAGE', `--metric ${name}: expected a finite number, found ${String(value)}`);
+    if (!Number.isFinite(value))
+      throw new AupError('AUP_ERR_CLI_USAGE', `--metric ${name}: expected a finite number, found ${String(value)}`);
   }
   // Metrics first: once the attempt says finished, the runner reads the job's metrics at once.
   if (report.metrics && Object.keys(report.metrics).length > 0) await store.setMultipleResults(jobId, report.metrics);
@@ -71,7 +78,13 @@ export async function reportJobResult(store: Store, jobId: number, report: Passi
  * Waits, polling the store every PASSIVE_POLL_MS, until the attempt gets a reported result or the
  * signal aborts (then `interrupted`: the job is asked again on resume).
  */
-export async function waitForReport(store: Store, jobId: number, attemptId: number, signal: AbortSignal, pollMs = PASSIVE_POLL_MS): Promise<PassiveOutcome> {
+export async function waitForReport(
+  store: Store,
+  jobId: number,
+  attemptId: number,
+  signal: AbortSignal,
+  pollMs = PASSIVE_POLL_MS,
+): Promise<PassiveOutcome> {
   for (;;) {
     if (signal.aborted) return { status: 'interrupted', metrics: {} };
     const attempt = (await store.listAttempts(jobId)).find((a) => a.id === attemptId);

@@ -10,7 +10,10 @@ describe('resources', () => {
       { label: 'cpu:1', env: {} },
       { label: 'cpu:2', env: {} },
     ]);
-    expect((await createResource({ resource: 'passive', resource_args: {}, n_parallel: 2 })).slots.map((s) => s.label)).toEqual(['passive:0', 'passive:1']);
+    expect((await createResource({ resource: 'passive', resource_args: {}, n_parallel: 2 })).slots.map((s) => s.label)).toEqual([
+      'passive:0',
+      'passive:1',
+    ]);
   });
 
   it('gives one gpu slot per listed id, a repeated id sharing its card', async () => {
@@ -32,7 +35,11 @@ describe('resources', () => {
   });
 
   it('gives node one slot per host entry, a host listed twice being two slots, labelled user@host[:port]', async () => {
-    const resource = await createResource({ resource: 'node', resource_args: { nodes: ['ann@gpu1', 'ann@gpu1', 'bob@10.0.0.7:2222'], env: { SEED: 3 } }, n_parallel: 1 });
+    const resource = await createResource({
+      resource: 'node',
+      resource_args: { nodes: ['ann@gpu1', 'ann@gpu1', 'bob@10.0.0.7:2222'], env: { SEED: 3 } },
+      n_parallel: 1,
+    });
     expect(resource.kind).toBe('node');
     expect(resource.slots.map((s) => [s.label, s.host, s.env])).toEqual([
       ['ann@gpu1', 'gpu1', { SEED: '3' }],
@@ -44,7 +51,9 @@ describe('resources', () => {
   });
 
   it('refuses node without hosts, naming the key to set', async () => {
-    await expect(createResource({ resource: 'node', resource_args: {}, n_parallel: 1 })).rejects.toThrow(/resource_args\.nodes: expected the remote hosts of resource "node"/);
+    await expect(createResource({ resource: 'node', resource_args: {}, n_parallel: 1 })).rejects.toThrow(
+      /resource_args\.nodes: expected the remote hosts of resource "node"/,
+    );
   });
 
   it('hands out the lowest free slot and takes it back once', () => {

@@ -45,7 +45,8 @@ export function passiveSlots(n: number): ResourceSlot[] {
  * to use instead.
  */
 export async function createResource(
-  config: Pick<NormalizedConfig, 'resource' | 'resource_args' | 'n_parallel'> & Partial<Pick<NormalizedConfig, 'workingdir' | 'config_path' | 'script' | 'script_path'>>,
+  config: Pick<NormalizedConfig, 'resource' | 'resource_args' | 'n_parallel'> &
+    Partial<Pick<NormalizedConfig, 'workingdir' | 'config_path' | 'script' | 'script_path'>>,
 ): Promise<Resource> {
   switch (config.resource) {
     case 'cpu':
@@ -64,9 +65,13 @@ export async function createResource(
         { details: { path: 'resource', expected: 'cpu, gpu, node or passive', found: 'aws' } },
       );
     default:
-      throw new AupError('AUP_ERR_CONFIG_INVALID', `resource: expected "cpu", "gpu", "node" or "passive", found ${JSON.stringify(config.resource)}`, {
-        details: { path: 'resource', found: config.resource },
-      });
+      throw new AupError(
+        'AUP_ERR_CONFIG_INVALID',
+        `resource: expected "cpu", "gpu", "node" or "passive", found ${JSON.stringify(config.resource)}`,
+        {
+          details: { path: 'resource', found: config.resource },
+        },
+      );
   }
 }
 

@@ -5,7 +5,14 @@ import { basename, dirname, extname, isAbsolute, join, posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
 // ssh2 is CommonJS: Node's ESM loader sees only its default export.
-import ssh2, { type AgentAuthMethod, type Client, type ClientChannel, type ConnectConfig, type PublicKeyAuthMethod, type SFTPWrapper } from 'ssh2';
+import ssh2, {
+  type AgentAuthMethod,
+  type Client,
+  type ClientChannel,
+  type ConnectConfig,
+  type PublicKeyAuthMethod,
+  type SFTPWrapper,
+} from 'ssh2';
 import { INTERPRETER, scriptWordIndex, splitCommand } from '../runner/command.js';
 import { AttemptLog } from '../runner/attempt-log.js';
 import { attemptOutcome, pipeOutput, type AttemptEnd } from '../runner/output-pipe.js';
@@ -190,8 +197,8 @@ function execCollect(client: Client, command: string): Promise<{ code: number | 
 
 /** Copies a remote folder tree here (regular files and folders; names that could leave the folder are skipped). */
 async function download(sftp: SFTPWrapper, remote: string, local: string): Promise<number> {
-  const entries = await sftpCall<{ filename: string; attrs: { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean } }[]>((cb) =>
-    sftp.readdir(remote, cb),
+  const entries = await sftpCall<{ filename: string; attrs: { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean } }[]>(
+    (cb) => sftp.readdir(remote, cb),
   );
   mkdirSync(local, { recursive: true });
   let files = 0;
@@ -387,21 +394,27 @@ export class HostPreparations {
     const s = this.settings;
     const label = conn.host.label;
     // `~` is the login folder, which is where a relative path starts over SSH anyway.
-    const wdArg = s.remoteWorkingDir === '~' ? '.' : s.remoteWorkingDir.startsWith('~/') ? s.remoteWorkingDir.slice(2) || '.' : s.remoteWorkingDir;
+    const wdArg =
+      s.remoteWorkingDir === '~' ? '.' : s.remoteWorkingDir.startsWith('~/') ? s.remoteWorkingDir.slice(2) || '.' : s.remoteWorkingDir;
     const words = splitCommand(s.script);
     const at = scriptWordIndex(words);
     const written = at >= 0 ? words[at]! : undefined;
     // A relative script keeps its place under the working directory; an absolute one goes into it.
-    const relScript = written === undefined ? undefined : isAbsolute(written) || written.startsWith('~') ? basename(written) : posix.normalize(written);
+    const relScript =
+      written === undefined ? undefined : isAbsolute(written) || written.startsWith('~') ? basename(written) : posix.normalize(written);
     const dirs = [posix.join(wdArg, jobDir), posix.join(wdArg, REMOTE_PYTHON_DIR)];
     if (relScript !== undefined) dirs.push(posix.dirname(posix.join(wdArg, relScript)));
     const made = await execCollect(client, viaSh(`mkdir -p ${dirs.map(shellQuote).join(' ')} && cd ${shellQuote(wdArg)} && pwd`));
     if (made.code !== 0) {
-      throw new Error(`cannot create the working directory ${s.remoteWorkingDir} on ${label}: ${made.stderr.trim() || `exit code ${made.code}`}`);
+      throw new Error(
+        `cannot create the working directory ${s.remoteWorkingDir} on ${label}: ${made.stderr.trim() || `exit code ${made.code}`}`,
+      );
     }
     const wd = made.stdout.trim().split('\n').pop()!;
     const sftp = await conn.sftp();
-    await sftpCall<void>((cb) => sftp.writeFile(posix.join(wd, REMOTE_PYTHON_DIR, 'aup.py'), readFileSync(join(pythonClientDir(), 'aup.py')), cb));
+    await sftpCall<void>((cb) =>
+      sftp.writeFile(posix.join(wd, REMOTE_PYTHON_DIR, 'aup.py'), readFileSync(join(pythonClientDir(), 'aup.py')), cb),
+    );
 
     if (written === undefined || relScript === undefined) return { wd, command: words };
     const remoteScript = posix.join(wd, relScript);
@@ -504,11 +517,14 @@ export class SshExecutor {
       const message = errorText(e);
       say(message);
       const stopReason = launch.signal.aborted ? ((launch.signal.reason as StopReason | undefined) ?? 'interrupted') : undefined;
-      outcome = stopReason ? attemptOutcome({ stopReason, timedOut: false, exitCode: null, score: undefined }) : { status: 'failed', exitCode: null, error: message };
+      outcome = stopReason
+        ? attemptOutcome({ stopReason, timedOut: false, exitCode: null, score: undefined })
+        : { status: 'failed', exitCode: null, error: message };
     }
     await log.close();
     // A log that failed (even at its last flush) fails the attempt, unless the job was stopped on purpose.
-    if (log.error !== undefined && (outcome.status === 'finished' || outcome.status === 'failed')) outcome = { ...outcome, status: 'failed', error: log.error };
+    if (log.error !== undefined && (outcome.status === 'finished' || outcome.status === 'failed'))
+      outcome = { ...outcome, status: 'failed', error: log.error };
     return { ...outcome, logPath: logFile };
   }
 
@@ -528,7 +544,12 @@ export class SshExecutor {
   async #attempt(launch: ProcessLaunch, log: AttemptLog, say: (m: string) => void): Promise<Omit<ProcessOutcome, 'logPath'>> {
     const { signal } = launch;
     const stopped = (): Omit<ProcessOutcome, 'logPath'> =>
-      attemptOutcome({ stopReason: (signal.reason as StopReason | undefined) ?? 'interrupted', timedOut: false, exitCode: null, score: undefined });
+      attemptOutcome({
+        stopReason: (signal.reason as StopReason | undefined) ?? 'interrupted',
+        timedOut: false,
+        exitCode: null,
+        score: undefined,
+      });
     if (signal.aborted) return stopped();
     // A stop does not wait for a slow connect (up to CONNECT_TIMEOUT_MS per attempt).
     const client = await untilAborted(this.#conn.get(signal, say), signal);
@@ -556,7 +577,8 @@ export class SshExecutor {
 
   async #fetchModels(wd: string, folder: string, localWd: string): Promise<string> {
     // The job file's folder_name is a plain name (the clients refuse others); checked again here.
-    if (folder === '' || folder === '.' || folder === '..' || /[/\\\0]/.test(folder)) return `folder_name ${JSON.stringify(folder)} is not a plain folder name; no model fetched`;
+    if (folder === '' || folder === '.' || folder === '..' || /[/\\\0]/.test(folder))
+      return `folder_name ${JSON.stringify(folder)} is not a plain folder name; no model fetched`;
     const remote = posix.join(wd, 'aup_models', folder);
     const local = join(localWd, 'aup_models', folder);
     const sftp = await this.#conn.sftp();
@@ -692,7 +714,10 @@ export class SshExecutor {
   async #signalGroup(pgid: number, sig: 'TERM' | 'KILL'): Promise<void> {
     if (!this.#conn.connected) return;
     try {
-      await execCollect(await this.#conn.get(undefined, () => undefined, 1), viaSh(`kill -s ${sig} -- -${pgid} 2>/dev/null || kill -s ${sig} ${pgid} 2>/dev/null; exit 0`));
+      await execCollect(
+        await this.#conn.get(undefined, () => undefined, 1),
+        viaSh(`kill -s ${sig} -- -${pgid} 2>/dev/null || kill -s ${sig} ${pgid} 2>/dev/null; exit 0`),
+      );
     } catch {
       // The connection went away; the group is an orphan now and is killed on reconnect.
     }
@@ -702,7 +727,10 @@ export class SshExecutor {
   async #killOrphans(): Promise<void> {
     for (const [pgid, nonce] of [...this.#orphans]) {
       const client = await this.#conn.get(undefined, () => undefined, 1);
-      await execCollect(client, viaSh(`if ps -ww -o args= -p ${pgid} 2>/dev/null | grep -qF ${nonce}; then kill -s KILL -- -${pgid}; fi; exit 0`));
+      await execCollect(
+        client,
+        viaSh(`if ps -ww -o args= -p ${pgid} 2>/dev/null | grep -qF ${nonce}; then kill -s KILL -- -${pgid}; fi; exit 0`),
+      );
       this.#orphans.delete(pgid);
     }
   }

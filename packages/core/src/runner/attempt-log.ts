@@ -32,7 +32,10 @@ export class AttemptLog {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'EEXIST') {
-        throw new Error(`cannot create the log ${path}: it already exists (left by another run?), and aup never writes into a log it did not create`, { cause: e });
+        throw new Error(
+          `cannot create the log ${path}: it already exists (left by another run?), and aup never writes into a log it did not create`,
+          { cause: e },
+        );
       }
       throw new Error(`cannot open the log ${path}: ${err.message}`, { cause: e });
     }

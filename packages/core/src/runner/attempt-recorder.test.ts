@@ -15,7 +15,18 @@ let store: Store;
 let jobId: number;
 beforeAll(async () => {
   store = await openStore(join(root, 'store.db'));
-  const exp = await store.createExperiment({ name: 'e', user: 'u', proposer: 'random', target: 'max', nSamples: 1, configRaw: {}, config: {}, workingDir: root, host: {}, git: {} });
+  const exp = await store.createExperiment({
+    name: 'e',
+    user: 'u',
+    proposer: 'random',
+    target: 'max',
+    nSamples: 1,
+    configRaw: {},
+    config: {},
+    workingDir: root,
+    host: {},
+    git: {},
+  });
   jobId = (await store.createJob({ experimentId: exp.id, trial: 0, params: {} })).id;
 });
 afterAll(async () => {

@@ -57,7 +57,9 @@ export class AttemptRecorder {
     if (cut) {
       if (!this.#cutWarned) {
         this.#cutWarned = true;
-        this.warn(`${stream} line ${n}: longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters (the line limit), so not read for protocol records; the log keeps it whole${this.#cutNote(text)}`);
+        this.warn(
+          `${stream} line ${n}: longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters (the line limit), so not read for protocol records; the log keeps it whole${this.#cutNote(text)}`,
+        );
       }
       return;
     }
@@ -78,9 +80,7 @@ export class AttemptRecorder {
 
   /** Warnings including a final line counting the ones dropped. */
   allWarnings(): string[] {
-    return this.#droppedWarnings
-      ? [...this.warnings, `${this.#droppedWarnings} more warnings not kept`]
-      : [...this.warnings];
+    return this.#droppedWarnings ? [...this.warnings, `${this.#droppedWarnings} more warnings not kept`] : [...this.warnings];
   }
 
   #nextStep(label: string, step: number | undefined): number {
@@ -148,7 +148,9 @@ export class AttemptRecorder {
         if (text.length > MAX_TEXT_CHARS) {
           // Not in the middle of a surrogate pair: the stored text stays valid UTF-16 (and UTF-8).
           const end = isHighSurrogate(text.charCodeAt(MAX_TEXT_CHARS - 1)) ? MAX_TEXT_CHARS - 1 : MAX_TEXT_CHARS;
-          this.warn(`${where}text record "${rec.name}" has ${text.length.toLocaleString('en-US')} characters; only its first ${end.toLocaleString('en-US')} are kept (the text record limit)`);
+          this.warn(
+            `${where}text record "${rec.name}" has ${text.length.toLocaleString('en-US')} characters; only its first ${end.toLocaleString('en-US')} are kept (the text record limit)`,
+          );
           text = text.slice(0, end);
         }
         this.#opts.queue.text({ jobId, kind: 'text', name: rec.name, step: null, payload: { text }, time: this.#now() });

@@ -88,7 +88,14 @@ export function driverLiveError(lease: DriverLease): AupError {
     `Experiment ${lease.experimentId} is driven by another process: pid ${lease.pid} on host ${lease.host}, heartbeat ${heartbeatAge(lease)} s ago. ` +
       'Wait for it to end or stop it (Ctrl-C in its terminal, or Stop on the board), then resume' +
       (elsewhere ? `; if it died, its lease runs out ${DRIVER_LEASE_MS / 1000} s after its last heartbeat` : ''),
-    { details: { experimentId: lease.experimentId, host: lease.host, pid: lease.pid, heartbeatAgeMs: Math.max(0, lease.readAt - lease.heartbeatAt) } },
+    {
+      details: {
+        experimentId: lease.experimentId,
+        host: lease.host,
+        pid: lease.pid,
+        heartbeatAgeMs: Math.max(0, lease.readAt - lease.heartbeatAt),
+      },
+    },
   );
 }
 
@@ -188,7 +195,12 @@ export class DriverLeaseHandle {
 export async function acquireDriverLease(store: Store, experimentId: number, options: DriverLeaseOptions = {}): Promise<DriverLeaseHandle> {
   const leaseMs = options.leaseMs ?? DRIVER_LEASE_MS;
   const heartbeatMs = options.heartbeatMs ?? DRIVER_HEARTBEAT_MS;
-  const me: DriverHolder = { token: randomBytes(16).toString('hex'), host: hostname(), pid: process.pid, processStart: processStartOf(process.pid) };
+  const me: DriverHolder = {
+    token: randomBytes(16).toString('hex'),
+    host: hostname(),
+    pid: process.pid,
+    processStart: processStartOf(process.pid),
+  };
   let replace: string | undefined;
   let holder: DriverLease | undefined;
   for (let i = 0; i < ACQUIRE_TRIES; i++) {

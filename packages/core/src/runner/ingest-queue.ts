@@ -49,7 +49,10 @@ export class IngestQueue {
 
   /** True when producers should wait for `drain()` before reading more output. */
   get congested(): boolean {
-    return this.pendingRows + this.#inflightRows >= INGEST_HIGH_WATER_ROWS || this.#textChars + this.#inflightChars >= INGEST_HIGH_WATER_TEXT_CHARS;
+    return (
+      this.pendingRows + this.#inflightRows >= INGEST_HIGH_WATER_ROWS ||
+      this.#textChars + this.#inflightChars >= INGEST_HIGH_WATER_TEXT_CHARS
+    );
   }
 
   intermediate(row: IntermediateRecord): void {

@@ -92,4 +92,3 @@ export class JobControl {
     this.launch.signal.removeEventListener('abort', this.#onAbort);
   }
 }
-

@@ -20,7 +20,18 @@ afterAll(async () => {
 });
 
 const newExperiment = (workingDir: string) =>
-  store.createExperiment({ name: 'e', user: 'u', proposer: 'random', target: 'max', nSamples: 1, configRaw: {}, config: {}, workingDir, host: {}, git: {} });
+  store.createExperiment({
+    name: 'e',
+    user: 'u',
+    proposer: 'random',
+    target: 'max',
+    nSamples: 1,
+    configRaw: {},
+    config: {},
+    workingDir,
+    host: {},
+    git: {},
+  });
 
 describe('job folders', () => {
   it('are new folders under jobs/, never one that exists, named after the experiment', () => {
@@ -47,7 +58,10 @@ describe('job folders', () => {
     const wd = mkdtempSync(join(root, 'wd-'));
     writeFileSync(join(wd, 'jobs'), 'a file where the folder goes');
     const exp = await newExperiment(wd);
-    await expect(experimentJobDir(store, exp, wd)).rejects.toMatchObject({ code: 'AUP_ERR_JOB_DIR', message: expect.stringContaining(`${join(wd, 'jobs')}: EEXIST`) });
+    await expect(experimentJobDir(store, exp, wd)).rejects.toMatchObject({
+      code: 'AUP_ERR_JOB_DIR',
+      message: expect.stringContaining(`${join(wd, 'jobs')}: EEXIST`),
+    });
     expect((await store.getExperiment(exp.id))!.jobDir).toBeNull();
   });
 

@@ -74,9 +74,13 @@ export function makeJobDir(workingDir: string, experimentId: number): string {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw jobDirError(join(parent, name), e);
     }
   }
-  throw new AupError('AUP_ERR_JOB_DIR', `cannot create a folder for the job files of experiment ${experimentId} in ${parent}: ${MAX_NAME_TRIES} names drawn were all taken`, {
-    details: { folder: parent },
-  });
+  throw new AupError(
+    'AUP_ERR_JOB_DIR',
+    `cannot create a folder for the job files of experiment ${experimentId} in ${parent}: ${MAX_NAME_TRIES} names drawn were all taken`,
+    {
+      details: { folder: parent },
+    },
+  );
 }
 
 /**
@@ -100,11 +104,18 @@ export async function experimentJobDir(store: Store, exp: ExperimentRecord, work
 
 /** A stored job folder that is not one the runner makes. */
 export function badJobDir(experimentId: number, jobDir: string): AupError {
-  return new AupError('AUP_ERR_JOB_DIR', `experiment ${experimentId} has job folder ${JSON.stringify(jobDir)} in its row, which aup does not make (expected "jobs" or "jobs/e<id>-<hex>"); aup writes nothing there`, {
-    details: { experiment_id: experimentId, job_dir: jobDir },
-  });
+  return new AupError(
+    'AUP_ERR_JOB_DIR',
+    `experiment ${experimentId} has job folder ${JSON.stringify(jobDir)} in its row, which aup does not make (expected "jobs" or "jobs/e<id>-<hex>"); aup writes nothing there`,
+    {
+      details: { experiment_id: experimentId, job_dir: jobDir },
+    },
+  );
 }
 
 function jobDirError(folder: string, e: unknown): AupError {
-  return new AupError('AUP_ERR_JOB_DIR', `cannot create the folder for job files ${folder}: ${(e as Error).message}`, { details: { folder }, cause: e });
+  return new AupError('AUP_ERR_JOB_DIR', `cannot create the folder for job files ${folder}: ${(e as Error).message}`, {
+    details: { folder },
+    cause: e,
+  });
 }

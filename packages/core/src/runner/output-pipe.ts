@@ -36,7 +36,13 @@ export interface OutputFlow {
  * cannot grow the runner's memory. Local (spawned or launched by a slot shell) and remote (SSH)
  * jobs share it.
  */
-export function outputSink(name: 'stdout' | 'stderr', log: AttemptLog, recorder: AttemptRecorder, queue: IngestQueue, flow: OutputFlow): OutputSink {
+export function outputSink(
+  name: 'stdout' | 'stderr',
+  log: AttemptLog,
+  recorder: AttemptRecorder,
+  queue: IngestQueue,
+  flow: OutputFlow,
+): OutputSink {
   // Its own: lastIndex is state.
   const LINE_END = /[\r\n]/g;
   let partial = '';
@@ -107,7 +113,13 @@ const CR = 13;
 const LF = 10;
 
 /** `outputSink` fed by a stream of its own (a spawned child's stdout or stderr, an SSH channel's). */
-export function pipeOutput(stream: Readable, name: 'stdout' | 'stderr', log: AttemptLog, recorder: AttemptRecorder, queue: IngestQueue): void {
+export function pipeOutput(
+  stream: Readable,
+  name: 'stdout' | 'stderr',
+  log: AttemptLog,
+  recorder: AttemptRecorder,
+  queue: IngestQueue,
+): void {
   const sink = outputSink(name, log, recorder, queue, stream);
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => sink.write(chunk));
@@ -130,7 +142,11 @@ export interface AttemptEnd {
 }
 
 /** Turns how a job ended into its attempt status and error (the exit code counts: docs/reference/protocol.md §2.3). */
-export function attemptOutcome(end: AttemptEnd): { status: 'finished' | 'failed' | 'interrupted' | 'early_stopped'; exitCode: number | null; error?: string } {
+export function attemptOutcome(end: AttemptEnd): {
+  status: 'finished' | 'failed' | 'interrupted' | 'early_stopped';
+  exitCode: number | null;
+  error?: string;
+} {
   const code = end.exitCode;
   if (end.stopReason === 'interrupted' || end.stopReason === 'early_stopped') return { status: end.stopReason, exitCode: code };
   if (end.stopReason === 'killed') return { status: 'failed', exitCode: code, error: 'killed on request' };
@@ -138,7 +154,11 @@ export function attemptOutcome(end: AttemptEnd): { status: 'finished' | 'failed'
   if (end.timedOut) return { status: 'failed', exitCode: code, error: `timed out after ${(end.timeoutMs ?? 0) / 1000} s (job_timeout)` };
   if (code !== 0) return { status: 'failed', exitCode: code, error: end.signal ? `killed by ${end.signal}` : `exited with code ${code}` };
   if (end.score === undefined) {
-    return { status: 'failed', exitCode: 0, error: 'exited without reporting a result (print "#Auptimizer:<score>" or call printResult/print_result)' };
+    return {
+      status: 'failed',
+      exitCode: 0,
+      error: 'exited without reporting a result (print "#Auptimizer:<score>" or call printResult/print_result)',
+    };
   }
   return { status: 'finished', exitCode: 0 };
 }

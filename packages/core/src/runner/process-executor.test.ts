@@ -45,7 +45,10 @@ interface Run extends ProcessOutcome {
   lines: Array<[string, string]>;
 }
 
-async function run(body: string, opts: Partial<ProcessLaunch> & { abortAfterMs?: number; abortReason?: string; readLog?: boolean } = {}): Promise<Run> {
+async function run(
+  body: string,
+  opts: Partial<ProcessLaunch> & { abortAfterMs?: number; abortReason?: string; readLog?: boolean } = {},
+): Promise<Run> {
   const workingDir = opts.workingDir ?? dirWith(body);
   const queue = new IngestQueue(store);
   const recorder = new AttemptRecorder({ jobId: ++n, queue });
@@ -170,7 +173,11 @@ for (const launcher of ['shell', 'spawn'] as const) {
 
     it('reports a program that cannot be found the way spawn does', async () => {
       const r = await run('', { script: 'no-such-program-aup --flag' });
-      expect(r).toMatchObject({ status: 'failed', exitCode: null, error: 'cannot start no-such-program-aup: spawn no-such-program-aup ENOENT' });
+      expect(r).toMatchObject({
+        status: 'failed',
+        exitCode: null,
+        error: 'cannot start no-such-program-aup: spawn no-such-program-aup ENOENT',
+      });
       expect(r.log).toContain('aup: cannot start no-such-program-aup');
     });
 
@@ -252,7 +259,8 @@ for (const launcher of ['shell', 'spawn'] as const) {
       const runs = await Promise.all(
         Array.from({ length: 2 }, async () => {
           const out: Run[] = [];
-          for (let i = 0; i < 10; i++) out.push(await run(`echo "job $AUP_JOB_ID"; printf 'tail-%s' "$AUP_JOB_ID" >&2; echo "#Auptimizer:$AUP_JOB_ID"`));
+          for (let i = 0; i < 10; i++)
+            out.push(await run(`echo "job $AUP_JOB_ID"; printf 'tail-%s' "$AUP_JOB_ID" >&2; echo "#Auptimizer:$AUP_JOB_ID"`));
           return out;
         }),
       );
@@ -276,7 +284,12 @@ describe('slot shells', () => {
     const stream = new PassThrough();
     const got: string[] = [];
     let ended = 0;
-    new MarkedStream(stream, '\x1eTOKEN\n', () => ({ write: (t) => got.push(t), end: () => undefined }), () => ended++);
+    new MarkedStream(
+      stream,
+      '\x1eTOKEN\n',
+      () => ({ write: (t) => got.push(t), end: () => undefined }),
+      () => ended++,
+    );
     for (const chunk of ['out \x1e', 'not a marker\x1e', 'TO', 'KEN', '\nleftover']) {
       stream.write(chunk);
       await new Promise((r) => setImmediate(r));
@@ -311,7 +324,10 @@ describe('slot shells', () => {
     const code = `import { runExperiment } from ${JSON.stringify(core)};
 const r = await runExperiment({ script: 'job.sh', workingdir: ${JSON.stringify(dir)}, n_samples: 3, n_parallel: 2, db: ${JSON.stringify(join(dir, 'r.db'))}, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] });
 console.log(r.status, r.jobs.length);`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUP_JOB_LAUNCHER: '' } });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, AUP_JOB_LAUNCHER: '' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.stderr.on('data', (d: Buffer) => (out += d));

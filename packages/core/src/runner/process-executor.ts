@@ -104,7 +104,8 @@ export function runProcess(launch: ProcessLaunch): Promise<ProcessOutcome> {
       settled = true;
       void log.close().then(() => {
         // A log that failed (even at its last flush) fails the attempt, unless the job was stopped on purpose.
-        const failed = log.error !== undefined && (outcome.status === 'finished' || outcome.status === 'failed') && outcome.error !== log.error;
+        const failed =
+          log.error !== undefined && (outcome.status === 'finished' || outcome.status === 'failed') && outcome.error !== log.error;
         resolvePromise({ ...outcome, ...(failed ? { status: 'failed', error: log.error } : {}), logPath: logFile });
       });
     };
@@ -163,6 +164,16 @@ function spawnJob(launch: ProcessLaunch, job: StartedJob): void {
   });
   child.on('close', (code, sig) => {
     control.dispose();
-    finish(attemptOutcome({ stopReason: control.stopReason, timedOut: control.timedOut, timeoutMs: launch.timeoutMs, exitCode: code, signal: sig, score: recorder.score, failure: control.failure }));
+    finish(
+      attemptOutcome({
+        stopReason: control.stopReason,
+        timedOut: control.timedOut,
+        timeoutMs: launch.timeoutMs,
+        exitCode: code,
+        signal: sig,
+        score: recorder.score,
+        failure: control.failure,
+      }),
+    );
   });
 }

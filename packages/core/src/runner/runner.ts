@@ -148,7 +148,8 @@ export function buildJobJson(
  */
 export async function driveExperiment(opts: DriveOptions): Promise<ExperimentRecord> {
   const { store, experimentId } = opts;
-  if (!(await store.getExperiment(experimentId))) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`);
+  if (!(await store.getExperiment(experimentId)))
+    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`);
   const lease = opts.driverLease ?? (await acquireDriverLease(store, experimentId));
   try {
     await stopPreviousDriverJobs(lease, experimentId, opts.events ?? {});
@@ -167,11 +168,15 @@ async function stopPreviousDriverJobs(lease: DriverLeaseHandle, experimentId: nu
   if (prev === null || prev.token === lease.token) return;
   const who = `its previous driver (pid ${prev.pid} on host ${prev.host}, heartbeat ${heartbeatAge(prev)} s ago)`;
   if (prev.host !== lease.lease.host) {
-    events.onMessage?.(`experiment ${experimentId}: took over from ${who}, whose lease ran out; job processes it may have left on ${prev.host} are not stopped from here`);
+    events.onMessage?.(
+      `experiment ${experimentId}: took over from ${who}, whose lease ran out; job processes it may have left on ${prev.host} are not stopped from here`,
+    );
     return;
   }
   if (!canFindDriverJobs()) {
-    events.onMessage?.(`experiment ${experimentId}: took over from ${who}; this system has no /proc to find the job processes it left: stop any that still run`);
+    events.onMessage?.(
+      `experiment ${experimentId}: took over from ${who}; this system has no /proc to find the job processes it left: stop any that still run`,
+    );
     return;
   }
   const stopped = await stopDriverJobs(prev.token);
@@ -198,12 +203,16 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
   // the store; the slots here only bound how many jobs are left to them at once (n_parallel).
   const external = exp.workers?.mode === 'external';
   if (external && (opts.objective || config.resource === 'passive')) {
-    throw new AupError('AUP_ERR_EXPERIMENT_STATE', `experiment ${experimentId} runs its jobs on aup worker processes, which cannot run ${opts.objective ? 'an in-process objective' : 'passive jobs'}`);
+    throw new AupError(
+      'AUP_ERR_EXPERIMENT_STATE',
+      `experiment ${experimentId} runs its jobs on aup worker processes, which cannot run ${opts.objective ? 'an in-process objective' : 'passive jobs'}`,
+    );
   }
   // An in-process objective runs in this process: the resource's slots and env do not apply.
   const resource = opts.objective || external ? { kind: 'cpu' as const, slots: cpuSlots(config.n_parallel) } : await createResource(config);
   const passive = resource.kind === 'passive';
-  if (!opts.objective && !passive && !config.script) throw new AupError('AUP_ERR_CONFIG_INVALID', 'script: required to run jobs as processes');
+  if (!opts.objective && !passive && !config.script)
+    throw new AupError('AUP_ERR_CONFIG_INVALID', 'script: required to run jobs as processes');
   // The experiment's own folder for its job files, made and recorded before its first job exists
   // (an aup worker may claim that job at once). An in-process objective writes no job files.
   const jobDir = opts.objective
@@ -237,7 +246,9 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
   // A job needs a slot: n_parallel above the number of slots (e.g. listed GPUs) is capped.
   let nParallel = Math.max(1, Math.min(config.n_parallel, resource.slots.length));
   if (nParallel < config.n_parallel) {
-    events.onMessage?.(`n_parallel ${config.n_parallel} capped to ${nParallel}: resource "${resource.kind}" has ${resource.slots.length} slot(s) (${resource.slots.map((s) => s.label).join(', ')})`);
+    events.onMessage?.(
+      `n_parallel ${config.n_parallel} capped to ${nParallel}: resource "${resource.kind}" has ${resource.slots.length} slot(s) (${resource.slots.map((s) => s.label).join(', ')})`,
+    );
   }
 
   await store.updateExperiment(experimentId, {
@@ -271,7 +282,9 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
   let leaseLost = false;
   const offLost = lease.onLost(() => {
     leaseLost = true;
-    events.onMessage?.(`experiment ${experimentId}: this driver lost its lease (no heartbeat for over ${lease.lease.expiresAt - lease.lease.heartbeatAt} ms); stopping without writing more`);
+    events.onMessage?.(
+      `experiment ${experimentId}: this driver lost its lease (no heartbeat for over ${lease.lease.expiresAt - lease.lease.heartbeatAt} ms); stopping without writing more`,
+    );
     stopped = true;
     if (!external) for (const r of running.values()) r.controller.abort('interrupted' satisfies StopReason);
     notify();
@@ -310,7 +323,8 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
         const entry = typeof jobId === 'number' ? running.get(jobId) : undefined;
         if (typeof jobId !== 'number' || entry === undefined) {
           const job = typeof jobId === 'number' ? await store.getJob(jobId) : undefined;
-          if (!job || job.experimentId !== experimentId) throw new AupError('AUP_ERR_JOB_NOT_FOUND', `kill_job: experiment ${experimentId} has no job ${JSON.stringify(jobId)}`);
+          if (!job || job.experimentId !== experimentId)
+            throw new AupError('AUP_ERR_JOB_NOT_FOUND', `kill_job: experiment ${experimentId} has no job ${JSON.stringify(jobId)}`);
           throw new AupError('AUP_ERR_EXPERIMENT_STATE', `kill_job: job ${jobId} is ${job.status}, not running`);
         }
         let answer = killAnswers.get(jobId);
@@ -326,13 +340,17 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
         const wantSamples = payload.n_samples === undefined ? undefined : checkNSamplesValue(payload.n_samples);
         if (wantSamples !== undefined) checkNSamplesAgainst(wantSamples, created);
         // The proposer continues from its snapshot with the new budget, exactly as `aup resume` would restore it.
-        const next = wantSamples === undefined || wantSamples === config.n_samples ? undefined : def.create(proposerContext(wantSamples), proposer.snapshot());
+        const next =
+          wantSamples === undefined || wantSamples === config.n_samples
+            ? undefined
+            : def.create(proposerContext(wantSamples), proposer.snapshot());
         const result: JsonObject = { ok: true };
         if (wantParallel !== undefined) {
           nParallel = resizeSlots(wantParallel);
           config.n_parallel = wantParallel;
           result.n_parallel = nParallel;
-          if (nParallel < wantParallel) result.message = `n_parallel ${wantParallel} capped to ${nParallel}: resource "${resource.kind}" has ${slots.slots.length} slot(s)`;
+          if (nParallel < wantParallel)
+            result.message = `n_parallel ${wantParallel} capped to ${nParallel}: resource "${resource.kind}" has ${slots.slots.length} slot(s)`;
         }
         if (next !== undefined) {
           proposer = next;
@@ -364,7 +382,10 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
         onStarted: (job, attempt) => events.onJobStart?.(job, attempt),
         onMessage: (m) => events.onMessage?.(m),
         // The pruner hears each score a worker records, and an early stop goes to that worker.
-        onScore: pruner ? (job, value) => void (pruner.report(job.id, value) && running.get(job.id)?.controller.abort('early_stopped' satisfies StopReason)) : undefined,
+        onScore: pruner
+          ? (job, value) =>
+              void (pruner.report(job.id, value) && running.get(job.id)?.controller.abort('early_stopped' satisfies StopReason))
+          : undefined,
       })
     : undefined;
   await dispatch?.start();
@@ -377,7 +398,8 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
     for (let e = enqueued.shift(); e !== undefined; e = enqueued.shift()) {
       try {
         const ask = proposer.adopt!(e.params);
-        if (ask.kind !== 'trial') throw new AupError('AUP_ERR_CONTROL_UNSUPPORTED', `the "${config.proposer}" proposer refused the trial (${ask.kind})`);
+        if (ask.kind !== 'trial')
+          throw new AupError('AUP_ERR_CONTROL_UNSUPPORTED', `the "${config.proposer}" proposer refused the trial (${ask.kind})`);
         config.n_samples += 1;
         await store.updateExperiment(experimentId, { nSamples: config.n_samples, config: config as unknown as Json });
         const job = await store.createJob(
@@ -399,12 +421,24 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
    */
   const takeReported = async (job: JobRecord): Promise<boolean> => {
     if (!passive || job.status !== 'running') return false;
-    const last = (await store.listAttempts(job.id)).reduce<AttemptRecord | undefined>((a, b) => (a === undefined || b.attempt > a.attempt ? b : a), undefined);
+    const last = (await store.listAttempts(job.id)).reduce<AttemptRecord | undefined>(
+      (a, b) => (a === undefined || b.attempt > a.attempt ? b : a),
+      undefined,
+    );
     if (!last || last.status !== 'finished' || last.score === null) return false;
     const slot = slots.acquire();
     if (slot === undefined) throw new AupError('AUP_ERR_INTERNAL', `no free slot for job ${job.id}`);
     pruner?.start(job.id);
-    const completion: Completion = { job, attempt: last.attempt, attemptId: last.id, status: 'finished', score: last.score, metrics: { ...job.metrics }, warnings: [], exitCode: null };
+    const completion: Completion = {
+      job,
+      attempt: last.attempt,
+      attemptId: last.id,
+      status: 'finished',
+      score: last.score,
+      metrics: { ...job.metrics },
+      warnings: [],
+      exitCode: null,
+    };
     running.set(job.id, { promise: Promise.resolve(completion), controller: new AbortController(), slot });
     return true;
   };
@@ -455,7 +489,13 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
     running.set(job.id, { promise, controller, slot: slotIndex });
   };
 
-  const runAttempt = async (job: JobRecord, attempt: number, attemptId: number, controller: AbortController, slot: ResourceSlot): Promise<Completion> => {
+  const runAttempt = async (
+    job: JobRecord,
+    attempt: number,
+    attemptId: number,
+    controller: AbortController,
+    slot: ResourceSlot,
+  ): Promise<Completion> => {
     const signal = controller.signal;
     let lastScore: number | undefined;
     const recorder = new AttemptRecorder({
@@ -552,7 +592,12 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
     // A user's kill is not a script failure: the job fails without a retry and the experiment goes on.
     const killed = kill !== undefined && (c.status === 'failed' || c.status === 'interrupted');
     if (killed) c = { ...c, status: 'failed', error: 'killed by request' };
-    else kill?.resolve({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: `job ${c.job.id} ended ${c.status} before it could be killed` });
+    else
+      kill?.resolve({
+        ok: false,
+        code: 'AUP_ERR_EXPERIMENT_STATE',
+        message: `job ${c.job.id} ended ${c.status} before it could be killed`,
+      });
     pruner?.complete(c.job.id, c.status);
     await queue.flush();
     const now = c.endedAt ?? Date.now();
@@ -560,7 +605,14 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
       ? undefined
       : {
           id: c.attemptId,
-          patch: { status: c.status, exitCode: c.exitCode, score: c.score ?? null, error: c.error ?? null, endedAt: now, ...(c.pid !== undefined ? { pid: c.pid } : {}) },
+          patch: {
+            status: c.status,
+            exitCode: c.exitCode,
+            score: c.score ?? null,
+            error: c.error ?? null,
+            endedAt: now,
+            ...(c.pid !== undefined ? { pid: c.pid } : {}),
+          },
         };
     const warnings = [...c.job.warnings, ...c.warnings];
     const retrying = c.status === 'failed' && c.attempt <= retries && !stopped && !killed;
@@ -599,7 +651,9 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
     if (newBest) events.onBest?.(done);
     if (killed) kill.resolve({ ok: true, jobId: c.job.id, status: 'failed' });
     if (c.status === 'failed' && !config.job_failure?.ignore_fail && !killed) {
-      failure = `job ${c.job.id} failed: ${c.error ?? 'unknown error'}` + (config.job_failure ? '' : ' (add "job_failure": {"ignore_fail": true} to go on after failures)');
+      failure =
+        `job ${c.job.id} failed: ${c.error ?? 'unknown error'}` +
+        (config.job_failure ? '' : ' (add "job_failure": {"ignore_fail": true} to go on after failures)');
     }
   };
 
@@ -659,9 +713,14 @@ async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promis
     // Answers still due, then requests that came too late: the runner no longer acts on them.
     const ending = failure !== undefined ? 'failed' : stopped ? 'stopped' : 'finished';
     for (const a of stopAnswers) a.resolve({ ok: true, status: ending });
-    for (const a of killAnswers.values()) a.resolve({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: `experiment ${experimentId} ended before the job was killed` });
+    for (const a of killAnswers.values())
+      a.resolve({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: `experiment ${experimentId} ended before the job was killed` });
     for (const e of enqueued.splice(0)) {
-      e.answer.resolve({ ok: false, code: 'AUP_ERR_EXPERIMENT_STATE', message: `experiment ${experimentId} ended (${ending}) before the trial was created` });
+      e.answer.resolve({
+        ok: false,
+        code: 'AUP_ERR_EXPERIMENT_STATE',
+        message: `experiment ${experimentId} ended (${ending}) before the trial was created`,
+      });
     }
     // Requests that came too late belong to the new driver when the lease was lost: left to it.
     await poller.close(`experiment ${experimentId} is ending (${ending}); its runner no longer takes requests`, { takeLate: !leaseLost });
@@ -714,7 +773,10 @@ async function restorePruner(store: Store, pruner: Pruner, jobs: JobRecord[]): P
     const since = attempts.reduce((m, a) => Math.max(m, a.startedAt), Number.NEGATIVE_INFINITY);
     const byStep = new Map<number, number>();
     for (const row of await store.listIntermediate(job.id, SCORE_LABEL)) if (row.time >= since) byStep.set(row.step, row.value);
-    const values = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v).filter(Number.isFinite);
+    const values = [...byStep.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([, v]) => v)
+      .filter(Number.isFinite);
     pruner.restore(job.id, values, job.status);
   }
 }
@@ -768,8 +830,20 @@ async function saveBestModel(
   });
   await queue.close();
   const now = Date.now();
-  await store.updateAttempt(attempt.id, { status: outcome.status, exitCode: outcome.exitCode, score: recorder.score ?? null, error: outcome.error ?? null, endedAt: now });
-  await store.updateJob(job.id, { status: outcome.status, score: recorder.score ?? null, metrics: recorder.metrics, warnings: recorder.allWarnings(), endedAt: now });
+  await store.updateAttempt(attempt.id, {
+    status: outcome.status,
+    exitCode: outcome.exitCode,
+    score: recorder.score ?? null,
+    error: outcome.error ?? null,
+    endedAt: now,
+  });
+  await store.updateJob(job.id, {
+    status: outcome.status,
+    score: recorder.score ?? null,
+    metrics: recorder.metrics,
+    warnings: recorder.allWarnings(),
+    endedAt: now,
+  });
   if (outcome.status !== 'finished') events.onMessage?.(`saving the model failed: ${outcome.error ?? outcome.status}`);
 }
 

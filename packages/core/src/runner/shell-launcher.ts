@@ -59,7 +59,12 @@ const executables = new Set<string>();
 function findsExecutable(file: string, path: string | undefined): boolean {
   const key = `${path ?? ''}\0${file}`;
   if (executables.has(key)) return true;
-  const candidates = file.includes('/') ? [file] : (path ?? '').split(delimiter).filter((d) => isAbsolute(d)).map((d) => join(d, file));
+  const candidates = file.includes('/')
+    ? [file]
+    : (path ?? '')
+        .split(delimiter)
+        .filter((d) => isAbsolute(d))
+        .map((d) => join(d, file));
   if (!candidates.some(isExecutable)) return false;
   executables.add(key);
   return true;
@@ -137,8 +142,18 @@ class LaunchShell {
     this.child = spawn(SHELL, ['-c', script(token)], { env: this.baseEnv, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     const [stdin, stdout, stderr, events] = this.child.stdio as unknown as [Writable, Readable, Readable, Readable];
     stdin.on('error', () => undefined); // the shell is gone: 'close' below ends its job
-    this.#out = new MarkedStream(stdout, marker, () => this.#current?.out, () => this.#streamEnded('out'));
-    this.#err = new MarkedStream(stderr, marker, () => this.#current?.err, () => this.#streamEnded('err'));
+    this.#out = new MarkedStream(
+      stdout,
+      marker,
+      () => this.#current?.out,
+      () => this.#streamEnded('out'),
+    );
+    this.#err = new MarkedStream(
+      stderr,
+      marker,
+      () => this.#current?.err,
+      () => this.#streamEnded('err'),
+    );
     events.setEncoding('utf8');
     events.on('data', (chunk: string) => this.#event(chunk));
     this.child.on('error', () => this.#died(null, null));
@@ -147,7 +162,10 @@ class LaunchShell {
 
   /** Starts `command` (one line, see `script`) for the job; `done` runs when the job has ended. */
   run(line: string, launch: ProcessLaunch, job: StartedJob, done: () => void): void {
-    const control = new JobControl(launch, (signal) => this.#current?.started === true && this.child.pid !== undefined && killGroup(this.child.pid, signal));
+    const control = new JobControl(
+      launch,
+      (signal) => this.#current?.started === true && this.child.pid !== undefined && killGroup(this.child.pid, signal),
+    );
     job.log.onFailure((message) => control.fail(message));
     this.#current = {
       launch,
@@ -218,7 +236,15 @@ class LaunchShell {
     c.out.end();
     c.err.end();
     c.control.dispose();
-    const outcome = attemptOutcome({ stopReason: c.control.stopReason, timedOut: c.control.timedOut, timeoutMs: c.launch.timeoutMs, exitCode, signal, score: c.launch.recorder.score, failure: c.control.failure });
+    const outcome = attemptOutcome({
+      stopReason: c.control.stopReason,
+      timedOut: c.control.timedOut,
+      timeoutMs: c.launch.timeoutMs,
+      exitCode,
+      signal,
+      score: c.launch.recorder.score,
+      failure: c.control.failure,
+    });
     c.job.finish(lost !== undefined && outcome.status === 'failed' ? { ...outcome, error: lost } : outcome);
     if (!this.dead) this.#ref(false);
     c.done();
@@ -231,7 +257,8 @@ class LaunchShell {
     this.#err.flush();
     const c = this.#current;
     if (!c) return;
-    if (signal === null) c.job.log.write(`aup: the job's launcher shell (/bin/sh) ended (${code ?? 'it could not start'}) before the job did\n`);
+    if (signal === null)
+      c.job.log.write(`aup: the job's launcher shell (/bin/sh) ended (${code ?? 'it could not start'}) before the job did\n`);
     this.#end(c, null, signal, signal === null ? "the job's launcher shell ended before the job did" : undefined);
   }
 

@@ -70,7 +70,12 @@ export async function recordExperimentChange(
 }
 
 /** Appends the change row of a job deleted in this transaction (its row is gone, so it is named directly). */
-export async function recordDeletedJobChange(trx: Kysely<AupDatabase>, caps: DialectCaps, experimentId: number, jobId: number): Promise<void> {
+export async function recordDeletedJobChange(
+  trx: Kysely<AupDatabase>,
+  caps: DialectCaps,
+  experimentId: number,
+  jobId: number,
+): Promise<void> {
   await lockFeed(trx, caps);
   await trx.insertInto('change').values({ experiment_id: experimentId, job_id: jobId, kind: 'job', time: Date.now() }).execute();
 }

@@ -17,13 +17,18 @@ const ACTIONS: readonly ControlAction[] = ['stop', 'kill_job', 'set', 'enqueue']
 /** Inserts a request; AUP_ERR_EXPERIMENT_NOT_FOUND when the experiment does not exist. */
 export async function insertControlRequest(write: WriteTransaction, input: NewControlRequest): Promise<ControlRequest> {
   if (!ACTIONS.includes(input.action)) {
-    throw new AupError('AUP_ERR_INTERNAL', `control request action: expected one of ${ACTIONS.join(', ')}, found ${JSON.stringify(input.action)}`);
+    throw new AupError(
+      'AUP_ERR_INTERNAL',
+      `control request action: expected one of ${ACTIONS.join(', ')}, found ${JSON.stringify(input.action)}`,
+    );
   }
   const row = await write(async (trx) => {
     // Checked in the transaction rather than by the foreign key, so both dialects give the same error.
     const exp = await trx.selectFrom('experiment').select('id').where('id', '=', input.experimentId).executeTakeFirst();
     if (exp === undefined) {
-      throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${input.experimentId}`, { details: { experimentId: input.experimentId } });
+      throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${input.experimentId}`, {
+        details: { experimentId: input.experimentId },
+      });
     }
     return trx
       .insertInto('control_request')
@@ -41,7 +46,11 @@ export async function insertControlRequest(write: WriteTransaction, input: NewCo
 }
 
 /** Marks the experiment's untaken requests taken, in one statement, and returns them in id order. */
-export async function takeControlRequests(db: Kysely<AupDatabase>, write: WriteTransaction, experimentId: number): Promise<ControlRequest[]> {
+export async function takeControlRequests(
+  db: Kysely<AupDatabase>,
+  write: WriteTransaction,
+  experimentId: number,
+): Promise<ControlRequest[]> {
   // A read first: the runner polls several times a second, and an idle poll should not take the write lock.
   const waiting = await db
     .selectFrom('control_request')
@@ -74,7 +83,9 @@ export async function finishControlRequest(write: WriteTransaction, id: number, 
       .where('id', '=', id)
       .executeTakeFirst();
     if (res.numUpdatedRows === 0n) {
-      throw new AupError('AUP_ERR_INTERNAL', `No control request has id ${id}: expected an id returned by requestControl`, { details: { requestId: id } });
+      throw new AupError('AUP_ERR_INTERNAL', `No control request has id ${id}: expected an id returned by requestControl`, {
+        details: { requestId: id },
+      });
     }
   });
 }

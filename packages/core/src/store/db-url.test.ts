@@ -15,7 +15,11 @@ describe('parseDbUrl', () => {
   });
 
   it('defaults to experiments.db in cwd, or $AUP_DB when set', () => {
-    expect(parseDbUrl(undefined, '/work/x')).toEqual({ dialect: 'sqlite', path: '/work/x/experiments.db', display: '/work/x/experiments.db' });
+    expect(parseDbUrl(undefined, '/work/x')).toEqual({
+      dialect: 'sqlite',
+      path: '/work/x/experiments.db',
+      display: '/work/x/experiments.db',
+    });
     process.env['AUP_DB'] = 'runs/all.db';
     expect(parseDbUrl(undefined, '/work/x')).toMatchObject({ dialect: 'sqlite', path: '/work/x/runs/all.db' });
     process.env['AUP_DB'] = 'postgres://u@h/db';

@@ -48,10 +48,14 @@ export function parseDbUrl(url?: string, cwd: string = process.cwd()): DbLocatio
     try {
       parsed = new URL(text);
     } catch (cause) {
-      throw new AupError('AUP_ERR_DB_URL', `Database URL '${maskPassword(text)}'${source} is not a valid PostgreSQL URL: expected postgres://user:password@host:port/database`, {
-        details: { url: maskPassword(text) },
-        cause,
-      });
+      throw new AupError(
+        'AUP_ERR_DB_URL',
+        `Database URL '${maskPassword(text)}'${source} is not a valid PostgreSQL URL: expected postgres://user:password@host:port/database`,
+        {
+          details: { url: maskPassword(text) },
+          cause,
+        },
+      );
     }
     return { dialect: 'postgres', connectionString: text, display: displayPostgres(parsed) };
   }

@@ -34,8 +34,13 @@ function toLease(r: Selectable<DriverLeaseTable>, readAt: number): DriverLease {
   };
 }
 
-export async function acquireDriverLease(write: WriteTransaction, caps: DialectCaps, req: DriverLeaseRequest): Promise<DriverLeaseAcquisition> {
-  if (!(req.leaseMs > 0)) throw new AupError('AUP_ERR_INTERNAL', `driver lease: expected a positive lease time in ms, found ${req.leaseMs}`);
+export async function acquireDriverLease(
+  write: WriteTransaction,
+  caps: DialectCaps,
+  req: DriverLeaseRequest,
+): Promise<DriverLeaseAcquisition> {
+  if (!(req.leaseMs > 0))
+    throw new AupError('AUP_ERR_INTERNAL', `driver lease: expected a positive lease time in ms, found ${req.leaseMs}`);
   return write(async (trx) => {
     // PostgreSQL: the row stays locked until commit, so a concurrent acquire waits and then sees
     // this one's result. SQLite: BEGIN IMMEDIATE lets one writer at a time through anyway.
@@ -61,7 +66,9 @@ export async function acquireDriverLease(write: WriteTransaction, caps: DialectC
       // PostgreSQL transaction is not aborted by it).
       const exp = await trx.selectFrom('experiment').select('id').where('id', '=', req.experimentId).executeTakeFirst();
       if (exp === undefined) {
-        throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${req.experimentId}`, { details: { experimentId: req.experimentId } });
+        throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${req.experimentId}`, {
+          details: { experimentId: req.experimentId },
+        });
       }
       // Two first drivers race on PostgreSQL (no row to lock): the second insert waits for the
       // first to commit and then does nothing; its next statement sees the winner.
@@ -86,7 +93,13 @@ export async function acquireDriverLease(write: WriteTransaction, caps: DialectC
   });
 }
 
-export async function renewDriverLease(write: WriteTransaction, caps: DialectCaps, experimentId: number, token: string, leaseMs: number): Promise<boolean> {
+export async function renewDriverLease(
+  write: WriteTransaction,
+  caps: DialectCaps,
+  experimentId: number,
+  token: string,
+  leaseMs: number,
+): Promise<boolean> {
   // No change-feed row: a heartbeat is not something the board shows, and one every few seconds
   // per driver would flood the feed.
   const res = await write((trx) =>
@@ -101,7 +114,9 @@ export async function renewDriverLease(write: WriteTransaction, caps: DialectCap
 }
 
 export async function releaseDriverLease(write: WriteTransaction, experimentId: number, token: string): Promise<boolean> {
-  const res = await write((trx) => trx.deleteFrom('driver_lease').where('experiment_id', '=', experimentId).where('token', '=', token).executeTakeFirst());
+  const res = await write((trx) =>
+    trx.deleteFrom('driver_lease').where('experiment_id', '=', experimentId).where('token', '=', token).executeTakeFirst(),
+  );
   return res.numDeletedRows > 0n;
 }
 

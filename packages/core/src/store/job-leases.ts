@@ -27,7 +27,8 @@ import type {
 import type { WriteTransaction } from './control-requests.js';
 
 /** What the requeue writes on an attempt whose lease ran out. */
-export const LEASE_EXPIRED_ERROR = 'lease expired: its worker stopped renewing it (died, or lost the database); the job went back to the queue';
+export const LEASE_EXPIRED_ERROR =
+  'lease expired: its worker stopped renewing it (died, or lost the database); the job went back to the queue';
 
 const STOP_REQUESTS: ReadonlySet<string> = new Set<StopRequest>(['interrupted', 'killed', 'early_stopped']);
 
@@ -43,7 +44,9 @@ export function dbNow(caps: DialectCaps): RawBuilder<number> {
 }
 
 export function dbLater(caps: DialectCaps, ms: number): RawBuilder<number> {
-  return caps.dialect === 'postgres' ? sql<number>`(${dbNow(caps)} + cast(${Math.round(ms)} as bigint))` : sql<number>`${Date.now() + Math.round(ms)}`;
+  return caps.dialect === 'postgres'
+    ? sql<number>`(${dbNow(caps)} + cast(${Math.round(ms)} as bigint))`
+    : sql<number>`${Date.now() + Math.round(ms)}`;
 }
 
 /** Parses a JSON column that PostgreSQL hands over as text (open-store.ts) and SQLite stores as text. */
@@ -70,7 +73,12 @@ async function eligibleExperiments(db: Kysely<AupDatabase>, request: ClaimReques
     .map((e) => Number(e.id));
 }
 
-export async function claimJobs(db: Kysely<AupDatabase>, caps: DialectCaps, write: WriteTransaction, request: ClaimRequest): Promise<ClaimedJob[]> {
+export async function claimJobs(
+  db: Kysely<AupDatabase>,
+  caps: DialectCaps,
+  write: WriteTransaction,
+  request: ClaimRequest,
+): Promise<ClaimedJob[]> {
   if (request.slots.length === 0) return [];
   const experiments = await eligibleExperiments(db, request);
   if (experiments.length === 0) return [];
@@ -128,7 +136,12 @@ export async function claimJobs(db: Kysely<AupDatabase>, caps: DialectCaps, writ
       )
       .returningAll()
       .execute();
-    const metrics = await trx.selectFrom('multiple_result').select(['job_id', 'label', 'value']).where('job_id', 'in', ids).orderBy('label').execute();
+    const metrics = await trx
+      .selectFrom('multiple_result')
+      .select(['job_id', 'label', 'value'])
+      .where('job_id', 'in', ids)
+      .orderBy('label')
+      .execute();
     await feed.recordJobChanges(trx, caps, ids, 'job');
     const byJob = new Map(attempts.map((a) => [Number(a.job_id), a]));
     return jobs.map((j) => ({
@@ -164,7 +177,12 @@ export async function renewLeases(write: WriteTransaction, caps: DialectCaps, wo
   });
 }
 
-export async function finishAttempt(write: WriteTransaction, caps: DialectCaps, fence: AttemptFence, outcome: WorkerAttemptOutcome): Promise<boolean> {
+export async function finishAttempt(
+  write: WriteTransaction,
+  caps: DialectCaps,
+  fence: AttemptFence,
+  outcome: WorkerAttemptOutcome,
+): Promise<boolean> {
   return write(async (trx) => {
     // The fence: only a running attempt of this worker takes a result. A requeue has already made
     // a lost attempt `interrupted`, and PostgreSQL re-checks the condition against a concurrent
@@ -292,16 +310,27 @@ export async function setAttemptPid(write: WriteTransaction, fence: AttemptFence
 }
 
 export async function requestJobStop(write: WriteTransaction, jobId: number, request: StopRequest): Promise<boolean> {
-  if (!STOP_REQUESTS.has(request)) throw new AupError('AUP_ERR_INTERNAL', `stop request: expected interrupted, killed or early_stopped, found ${JSON.stringify(request)}`);
+  if (!STOP_REQUESTS.has(request))
+    throw new AupError('AUP_ERR_INTERNAL', `stop request: expected interrupted, killed or early_stopped, found ${JSON.stringify(request)}`);
   const res = await write((trx) =>
-    trx.updateTable('job_attempt').set({ stop_request: request }).where('job_id', '=', jobId).where('status', '=', 'running').executeTakeFirst(),
+    trx
+      .updateTable('job_attempt')
+      .set({ stop_request: request })
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'running')
+      .executeTakeFirst(),
   );
   return res.numUpdatedRows > 0n;
 }
 
 export async function withdrawQueuedJob(write: WriteTransaction, caps: DialectCaps, jobId: number): Promise<boolean> {
   return write(async (trx) => {
-    const res = await trx.updateTable('job').set({ status: 'interrupted' }).where('id', '=', jobId).where('status', '=', 'queued').executeTakeFirst();
+    const res = await trx
+      .updateTable('job')
+      .set({ status: 'interrupted' })
+      .where('id', '=', jobId)
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
     if (res.numUpdatedRows === 0n) return false;
     await feed.recordJobChanges(trx, caps, [jobId], 'job');
     return true;
@@ -310,8 +339,15 @@ export async function withdrawQueuedJob(write: WriteTransaction, caps: DialectCa
 
 export async function setWorkerStatus(write: WriteTransaction, caps: DialectCaps, workerId: number, status: string): Promise<void> {
   await write(async (trx) => {
-    const res = await trx.updateTable('worker').set({ status, heartbeat_at: dbNow(caps) }).where('id', '=', workerId).executeTakeFirst();
-    if (res.numUpdatedRows === 0n) throw new AupError('AUP_ERR_INTERNAL', `No worker has id ${workerId}: expected an id returned by registerWorker`, { details: { workerId } });
+    const res = await trx
+      .updateTable('worker')
+      .set({ status, heartbeat_at: dbNow(caps) })
+      .where('id', '=', workerId)
+      .executeTakeFirst();
+    if (res.numUpdatedRows === 0n)
+      throw new AupError('AUP_ERR_INTERNAL', `No worker has id ${workerId}: expected an id returned by registerWorker`, {
+        details: { workerId },
+      });
   });
 }
 
@@ -329,7 +365,8 @@ export async function checkFence(trx: Kysely<AupDatabase>, caps: DialectCaps, fe
 
 /** The SQLite fast path's twin of checkFence, on the raw better-sqlite3 handle inside its transaction. */
 export function sqliteCheckFence(raw: import('better-sqlite3').Database, fence: AttemptFence): void {
-  const row = raw.prepare('select status, worker_id from job_attempt where id = ?').get(fence.attemptId) as { status: string; worker_id: number | null } | undefined;
+  const row = raw.prepare('select status, worker_id from job_attempt where id = ?').get(fence.attemptId) as
+    { status: string; worker_id: number | null } | undefined;
   if (row === undefined || row.status !== 'running' || Number(row.worker_id) !== fence.workerId) throw leaseLost(fence);
 }
 

@@ -151,10 +151,7 @@ const SQL_OPS: Record<Exclude<JobFilterOp, 'contains'>, string> = { '=': '=', '!
 type Db = Kysely<AupDatabase>;
 type Dialect = 'sqlite' | 'postgres';
 
-type Resolved =
-  | { kind: 'job'; name: JobQueryColumn }
-  | { kind: 'param'; name: string }
-  | { kind: 'metric'; name: string };
+type Resolved = { kind: 'job'; name: JobQueryColumn } | { kind: 'param'; name: string } | { kind: 'metric'; name: string };
 
 /** The job_param rows of one job's params (numbers typed, everything else as text). */
 export function paramRows(jobId: number, experimentId: number, params: Record<string, unknown>): JobParamTable[] {
@@ -195,7 +192,9 @@ export async function queryJobs(db: Db, dialect: Dialect, q: JobQuery): Promise<
   const searching = q.search !== undefined && q.search !== '';
   if (searching) {
     const pattern = likePattern(q.search!);
-    jobConds.push(sql`(lower(cast(job.params as text)) like ${pattern} escape '\\' or job.status like ${pattern} escape '\\' or cast(job.id as text) = ${q.search!.trim()})`);
+    jobConds.push(
+      sql`(lower(cast(job.params as text)) like ${pattern} escape '\\' or job.status like ${pattern} escape '\\' or cast(job.id as text) = ${q.search!.trim()})`,
+    );
   }
   if (q.jobIds !== undefined) {
     if (q.jobIds.length === 0) return { total: 0, jobs: [] };
@@ -272,7 +271,10 @@ function pageParts(col: Resolved, desc: boolean, exp: number): PagePart[] {
   return [
     { sortTable: { kind: 'param', name: col.name, cond: sql`s.num_value is not null` }, key: sql`s.num_value`, desc },
     { sortTable: { kind: 'param', name: col.name, cond: sql`s.num_value is null` }, key: sql`s.text_value`, desc },
-    { cond: sql`not exists (select 1 from job_param p where p.job_id = job.id and p.experiment_id = ${exp} and p.name = ${col.name})`, desc: false },
+    {
+      cond: sql`not exists (select 1 from job_param p where p.job_id = job.id and p.experiment_id = ${exp} and p.name = ${col.name})`,
+      desc: false,
+    },
   ];
 }
 
@@ -300,7 +302,10 @@ async function partIds(
   let from: RawBuilder<unknown>;
   const st = part.sortTable;
   if (st !== undefined) {
-    const sortOn = st.kind === 'param' ? sql`s.job_id = job.id and s.experiment_id = ${exp} and s.name = ${st.name}` : sql`s.job_id = job.id and s.label = ${st.name}`;
+    const sortOn =
+      st.kind === 'param'
+        ? sql`s.job_id = job.id and s.experiment_id = ${exp} and s.name = ${st.name}`
+        : sql`s.job_id = job.id and s.label = ${st.name}`;
     if (st.cond !== undefined) where.push(st.cond);
     const table = sql.raw(st.kind === 'param' ? 'job_param' : 'multiple_result');
     const joins = attrs.map((a) => attrJoin(a, sql`job.id`));
@@ -316,25 +321,38 @@ async function partIds(
   }
   const plus = sqlite && mode === 'sort' ? sql`+` : sql``;
   const dir = sql.raw(part.desc ? 'desc' : 'asc');
-  const order = part.key === undefined ? sql`${plus}job.id asc` : part.idOnly ? sql`${plus}job.id ${dir}` : sql`${plus}${part.key} ${dir}, job.id asc`;
+  const order =
+    part.key === undefined ? sql`${plus}job.id asc` : part.idOnly ? sql`${plus}job.id ${dir}` : sql`${plus}${part.key} ${dir}, job.id asc`;
   const rows = await sql<{ id: number }>`select job.id as id from ${from} where ${sql.join(where, sql` and `)}
     order by ${order} limit ${limit} offset ${offset}`.execute(db);
   return rows.rows.map((r) => Number(r.id));
 }
 
 /** How many jobs one page stretch holds (read only when a page starts beyond it). */
-async function partCount(db: Db, exp: number, attrs: AttrFilter[], jobConds: RawBuilder<unknown>[], part: PagePart, scan: boolean): Promise<number> {
+async function partCount(
+  db: Db,
+  exp: number,
+  attrs: AttrFilter[],
+  jobConds: RawBuilder<unknown>[],
+  part: PagePart,
+  scan: boolean,
+): Promise<number> {
   const where = [inExperiment(exp, scan), ...attrs.map((a) => a.cond), ...jobConds];
   if (part.cond !== undefined) where.push(part.cond);
   const joins = attrs.map((a) => attrJoin(a, sql`job.id`));
   const st = part.sortTable;
   if (st !== undefined) {
     const table = sql.raw(st.kind === 'param' ? 'job_param' : 'multiple_result');
-    const on = st.kind === 'param' ? sql`s.job_id = job.id and s.experiment_id = ${exp} and s.name = ${st.name}` : sql`s.job_id = job.id and s.label = ${st.name}`;
+    const on =
+      st.kind === 'param'
+        ? sql`s.job_id = job.id and s.experiment_id = ${exp} and s.name = ${st.name}`
+        : sql`s.job_id = job.id and s.label = ${st.name}`;
     joins.unshift(sql`inner join ${table} s on ${on}`);
     if (st.cond !== undefined) where.push(st.cond);
   }
-  const row = await sql<{ n: number }>`select count(*) as n from job ${sql.join(joins, sql` `)} where ${sql.join(where, sql` and `)}`.execute(db);
+  const row = await sql<{
+    n: number;
+  }>`select count(*) as n from job ${sql.join(joins, sql` `)} where ${sql.join(where, sql` and `)}`.execute(db);
   return Number(row.rows[0]?.n ?? 0);
 }
 
@@ -409,7 +427,22 @@ function hostnameOf(hostJson: string | null): string | null {
 export async function experimentSummaries(db: Db): Promise<ExperimentSummaryRecord[]> {
   const exps = await db
     .selectFrom('experiment')
-    .select(['id', 'name', 'user_name', 'host', 'proposer', 'target', 'n_samples', 'status', 'best_job_id', 'best_score', 'error', 'created_at', 'started_at', 'ended_at'])
+    .select([
+      'id',
+      'name',
+      'user_name',
+      'host',
+      'proposer',
+      'target',
+      'n_samples',
+      'status',
+      'best_job_id',
+      'best_score',
+      'error',
+      'created_at',
+      'started_at',
+      'ended_at',
+    ])
     .orderBy('id', 'desc')
     .execute();
   const counts = await db
@@ -456,7 +489,10 @@ export async function experimentSummaries(db: Db): Promise<ExperimentSummaryReco
 export async function intermediateSeries(db: Db, dialect: Dialect, q: SeriesQuery): Promise<IntermediateSeries[]> {
   if (q.jobIds.length === 0) return [];
   if (q.jobIds.length > MAX_QUERY_JOB_IDS) {
-    throw badQuery(`A series request names ${q.jobIds.length} jobs: expected at most ${MAX_QUERY_JOB_IDS}`, { field: 'jobs', found: q.jobIds.length });
+    throw badQuery(`A series request names ${q.jobIds.length} jobs: expected at most ${MAX_QUERY_JOB_IDS}`, {
+      field: 'jobs',
+      found: q.jobIds.length,
+    });
   }
   if (!Number.isInteger(q.points) || q.points < 1) {
     throw badQuery(`Series points must be a positive integer: found ${q.points}`, { field: 'points', found: q.points });
@@ -475,8 +511,15 @@ export async function intermediateSeries(db: Db, dialect: Dialect, q: SeriesQuer
       { field: 'points', found: q.points, expected: need },
     );
   }
-  const budget = allocate(series.map((s) => s.n), q.points);
-  const plan = series.map((s, i) => ({ ...s, keep: budget[i]! >= s.n, buckets: Math.max(1, Math.floor(budget[i]! / MIN_POINTS_PER_SERIES)) }));
+  const budget = allocate(
+    series.map((s) => s.n),
+    q.points,
+  );
+  const plan = series.map((s, i) => ({
+    ...s,
+    keep: budget[i]! >= s.n,
+    buckets: Math.max(1, Math.floor(budget[i]! / MIN_POINTS_PER_SERIES)),
+  }));
   const out = new Map<string, IntermediateSeries>();
   for (const s of plan) out.set(`${s.jobId}\u0000${s.label}`, { jobId: s.jobId, label: s.label, steps: [], values: [], count: s.n });
 
@@ -490,7 +533,10 @@ export async function intermediateSeries(db: Db, dialect: Dialect, q: SeriesQuer
     }
   };
   if (whole.length > 0) {
-    const pairs = sql.join(whole.map((s) => sql`(job_id = ${s.jobId} and label = ${s.label})`), sql` or `);
+    const pairs = sql.join(
+      whole.map((s) => sql`(job_id = ${s.jobId} and label = ${s.label})`),
+      sql` or `,
+    );
     const rows = await sql<{ job_id: number; label: string; step: number; value: number }>`
       select job_id, label, step, value from intermediate_result where ${pairs} order by job_id, label, step, id`.execute(db);
     add(rows.rows);
@@ -533,11 +579,16 @@ export async function intermediateSeries(db: Db, dialect: Dialect, q: SeriesQuer
     const rows: { job_id: number; label: string; step: number; value: number; id: number }[] = [];
     for (let i = 0; i < keep.length; i += ROW_IDS_PER_STATEMENT) {
       const found = await sql<{ job_id: number; label: string; step: number; value: number; id: number }>`
-        select job_id, label, step, value, id from intermediate_result where id in (${sql.join(keep.slice(i, i + ROW_IDS_PER_STATEMENT))})`.execute(db);
+        select job_id, label, step, value, id from intermediate_result where id in (${sql.join(keep.slice(i, i + ROW_IDS_PER_STATEMENT))})`.execute(
+        db,
+      );
       rows.push(...found.rows);
     }
     const text = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
-    rows.sort((x, y) => Number(x.job_id) - Number(y.job_id) || text(x.label, y.label) || Number(x.step) - Number(y.step) || Number(x.id) - Number(y.id));
+    rows.sort(
+      (x, y) =>
+        Number(x.job_id) - Number(y.job_id) || text(x.label, y.label) || Number(x.step) - Number(y.step) || Number(x.id) - Number(y.id),
+    );
     add(rows);
   }
   return [...out.values()].sort((a, b) => a.jobId - b.jobId || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
@@ -550,7 +601,9 @@ export async function bestSoFar(db: Db, experimentIds: number[], opts: { x: Best
   const found = new Map(exps.map((e) => [Number(e.id), e.target as 'min' | 'max']));
   const missing = experimentIds.filter((id) => !found.has(id));
   if (missing.length > 0) {
-    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${missing.join(', ')}`, { details: { experimentIds: missing } });
+    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${missing.join(', ')}`, {
+      details: { experimentIds: missing },
+    });
   }
   const xCol = opts.x === 'time' ? sql.raw('ended_at') : sql.raw('trial');
   const out = new Map<number, BestSoFarSeries>();
@@ -630,17 +683,29 @@ function allocate(lengths: number[], points: number): number[] {
 }
 
 function checkPage(q: JobQuery): void {
-  if (!Number.isInteger(q.limit) || q.limit < 0) throw badQuery(`Job query limit must be a non-negative integer: found ${q.limit}`, { field: 'limit', found: q.limit });
-  if (!Number.isInteger(q.offset) || q.offset < 0) throw badQuery(`Job query offset must be a non-negative integer: found ${q.offset}`, { field: 'offset', found: q.offset });
+  if (!Number.isInteger(q.limit) || q.limit < 0)
+    throw badQuery(`Job query limit must be a non-negative integer: found ${q.limit}`, { field: 'limit', found: q.limit });
+  if (!Number.isInteger(q.offset) || q.offset < 0)
+    throw badQuery(`Job query offset must be a non-negative integer: found ${q.offset}`, { field: 'offset', found: q.offset });
   if (q.jobIds !== undefined && q.jobIds.length > MAX_QUERY_JOB_IDS) {
-    throw badQuery(`A job query names ${q.jobIds.length} job ids: expected at most ${MAX_QUERY_JOB_IDS}`, { field: 'jobIds', found: q.jobIds.length });
+    throw badQuery(`A job query names ${q.jobIds.length} job ids: expected at most ${MAX_QUERY_JOB_IDS}`, {
+      field: 'jobIds',
+      found: q.jobIds.length,
+    });
   }
   for (const f of q.filters ?? []) {
     if (!(JOB_FILTER_OPS as readonly string[]).includes(f.op)) {
-      throw badQuery(`Unknown filter operator '${String(f.op)}' on column ${f.column}: expected one of ${JOB_FILTER_OPS.join(' ')}`, { field: 'filter', column: f.column, found: f.op });
+      throw badQuery(`Unknown filter operator '${String(f.op)}' on column ${f.column}: expected one of ${JOB_FILTER_OPS.join(' ')}`, {
+        field: 'filter',
+        column: f.column,
+        found: f.op,
+      });
     }
     if (typeof f.value !== 'string' && !(typeof f.value === 'number' && Number.isFinite(f.value))) {
-      throw badQuery(`Filter value for ${f.column} must be a string or a finite number: found ${String(f.value)}`, { field: 'filter', column: f.column });
+      throw badQuery(`Filter value for ${f.column} must be a string or a finite number: found ${String(f.value)}`, {
+        field: 'filter',
+        column: f.column,
+      });
     }
   }
 }
@@ -661,7 +726,10 @@ async function resolveColumns(db: Db, q: JobQuery): Promise<Map<string, Resolved
       const kind = m[1] as 'param' | 'metric';
       const key = m[2]!;
       config ??= await configNames(db, q.experimentId);
-      const known = kind === 'param' ? config.params.has(key) || (await hasParam(db, q.experimentId, key)) : config.metrics.has(key) || (await hasMetric(db, q.experimentId, key));
+      const known =
+        kind === 'param'
+          ? config.params.has(key) || (await hasParam(db, q.experimentId, key))
+          : config.metrics.has(key) || (await hasMetric(db, q.experimentId, key));
       if (known) {
         out.set(name, { kind, name: key });
         continue;
@@ -677,16 +745,26 @@ async function configNames(db: Db, experimentId: number): Promise<{ params: Set<
   if (row === undefined) {
     throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${experimentId}`, { details: { experimentId } });
   }
-  const config = JSON.parse(row.config) as { parameter_config?: { name?: unknown }[]; resource_args?: { multi_res_labels?: unknown } } | null;
+  const config = JSON.parse(row.config) as {
+    parameter_config?: { name?: unknown }[];
+    resource_args?: { multi_res_labels?: unknown };
+  } | null;
   const params = new Set<string>();
-  for (const p of Array.isArray(config?.parameter_config) ? config.parameter_config : []) if (typeof p?.name === 'string') params.add(p.name);
+  for (const p of Array.isArray(config?.parameter_config) ? config.parameter_config : [])
+    if (typeof p?.name === 'string') params.add(p.name);
   const labels = config?.resource_args?.multi_res_labels;
   const metrics = new Set<string>(Array.isArray(labels) ? labels.filter((l): l is string => typeof l === 'string') : []);
   return { params, metrics };
 }
 
 async function hasParam(db: Db, experimentId: number, name: string): Promise<boolean> {
-  const row = await db.selectFrom('job_param').select('job_id').where('experiment_id', '=', experimentId).where('name', '=', name).limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('job_param')
+    .select('job_id')
+    .where('experiment_id', '=', experimentId)
+    .where('name', '=', name)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -704,7 +782,14 @@ async function hasMetric(db: Db, experimentId: number, label: string): Promise<b
 
 async function unknownColumn(db: Db, experimentId: number, name: string): Promise<AupError> {
   const config = await configNames(db, experimentId);
-  const params = await db.selectFrom('job_param').select('name').distinct().where('experiment_id', '=', experimentId).orderBy('name').limit(LISTED_NAMES).execute();
+  const params = await db
+    .selectFrom('job_param')
+    .select('name')
+    .distinct()
+    .where('experiment_id', '=', experimentId)
+    .orderBy('name')
+    .limit(LISTED_NAMES)
+    .execute();
   const metrics = await db
     .selectFrom('multiple_result')
     .innerJoin('job', 'job.id', 'multiple_result.job_id')
@@ -741,7 +826,8 @@ function filterCondition(col: Resolved, alias: string, f: JobFilter, dialect: Di
       const s = String(f.value);
       // A categorical value may be the string "32"; = and != match it too.
       if (f.op === '=') return sql`(${a}.num_value = ${f.value} or ${a}.text_value = ${s})`;
-      if (f.op === '!=') return sql`((${a}.num_value is null or ${a}.num_value <> ${f.value}) and (${a}.text_value is null or ${a}.text_value <> ${s}))`;
+      if (f.op === '!=')
+        return sql`((${a}.num_value is null or ${a}.num_value <> ${f.value}) and (${a}.text_value is null or ${a}.text_value <> ${s}))`;
       return sql`${a}.num_value ${op} ${f.value}`;
     }
     if (f.op === '!=') return sql`(${a}.text_value is null or ${a}.text_value <> ${f.value})`;
@@ -781,7 +867,12 @@ function likePattern(text: string): string {
 async function metricsOf(db: Db, jobIds: number[]): Promise<Map<number, Record<string, number>>> {
   const byJob = new Map<number, Record<string, number>>();
   if (jobIds.length === 0) return byJob;
-  const rows = await db.selectFrom('multiple_result').select(['job_id', 'label', 'value']).where('job_id', 'in', jobIds).orderBy('label').execute();
+  const rows = await db
+    .selectFrom('multiple_result')
+    .select(['job_id', 'label', 'value'])
+    .where('job_id', 'in', jobIds)
+    .orderBy('label')
+    .execute();
   for (const m of rows) {
     const id = Number(m.job_id);
     let rec = byJob.get(id);

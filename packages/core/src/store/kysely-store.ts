@@ -4,12 +4,7 @@ import { sql, type Insertable, type Kysely, type Selectable, type Updateable } f
 import { AupError } from '../errors.js';
 import type { ExperimentStatus, Json, JobStatus, Params } from '../types.js';
 import type { DialectCaps } from './dialect-caps.js';
-import type {
-  AupDatabase,
-  ExperimentTable,
-  JobAttemptTable,
-  JobTable,
-} from './schema.js';
+import type { AupDatabase, ExperimentTable, JobAttemptTable, JobTable } from './schema.js';
 import type {
   ArtifactRecord,
   AttemptPatch,
@@ -207,12 +202,7 @@ export class KyselyStore implements Store {
   }
 
   async listJobs(experimentId: number): Promise<JobRecord[]> {
-    const rows = await this.#db
-      .selectFrom('job')
-      .selectAll()
-      .where('experiment_id', '=', experimentId)
-      .orderBy('id')
-      .execute();
+    const rows = await this.#db.selectFrom('job').selectAll().where('experiment_id', '=', experimentId).orderBy('id').execute();
     const metrics = await this.#db
       .selectFrom('multiple_result')
       .innerJoin('job', 'job.id', 'multiple_result.job_id')
@@ -308,14 +298,22 @@ export class KyselyStore implements Store {
         .catch((e: unknown) => {
           if (isForeignKeyViolation(e)) {
             throw input.workerId != null
-              ? new AupError('AUP_ERR_INTERNAL', `Cannot start attempt ${input.attempt} of job ${input.jobId}: job or worker ${input.workerId} does not exist`, { cause: e })
+              ? new AupError(
+                  'AUP_ERR_INTERNAL',
+                  `Cannot start attempt ${input.attempt} of job ${input.jobId}: job or worker ${input.workerId} does not exist`,
+                  { cause: e },
+                )
               : jobNotFound(input.jobId, e);
           }
           if (isUniqueViolation(e)) {
-            throw new AupError('AUP_ERR_INTERNAL', `Job ${input.jobId} already has an attempt ${input.attempt}: expected a new attempt number`, {
-              details: { jobId: input.jobId, attempt: input.attempt },
-              cause: e,
-            });
+            throw new AupError(
+              'AUP_ERR_INTERNAL',
+              `Job ${input.jobId} already has an attempt ${input.attempt}: expected a new attempt number`,
+              {
+                details: { jobId: input.jobId, attempt: input.attempt },
+                cause: e,
+              },
+            );
           }
           throw e;
         });
@@ -341,12 +339,7 @@ export class KyselyStore implements Store {
   }
 
   async listAttempts(jobId: number): Promise<AttemptRecord[]> {
-    const rows = await this.#db
-      .selectFrom('job_attempt')
-      .selectAll()
-      .where('job_id', '=', jobId)
-      .orderBy('attempt')
-      .execute();
+    const rows = await this.#db.selectFrom('job_attempt').selectAll().where('job_id', '=', jobId).orderBy('attempt').execute();
     return rows.map(toAttempt);
   }
 
@@ -363,11 +356,20 @@ export class KyselyStore implements Store {
             .transaction(() => {
               if (fence !== undefined) leases.sqliteCheckFence(raw, fence);
               this.#sqliteInsertIntermediate(raw, rows);
-              feed.sqliteRecordJobChanges(raw, rows.map((r) => r.jobId), 'intermediate');
+              feed.sqliteRecordJobChanges(
+                raw,
+                rows.map((r) => r.jobId),
+                'intermediate',
+              );
             })
             .immediate();
         } catch (e) {
-          throw isForeignKeyViolation(e) ? missingJobIn(rows.map((r) => r.jobId), e) : e;
+          throw isForeignKeyViolation(e)
+            ? missingJobIn(
+                rows.map((r) => r.jobId),
+                e,
+              )
+            : e;
         }
       });
       return;
@@ -381,18 +383,25 @@ export class KyselyStore implements Store {
             ${chunk.map((r) => r.step)}::float8[], ${chunk.map((r) => r.value)}::float8[], ${chunk.map((r) => r.time)}::bigint[])`
           .execute(trx)
           .catch((e: unknown) => {
-            throw isForeignKeyViolation(e) ? missingJobIn(chunk.map((r) => r.jobId), e) : e;
+            throw isForeignKeyViolation(e)
+              ? missingJobIn(
+                  chunk.map((r) => r.jobId),
+                  e,
+                )
+              : e;
           });
       }
-      await feed.recordJobChanges(trx, this.#caps, rows.map((r) => r.jobId), 'intermediate');
+      await feed.recordJobChanges(
+        trx,
+        this.#caps,
+        rows.map((r) => r.jobId),
+        'intermediate',
+      );
     });
   }
 
   async listIntermediate(jobId: number, label?: string): Promise<IntermediateRecord[]> {
-    let q = this.#db
-      .selectFrom('intermediate_result')
-      .select(['job_id', 'label', 'step', 'value', 'time'])
-      .where('job_id', '=', jobId);
+    let q = this.#db.selectFrom('intermediate_result').select(['job_id', 'label', 'step', 'value', 'time']).where('job_id', '=', jobId);
     if (label !== undefined) q = q.where('label', '=', label);
     const rows = await q.orderBy('label').orderBy('step').orderBy('id').execute();
     return rows.map((r) => ({ jobId: r.job_id, label: r.label, step: r.step, value: r.value, time: r.time }));
@@ -422,20 +431,25 @@ export class KyselyStore implements Store {
           .values(chunk)
           .execute()
           .catch((e: unknown) => {
-            throw isForeignKeyViolation(e) ? missingJobIn(chunk.map((r) => r.job_id), e) : e;
+            throw isForeignKeyViolation(e)
+              ? missingJobIn(
+                  chunk.map((r) => r.job_id),
+                  e,
+                )
+              : e;
           });
       }
-      await feed.recordJobChanges(trx, this.#caps, values.map((r) => r.job_id), 'records');
+      await feed.recordJobChanges(
+        trx,
+        this.#caps,
+        values.map((r) => r.job_id),
+        'records',
+      );
     });
   }
 
   async listTextRecords(jobId: number): Promise<TextRecord[]> {
-    const rows = await this.#db
-      .selectFrom('text_record')
-      .selectAll()
-      .where('job_id', '=', jobId)
-      .orderBy('id')
-      .execute();
+    const rows = await this.#db.selectFrom('text_record').selectAll().where('job_id', '=', jobId).orderBy('id').execute();
     return rows.map((r) => ({
       jobId: r.job_id,
       kind: r.kind as TextRecord['kind'],
@@ -456,10 +470,20 @@ export class KyselyStore implements Store {
           .values(chunk)
           .execute()
           .catch((e: unknown) => {
-            throw isForeignKeyViolation(e) ? missingJobIn(chunk.map((r) => r.job_id), e) : e;
+            throw isForeignKeyViolation(e)
+              ? missingJobIn(
+                  chunk.map((r) => r.job_id),
+                  e,
+                )
+              : e;
           });
       }
-      await feed.recordJobChanges(trx, this.#caps, values.map((r) => r.job_id), 'records');
+      await feed.recordJobChanges(
+        trx,
+        this.#caps,
+        values.map((r) => r.job_id),
+        'records',
+      );
     });
   }
 
@@ -641,10 +665,7 @@ export class KyselyStore implements Store {
 }
 
 /** `BEGIN IMMEDIATE ... COMMIT` on one reserved connection (SQLite only). */
-export async function immediateTransaction<T>(
-  db: Kysely<AupDatabase>,
-  fn: (trx: Kysely<AupDatabase>) => Promise<T>,
-): Promise<T> {
+export async function immediateTransaction<T>(db: Kysely<AupDatabase>, fn: (trx: Kysely<AupDatabase>) => Promise<T>): Promise<T> {
   return db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
     try {
@@ -723,11 +744,7 @@ async function patchJob(trx: Kysely<AupDatabase>, id: number, patch: JobPatch): 
   if (patch.metrics !== undefined) await replaceMetrics(trx, id, patch.metrics);
 }
 
-async function replaceMetrics(
-  trx: Kysely<AupDatabase>,
-  jobId: number,
-  values: Record<string, number>,
-): Promise<void> {
+async function replaceMetrics(trx: Kysely<AupDatabase>, jobId: number, values: Record<string, number>): Promise<void> {
   await trx.deleteFrom('multiple_result').where('job_id', '=', jobId).execute();
   const rows = Object.entries(values).map(([label, value]) => ({ job_id: jobId, label, value }));
   for (const chunk of chunks(rows, METRIC_ROWS_PER_STATEMENT)) {

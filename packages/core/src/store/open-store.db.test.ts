@@ -86,7 +86,16 @@ forEachDatabase('openStore', (db) => {
     expect(await again.getExperiment(e.id)).toMatchObject({ name: 'e', target: 'min' });
     await again.close();
     const migrations = await rawQuery(url, db.dialect, 'select name from aup_migration');
-    expect(migrations.map((m) => m['name'])).toEqual(['0001-initial', '0002-change-feed', '0003-control', '0004-job-query', '0005-worker-leases', '0006-board-indexes', '0007-driver-lease', '0008-job-dir']);
+    expect(migrations.map((m) => m['name'])).toEqual([
+      '0001-initial',
+      '0002-change-feed',
+      '0003-control',
+      '0004-job-query',
+      '0005-worker-leases',
+      '0006-board-indexes',
+      '0007-driver-lease',
+      '0008-job-dir',
+    ]);
   });
 
   it('keeps the flat jobs/ layout for experiments that ran before the job-folder migration (0008)', async () => {
@@ -211,7 +220,11 @@ describe('openStore on SQLite', () => {
   it('with create: false or readOnly, fails on a missing file and does not create it', async () => {
     const path = file();
     await expectCode(openStore(path, { create: false }), 'AUP_ERR_DB_MISSING', new RegExp(`${path} does not exist`));
-    await expectCode(openStore(path, { readOnly: true }), 'AUP_ERR_DB_MISSING', new RegExp(`${path} does not exist: a command that only reads never creates`));
+    await expectCode(
+      openStore(path, { readOnly: true }),
+      'AUP_ERR_DB_MISSING',
+      new RegExp(`${path} does not exist: a command that only reads never creates`),
+    );
     // readOnly wins over create.
     await expectCode(openStore(path, { readOnly: true, create: true }), 'AUP_ERR_DB_MISSING');
     expect(existsSync(path)).toBe(false);

@@ -94,7 +94,9 @@ function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, mode: 
   if (!memory) {
     if (!existsSync(file)) {
       if (!mode.create) {
-        const why = mode.readOnly ? 'a command that only reads never creates a database; check the path' : 'expected an existing aup database file';
+        const why = mode.readOnly
+          ? 'a command that only reads never creates a database; check the path'
+          : 'expected an existing aup database file';
         throw new AupError('AUP_ERR_DB_MISSING', `SQLite database ${file}${mode.from} does not exist: ${why}`, { details: { path: file } });
       }
       if (!existsSync(dirname(file))) {
@@ -123,10 +125,13 @@ function openSqlite(location: Extract<DbLocation, { dialect: 'sqlite' }>, mode: 
     }
   } catch (cause) {
     if (cause instanceof AupError) throw cause;
-    throw sqliteAddonError(cause) ?? new AupError('AUP_ERR_DB_OPEN', `Cannot open SQLite database ${location.display}: ${errorText(cause)}`, {
-      details: { path: file },
-      cause,
-    });
+    throw (
+      sqliteAddonError(cause) ??
+      new AupError('AUP_ERR_DB_OPEN', `Cannot open SQLite database ${location.display}: ${errorText(cause)}`, {
+        details: { path: file },
+        cause,
+      })
+    );
   }
   const held = memory ? undefined : acquireFileLock(realpathSync(file));
   return {
@@ -262,12 +267,19 @@ async function openPostgres(
     await pool.end().catch(() => undefined);
     if ((cause as { code?: unknown }).code === PG_INVALID_CATALOG_NAME) {
       // aup never creates a PostgreSQL database: that needs rights its user rarely has.
-      throw new AupError('AUP_ERR_DB_MISSING', `Cannot open PostgreSQL database ${location.display}: ${errorText(cause)} (create it first: CREATE DATABASE ...)`, {
-        details: { url: location.display },
-        cause,
-      });
+      throw new AupError(
+        'AUP_ERR_DB_MISSING',
+        `Cannot open PostgreSQL database ${location.display}: ${errorText(cause)} (create it first: CREATE DATABASE ...)`,
+        {
+          details: { url: location.display },
+          cause,
+        },
+      );
     }
-    throw new AupError('AUP_ERR_DB_OPEN', `Cannot connect to PostgreSQL at ${location.display}: ${errorText(cause)}`, { details: { url: location.display }, cause });
+    throw new AupError('AUP_ERR_DB_OPEN', `Cannot connect to PostgreSQL at ${location.display}: ${errorText(cause)}`, {
+      details: { url: location.display },
+      cause,
+    });
   }
   return { db: new Kysely<AupDatabase>({ dialect: new PostgresDialect({ pool }) }), caps: POSTGRES_CAPS, url: location.display };
 }
@@ -345,12 +357,20 @@ async function checkSchema(backend: StoreBackend): Promise<void> {
     const tables = await listTables(db, caps);
     if (!tables.includes(MIGRATION_TABLE)) {
       if (tables.length === 0) {
-        throw new AupError('AUP_ERR_DB_MISSING', `Database ${url} is empty: no aup experiment was ever recorded in it (a command that only reads never creates the tables); check the path`, {
-          details: { url },
-        });
+        throw new AupError(
+          'AUP_ERR_DB_MISSING',
+          `Database ${url} is empty: no aup experiment was ever recorded in it (a command that only reads never creates the tables); check the path`,
+          {
+            details: { url },
+          },
+        );
       }
       const shown = tables.slice(0, 8).join(', ');
-      throw new AupError('AUP_ERR_DB_NOT_AUP', `Database ${url} was not created by aup: it has tables (${shown}) but no ${MIGRATION_TABLE} table`, { details: { url, tables } });
+      throw new AupError(
+        'AUP_ERR_DB_NOT_AUP',
+        `Database ${url} was not created by aup: it has tables (${shown}) but no ${MIGRATION_TABLE} table`,
+        { details: { url, tables } },
+      );
     }
     const done = (await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db)).rows.map((r) => r.name);
     const unknown = done.filter((n) => !MIGRATION_NAMES.includes(n));

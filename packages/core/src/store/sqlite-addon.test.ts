@@ -35,7 +35,9 @@ describe('sqliteAddonError', () => {
     const cause = new Error(
       "The module '/p/node_modules/better-sqlite3/build/Release/better_sqlite3.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 115. This version of Node.js requires\nNODE_MODULE_VERSION 127. Please try re-compiling or re-installing\nthe module (for instance, using `npm rebuild` or `npm install`).",
     );
-    expect(sqliteAddonError(cause)?.message).toMatch(/was built for another Node\.js or platform for Node\.js v.*npm rebuild better-sqlite3/s);
+    expect(sqliteAddonError(cause)?.message).toMatch(
+      /was built for another Node\.js or platform for Node\.js v.*npm rebuild better-sqlite3/s,
+    );
   });
 
   it('leaves every other fault alone', () => {

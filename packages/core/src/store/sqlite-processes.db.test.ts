@@ -46,8 +46,16 @@ function child(script: string, args: string[]) {
 
 async function newJob(store: Store): Promise<{ experimentId: number; jobId: number }> {
   const e = await store.createExperiment({
-    name: 'procs', user: 'u', proposer: 'random', target: 'max', nSamples: 1,
-    configRaw: {}, config: {}, workingDir: dir, host: {}, git: null,
+    name: 'procs',
+    user: 'u',
+    proposer: 'random',
+    target: 'max',
+    nSamples: 1,
+    configRaw: {},
+    config: {},
+    workingDir: dir,
+    host: {},
+    git: null,
   });
   const j = await store.createJob({ experimentId: e.id, trial: 0, params: {} });
   return { experimentId: e.id, jobId: j.id };

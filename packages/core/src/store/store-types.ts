@@ -367,8 +367,7 @@ export interface DriverLeaseRequest extends DriverHolder {
 
 /** What an acquire answers: the lease, with the one it replaced; or the live lease of another driver. */
 export type DriverLeaseAcquisition =
-  | { acquired: true; lease: DriverLease; previous: DriverLease | null }
-  | { acquired: false; holder: DriverLease };
+  { acquired: true; lease: DriverLease; previous: DriverLease | null } | { acquired: false; holder: DriverLease };
 
 /** The store's part of the driver lease: a compare-and-set acquire, a fenced renew and release, a read. */
 export interface DriverLeases {

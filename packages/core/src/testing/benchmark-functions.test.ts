@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
-import { branin, countingOnes, countingOnesRegret, hartmann6, HARTMANN6_OPTIMUM, learningCurveRegret, rosenbrock4 } from './benchmark-functions.js';
+import {
+  branin,
+  countingOnes,
+  countingOnesRegret,
+  hartmann6,
+  HARTMANN6_OPTIMUM,
+  learningCurveRegret,
+  rosenbrock4,
+} from './benchmark-functions.js';
 
 describe('benchmark functions', () => {
   it('reach their known optima at the known minimisers', () => {
-    for (const [x1, x2] of [[-Math.PI, 12.275], [Math.PI, 2.275], [9.42478, 2.475]] as const) {
+    for (const [x1, x2] of [
+      [-Math.PI, 12.275],
+      [Math.PI, 2.275],
+      [9.42478, 2.475],
+    ] as const) {
       expect(branin.evaluate({ x1, x2 })).toBeCloseTo(branin.optimum, 5);
     }
     const h6star = [0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573];

@@ -86,7 +86,9 @@ export function changeFeedConformance(ctx: ChangeFeedSuiteContext): void {
       await expect(store.addIntermediate([{ jobId: 987_654, label: 'l', step: 0, value: 0, time: 0 }])).rejects.toMatchObject({
         code: 'AUP_ERR_JOB_NOT_FOUND',
       });
-      await expect(store.createJob({ experimentId: 987_654, trial: 0, params: {} })).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND' });
+      await expect(store.createJob({ experimentId: 987_654, trial: 0, params: {} })).rejects.toMatchObject({
+        code: 'AUP_ERR_EXPERIMENT_NOT_FOUND',
+      });
       await store.addTextRecords([]);
       await store.addArtifacts([]);
       await store.addIntermediate([]);

@@ -25,7 +25,12 @@ const RACERS = 4;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function holder(n: number | string, host = 'box'): DriverHolder {
-  return { token: `token-${n}`, host, pid: 1000 + (typeof n === 'number' ? n : 0), processStart: typeof n === 'number' ? `boot:${n}` : null };
+  return {
+    token: `token-${n}`,
+    host,
+    pid: 1000 + (typeof n === 'number' ? n : 0),
+    processStart: typeof n === 'number' ? `boot:${n}` : null,
+  };
 }
 
 /**

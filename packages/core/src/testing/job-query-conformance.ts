@@ -20,10 +20,31 @@ const T0 = 1_700_000_000_000;
 
 // Job order in this table is job creation order; the expectations below refer to 1-based positions.
 const SEEDS: Seed[] = [
-  { params: { lr: 0.1, opt: 'adam', mixed: 3, "a'b": 2 }, status: 'finished', score: 0.5, metrics: { acc: 0.9 }, startedAt: T0, endedAt: T0 + 3000 },
-  { params: { lr: 0.01, opt: 'sgd', mixed: 'b', "a'b": 1 }, status: 'finished', score: 0.7, metrics: { acc: 0.8 }, startedAt: T0 + 1000, endedAt: T0 + 2000 },
+  {
+    params: { lr: 0.1, opt: 'adam', mixed: 3, "a'b": 2 },
+    status: 'finished',
+    score: 0.5,
+    metrics: { acc: 0.9 },
+    startedAt: T0,
+    endedAt: T0 + 3000,
+  },
+  {
+    params: { lr: 0.01, opt: 'sgd', mixed: 'b', "a'b": 1 },
+    status: 'finished',
+    score: 0.7,
+    metrics: { acc: 0.8 },
+    startedAt: T0 + 1000,
+    endedAt: T0 + 2000,
+  },
   { params: { lr: 0.001, opt: 'adam_w', mixed: 1 }, status: 'running', score: null, startedAt: T0 + 2000, endedAt: null },
-  { params: { lr: 1, opt: '100%_sure', mixed: 'a' }, status: 'failed', score: 0.2, metrics: { acc: 0.95 }, startedAt: T0 + 3000, endedAt: T0 + 9000 },
+  {
+    params: { lr: 1, opt: '100%_sure', mixed: 'a' },
+    status: 'failed',
+    score: 0.2,
+    metrics: { acc: 0.95 },
+    startedAt: T0 + 3000,
+    endedAt: T0 + 9000,
+  },
   { params: { lr: 0.5, opt: 'sgd' }, status: 'finished', score: 0.7, startedAt: T0 + 4000, endedAt: T0 + 4500 },
 ];
 
@@ -71,7 +92,13 @@ export function jobQueryConformance(current: () => Store): void {
       for (const [i, s] of SEEDS.entries()) {
         const job = await store.createJob({ experimentId: expId, trial: i, params: s.params });
         ids.push(job.id);
-        await store.updateJob(job.id, { status: s.status, score: s.score, startedAt: s.startedAt, endedAt: s.endedAt, metrics: s.metrics ?? {} });
+        await store.updateJob(job.id, {
+          status: s.status,
+          score: s.score,
+          startedAt: s.startedAt,
+          endedAt: s.endedAt,
+          metrics: s.metrics ?? {},
+        });
       }
       // Another experiment's jobs must never show up.
       const other = await store.createExperiment({ ...queryExperiment(), name: 'other' });
@@ -98,15 +125,30 @@ export function jobQueryConformance(current: () => Store): void {
 
     it('pages across the stretches of a sort: values, then text, then jobs without one', async () => {
       const sorted = async (column: string, order: 'asc' | 'desc') => (await run({ sort: { column, order } })).jobs;
-      for (const [column, order] of [['score', 'asc'], ['metric:acc', 'desc'], ['param:mixed', 'asc'], ['param:mixed', 'desc'], ['duration', 'asc'], ['param:unused', 'desc']] as const) {
+      for (const [column, order] of [
+        ['score', 'asc'],
+        ['metric:acc', 'desc'],
+        ['param:mixed', 'asc'],
+        ['param:mixed', 'desc'],
+        ['duration', 'asc'],
+        ['param:unused', 'desc'],
+      ] as const) {
         const all = await sorted(column, order);
         for (let offset = 0; offset <= 5; offset++) {
           for (const limit of [1, 2, 3]) {
-            expect((await run({ sort: { column, order }, offset, limit })).jobs, `${column} ${order} offset ${offset} limit ${limit}`).toEqual(all.slice(offset, offset + limit));
+            expect(
+              (await run({ sort: { column, order }, offset, limit })).jobs,
+              `${column} ${order} offset ${offset} limit ${limit}`,
+            ).toEqual(all.slice(offset, offset + limit));
           }
         }
       }
-      const filteredPage = await run({ sort: { column: 'metric:acc', order: 'asc' }, filters: [{ column: 'param:lr', op: '<', value: 0.9 }], offset: 2, limit: 2 });
+      const filteredPage = await run({
+        sort: { column: 'metric:acc', order: 'asc' },
+        filters: [{ column: 'param:lr', op: '<', value: 0.9 }],
+        offset: 2,
+        limit: 2,
+      });
       expect(filteredPage).toEqual({ total: 4, jobs: [3, 5] });
     });
 
@@ -146,10 +188,15 @@ export function jobQueryConformance(current: () => Store): void {
       expect(await filtered({ column: 'started_at', op: '>=', value: new Date(T0 + 3000).toISOString() })).toEqual([4, 5]);
       expect(await filtered({ column: 'duration', op: '<', value: 1000 })).toEqual([5]);
       expect(await filtered({ column: 'trial', op: '=', value: 2 })).toEqual([3]);
-      expect(
-        await filtered({ column: 'status', op: '=', value: 'finished' }, { column: 'param:opt', op: '=', value: 'sgd' }),
-      ).toEqual([2, 5]);
-      const page = await run({ filters: [{ column: 'score', op: '>', value: 0.4 }], sort: { column: 'score', order: 'desc' }, limit: 1, offset: 1 });
+      expect(await filtered({ column: 'status', op: '=', value: 'finished' }, { column: 'param:opt', op: '=', value: 'sgd' })).toEqual([
+        2, 5,
+      ]);
+      const page = await run({
+        filters: [{ column: 'score', op: '>', value: 0.4 }],
+        sort: { column: 'score', order: 'desc' },
+        limit: 1,
+        offset: 1,
+      });
       expect(page).toEqual({ total: 3, jobs: [5] });
     });
 
@@ -182,16 +229,24 @@ export function jobQueryConformance(current: () => Store): void {
 
     it('rejects unknown columns, naming the column and listing the valid ones', async () => {
       for (const column of ['nope', 'id; drop table job', "param:lr' or '1'='1", 'metric:', 'param:unknown']) {
-        const err = await store.queryJobs({ experimentId: expId, offset: 0, limit: 10, sort: { column, order: 'asc' } }).catch((e: unknown) => e);
+        const err = await store
+          .queryJobs({ experimentId: expId, offset: 0, limit: 10, sort: { column, order: 'asc' } })
+          .catch((e: unknown) => e);
         expect(err).toMatchObject({ code: 'AUP_ERR_BAD_QUERY' });
         expect((err as Error).message).toContain(column);
-        expect((err as { details: { valid: string[] } }).details.valid).toEqual(expect.arrayContaining(['score', 'param:lr', 'param:mixed', 'metric:acc']));
+        expect((err as { details: { valid: string[] } }).details.valid).toEqual(
+          expect.arrayContaining(['score', 'param:lr', 'param:mixed', 'metric:acc']),
+        );
       }
       // A parameter named in the config but not yet in any job is valid (the column is just empty).
       expect((await run({ sort: { column: 'param:unused', order: 'asc' } })).total).toBe(5);
-      const bad = await store.queryJobs({ experimentId: expId, offset: 0, limit: 10, filters: [{ column: 'score', op: '<', value: 'abc' }] }).catch((e: unknown) => e);
+      const bad = await store
+        .queryJobs({ experimentId: expId, offset: 0, limit: 10, filters: [{ column: 'score', op: '<', value: 'abc' }] })
+        .catch((e: unknown) => e);
       expect(bad).toMatchObject({ code: 'AUP_ERR_BAD_QUERY' });
-      const op = await store.queryJobs({ experimentId: expId, offset: 0, limit: 10, filters: [{ column: 'score', op: '~' as '=', value: 1 }] }).catch((e: unknown) => e);
+      const op = await store
+        .queryJobs({ experimentId: expId, offset: 0, limit: 10, filters: [{ column: 'score', op: '~' as '=', value: 1 }] })
+        .catch((e: unknown) => e);
       expect(op).toMatchObject({ code: 'AUP_ERR_BAD_QUERY' });
     });
 
@@ -293,10 +348,16 @@ export function jobQueryConformance(current: () => Store): void {
         ...[4, 4, 4].map((value, step) => ({ jobId: c, label: 'flat', step, value, time: T0 })),
       ]);
       const two = await store.intermediateSeries({ jobIds: [c], labels: ['tie'], points: 2 });
-      expect([two[0]!.steps, two[0]!.values]).toEqual([[0, 1], [3, 1]]);
+      expect([two[0]!.steps, two[0]!.values]).toEqual([
+        [0, 1],
+        [3, 1],
+      ]);
       // Two buckets (steps 0-4, 5-9): each keeps its first lowest and first highest value.
       const four = await store.intermediateSeries({ jobIds: [c], labels: ['tie'], points: 4 });
-      expect([four[0]!.steps, four[0]!.values]).toEqual([[0, 1, 5, 6], [3, 1, 1, 3]]);
+      expect([four[0]!.steps, four[0]!.values]).toEqual([
+        [0, 1, 5, 6],
+        [3, 1, 1, 3],
+      ]);
       const flat = await store.intermediateSeries({ jobIds: [c], labels: ['flat'], points: 2 });
       expect([flat[0]!.steps, flat[0]!.values]).toEqual([[0], [4]]);
     });

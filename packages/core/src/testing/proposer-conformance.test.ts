@@ -26,8 +26,12 @@ describe('proposer conformance checks catch broken proposers', () => {
     const spec: ParamSpec = { name: 'k', type: 'int', range: [0, 3] };
     expect(() => expectInSpace([spec], { kind: 'trial', trialId: 0, params: { k: 4 } })).toThrow(/outside \[0, 3\]/);
     expect(() => expectInSpace([spec], { kind: 'trial', trialId: 0, params: { k: 1.5 } })).toThrow(/not an integer/);
-    expect(() => expectInSpace([spec], { kind: 'trial', trialId: 0, params: { k: 1, extra: 2 } })).toThrow(/exactly the space's parameters/);
-    expect(() => expectInSpace([{ name: 'c', type: 'choice', range: ['a'] }], { kind: 'trial', trialId: 0, params: { c: 'b' } })).toThrow(/not one of/);
+    expect(() => expectInSpace([spec], { kind: 'trial', trialId: 0, params: { k: 1, extra: 2 } })).toThrow(
+      /exactly the space's parameters/,
+    );
+    expect(() => expectInSpace([{ name: 'c', type: 'choice', range: ['a'] }], { kind: 'trial', trialId: 0, params: { c: 'b' } })).toThrow(
+      /not one of/,
+    );
   });
 
   it('trial ids that skip', () => {
@@ -37,7 +41,10 @@ describe('proposer conformance checks catch broken proposers', () => {
   });
 
   it('"wait" with nothing outstanding', () => {
-    const run = new SimulatedRun(scripted(() => ({ kind: 'wait' })), ctx);
+    const run = new SimulatedRun(
+      scripted(() => ({ kind: 'wait' })),
+      ctx,
+    );
     expect(() => run.runToEnd()).toThrow(/"wait" with no trial outstanding/);
   });
 
@@ -51,7 +58,10 @@ describe('proposer conformance checks catch broken proposers', () => {
     const forgetful: ProposerDefinition = {
       name: 'forgetful',
       create: (c, snap) =>
-        new RandomProposer(c, snap === undefined ? undefined : ({ ...(snap as Record<string, Json>), rng: new Rng(c.seed).state() } as Json)),
+        new RandomProposer(
+          c,
+          snap === undefined ? undefined : ({ ...(snap as Record<string, Json>), rng: new Rng(c.seed).state() } as Json),
+        ),
     };
     const opts = { nParallel: 3, outOfOrder: true, status: mixedStatus };
     const reference = new SimulatedRun(forgetful, ctx, opts).runToEnd();

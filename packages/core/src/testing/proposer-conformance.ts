@@ -111,7 +111,9 @@ function deepFreeze<T>(x: T): T {
 export function expectInSpace(space: readonly ParamSpec[], s: Suggestion): void {
   const where = `trial ${s.trialId}`;
   expect(typeof s.params === 'object' && s.params !== null, `${where}: params must be an object`).toBe(true);
-  expect(Object.keys(s.params).sort(), `${where}: params must hold exactly the space's parameters`).toEqual(space.map((p) => p.name).sort());
+  expect(Object.keys(s.params).sort(), `${where}: params must hold exactly the space's parameters`).toEqual(
+    space.map((p) => p.name).sort(),
+  );
   for (const spec of space) {
     const v = s.params[spec.name];
     const shown = `${where}: ${spec.name} = ${JSON.stringify(v)}`;
@@ -126,7 +128,8 @@ export function expectInSpace(space: readonly ParamSpec[], s: Suggestion): void 
     expect((v as number) >= min && (v as number) <= max, `${shown} is outside [${min}, ${max}]`).toBe(true);
     if (spec.log === true) expect((v as number) > 0, `${shown} must be positive (log scale)`).toBe(true);
   }
-  if (s.budget !== undefined) expect(Number.isFinite(s.budget) && s.budget > 0, `${where}: budget ${s.budget} must be a positive number`).toBe(true);
+  if (s.budget !== undefined)
+    expect(Number.isFinite(s.budget) && s.budget > 0, `${where}: budget ${s.budget} must be a positive number`).toBe(true);
 }
 
 /**
@@ -202,7 +205,9 @@ export class SimulatedRun {
       expect(r.trialId, `${where}: trial ids must be 0, 1, 2, ... in ask order`).toBe(this.trials.length);
       expectInSpace(this.ctx.space, r);
       if (!this.opts.stopAtNSamples) {
-        expect(this.trials.length, `${where}: asked more than n_samples = ${this.ctx.nSamples} trials without "done"`).toBeLessThan(this.ctx.nSamples);
+        expect(this.trials.length, `${where}: asked more than n_samples = ${this.ctx.nSamples} trials without "done"`).toBeLessThan(
+          this.ctx.nSamples,
+        );
       }
       deepFreeze(r);
       this.trials.push(r);
@@ -292,7 +297,10 @@ export function proposerConformance(def: ProposerDefinition, opts: ProposerConfo
             const snap = run.proposer.snapshot();
             const json = JSON.stringify(snap);
             expect(typeof json, 'snapshot() must return JSON').toBe('string');
-            expect(JSON.parse(json), 'snapshot() must survive a JSON round trip unchanged (no undefined, NaN, Infinity, class instances)').toStrictEqual(snap);
+            expect(
+              JSON.parse(json),
+              'snapshot() must survive a JSON round trip unchanged (no undefined, NaN, Infinity, class instances)',
+            ).toStrictEqual(snap);
             previous = { snap, json };
           } while (run.step());
         });

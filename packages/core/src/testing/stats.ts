@@ -61,7 +61,7 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWh
   const n = n1 + n2;
   let rankSumA = 0;
   let tieTerm = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && all[j]!.v === all[i]!.v) j++;
     const t = j - i;
@@ -85,4 +85,3 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWh
 export function normalSf(z: number): number {
   return 0.5 * erfc(z / Math.SQRT2);
 }
-

@@ -124,7 +124,9 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
       });
 
       it('rejects updating or deleting an unknown experiment with AUP_ERR_EXPERIMENT_NOT_FOUND', async () => {
-        await expect(store.updateExperiment(424_242, { status: 'running' })).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND' });
+        await expect(store.updateExperiment(424_242, { status: 'running' })).rejects.toMatchObject({
+          code: 'AUP_ERR_EXPERIMENT_NOT_FOUND',
+        });
         await expect(store.updateExperiment(424_242, {})).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND' });
         await expect(store.deleteExperiment(424_242)).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND' });
       });
@@ -248,7 +250,12 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
       it("writes a job's start with its attempt, and its end with the attempt's end, each in one transaction", async () => {
         const e = await newExperiment();
         const j = await newJob(e.id);
-        const a = await store.startAttempt({ jobId: j.id, attempt: 1, slot: 'cpu:0', job: { status: 'running', startedAt: FAR_TIME, endedAt: null } });
+        const a = await store.startAttempt({
+          jobId: j.id,
+          attempt: 1,
+          slot: 'cpu:0',
+          job: { status: 'running', startedAt: FAR_TIME, endedAt: null },
+        });
         expect(await store.getJob(j.id)).toMatchObject({ status: 'running', attempts: 1, startedAt: FAR_TIME });
         await store.completeJob(
           j.id,
@@ -257,10 +264,19 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
           { id: a.id, patch: { status: 'finished', exitCode: 0, score: 0.5, pid: 31_337, endedAt: FAR_TIME + 1 } },
         );
         expect(await store.getJob(j.id)).toMatchObject({ status: 'finished', score: 0.5, endedAt: FAR_TIME + 2 });
-        expect((await store.listAttempts(j.id)).map((x) => [x.status, x.exitCode, x.score, x.pid, x.endedAt])).toEqual([['finished', 0, 0.5, 31_337, FAR_TIME + 1]]);
+        expect((await store.listAttempts(j.id)).map((x) => [x.status, x.exitCode, x.score, x.pid, x.endedAt])).toEqual([
+          ['finished', 0, 0.5, 31_337, FAR_TIME + 1],
+        ]);
         // An unknown attempt rolls the whole completion back.
         const j2 = await newJob(e.id, 1);
-        await expect(store.completeJob(j2.id, { status: 'finished', score: 0.1 }, { id: e.id, bestJobId: j2.id, bestScore: 0.1 }, { id: 707_070, patch: { status: 'finished' } })).rejects.toHaveProperty('code');
+        await expect(
+          store.completeJob(
+            j2.id,
+            { status: 'finished', score: 0.1 },
+            { id: e.id, bestJobId: j2.id, bestScore: 0.1 },
+            { id: 707_070, patch: { status: 'finished' } },
+          ),
+        ).rejects.toHaveProperty('code');
         expect(await store.getJob(j2.id)).toMatchObject({ status: 'queued', score: null });
         expect((await store.getExperiment(e.id))!.bestScore).toBe(0.5);
       });
@@ -291,7 +307,14 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         const e = await newExperiment();
         const j = await newJob(e.id);
         const before = Date.now();
-        const a1 = await store.startAttempt({ jobId: j.id, attempt: 1, host: 'h1', pid: 4242, slot: 'cpu:0', logPath: `jobs/${j.id}.1.out` });
+        const a1 = await store.startAttempt({
+          jobId: j.id,
+          attempt: 1,
+          host: 'h1',
+          pid: 4242,
+          slot: 'cpu:0',
+          logPath: `jobs/${j.id}.1.out`,
+        });
         expect(a1).toMatchObject({
           jobId: j.id,
           attempt: 1,
@@ -434,7 +457,9 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         await store.addArtifacts(rows);
         await store.addArtifacts([]);
         expect(await store.listArtifacts(j.id)).toEqual(rows);
-        await expect(store.addArtifacts([{ jobId: 2_222_222, path: 'x', time: 1 }])).rejects.toMatchObject({ code: 'AUP_ERR_JOB_NOT_FOUND' });
+        await expect(store.addArtifacts([{ jobId: 2_222_222, path: 'x', time: 1 }])).rejects.toMatchObject({
+          code: 'AUP_ERR_JOB_NOT_FOUND',
+        });
       });
     });
 
@@ -479,7 +504,11 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
           await store.setMultipleResults(j.id, { f1: score });
           await store.addTextRecords([{ jobId: j.id, kind: 'text', name: 'n', step: null, payload: { text: 't' }, time: 1 }]);
           await store.addArtifacts([{ jobId: j.id, path: 'a', time: 1 }]);
-          await store.completeJob(j.id, { status: 'finished', score }, { id: e.id, bestJobId: trial === 1 ? j.id : undefined, bestScore: trial === 1 ? score : undefined });
+          await store.completeJob(
+            j.id,
+            { status: 'finished', score },
+            { id: e.id, bestJobId: trial === 1 ? j.id : undefined, bestScore: trial === 1 ? score : undefined },
+          );
           jobs.push(j);
         }
         const [first, best, last] = jobs as [JobRecord, JobRecord, JobRecord];
@@ -491,7 +520,9 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         expect(await store.listTextRecords(best.id)).toEqual([]);
         expect(await store.listArtifacts(best.id)).toEqual([]);
         expect((await store.listJobs(e.id)).map((j) => j.id)).toEqual([first.id, last.id]);
-        expect((await store.queryJobs({ experimentId: e.id, offset: 0, limit: 10, filters: [{ column: 'param:x', op: '=', value: 1 }] })).total).toBe(0);
+        expect(
+          (await store.queryJobs({ experimentId: e.id, offset: 0, limit: 10, filters: [{ column: 'param:x', op: '=', value: 1 }] })).total,
+        ).toBe(0);
         expect(await store.listIntermediate(first.id)).toHaveLength(5);
         expect(await store.getExperiment(e.id)).toMatchObject({ bestJobId: first.id, bestScore: 0.5 });
         expect(await store.listChanges(before)).toEqual([expect.objectContaining({ experimentId: e.id, jobId: best.id, kind: 'job' })]);
@@ -510,7 +541,15 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         const before = Date.now();
         const w1 = await store.registerWorker({ host: 'gpu-box', pid: 4321, slots: 2, resource: 'gpu', tags: ['a100', 'fast'] });
         const w2 = await store.registerWorker({ host: 'cpu-box', slots: 1, resource: 'cpu', status: 'stopped' });
-        expect(w1).toMatchObject({ host: 'gpu-box', pid: 4321, slots: 2, resource: 'gpu', tags: ['a100', 'fast'], status: 'running', currentJobs: [] });
+        expect(w1).toMatchObject({
+          host: 'gpu-box',
+          pid: 4321,
+          slots: 2,
+          resource: 'gpu',
+          tags: ['a100', 'fast'],
+          status: 'running',
+          currentJobs: [],
+        });
         expect(w1.startedAt).toBeGreaterThanOrEqual(before);
         expect(w1.heartbeatAt).toBe(w1.startedAt);
         expect(w2).toMatchObject({ pid: null, tags: [], status: 'stopped' });
@@ -551,14 +590,37 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         const text = (await store.listTextRecords(j.id))[0]!;
         const art = (await store.listArtifacts(j.id))[0]!;
         const numbers: [string, unknown][] = [
-          ['experiment.id', exp.id], ['experiment.nSamples', exp.nSamples], ['experiment.createdAt', exp.createdAt],
-          ['experiment.startedAt', exp.startedAt], ['experiment.endedAt', exp.endedAt], ['experiment.bestJobId', exp.bestJobId],
-          ['experiment.bestScore', exp.bestScore], ['job.id', job.id], ['job.experimentId', job.experimentId], ['job.trial', job.trial],
-          ['job.attempts', job.attempts], ['job.score', job.score], ['job.createdAt', job.createdAt], ['job.startedAt', job.startedAt],
-          ['job.endedAt', job.endedAt], ['attempt.id', att.id], ['attempt.jobId', att.jobId], ['attempt.attempt', att.attempt],
-          ['attempt.pid', att.pid], ['attempt.exitCode', att.exitCode], ['attempt.startedAt', att.startedAt], ['attempt.endedAt', att.endedAt],
-          ['intermediate.jobId', inter.jobId], ['intermediate.step', inter.step], ['intermediate.value', inter.value], ['intermediate.time', inter.time],
-          ['text.jobId', text.jobId], ['text.step', text.step], ['text.time', text.time], ['artifact.jobId', art.jobId], ['artifact.time', art.time],
+          ['experiment.id', exp.id],
+          ['experiment.nSamples', exp.nSamples],
+          ['experiment.createdAt', exp.createdAt],
+          ['experiment.startedAt', exp.startedAt],
+          ['experiment.endedAt', exp.endedAt],
+          ['experiment.bestJobId', exp.bestJobId],
+          ['experiment.bestScore', exp.bestScore],
+          ['job.id', job.id],
+          ['job.experimentId', job.experimentId],
+          ['job.trial', job.trial],
+          ['job.attempts', job.attempts],
+          ['job.score', job.score],
+          ['job.createdAt', job.createdAt],
+          ['job.startedAt', job.startedAt],
+          ['job.endedAt', job.endedAt],
+          ['attempt.id', att.id],
+          ['attempt.jobId', att.jobId],
+          ['attempt.attempt', att.attempt],
+          ['attempt.pid', att.pid],
+          ['attempt.exitCode', att.exitCode],
+          ['attempt.startedAt', att.startedAt],
+          ['attempt.endedAt', att.endedAt],
+          ['intermediate.jobId', inter.jobId],
+          ['intermediate.step', inter.step],
+          ['intermediate.value', inter.value],
+          ['intermediate.time', inter.time],
+          ['text.jobId', text.jobId],
+          ['text.step', text.step],
+          ['text.time', text.time],
+          ['artifact.jobId', art.jobId],
+          ['artifact.time', art.time],
         ];
         for (const [field, value] of numbers) expect(typeof value, field).toBe('number');
         expect([exp.startedAt, job.startedAt, att.endedAt, inter.time, text.time, art.time]).toEqual(Array(6).fill(FAR_TIME));
@@ -579,7 +641,15 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
         const j = await newJob(e.id);
         const before = Date.now();
         const r = await store.requestControl({ experimentId: e.id, jobId: j.id, action: 'kill_job', payload: { jobId: j.id, why: 'ünï' } });
-        expect(r).toMatchObject({ experimentId: e.id, jobId: j.id, action: 'kill_job', payload: { jobId: j.id, why: 'ünï' }, takenAt: null, doneAt: null, result: null });
+        expect(r).toMatchObject({
+          experimentId: e.id,
+          jobId: j.id,
+          action: 'kill_job',
+          payload: { jobId: j.id, why: 'ünï' },
+          takenAt: null,
+          doneAt: null,
+          result: null,
+        });
         expect(r.createdAt).toBeGreaterThanOrEqual(before);
         expect(await store.getControlRequest(r.id)).toEqual(r);
         const stop = await store.requestControl({ experimentId: e.id, action: 'stop' });
@@ -589,7 +659,9 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
       });
 
       it('rejects a request for an unknown experiment with AUP_ERR_EXPERIMENT_NOT_FOUND', async () => {
-        await expect(store.requestControl({ experimentId: 424_242, action: 'stop' })).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND' });
+        await expect(store.requestControl({ experimentId: 424_242, action: 'stop' })).rejects.toMatchObject({
+          code: 'AUP_ERR_EXPERIMENT_NOT_FOUND',
+        });
       });
 
       it('takes the experiment’s untaken requests once, in id order, leaving other experiments’ alone', async () => {
@@ -653,7 +725,8 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
           const ids: number[] = [];
           const seen: number[] = [];
           for (let round = 0; round < ROUNDS; round++) {
-            for (let i = 0; i < PER_ROUND; i++) ids.push((await store.requestControl({ experimentId: e.id, action: 'set', payload: { round, i } })).id);
+            for (let i = 0; i < PER_ROUND; i++)
+              ids.push((await store.requestControl({ experimentId: e.id, action: 'set', payload: { round, i } })).id);
             const [x, y] = await Promise.all([store.takeControlRequests(e.id), other.takeControlRequests(e.id)]);
             seen.push(...x.map((r) => r.id), ...y.map((r) => r.id));
           }
@@ -701,7 +774,12 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
             return e.id;
           };
           const [ea, eb] = await Promise.all([work(store, 'a'), work(other, 'b')]);
-          for (const [s, id] of [[store, ea], [other, eb], [store, eb], [other, ea]] as const) {
+          for (const [s, id] of [
+            [store, ea],
+            [other, eb],
+            [store, eb],
+            [other, ea],
+          ] as const) {
             const jobs = await s.listJobs(id);
             expect(jobs).toHaveLength(JOBS);
             expect(jobs.every((j) => j.status === 'finished' && j.attempts === 1)).toBe(true);

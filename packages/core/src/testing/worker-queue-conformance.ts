@@ -39,7 +39,16 @@ function experimentInput(workers: ExperimentWorkers | null, name = 'workers'): N
 }
 
 function outcome(overrides: Partial<WorkerAttemptOutcome> = {}): WorkerAttemptOutcome {
-  return { status: 'finished', exitCode: 0, score: 0.5, error: null, metrics: { f1: 0.25 }, warnings: ['stdout line 2: bad line'], endedAt: Date.now(), ...overrides };
+  return {
+    status: 'finished',
+    exitCode: 0,
+    score: 0.5,
+    error: null,
+    metrics: { f1: 0.25 },
+    warnings: ['stdout line 2: bad line'],
+    endedAt: Date.now(),
+    ...overrides,
+  };
 }
 
 /**
@@ -79,7 +88,15 @@ export function workerQueueConformance(opts: WorkerQueueConformanceOptions): voi
       for (const [i, c] of claimed.entries()) {
         expect(c.job).toMatchObject({ status: 'running', attempts: 1 });
         expect(c.job.startedAt).toBeGreaterThanOrEqual(before);
-        expect(c.attempt).toMatchObject({ jobId: c.job.id, attempt: 1, status: 'running', workerId: w.id, host: 'box', slot: `cpu:${i}`, stopRequest: null });
+        expect(c.attempt).toMatchObject({
+          jobId: c.job.id,
+          attempt: 1,
+          status: 'running',
+          workerId: w.id,
+          host: 'box',
+          slot: `cpu:${i}`,
+          stopRequest: null,
+        });
         expect(c.attempt.leaseExpiresAt).toBeGreaterThan(Date.now() + LONG_LEASE_MS / 2);
       }
       expect((await store().getJob(jobs[0]!.id))!.status).toBe('running');
@@ -98,7 +115,9 @@ export function workerQueueConformance(opts: WorkerQueueConformanceOptions): voi
       expect(await claim(w.id, 4, { experimentId: tagged.experiment.id })).toEqual([]);
       expect((await claim(w.id, 4)).map((c) => c.job.id)).toEqual([plain.jobs[0]!.id]);
       expect((await claim(w.id, 4, { tags: ['cpu'] })).map((c) => c.job.id)).toEqual([]);
-      expect((await claim(w.id, 4, { tags: ['gpu', 'a100'], experimentId: tagged.experiment.id })).map((c) => c.job.id)).toEqual([tagged.jobs[0]!.id]);
+      expect((await claim(w.id, 4, { tags: ['gpu', 'a100'], experimentId: tagged.experiment.id })).map((c) => c.job.id)).toEqual([
+        tagged.jobs[0]!.id,
+      ]);
       expect((await store().getJob(local.jobs[0]!.id))!.status).toBe('queued');
       expect((await store().getJob(stopped.jobs[0]!.id))!.status).toBe('queued');
     });
@@ -127,7 +146,9 @@ export function workerQueueConformance(opts: WorkerQueueConformanceOptions): voi
       const { experiment, jobs } = await queue(1);
       const w = await newWorker();
       const [c] = await claim(w.id, 1);
-      expect(await store().listReportedAttempts(experiment.id)).toMatchObject([{ attempt: { id: c!.attempt.id, status: 'running' }, metrics: {}, warnings: [] }]);
+      expect(await store().listReportedAttempts(experiment.id)).toMatchObject([
+        { attempt: { id: c!.attempt.id, status: 'running' }, metrics: {}, warnings: [] },
+      ]);
       const end = outcome();
       expect(await store().finishAttempt({ attemptId: c!.attempt.id, workerId: w.id }, end)).toBe(true);
       const reported = await store().listReportedAttempts(experiment.id);
@@ -146,7 +167,12 @@ export function workerQueueConformance(opts: WorkerQueueConformanceOptions): voi
       const { experiment, jobs } = await queue(1);
       const w = await newWorker();
       const [c] = await claim(w.id, 1);
-      expect(await store().finishAttempt({ attemptId: c!.attempt.id, workerId: w.id }, outcome({ status: 'interrupted', score: null, requeue: true }))).toBe(true);
+      expect(
+        await store().finishAttempt(
+          { attemptId: c!.attempt.id, workerId: w.id },
+          outcome({ status: 'interrupted', score: null, requeue: true }),
+        ),
+      ).toBe(true);
       expect((await store().getJob(jobs[0]!.id))!.status).toBe('queued');
       expect(await store().listReportedAttempts(experiment.id)).toEqual([]);
       const [again] = await claim(w.id, 1);
@@ -187,10 +213,14 @@ export function workerQueueConformance(opts: WorkerQueueConformanceOptions): voi
       expect(await store().renewLeases(dead.id, LONG_LEASE_MS)).toEqual([]);
       const row = { jobId: jobs[0]!.id, label: 'score', step: 1, value: 2, time: Date.now() };
       await expect(store().addIntermediate([row], oldFence)).rejects.toMatchObject({ code: 'AUP_ERR_LEASE_LOST' });
-      await expect(store().addTextRecords([{ jobId: jobs[0]!.id, kind: 'text', name: 'n', step: null, payload: { text: 'late' }, time: 1 }], oldFence)).rejects.toMatchObject({
+      await expect(
+        store().addTextRecords([{ jobId: jobs[0]!.id, kind: 'text', name: 'n', step: null, payload: { text: 'late' }, time: 1 }], oldFence),
+      ).rejects.toMatchObject({
         code: 'AUP_ERR_LEASE_LOST',
       });
-      await expect(store().addArtifacts([{ jobId: jobs[0]!.id, path: 'late.bin', time: 1 }], oldFence)).rejects.toMatchObject({ code: 'AUP_ERR_LEASE_LOST' });
+      await expect(store().addArtifacts([{ jobId: jobs[0]!.id, path: 'late.bin', time: 1 }], oldFence)).rejects.toMatchObject({
+        code: 'AUP_ERR_LEASE_LOST',
+      });
       expect(await store().finishAttempt(oldFence, outcome({ score: 99 }))).toBe(false);
       expect((await store().listIntermediate(jobs[0]!.id)).map((r) => r.value)).toEqual([1]);
       expect(await store().listTextRecords(jobs[0]!.id)).toEqual([]);

@@ -91,7 +91,13 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const heartbeatMs = Math.min(MAX_HEARTBEAT_MS, leaseMs / HEARTBEATS_PER_LEASE);
   const pollMs = opts.pollMs ?? CLAIM_POLL_MS;
   const host = hostname();
-  const worker = await store.registerWorker({ host, pid: process.pid, slots: opts.slots.length, resource: opts.resource, tags: opts.tags ?? [] });
+  const worker = await store.registerWorker({
+    host,
+    pid: process.pid,
+    slots: opts.slots.length,
+    resource: opts.resource,
+    tags: opts.tags ?? [],
+  });
   events.onRegistered?.(worker);
 
   const pool = new SlotPool(opts.slots);
@@ -126,7 +132,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     } catch (e) {
       events.onMessage?.(`heartbeat failed: ${(e as Error).message}; trying again`);
       // Past the lease without a renewal the jobs are someone else's by now: stop working on them.
-      if (Date.now() - lastRenewal > leaseMs) for (const [, r] of judged) loseAttempt(r, 'no heartbeat reached the database within the lease');
+      if (Date.now() - lastRenewal > leaseMs)
+        for (const [, r] of judged) loseAttempt(r, 'no heartbeat reached the database within the lease');
       return;
     }
     for (const [attemptId, r] of judged) {
@@ -160,7 +167,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     if (c === undefined) {
       c = store.getExperiment(experimentId).then((e) => {
         if (e === undefined) throw new Error(`experiment ${experimentId} no longer exists`);
-        if (e.jobDir === null) throw new Error(`experiment ${experimentId} has no job folder: its driver (aup run or aup resume) chooses one before it queues jobs`);
+        if (e.jobDir === null)
+          throw new Error(
+            `experiment ${experimentId} has no job folder: its driver (aup run or aup resume) chooses one before it queues jobs`,
+          );
         if (!isJobDir(e.jobDir)) throw badJobDir(e.id, e.jobDir);
         return { config: e.config as unknown as NormalizedConfig, jobDir: e.jobDir };
       });
@@ -259,7 +269,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         return await store.finishAttempt(fence, outcome);
       } catch (e) {
         if (Date.now() > until) {
-          events.onMessage?.(`job attempt ${fence.attemptId}: its end could not be written (${(e as Error).message}); it runs again elsewhere once its lease expires`);
+          events.onMessage?.(
+            `job attempt ${fence.attemptId}: its end could not be written (${(e as Error).message}); it runs again elsewhere once its lease expires`,
+          );
           return false;
         }
         await sleep(FINISH_RETRY_MS);
@@ -335,7 +347,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     clearTimeout(beatTimer);
     await beating;
     clearTimeout(beatTimer);
-    await store.setWorkerStatus(worker.id, 'stopped').catch((e: unknown) => events.onMessage?.(`could not mark worker ${worker.id} stopped: ${(e as Error).message}`));
+    await store
+      .setWorkerStatus(worker.id, 'stopped')
+      .catch((e: unknown) => events.onMessage?.(`could not mark worker ${worker.id} stopped: ${(e as Error).message}`));
   }
   return summary;
 }

@@ -47,7 +47,8 @@ describe('deep and explosive bodies', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const post = (url: string, payload: string) => app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+  const post = (url: string, payload: string) =>
+    app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
 
   it.each([
     ['an array', (n: number) => '['.repeat(n) + ']'.repeat(n)],

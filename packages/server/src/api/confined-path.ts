@@ -28,10 +28,14 @@ export async function resolveConfined(workingDir: string, recorded: string, what
   try {
     root = await realpath(workingDir);
   } catch (cause) {
-    throw new AupError('AUP_ERR_FILE_NOT_FOUND', `The ${what} cannot be served: the experiment's working directory ${workingDir} does not exist`, {
-      details: { working_dir: workingDir, path: recorded },
-      cause,
-    });
+    throw new AupError(
+      'AUP_ERR_FILE_NOT_FOUND',
+      `The ${what} cannot be served: the experiment's working directory ${workingDir} does not exist`,
+      {
+        details: { working_dir: workingDir, path: recorded },
+        cause,
+      },
+    );
   }
   let real: string;
   try {
@@ -42,11 +46,14 @@ export async function resolveConfined(workingDir: string, recorded: string, what
       cause,
     });
   }
-  if (!isInside(root, real)) throw forbidden(workingDir, recorded, what, `a symlink makes it resolve to ${real}, outside the working directory`);
+  if (!isInside(root, real))
+    throw forbidden(workingDir, recorded, what, `a symlink makes it resolve to ${real}, outside the working directory`);
 
   const info = await stat(real);
   if (!info.isFile()) {
-    throw new AupError('AUP_ERR_FILE_NOT_FOUND', `The ${what} at ${lexical} is not a regular file`, { details: { path: recorded, resolved: lexical } });
+    throw new AupError('AUP_ERR_FILE_NOT_FOUND', `The ${what} at ${lexical} is not a regular file`, {
+      details: { path: recorded, resolved: lexical },
+    });
   }
   return { path: real, size: info.size };
 }

@@ -130,14 +130,22 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       );
     }
     if (runners.dbUrl === ':memory:') {
-      throw new AupError('AUP_ERR_RUNNER_START', `The board's database is :memory:, which a runner process cannot open: start aup-board --db on a file or PostgreSQL to run experiments from it`, {
-        details: { database: ':memory:' },
-      });
+      throw new AupError(
+        'AUP_ERR_RUNNER_START',
+        `The board's database is :memory:, which a runner process cannot open: start aup-board --db on a file or PostgreSQL to run experiments from it`,
+        {
+          details: { database: ':memory:' },
+        },
+      );
     }
     if (!isDirectory(exp.workingDir)) {
-      throw new AupError('AUP_ERR_RUNNER_START', `Cannot start experiment ${exp.id}: its working directory ${exp.workingDir} does not exist on the board's machine`, {
-        details: { id: exp.id, workingDir: exp.workingDir },
-      });
+      throw new AupError(
+        'AUP_ERR_RUNNER_START',
+        `Cannot start experiment ${exp.id}: its working directory ${exp.workingDir} does not exist on the board's machine`,
+        {
+          details: { id: exp.id, workingDir: exp.workingDir },
+        },
+      );
     }
     const child = runners.start(exp.id, exp.workingDir);
     const now = await waitForRunner(store, exp, child);
@@ -160,9 +168,13 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       const body = request.body;
       const folder = resolve(baseDir, body.working_dir ?? '.');
       if (!isDirectory(folder)) {
-        throw new AupError('AUP_ERR_BAD_REQUEST', `Body field 'working_dir' of POST /api/v1/experiments is ${JSON.stringify(body.working_dir)}: expected an existing directory, found nothing at ${folder}`, {
-          details: { in: 'body', field: 'working_dir', found: folder },
-        });
+        throw new AupError(
+          'AUP_ERR_BAD_REQUEST',
+          `Body field 'working_dir' of POST /api/v1/experiments is ${JSON.stringify(body.working_dir)}: expected an existing directory, found nothing at ${folder}`,
+          {
+            details: { in: 'body', field: 'working_dir', found: folder },
+          },
+        );
       }
       const raw = configOf(body);
       if (body.name !== undefined) raw['name'] = body.name;
@@ -228,7 +240,8 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
     '/experiments/:id/resume',
     {
       schema: {
-        summary: 'Resume a stopped or failed experiment, or a running one whose driver is gone, where it stopped, in a runner child process',
+        summary:
+          'Resume a stopped or failed experiment, or a running one whose driver is gone, where it stopped, in a runner child process',
         'x-mutating': true,
         params: ExperimentIdParamsSchema,
         response: { 200: ControlledExperimentSchema, ...ERROR_RESPONSES },
@@ -273,9 +286,13 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       refuseAttached('reset the environment');
       const holder = storeHolderOf(store);
       if (holder === undefined) {
-        throw new AupError('AUP_ERR_ENV_RESET', 'This server was given a store it cannot replace (createServer without a store holder): restart it on a new database instead', {
-          details: {},
-        });
+        throw new AupError(
+          'AUP_ERR_ENV_RESET',
+          'This server was given a store it cannot replace (createServer without a store holder): restart it on a new database instead',
+          {
+            details: {},
+          },
+        );
       }
       // PostgreSQL and :memory: are refused whatever runs.
       resettableDatabase(runners.dbUrl, baseDir);
@@ -321,13 +338,20 @@ function configOf(body: CreateExperimentBody): JsonObject {
   }
   // YAML aliases can nest a value deeper than its text shows; the JSON body was measured already.
   if (body.yaml !== undefined && valueDepth(value) > MAX_BODY_DEPTH) {
-    throw new AupError('AUP_ERR_CONFIG_PARSE', `Body field 'yaml': its aliases (*name) expand to a value nested deeper than ${MAX_BODY_DEPTH} levels: expected a config, which is a few levels deep`, {
-      details: { in: 'body', field: 'yaml', reason: 'too deep', limit: MAX_BODY_DEPTH },
-    });
+    throw new AupError(
+      'AUP_ERR_CONFIG_PARSE',
+      `Body field 'yaml': its aliases (*name) expand to a value nested deeper than ${MAX_BODY_DEPTH} levels: expected a config, which is a few levels deep`,
+      {
+        details: { in: 'body', field: 'yaml', reason: 'too deep', limit: MAX_BODY_DEPTH },
+      },
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const field = body.yaml !== undefined ? 'yaml' : 'config';
-    throw configInvalid([{ path: '', message: 'the config is not an object', expected: 'an object of config keys', found: JSON.stringify(value) }], field);
+    throw configInvalid(
+      [{ path: '', message: 'the config is not an object', expected: 'an object of config keys', found: JSON.stringify(value) }],
+      field,
+    );
   }
   return structuredClone(value as Json) as JsonObject;
 }
@@ -335,15 +359,21 @@ function configOf(body: CreateExperimentBody): JsonObject {
 /** Every problem on one line with its JSON path; the list itself in `details.problems`. */
 function configInvalid(problems: readonly ConfigProblem[], field: string): AupError {
   const lines = problems.map((p) => `  ${p.path === '' ? '(the whole config)' : p.path}: ${p.message}`);
-  return new AupError('AUP_ERR_CONFIG_INVALID', `The config in body field '${field}' has ${problems.length} problem(s):\n${lines.join('\n')}`, {
-    details: { field, problems },
-  });
+  return new AupError(
+    'AUP_ERR_CONFIG_INVALID',
+    `The config in body field '${field}' has ${problems.length} problem(s):\n${lines.join('\n')}`,
+    {
+      details: { field, problems },
+    },
+  );
 }
 
 async function experimentOr404(store: Store, id: number): Promise<ExperimentRecord> {
   const exp = await store.getExperiment(id);
   if (exp === undefined) {
-    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${id}; GET /api/v1/experiments lists them`, { details: { id } });
+    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${id}; GET /api/v1/experiments lists them`, {
+      details: { id },
+    });
   }
   return exp;
 }

@@ -12,10 +12,15 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 
 export const CreateExperimentBodySchema = Type.Object(
   {
-    config: Type.Optional(Type.Unknown({ description: 'The experiment config as a JSON object (the keys of experiment.json); give this or yaml' })),
+    config: Type.Optional(
+      Type.Unknown({ description: 'The experiment config as a JSON object (the keys of experiment.json); give this or yaml' }),
+    ),
     yaml: Type.Optional(Type.String({ description: 'The experiment config as YAML (or JSON) text; give this or config' })),
     working_dir: Type.Optional(
-      Type.String({ minLength: 1, description: "Existing folder relative paths in the config (script, workingdir) resolve against; default: the board's folder" }),
+      Type.String({
+        minLength: 1,
+        description: "Existing folder relative paths in the config (script, workingdir) resolve against; default: the board's folder",
+      }),
     ),
     name: Type.Optional(Type.String({ minLength: 1, description: "Overrides the config's name" })),
     start: Type.Optional(Type.Boolean({ default: false, description: 'Start a runner for it at once (as POST .../start)' })),
@@ -76,7 +81,11 @@ export const ControlRequestSchema = Type.Object({
 export type ControlRequestDto = Static<typeof ControlRequestSchema>;
 
 export const EnqueueTrialBodySchema = Type.Object(
-  { params: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), { description: 'A value for every hyperparameter' }) },
+  {
+    params: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), {
+      description: 'A value for every hyperparameter',
+    }),
+  },
   { additionalProperties: false },
 );
 export type EnqueueTrialBody = Static<typeof EnqueueTrialBodySchema>;
@@ -110,7 +119,11 @@ export type ReportJobResult = Static<typeof ReportJobResultSchema>;
 export const EnvironmentResetBodySchema = Type.Object(
   {
     working_dir: Type.Optional(
-      Type.String({ minLength: 1, description: "Existing folder for the new database (same file name) and new experiments' relative paths; default: the current database's folder" }),
+      Type.String({
+        minLength: 1,
+        description:
+          "Existing folder for the new database (same file name) and new experiments' relative paths; default: the current database's folder",
+      }),
     ),
   },
   { additionalProperties: false },

@@ -26,7 +26,9 @@ describe('toErrorReply', () => {
     const validationError = Object.assign(new Error('querystring/sort must be equal to one of the allowed values'), {
       statusCode: 400,
       validationContext: 'querystring',
-      validation: [{ keyword: 'enum', instancePath: '/sort', schemaPath: '#/properties/sort/enum', params: { allowedValues: ['id', 'score'] } }],
+      validation: [
+        { keyword: 'enum', instancePath: '/sort', schemaPath: '#/properties/sort/enum', params: { allowedValues: ['id', 'score'] } },
+      ],
     });
     const out = toErrorReply(validationError, req);
     expect(out.statusCode).toBe(400);
@@ -39,7 +41,14 @@ describe('toErrorReply', () => {
     const validationError = Object.assign(new Error('must NOT have additional properties'), {
       statusCode: 400,
       validationContext: 'querystring',
-      validation: [{ keyword: 'additionalProperties', instancePath: '', schemaPath: '#/additionalProperties', params: { additionalProperty: 'sortt' } }],
+      validation: [
+        {
+          keyword: 'additionalProperties',
+          instancePath: '',
+          schemaPath: '#/additionalProperties',
+          params: { additionalProperty: 'sortt' },
+        },
+      ],
     });
     const out = toErrorReply(validationError, { ...req, query: { sortt: 'score' } });
     expect(out.body.message).toBe(`Query parameter 'sortt' is not accepted by GET /api/v1/experiments/1/jobs`);
@@ -51,7 +60,11 @@ describe('toErrorReply', () => {
     const out = toErrorReply(tooLarge, { method: 'POST', url: '/api/v1/x' });
     expect(out).toEqual({
       statusCode: 413,
-      body: { code: 'AUP_ERR_BAD_REQUEST', message: 'POST /api/v1/x: Request body is too large', details: { reason: 'FST_ERR_CTP_BODY_TOO_LARGE' } },
+      body: {
+        code: 'AUP_ERR_BAD_REQUEST',
+        message: 'POST /api/v1/x: Request body is too large',
+        details: { reason: 'FST_ERR_CTP_BODY_TOO_LARGE' },
+      },
       fault: false,
     });
   });

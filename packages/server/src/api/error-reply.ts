@@ -94,7 +94,11 @@ export interface FaultLogging {
 export function toErrorReply(error: unknown, req: RequestView, faults: FaultLogging = { logged: true }): ErrorReply {
   if (isAupError(error)) {
     const statusCode = STATUS_BY_CODE[error.code] ?? 500;
-    return { statusCode, body: { code: error.code, message: error.message, details: error.details }, fault: statusCode >= 500 && !NOT_A_FAULT.has(error.code) };
+    return {
+      statusCode,
+      body: { code: error.code, message: error.message, details: error.details },
+      fault: statusCode >= 500 && !NOT_A_FAULT.has(error.code),
+    };
   }
   const fw = asFrameworkError(error);
   if (fw?.validation && fw.validation.length > 0) {

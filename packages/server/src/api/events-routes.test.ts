@@ -28,7 +28,11 @@ afterEach(async () => {
 });
 
 async function serve(
-  opts: { readOnly?: boolean; bare?: { maxReplay?: number; heartbeatMs?: number }; streams?: { maxStreams?: number; maxStreamsPerAddress?: number } } = {},
+  opts: {
+    readOnly?: boolean;
+    bare?: { maxReplay?: number; heartbeatMs?: number };
+    streams?: { maxStreams?: number; maxStreamsPerAddress?: number };
+  } = {},
 ): Promise<{ base: string; store: Store; app: FastifyInstance }> {
   const store = await openStore(':memory:');
   let app: FastifyInstance;
@@ -53,7 +57,19 @@ async function connect(url: string, headers: Record<string, string> = {}): Promi
 }
 
 function experiment(name: string): NewExperiment {
-  return { name, user: 'ada', proposer: 'random', target: 'max', nSamples: 3, configRaw: {}, config: {}, workingDir: '/tmp/x', host: {}, git: {}, proposerState: { secret: 1 } };
+  return {
+    name,
+    user: 'ada',
+    proposer: 'random',
+    target: 'max',
+    nSamples: 3,
+    configRaw: {},
+    config: {},
+    workingDir: '/tmp/x',
+    host: {},
+    git: {},
+    proposerState: { secret: 1 },
+  };
 }
 
 interface Data {
@@ -77,7 +93,11 @@ describe('GET /api/v1/events', () => {
 
     const e = await store.createExperiment(experiment('live'));
     const job = await store.createJob({ experimentId: e.id, trial: 0, params: { lr: 0.1 } });
-    await store.completeJob(job.id, { status: 'finished', score: 0.75, metrics: { f1: 0.5 } }, { id: e.id, bestJobId: job.id, bestScore: 0.75 });
+    await store.completeJob(
+      job.id,
+      { status: 'finished', score: 0.75, metrics: { f1: 0.5 } },
+      { id: e.id, bestJobId: job.id, bestScore: 0.75 },
+    );
     await c.waitFor(() => c.events.length >= 3, WAIT_MS);
 
     const data = c.data<Data>();
@@ -90,7 +110,14 @@ describe('GET /api/v1/events', () => {
     expect(c.events.map((ev) => ev.event)).toEqual(['experiment', 'job', 'job']);
     expect(c.events.map((ev) => Number(ev.id))).toEqual(data.map((d) => d.id));
     // The job as it is now (finished), in the job page's shape; nothing internal.
-    expect(data[2]!.job).toMatchObject({ id: job.id, trial: 0, status: 'finished', score: 0.75, metrics: { f1: 0.5 }, params: { lr: 0.1 } });
+    expect(data[2]!.job).toMatchObject({
+      id: job.id,
+      trial: 0,
+      status: 'finished',
+      score: 0.75,
+      metrics: { f1: 0.5 },
+      params: { lr: 0.1 },
+    });
     expect(data[0]!.experiment).toMatchObject({ id: e.id, name: 'live', status: 'created' });
     expect(JSON.stringify(c.events)).not.toContain('secret');
     expect(Date.parse(data[0]!.time)).toBeGreaterThan(0);
@@ -204,7 +231,9 @@ describe('GET /api/v1/events', () => {
     const first = await openStore(':memory:');
     const holder = createStoreHolder(first);
     const app = Fastify();
-    await app.register(async (api) => eventsRoutes(api, { store: holder.store, readOnly: false, configBaseDir: '.' }), { prefix: '/api/v1' });
+    await app.register(async (api) => eventsRoutes(api, { store: holder.store, readOnly: false, configBaseDir: '.' }), {
+      prefix: '/api/v1',
+    });
     const next = await openStore(':memory:');
     open.push({ app, store: first }, { app: Fastify(), store: next });
     const base = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/v1`;

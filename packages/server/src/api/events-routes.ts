@@ -19,7 +19,8 @@ export const EventsQuerySchema = Type.Object(
       Type.Integer({
         minimum: 0,
         maximum: MAX_ID,
-        description: 'Send every change with a larger id, then live ones; omitted: live changes from now. A Last-Event-ID header wins over it.',
+        description:
+          'Send every change with a larger id, then live ones; omitted: live changes from now. A Last-Event-ID header wins over it.',
       }),
     ),
     experiment: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Only changes of this experiment' })),
@@ -159,9 +160,13 @@ export function lastEventId(header: string | string[] | undefined): number | und
   if (value === undefined || value.trim() === '') return undefined;
   const id = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(id)) {
-    throw new AupError('AUP_ERR_BAD_REQUEST', `GET /api/v1/events: header Last-Event-ID is ${JSON.stringify(value)}: expected a change id (a non-negative integer) sent by this stream`, {
-      details: { header: 'last-event-id', found: value },
-    });
+    throw new AupError(
+      'AUP_ERR_BAD_REQUEST',
+      `GET /api/v1/events: header Last-Event-ID is ${JSON.stringify(value)}: expected a change id (a non-negative integer) sent by this stream`,
+      {
+        details: { header: 'last-event-id', found: value },
+      },
+    );
   }
   return id;
 }

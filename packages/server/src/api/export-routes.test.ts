@@ -34,10 +34,21 @@ beforeAll(async () => {
   for (let i = 0; i < JOBS; i++) {
     // Trial 0 carries the awkward values: a formula, a comma and quotes, a newline.
     const act = i === 0 ? '=HYPERLINK("http://x","y")' : i === 1 ? 'a,"b"\nc' : i % 2 === 0 ? 'relu' : 'tanh';
-    const job = await store.createJob({ experimentId: exp.id, trial: i, params: { lr: i / 1000, act, deep: i % 3 === 0 }, budget: i === 2 ? 27 : null });
+    const job = await store.createJob({
+      experimentId: exp.id,
+      trial: i,
+      params: { lr: i / 1000, act, deep: i % 3 === 0 },
+      budget: i === 2 ? 27 : null,
+    });
     jobIds.push(job.id);
   }
-  await store.updateJob(jobIds[0]!, { status: 'finished', score: -0.5, metrics: { f1: 0.25, acc: 0.9 }, startedAt: STARTED, endedAt: STARTED + 2500 });
+  await store.updateJob(jobIds[0]!, {
+    status: 'finished',
+    score: -0.5,
+    metrics: { f1: 0.25, acc: 0.9 },
+    startedAt: STARTED,
+    endedAt: STARTED + 2500,
+  });
   await store.updateJob(jobIds[1]!, { status: 'failed', metrics: { '-weird': 1 } });
   app = createServer({ store });
   await app.ready();
@@ -90,7 +101,22 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const COLUMNS = ['id', 'trial', 'status', 'score', 'budget', 'param:lr', 'param:act', 'param:deep', 'metric:-weird', 'metric:acc', 'metric:f1', 'started_at', 'ended_at', 'duration_s'];
+const COLUMNS = [
+  'id',
+  'trial',
+  'status',
+  'score',
+  'budget',
+  'param:lr',
+  'param:act',
+  'param:deep',
+  'metric:-weird',
+  'metric:acc',
+  'metric:f1',
+  'started_at',
+  'ended_at',
+  'duration_s',
+];
 
 describe('GET /api/v1/experiments/:id/export', () => {
   it('exports every job as RFC 4180 csv with a header, quoting and the formula guard', async () => {
@@ -131,7 +157,14 @@ describe('GET /api/v1/experiments/:id/export', () => {
     const rows = JSON.parse(res.body) as Record<string, unknown>[];
     expect(rows).toHaveLength(JOBS);
     expect(Object.keys(rows[0]!)).toEqual(COLUMNS);
-    expect(rows[0]).toMatchObject({ id: jobIds[0], score: -0.5, 'param:act': '=HYPERLINK("http://x","y")', 'param:deep': true, 'metric:f1': 0.25, duration_s: 2.5 });
+    expect(rows[0]).toMatchObject({
+      id: jobIds[0],
+      score: -0.5,
+      'param:act': '=HYPERLINK("http://x","y")',
+      'param:deep': true,
+      'metric:f1': 0.25,
+      duration_s: 2.5,
+    });
     expect(rows[5]).toMatchObject({ score: null, started_at: null, 'metric:f1': null });
   });
 

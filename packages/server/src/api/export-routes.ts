@@ -32,12 +32,17 @@ export async function exportRoutes(api: FastifyInstance, ctx: RouteContext): Pro
       const { id } = request.params;
       const exp = await store.getExperiment(id);
       if (exp === undefined) {
-        throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${id} (${request.method} ${request.url}); GET /api/v1/experiments lists them`, {
-          details: { id },
-        });
+        throw new AupError(
+          'AUP_ERR_EXPERIMENT_NOT_FOUND',
+          `No experiment has id ${id} (${request.method} ${request.url}); GET /api/v1/experiments lists them`,
+          {
+            details: { id },
+          },
+        );
       }
       const selection = request.query.jobs;
-      const table = selection === undefined ? await experimentExportTable(store, exp.id) : exportTable(await selectJobs(store, selection, exp.id));
+      const table =
+        selection === undefined ? await experimentExportTable(store, exp.id) : exportTable(await selectJobs(store, selection, exp.id));
       const format = request.query.format;
       void reply
         .type(CONTENT_TYPES[format])
@@ -52,7 +57,10 @@ export async function exportRoutes(api: FastifyInstance, ctx: RouteContext): Pro
 
 /** `<name>-jobs.<ext>` with the name reduced to letters, digits, `.`, `_` and `-`. */
 export function exportFileName(name: string, id: number, format: ExportFormat): string {
-  const stem = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, MAX_NAME_LENGTH);
+  const stem = name
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, MAX_NAME_LENGTH);
   return `${stem === '' ? `experiment-${id}` : stem}-jobs.${format}`;
 }
 

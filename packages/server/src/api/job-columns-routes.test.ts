@@ -19,7 +19,18 @@ let exp: ExperimentRecord;
 let other: ExperimentRecord;
 
 const experiment = (name: string) =>
-  store.createExperiment({ name, user: 'tester', proposer: 'random', target: 'min', nSamples: 5, configRaw: {}, config: {}, workingDir: root, host: {}, git: {} });
+  store.createExperiment({
+    name,
+    user: 'tester',
+    proposer: 'random',
+    target: 'min',
+    nSamples: 5,
+    configRaw: {},
+    config: {},
+    workingDir: root,
+    host: {},
+    git: {},
+  });
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'aup-job-columns-'));
@@ -38,7 +49,11 @@ beforeAll(async () => {
     const job = await store.createJob({ experimentId: exp.id, trial: i, params: s.params, budget: s.budget ?? null });
     if (s.score !== undefined) {
       await store.startAttempt({ jobId: job.id, attempt: 1, host: 'h', slot: 'cpu:0' });
-      await store.completeJob(job.id, { status: 'finished', score: s.score, metrics: s.metrics, startedAt: 1_000 * (i + 1), endedAt: 1_000 * (i + 1) + 500 }, { id: exp.id, bestJobId: job.id, bestScore: s.score });
+      await store.completeJob(
+        job.id,
+        { status: 'finished', score: s.score, metrics: s.metrics, startedAt: 1_000 * (i + 1), endedAt: 1_000 * (i + 1) + 500 },
+        { id: exp.id, bestJobId: job.id, bestScore: s.score },
+      );
     }
   }
   await store.createJob({ experimentId: other.id, trial: 0, params: { x: 1 } });

@@ -44,7 +44,9 @@ export const JobColumnsSchema = Type.Object({
   started_at: Type.Array(IntegerOrNull, { description: 'Epoch milliseconds' }),
   ended_at: Type.Array(IntegerOrNull, { description: 'Epoch milliseconds' }),
   params: Type.Record(Type.String(), Type.Array(ParamCell), { description: 'One array per parameter name; null where a job has no value' }),
-  metrics: Type.Record(Type.String(), Type.Array(NumberOrNull), { description: 'One array per metric label; null where a job has none (or a non-finite one)' }),
+  metrics: Type.Record(Type.String(), Type.Array(NumberOrNull), {
+    description: 'One array per metric label; null where a job has none (or a non-finite one)',
+  }),
 });
 export type JobColumns = Static<typeof JobColumnsSchema>;
 
@@ -64,9 +66,13 @@ export async function jobColumnsRoutes(api: FastifyInstance, ctx: RouteContext):
       const { id } = request.params;
       const { store } = ctx;
       if ((await store.getExperiment(id)) === undefined) {
-        throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${id} (${request.method} ${request.url}); GET /api/v1/experiments lists them`, {
-          details: { id },
-        });
+        throw new AupError(
+          'AUP_ERR_EXPERIMENT_NOT_FOUND',
+          `No experiment has id ${id} (${request.method} ${request.url}); GET /api/v1/experiments lists them`,
+          {
+            details: { id },
+          },
+        );
       }
       const { offset, limit } = request.query;
       const page = await store.queryJobs({ experimentId: id, sort: { column: 'id', order: 'asc' }, filters: [], offset, limit });
@@ -90,7 +96,8 @@ export function toJobColumns(jobs: readonly JobRecord[]): Omit<JobColumns, 'tota
     params: {},
     metrics: {},
   };
-  const column = <T>(byName: Record<string, (T | null)[]>, name: string): (T | null)[] => (byName[name] ??= new Array<T | null>(n).fill(null));
+  const column = <T>(byName: Record<string, (T | null)[]>, name: string): (T | null)[] =>
+    (byName[name] ??= new Array<T | null>(n).fill(null));
   for (let i = 0; i < n; i++) {
     const j = jobs[i]!;
     out.id[i] = j.id;

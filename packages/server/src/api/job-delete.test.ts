@@ -94,7 +94,7 @@ describe('DELETE /api/v1/jobs/:jid', () => {
     expect(await store.getJob(queued.id)).toBeDefined();
   });
 
-  it("refuses the best job of a running experiment (its runner holds it), then deletes it once stopped, with its files", async () => {
+  it('refuses the best job of a running experiment (its runner holds it), then deletes it once stopped, with its files', async () => {
     await store.updateExperiment(exp.id, { status: 'running' });
     const refused = await del(finished.id);
     expect(refused.statusCode).toBe(409);

@@ -11,7 +11,10 @@ import { MAX_LOG_CHUNK } from './job-schemas.js';
 
 // A real SQLite store and real files: a working directory with logs, images, artifacts, and the
 // ways out of it a job could record (.., absolute paths, symlinks).
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a5c40000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a5c40000000049454e44ae426082',
+  'hex',
+);
 const BIG_LOG_BYTES = 8 * 1024 * 1024;
 
 let root: string;
@@ -59,7 +62,11 @@ beforeAll(async () => {
   // Attempt 1 log: a UTF-8 text whose 2-byte characters let a range cut one in half.
   await writeFile(join(workDir, JOB_DIR, `${job.id}.1.out`), 'héllo wörld\n#aup:{"type":"text"}\n');
   await writeFile(join(workDir, JOB_DIR, `${job.id}.2.out`), Buffer.alloc(BIG_LOG_BYTES, 'a'));
-  await store.completeJob(job.id, { status: 'finished', score: 0.75, metrics: { f1: 0.5 } }, { id: exp.id, bestJobId: job.id, bestScore: 0.75 });
+  await store.completeJob(
+    job.id,
+    { status: 'finished', score: 0.75, metrics: { f1: 0.5 } },
+    { id: exp.id, bestJobId: job.id, bestScore: 0.75 },
+  );
   await store.addTextRecords([
     { jobId: job.id, kind: 'text', name: 'notes', step: null, payload: { text: 'hello' }, time: 1 },
     { jobId: job.id, kind: 'histogram', name: 'w', step: 0, payload: { values: [1, 2, 2, 3] }, time: 2 },
@@ -226,7 +233,9 @@ describe('GET /api/v1/jobs/:jid/records and /images/:index', () => {
     const hist = (await get(`/jobs/${job.id}/records?kind=histogram`)).json();
     expect(hist.records).toEqual([{ kind: 'histogram', name: 'w', step: 0, time: new Date(2).toISOString(), values: [1, 2, 2, 3] }]);
     const other = (await get(`/jobs/${job.id}/records?kind=image&name=other`)).json();
-    expect(other.records).toEqual([{ kind: 'image', name: 'other', step: 0, time: new Date(5).toISOString(), image_index: 2, path: 'model.bin' }]);
+    expect(other.records).toEqual([
+      { kind: 'image', name: 'other', step: 0, time: new Date(5).toISOString(), image_index: 2, path: 'model.bin' },
+    ]);
     expect((await get(`/jobs/${job.id}/records?kind=video`)).statusCode).toBe(400);
   });
 
@@ -248,9 +257,23 @@ describe('a working directory reached through a symlink', () => {
   it('serves files inside it', async () => {
     const linkedDir = join(root, 'linked-work');
     await symlink(workDir, linkedDir);
-    const e2 = await store.createExperiment({ name: 'linked', user: 'u', proposer: 'random', target: 'max', nSamples: 1, configRaw: {}, config: {}, workingDir: linkedDir, host: {}, git: {} });
+    const e2 = await store.createExperiment({
+      name: 'linked',
+      user: 'u',
+      proposer: 'random',
+      target: 'max',
+      nSamples: 1,
+      configRaw: {},
+      config: {},
+      workingDir: linkedDir,
+      host: {},
+      git: {},
+    });
     const j = await store.createJob({ experimentId: e2.id, trial: 0, params: {} });
-    await store.addArtifacts([{ jobId: j.id, path: 'model.bin', time: 1 }, { jobId: j.id, path: join(linkedDir, 'out', 'seg.png'), time: 2 }]);
+    await store.addArtifacts([
+      { jobId: j.id, path: 'model.bin', time: 1 },
+      { jobId: j.id, path: join(linkedDir, 'out', 'seg.png'), time: 2 },
+    ]);
     expect((await get(`/jobs/${j.id}/artifacts/0`)).statusCode).toBe(200);
     expect((await get(`/jobs/${j.id}/artifacts/1`)).statusCode).toBe(200);
   });
@@ -264,7 +287,16 @@ describe('GET /api/v1/workers', () => {
     const res = await get('/workers');
     expect(res.statusCode).toBe(200);
     const listed = res.json().workers.find((x: { id: number }) => x.id === w.id);
-    expect(listed).toMatchObject({ host: 'box', pid: 77, slots: 2, resource: 'cpu', tags: ['x'], status: 'running', stale: false, current_jobs: [j.id] });
+    expect(listed).toMatchObject({
+      host: 'box',
+      pid: 77,
+      slots: 2,
+      resource: 'cpu',
+      tags: ['x'],
+      status: 'running',
+      stale: false,
+      current_jobs: [j.id],
+    });
     expect(listed.heartbeat_at).toBe(new Date(w.heartbeatAt).toISOString());
   });
 });

@@ -1,7 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { basename, extname } from 'node:path';
 
-import { AupError, type ArtifactRecord, type AttemptRecord, type ExperimentRecord, type JobRecord, type Store, type TextRecord } from '@aup/core';
+import {
+  AupError,
+  type ArtifactRecord,
+  type AttemptRecord,
+  type ExperimentRecord,
+  type JobRecord,
+  type Store,
+  type TextRecord,
+} from '@aup/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import { resolveConfined } from './confined-path.js';
@@ -87,7 +95,11 @@ export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promis
     async (request): Promise<JobDetail> => {
       const store = ctx.store;
       const job = await jobOr404(store, request.params.jid);
-      const [attempts, records, artifacts] = await Promise.all([store.listAttempts(job.id), store.listTextRecords(job.id), store.listArtifacts(job.id)]);
+      const [attempts, records, artifacts] = await Promise.all([
+        store.listAttempts(job.id),
+        store.listTextRecords(job.id),
+        store.listArtifacts(job.id),
+      ]);
       return toJobDetail(job, attempts, records, artifacts);
     },
   );
@@ -108,17 +120,25 @@ export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promis
       const job = await jobOr404(store, jid);
       const attempt = (await store.listAttempts(job.id)).find((a) => a.attempt === k);
       if (attempt === undefined) {
-        throw new AupError('AUP_ERR_FILE_NOT_FOUND', `Job ${job.id} has no attempt ${k}: it has ${job.attempts} attempt(s) (GET /api/v1/jobs/${job.id} lists them)`, {
-          details: { job_id: job.id, attempt: k, attempts: job.attempts },
-        });
+        throw new AupError(
+          'AUP_ERR_FILE_NOT_FOUND',
+          `Job ${job.id} has no attempt ${k}: it has ${job.attempts} attempt(s) (GET /api/v1/jobs/${job.id} lists them)`,
+          {
+            details: { job_id: job.id, attempt: k, attempts: job.attempts },
+          },
+        );
       }
       const exp = await experimentOf(store, job);
       // The runner writes <job folder>/<jid>.<k>.out (docs/decisions/0021-job-file-layout.md) and may record another path on the attempt.
       const recorded = attempt.logPath ?? (exp.jobDir === null ? undefined : `${exp.jobDir}/${job.id}.${k}.out`);
       if (recorded === undefined) {
-        throw new AupError('AUP_ERR_FILE_NOT_FOUND', `Job ${job.id} attempt ${k} has no log: experiment ${exp.id} wrote no job files (its jobs ran in-process)`, {
-          details: { job_id: job.id, attempt: k },
-        });
+        throw new AupError(
+          'AUP_ERR_FILE_NOT_FOUND',
+          `Job ${job.id} attempt ${k} has no log: experiment ${exp.id} wrote no job files (its jobs ran in-process)`,
+          {
+            details: { job_id: job.id, attempt: k },
+          },
+        );
       }
       const file = await resolveConfined(exp.workingDir, recorded, `log of job ${job.id} attempt ${k}`);
       const slice = await readLogSlice(file.path, file.size, request.query);
@@ -240,8 +260,17 @@ export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promis
         );
       }
       await store.deleteJob(job.id);
-      const files = request.query.files && exp !== undefined ? await removeJobFiles(exp.workingDir, exp.jobDir, [job.id]) : { removed: [], skipped: [] };
-      return { id: job.id, experiment_id: job.experimentId, deleted: true, files_removed: files.removed.length, files_skipped: files.skipped };
+      const files =
+        request.query.files && exp !== undefined
+          ? await removeJobFiles(exp.workingDir, exp.jobDir, [job.id])
+          : { removed: [], skipped: [] };
+      return {
+        id: job.id,
+        experiment_id: job.experimentId,
+        deleted: true,
+        files_removed: files.removed.length,
+        files_skipped: files.skipped,
+      };
     },
   );
 }
@@ -289,7 +318,9 @@ export function toJobDetail(job: JobRecord, attempts: AttemptRecord[], records: 
 async function jobOr404(store: Store, id: number): Promise<JobRecord> {
   const job = await store.getJob(id);
   if (job === undefined) {
-    throw new AupError('AUP_ERR_JOB_NOT_FOUND', `No job has id ${id}; GET /api/v1/experiments/{id}/jobs lists the jobs of an experiment`, { details: { id } });
+    throw new AupError('AUP_ERR_JOB_NOT_FOUND', `No job has id ${id}; GET /api/v1/experiments/{id}/jobs lists the jobs of an experiment`, {
+      details: { id },
+    });
   }
   return job;
 }
@@ -316,7 +347,14 @@ function noSuchIndex(what: 'image' | 'artifact', jobId: number, index: number, c
   );
 }
 
-function sendFile(reply: FastifyReply, path: string, size: number, type: string, disposition: 'inline' | 'attachment', recorded: string): FastifyReply {
+function sendFile(
+  reply: FastifyReply,
+  path: string,
+  size: number,
+  type: string,
+  disposition: 'inline' | 'attachment',
+  recorded: string,
+): FastifyReply {
   return reply
     .type(type)
     .header('content-length', size)

@@ -116,9 +116,17 @@ export type JobDetail = Static<typeof JobDetailSchema>;
 
 export const LogQuerySchema = Type.Object(
   {
-    tail: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LOG_CHUNK, description: `Serve the last N bytes (default ${DEFAULT_LOG_TAIL} when no range is given)` })),
+    tail: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_LOG_CHUNK,
+        description: `Serve the last N bytes (default ${DEFAULT_LOG_TAIL} when no range is given)`,
+      }),
+    ),
     offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Serve from this byte; with length, not with tail' })),
-    length: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LOG_CHUNK, description: `Bytes from offset (default and at most ${MAX_LOG_CHUNK})` })),
+    length: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_LOG_CHUNK, description: `Bytes from offset (default and at most ${MAX_LOG_CHUNK})` }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -130,7 +138,9 @@ export const LogSliceSchema = Type.Object({
   size: Type.Integer({ description: 'Size of the whole log in bytes' }),
   offset: Type.Integer({ description: 'First byte served' }),
   length: Type.Integer({ description: 'Bytes served; offset + length = size when the slice reaches the end' }),
-  text: Type.String({ description: 'The bytes served, as UTF-8 (a range never splits a character: its ends move to character boundaries)' }),
+  text: Type.String({
+    description: 'The bytes served, as UTF-8 (a range never splits a character: its ends move to character boundaries)',
+  }),
 });
 export type LogSlice = Static<typeof LogSliceSchema>;
 
@@ -165,7 +175,10 @@ export const ExportQuerySchema = Type.Object(
   {
     format: StringEnum(EXPORT_FORMATS, { default: 'csv' }),
     jobs: Type.Optional(
-      Type.String({ pattern: '^[0-9]+(,[0-9]+)*$', description: 'Comma-separated job ids to export (default: every job of the experiment)' }),
+      Type.String({
+        pattern: '^[0-9]+(,[0-9]+)*$',
+        description: 'Comma-separated job ids to export (default: every job of the experiment)',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -47,7 +47,12 @@ describe('GET /api/v1/openapi.json', () => {
     expect(del['security']).toEqual([{ sessionToken: [] }]);
     expect(del['parameters']).toEqual([
       expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ type: 'integer', minimum: 1 }) }),
-      expect.objectContaining({ name: 'files', in: 'query', required: false, schema: expect.objectContaining({ type: 'boolean', default: false }) }),
+      expect.objectContaining({
+        name: 'files',
+        in: 'query',
+        required: false,
+        schema: expect.objectContaining({ type: 'boolean', default: false }),
+      }),
     ]);
     expect(Object.keys(del['responses'] as object).sort()).toEqual(['200', '4XX', '5XX']);
     expect(doc.paths['/api/v1/experiments']!['get']!['security']).toBeUndefined();
@@ -101,7 +106,10 @@ describe('buildOpenApi', () => {
       requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
       responses: {
         '201': { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
-        '4XX': { description: expect.stringContaining('{ code, message, details }'), content: { 'application/json': { schema: { type: 'object' } } } },
+        '4XX': {
+          description: expect.stringContaining('{ code, message, details }'),
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
       },
       security: [{ sessionToken: [] }],
       'x-mutating': true,

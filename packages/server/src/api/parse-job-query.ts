@@ -28,16 +28,22 @@ export function parseJobFilter(text: string): JobFilter {
   if (at <= 0) {
     throw badFilter(
       text,
-      at === 0 ? 'it starts with an operator: expected a column first' : `it has no operator: expected one of ${URL_OPS.map(([u]) => u).join(' ')}`,
+      at === 0
+        ? 'it starts with an operator: expected a column first'
+        : `it has no operator: expected one of ${URL_OPS.map(([u]) => u).join(' ')}`,
     );
   }
   const column = text.slice(0, at);
   const rest = text.slice(at);
   const match = URL_OPS.find(([u]) => rest.startsWith(u));
-  if (match === undefined) throw badFilter(text, `'${rest.slice(0, 2)}' is not an operator: expected one of ${URL_OPS.map(([u]) => u).join(' ')}`);
+  if (match === undefined)
+    throw badFilter(text, `'${rest.slice(0, 2)}' is not an operator: expected one of ${URL_OPS.map(([u]) => u).join(' ')}`);
   const raw = rest.slice(match[0].length);
   if (OP_CHARS.test(raw.charAt(0)) && !QUOTED.test(raw)) {
-    throw badFilter(text, `'${rest.slice(0, match[0].length + 1)}' is not an operator: expected one of ${URL_OPS.map(([u]) => u).join(' ')} (quote a value that starts with one of = < > ! ~)`);
+    throw badFilter(
+      text,
+      `'${rest.slice(0, match[0].length + 1)}' is not an operator: expected one of ${URL_OPS.map(([u]) => u).join(' ')} (quote a value that starts with one of = < > ! ~)`,
+    );
   }
   const quoted = QUOTED.exec(raw);
   const value: string | number = quoted !== null ? quoted[1]! : NUMBER.test(raw) && Number.isFinite(Number(raw)) ? Number(raw) : raw;
@@ -48,9 +54,13 @@ export function parseJobFilter(text: string): JobFilter {
 /** A comma-separated list of ids (`1,2,3`), each a positive safe integer; `field` names the query parameter. */
 export function parseIdList(text: string, field: string, max: number): number[] {
   if (!ID_LIST.test(text)) {
-    throw new AupError('AUP_ERR_BAD_QUERY', `Query parameter '${field}' is "${shorten(text)}": expected ids separated by commas, e.g. 1,2,3`, {
-      details: { in: 'querystring', field, found: shorten(text) },
-    });
+    throw new AupError(
+      'AUP_ERR_BAD_QUERY',
+      `Query parameter '${field}' is "${shorten(text)}": expected ids separated by commas, e.g. 1,2,3`,
+      {
+        details: { in: 'querystring', field, found: shorten(text) },
+      },
+    );
   }
   const ids = [...new Set(text.split(',').map(Number))];
   const bad = ids.find((id) => id < 1 || !Number.isSafeInteger(id));
@@ -68,9 +78,13 @@ export function parseIdList(text: string, field: string, max: number): number[] 
 }
 
 function badFilter(text: string, why: string): AupError {
-  return new AupError('AUP_ERR_BAD_QUERY', `Query parameter 'filter' is "${shorten(text)}": ${why}. Form: <column><op><value>, e.g. filter=metric:acc>=0.9`, {
-    details: { in: 'querystring', field: 'filter', found: shorten(text) },
-  });
+  return new AupError(
+    'AUP_ERR_BAD_QUERY',
+    `Query parameter 'filter' is "${shorten(text)}": ${why}. Form: <column><op><value>, e.g. filter=metric:acc>=0.9`,
+    {
+      details: { in: 'querystring', field: 'filter', found: shorten(text) },
+    },
+  );
 }
 
 // A rejected value is echoed back; a long one only in part.

@@ -1,11 +1,4 @@
-import {
-  AupError,
-  isAupError,
-  MAX_QUERY_JOB_IDS,
-  type ExperimentSummaryRecord,
-  type JobQuery,
-  type Store,
-} from '@aup/core';
+import { AupError, isAupError, MAX_QUERY_JOB_IDS, type ExperimentSummaryRecord, type JobQuery, type Store } from '@aup/core';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 
@@ -97,9 +90,17 @@ export const SeriesQuerySchema = Type.Object(
   {
     jobs: Type.String({ minLength: 1, maxLength: 100_000, description: 'Job ids, comma-separated' }),
     labels: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: MAX_QUERY_TEXT }), { maxItems: 100, description: 'Labels, comma-separated or repeated; all when absent' }),
+      Type.Array(Type.String({ minLength: 1, maxLength: MAX_QUERY_TEXT }), {
+        maxItems: 100,
+        description: 'Labels, comma-separated or repeated; all when absent',
+      }),
     ),
-    points: Type.Integer({ minimum: 2, maximum: MAX_SERIES_POINTS, default: DEFAULT_SERIES_POINTS, description: 'Most values returned across all series' }),
+    points: Type.Integer({
+      minimum: 2,
+      maximum: MAX_SERIES_POINTS,
+      default: DEFAULT_SERIES_POINTS,
+      description: 'Most values returned across all series',
+    }),
   },
   { additionalProperties: false },
 );
@@ -242,9 +243,13 @@ function toListRow(e: ExperimentSummaryRecord): ExperimentListRows['experiments'
 
 async function experimentOr404(store: Store, id: number, request: { method: string; url: string }): Promise<void> {
   if ((await store.getExperiment(id)) === undefined) {
-    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${id} (${request.method} ${request.url}); GET /api/v1/experiments lists them`, {
-      details: { id },
-    });
+    throw new AupError(
+      'AUP_ERR_EXPERIMENT_NOT_FOUND',
+      `No experiment has id ${id} (${request.method} ${request.url}); GET /api/v1/experiments lists them`,
+      {
+        details: { id },
+      },
+    );
   }
 }
 
@@ -254,14 +259,21 @@ async function jobsOfExperiment(store: Store, experimentId: number, jobIds: numb
   if (total === jobIds.length) return;
   const found = new Set((await store.queryJobs({ experimentId, jobIds, offset: 0, limit: jobIds.length })).jobs.map((j) => j.id));
   const missing = jobIds.filter((j) => !found.has(j));
-  throw new AupError('AUP_ERR_JOB_NOT_FOUND', `Experiment ${experimentId} has no job with id ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`, {
-    details: { experimentId, jobIds: missing },
-  });
+  throw new AupError(
+    'AUP_ERR_JOB_NOT_FOUND',
+    `Experiment ${experimentId} has no job with id ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`,
+    {
+      details: { experimentId, jobIds: missing },
+    },
+  );
 }
 
 /** Says which query parameter a store's AUP_ERR_BAD_QUERY came from (sort or filter). */
 function namedParameter(e: unknown, sort: string): unknown {
   if (!isAupError(e) || e.code !== 'AUP_ERR_BAD_QUERY') return e;
   const field = e.details['found'] === sort && e.details['field'] === 'column' ? 'sort' : 'filter';
-  return new AupError('AUP_ERR_BAD_QUERY', `Query parameter '${field}': ${e.message}`, { details: { ...e.details, in: 'querystring', field }, cause: e });
+  return new AupError('AUP_ERR_BAD_QUERY', `Query parameter '${field}': ${e.message}`, {
+    details: { ...e.details, in: 'querystring', field },
+    cause: e,
+  });
 }

@@ -28,9 +28,13 @@ const MAX_UTF8_CONTINUATION = 3;
  */
 export async function readLogSlice(path: string, size: number, range: LogRange): Promise<LogSliceText> {
   if (range.tail !== undefined && (range.offset !== undefined || range.length !== undefined)) {
-    throw new AupError('AUP_ERR_BAD_REQUEST', 'Query parameter tail cannot be combined with offset or length: ask for the last N bytes, or for a range', {
-      details: { in: 'querystring', field: 'tail' },
-    });
+    throw new AupError(
+      'AUP_ERR_BAD_REQUEST',
+      'Query parameter tail cannot be combined with offset or length: ask for the last N bytes, or for a range',
+      {
+        details: { in: 'querystring', field: 'tail' },
+      },
+    );
   }
   let start: number;
   let end: number;

@@ -28,7 +28,12 @@ export function isInside(parent: string, child: string): boolean {
  * as a link, its target untouched). With `folder`, an own folder left empty is removed too. No
  * folder (null: the experiment wrote no job files; or a missing one) removes nothing.
  */
-export async function removeJobFiles(workingDir: string, jobDir: string | null, jobIds: readonly number[], opts: { folder?: boolean } = {}): Promise<RemovedFiles> {
+export async function removeJobFiles(
+  workingDir: string,
+  jobDir: string | null,
+  jobIds: readonly number[],
+  opts: { folder?: boolean } = {},
+): Promise<RemovedFiles> {
   const out: RemovedFiles = { removed: [], skipped: [] };
   if (jobDir === null) return out;
   if (!isJobDir(jobDir)) {

@@ -27,21 +27,23 @@ const StringEnum = <T extends readonly string[]>(values: T, options: { default?:
 const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 const ParamValue = Type.Union([Type.Number(), Type.String(), Type.Boolean()]);
 
-export const ErrorBodySchema = Type.Object(
-  {
-    code: Type.String({ description: 'An AUP_ERR_* code (docs/reference/errors.md)' }),
-    message: Type.String(),
-    details: Type.Record(Type.String(), Type.Unknown()),
-  },
-);
+export const ErrorBodySchema = Type.Object({
+  code: Type.String({ description: 'An AUP_ERR_* code (docs/reference/errors.md)' }),
+  message: Type.String(),
+  details: Type.Record(Type.String(), Type.Unknown()),
+});
 export type ErrorBody = Static<typeof ErrorBodySchema>;
 
 export const HealthSchema = Type.Object({
   ok: Type.Literal(true),
   version: Type.String(),
   read_only: Type.Boolean(),
-  token_required: Type.Boolean({ description: 'Requests that change data need the session token (false on a read-only board and with --no-token)' }),
-  read_token_required: Type.Boolean({ description: 'Reads under /api/v1 (all but this one) need the session token too (a board others can reach)' }),
+  token_required: Type.Boolean({
+    description: 'Requests that change data need the session token (false on a read-only board and with --no-token)',
+  }),
+  read_token_required: Type.Boolean({
+    description: 'Reads under /api/v1 (all but this one) need the session token too (a board others can reach)',
+  }),
 });
 export type Health = Static<typeof HealthSchema>;
 
@@ -89,8 +91,12 @@ export const ExperimentDetailSchema = Type.Composite([
     config: Type.Unknown({ description: 'The normalised experiment config' }),
     best_job: Nullable(BestJobSchema),
     job_counts: JobCountsSchema,
-    host: Type.Unknown({ description: 'The machine the experiment was created on: os, platform, arch, cores, totalMemory, node, python, gpus, hostname, user' }),
-    git: Type.Unknown({ description: "The working directory's git state when it was created: { commit, branch, dirty }, or null outside a repository" }),
+    host: Type.Unknown({
+      description: 'The machine the experiment was created on: os, platform, arch, cores, totalMemory, node, python, gpus, hostname, user',
+    }),
+    git: Type.Unknown({
+      description: "The working directory's git state when it was created: { commit, branch, dirty }, or null outside a repository",
+    }),
   }),
 ]);
 export type ExperimentDetail = Static<typeof ExperimentDetailSchema>;
@@ -119,10 +125,7 @@ export const JobPageSchema = Type.Object({
 });
 export type JobPage = Static<typeof JobPageSchema>;
 
-export const ExperimentIdParamsSchema = Type.Object(
-  { id: Type.Integer({ minimum: 1, maximum: MAX_ID }) },
-  { additionalProperties: false },
-);
+export const ExperimentIdParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }) }, { additionalProperties: false });
 export type ExperimentIdParams = Static<typeof ExperimentIdParamsSchema>;
 
 export const JobPageQuerySchema = Type.Object(
@@ -161,7 +164,8 @@ export const DeleteExperimentQuerySchema = Type.Object(
   {
     files: Type.Boolean({
       default: false,
-      description: "Also remove the experiment's job files (<id>.json, <id>.<attempt>.out) from its own job folder (jobs/e<id>-<random>), and the folder when left empty",
+      description:
+        "Also remove the experiment's job files (<id>.json, <id>.<attempt>.out) from its own job folder (jobs/e<id>-<random>), and the folder when left empty",
     }),
   },
   { additionalProperties: false },

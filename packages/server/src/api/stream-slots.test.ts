@@ -1,7 +1,14 @@
 import { isAupError } from '@aup/core';
 import { describe, expect, it } from 'vitest';
 
-import { MAX_STREAMS, MAX_STREAMS_PER_ADDRESS, STREAM_RETRY_AFTER_S, StreamSlots, normalizeAddress, type StreamRefusal } from './stream-slots.js';
+import {
+  MAX_STREAMS,
+  MAX_STREAMS_PER_ADDRESS,
+  STREAM_RETRY_AFTER_S,
+  StreamSlots,
+  normalizeAddress,
+  type StreamRefusal,
+} from './stream-slots.js';
 
 function taken(r: (() => void) | StreamRefusal): () => void {
   if (typeof r !== 'function') throw new Error(`refused: ${r.error.message}`);

@@ -102,7 +102,12 @@ export class AupApiClient {
   }
 
   /** GET /experiments/:id/series: intermediate results of these jobs, at most `points` values in all. */
-  series(experimentId: number, jobIds: readonly number[], opts: { labels?: readonly string[]; points?: number } = {}, signal?: AbortSignal): Promise<IntermediateSeries[]> {
+  series(
+    experimentId: number,
+    jobIds: readonly number[],
+    opts: { labels?: readonly string[]; points?: number } = {},
+    signal?: AbortSignal,
+  ): Promise<IntermediateSeries[]> {
     const p = new URLSearchParams({ jobs: jobIds.join(',') });
     if (opts.labels !== undefined && opts.labels.length > 0) p.set('labels', opts.labels.join(','));
     if (opts.points !== undefined) p.set('points', String(opts.points));
@@ -136,12 +141,19 @@ export class AupApiClient {
   }
 
   /** POST /experiments: create from a config object or YAML text, optionally starting it. */
-  createExperiment(body: { config?: unknown; yaml?: string; working_dir?: string; name?: string; start?: boolean }, signal?: AbortSignal): Promise<unknown> {
+  createExperiment(
+    body: { config?: unknown; yaml?: string; working_dir?: string; name?: string; start?: boolean },
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     return this.send('POST', '/experiments', body, signal);
   }
 
   /** POST /experiments/:id/copy. */
-  copyExperiment(id: number, body: { name?: string; n_samples?: number; random_seed?: number; start?: boolean } = {}, signal?: AbortSignal): Promise<unknown> {
+  copyExperiment(
+    id: number,
+    body: { name?: string; n_samples?: number; random_seed?: number; start?: boolean } = {},
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     return this.send('POST', `/experiments/${id}/copy`, body, signal);
   }
 

@@ -35,7 +35,18 @@ describe('job columns', () => {
         started_at: '1970-01-01T00:00:01.000Z',
         ended_at: '1970-01-01T00:00:01.500Z',
       },
-      { id: 7, trial: 1, status: 'queued', score: null, metrics: {}, params: { lr: 0.2, deep: false }, budget: null, attempts: 0, started_at: null, ended_at: null },
+      {
+        id: 7,
+        trial: 1,
+        status: 'queued',
+        score: null,
+        metrics: {},
+        params: { lr: 0.2, deep: false },
+        budget: null,
+        attempts: 0,
+        started_at: null,
+        ended_at: null,
+      },
     ]);
   });
 

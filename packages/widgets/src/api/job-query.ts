@@ -36,7 +36,8 @@ const STARTS_WITH_OP = /^[=<>!~]/;
  */
 export function formatFilter(f: JobFilter): string {
   const text = String(f.value);
-  const value = typeof f.value === 'string' && (LOOKS_NUMERIC.test(text) || STARTS_WITH_OP.test(text) || text.startsWith('"')) ? `"${text}"` : text;
+  const value =
+    typeof f.value === 'string' && (LOOKS_NUMERIC.test(text) || STARTS_WITH_OP.test(text) || text.startsWith('"')) ? `"${text}"` : text;
   return `${f.column}${URL_OPS[f.op]}${value}`;
 }
 

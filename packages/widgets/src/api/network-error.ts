@@ -32,7 +32,11 @@ export async function networkError(url: string, probeUrl: string, cause: unknown
     );
   }
   return new AupApiError(
-    { code: 'AUP_WIDGET_NETWORK', message: `Could not reach the board at ${target.origin}: is aup-board running there? (${url}: ${why})`, details: { board: target.origin } },
+    {
+      code: 'AUP_WIDGET_NETWORK',
+      message: `Could not reach the board at ${target.origin}: is aup-board running there? (${url}: ${why})`,
+      details: { board: target.origin },
+    },
     0,
     url,
     { cause },

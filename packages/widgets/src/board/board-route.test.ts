@@ -20,7 +20,16 @@ describe('parseRoute', () => {
   });
 
   it('calls anything else not found, keeping the hash', () => {
-    for (const h of ['#/nope', '#/experiments/0', '#/experiments/x/jobs', '#/experiments/3/chart', '#/experiments/3/hig/4', '#/compare/1,a', '#/create/x', '#/experiments/3/jobs/4/5']) {
+    for (const h of [
+      '#/nope',
+      '#/experiments/0',
+      '#/experiments/x/jobs',
+      '#/experiments/3/chart',
+      '#/experiments/3/hig/4',
+      '#/compare/1,a',
+      '#/create/x',
+      '#/experiments/3/jobs/4/5',
+    ]) {
       expect(parseRoute(h)).toEqual({ name: 'not-found', hash: h });
     }
   });

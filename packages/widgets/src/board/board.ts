@@ -12,7 +12,15 @@ import { parseExperimentList, type ExperimentSummary } from '../experiment-list/
 import type { AupExperimentCreatedEvent } from '../config-editor/config-editor.js';
 import { formatScore, formatTimestamp } from '../format/format.js';
 import { boardStyles } from './board.styles.js';
-import { liveIndicator, parseRoute, routeHash, routeTitle, type BoardRoute, type ExperimentPage, type LiveIndicator } from './board-route.js';
+import {
+  liveIndicator,
+  parseRoute,
+  routeHash,
+  routeTitle,
+  type BoardRoute,
+  type ExperimentPage,
+  type LiveIndicator,
+} from './board-route.js';
 import { initialTheme, THEME_STORAGE_KEY, VIEW_STORAGE_KEY, type BoardTheme } from './theme-preference.js';
 
 /** Every element the board composes, in the order they first appear; all get `theme` set. */
@@ -119,7 +127,8 @@ export class AupBoard extends LitElement {
     // bundle loads, so a page that embeds widgets keeps its own query as it is.
     this.token ??= adoptPageToken();
     super.connectedCallback();
-    if (this.theme === undefined) this.theme = initialTheme(readStorage(THEME_STORAGE_KEY), matchMedia('(prefers-color-scheme: dark)').matches);
+    if (this.theme === undefined)
+      this.theme = initialTheme(readStorage(THEME_STORAGE_KEY), matchMedia('(prefers-color-scheme: dark)').matches);
     this.listView = readStorage(VIEW_STORAGE_KEY) === 'tiles' ? 'tiles' : 'list';
     this.route = parseRoute(location.hash);
     addEventListener('hashchange', this.onHashChange);
@@ -175,20 +184,24 @@ export class AupBoard extends LitElement {
     const link = (route: BoardRoute, label: string, current: boolean): TemplateResult =>
       html`<a href=${routeHash(route)} aria-current=${current ? 'page' : 'false'} data-route=${routeHash(route)}>${label}</a>`;
     return html`<header part="header">
-      <a class="brand" href="#/">aup board</a>${this.version ? html`<span class="version">v${this.version}</span>` : nothing}
-      <nav part="nav" aria-label="Board">
-        ${link({ name: 'list' }, 'Experiments', r.name === 'list')}
-        ${link({ name: 'compare', ids: r.name === 'compare' ? r.ids : [] }, 'Compare', r.name === 'compare')}
-        ${caps.create ? link({ name: 'create' }, 'Create', r.name === 'create') : nothing}
-        ${caps.create ? link({ name: 'environment' }, 'Environment', r.name === 'environment') : nothing}
-      </nav>
-      <span class="grow"></span>
-      ${caps.control ? nothing : html`<span class="badge-ro" title="Control is hidden: ${caps.reason === 'unknown' ? 'asking the board' : 'this board is read-only'}" data-field="read-only">${caps.reason === 'unknown' ? '…' : 'read-only'}</span>`}
-      ${caps.control && this.attached ? html`<span class="badge-ro" title="Started by aup run --board: creating, starting and resetting are off">attached</span>` : nothing}
-      <span class="live ${indicator}" part="live" role="status" data-live=${indicator} title=${liveTitle(indicator)}><span class="dot"></span>${indicator}</span>
-      <button part="theme-toggle" class="theme-toggle" aria-pressed=${this.theme === 'dark'} title="Dark mode" @click=${this.toggleTheme}>${this.theme === 'dark' ? '☀ Light' : '☾ Dark'}</button>
-    </header>
-    ${id === undefined ? nothing : this.renderExperimentTabs(id, r.name === 'experiment' ? r.page : undefined)}`;
+        <a class="brand" href="#/">aup board</a>${this.version ? html`<span class="version">v${this.version}</span>` : nothing}
+        <nav part="nav" aria-label="Board">
+          ${link({ name: 'list' }, 'Experiments', r.name === 'list')}
+          ${link({ name: 'compare', ids: r.name === 'compare' ? r.ids : [] }, 'Compare', r.name === 'compare')}
+          ${caps.create ? link({ name: 'create' }, 'Create', r.name === 'create') : nothing}
+          ${caps.create ? link({ name: 'environment' }, 'Environment', r.name === 'environment') : nothing}
+        </nav>
+        <span class="grow"></span>
+        ${caps.control ? nothing : html`<span class="badge-ro" title="Control is hidden: ${caps.reason === 'unknown' ? 'asking the board' : 'this board is read-only'}" data-field="read-only">${caps.reason === 'unknown' ? '…' : 'read-only'}</span>`}
+        ${caps.control && this.attached ? html`<span class="badge-ro" title="Started by aup run --board: creating, starting and resetting are off">attached</span>` : nothing}
+        <span class="live ${indicator}" part="live" role="status" data-live=${indicator} title=${liveTitle(indicator)}
+          ><span class="dot"></span>${indicator}</span
+        >
+        <button part="theme-toggle" class="theme-toggle" aria-pressed=${this.theme === 'dark'} title="Dark mode" @click=${this.toggleTheme}>
+          ${this.theme === 'dark' ? '☀ Light' : '☾ Dark'}
+        </button>
+      </header>
+      ${id === undefined ? nothing : this.renderExperimentTabs(id, r.name === 'experiment' ? r.page : undefined)}`;
   }
 
   private renderExperimentTabs(id: number, page: ExperimentPage | undefined): TemplateResult {
@@ -268,12 +281,26 @@ export class AupBoard extends LitElement {
       case 'jobs':
         return html`<section class="stack">
           <aup-job-chart api=${api} experiment=${exp} theme=${theme} .selection=${this.selection}></aup-job-chart>
-          <aup-job-table api=${api} experiment=${exp} theme=${theme} .token=${this.token} ?read-only=${ro} .selection=${this.selection}></aup-job-table>
+          <aup-job-table
+            api=${api}
+            experiment=${exp}
+            theme=${theme}
+            .token=${this.token}
+            ?read-only=${ro}
+            .selection=${this.selection}
+          ></aup-job-table>
         </section>`;
       case 'hig':
         return html`<section class="stack">
           <aup-hig api=${api} experiment=${exp} theme=${theme} .selection=${this.selection}></aup-hig>
-          <aup-job-table api=${api} experiment=${exp} theme=${theme} .token=${this.token} ?read-only=${ro} .selection=${this.selection}></aup-job-table>
+          <aup-job-table
+            api=${api}
+            experiment=${exp}
+            theme=${theme}
+            .token=${this.token}
+            ?read-only=${ro}
+            .selection=${this.selection}
+          ></aup-job-table>
         </section>`;
       case 'intermediate':
         return html`<aup-intermediate api=${api} experiment=${exp} theme=${theme} .selection=${this.selection}></aup-intermediate>`;
@@ -291,13 +318,24 @@ export class AupBoard extends LitElement {
         <legend>Experiments to compare</legend>
         ${all.length === 0 ? html`<span class="muted">No experiments yet.</span>` : nothing}
         ${all.map(
-          (e) => html`<label><input type="checkbox" name="compare" value=${e.id} .checked=${ids.includes(e.id)}
-            @change=${(ev: Event) => toggle(e.id, (ev.target as HTMLInputElement).checked)} /> #${e.id} ${e.name} <span class="muted">(${e.proposer})</span></label>`,
+          (e) =>
+            html`<label
+              ><input
+                type="checkbox"
+                name="compare"
+                value=${e.id}
+                .checked=${ids.includes(e.id)}
+                @change=${(ev: Event) => toggle(e.id, (ev.target as HTMLInputElement).checked)}
+              />
+              #${e.id} ${e.name} <span class="muted">(${e.proposer})</span></label
+            >`,
         )}
       </fieldset>
-      ${ids.length === 0
-        ? html`<p class="message">Choose two or more experiments (e.g. the same problem with different proposers).</p>`
-        : html`<aup-compare api=${api} experiments=${ids.join(',')} theme=${theme}></aup-compare>`}
+      ${
+        ids.length === 0
+          ? html`<p class="message">Choose two or more experiments (e.g. the same problem with different proposers).</p>`
+          : html`<aup-compare api=${api} experiments=${ids.join(',')} theme=${theme}></aup-compare>`
+      }
     </section>`;
   }
 
@@ -306,22 +344,39 @@ export class AupBoard extends LitElement {
     if (p === undefined) return nothing;
     const d = p.detail;
     return html`<aside class="job-panel" part="job-panel" role="dialog" aria-label="Job ${p.jobId}">
-      <header><strong>Job ${p.jobId}</strong>${d ? html` <span class="badge ${d.status}">${d.status}</span>` : nothing}<span class="grow"></span>
-        <button data-action="close-job" aria-label="Close" @click=${() => (this.jobPanel = undefined)}>×</button></header>
-      ${p.error !== undefined
-        ? html`<p class="message error" role="alert">Could not load job ${p.jobId}: ${p.error}</p>`
-        : d === undefined
-          ? html`<p class="message" role="status">Loading job ${p.jobId}…</p>`
-          : html`<dl>
-                <dt>Score</dt><dd data-field="job-score">${formatScore(d.score)}</dd>
-                <dt>Trial</dt><dd>${d.trial}</dd>
-                <dt>Started</dt><dd>${formatTimestamp(d.started_at)}</dd>
-                <dt>Ended</dt><dd>${formatTimestamp(d.ended_at)}</dd>
-                ${Object.entries(d.params).map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'number' ? formatScore(v) : String(v)}</dd>`)}
-                ${Object.entries(d.metrics).map(([k, v]) => html`<dt>${k}</dt><dd>${formatScore(v)}</dd>`)}
-                <dt>Attempts</dt><dd>${d.attempts.map((a) => `${a.attempt}: ${a.status}${a.host ? ` on ${a.host}` : ''}`).join(', ') || '—'}</dd>
-              </dl>
-              ${d.warnings.length > 0 ? html`<p class="muted">${d.warnings.join(' · ')}</p>` : nothing}`}
+      <header>
+        <strong>Job ${p.jobId}</strong>${d ? html` <span class="badge ${d.status}">${d.status}</span>` : nothing}<span class="grow"></span>
+        <button data-action="close-job" aria-label="Close" @click=${() => (this.jobPanel = undefined)}>×</button>
+      </header>
+      ${
+        p.error !== undefined
+          ? html`<p class="message error" role="alert">Could not load job ${p.jobId}: ${p.error}</p>`
+          : d === undefined
+            ? html`<p class="message" role="status">Loading job ${p.jobId}…</p>`
+            : html`<dl>
+                  <dt>Score</dt>
+                  <dd data-field="job-score">${formatScore(d.score)}</dd>
+                  <dt>Trial</dt>
+                  <dd>${d.trial}</dd>
+                  <dt>Started</dt>
+                  <dd>${formatTimestamp(d.started_at)}</dd>
+                  <dt>Ended</dt>
+                  <dd>${formatTimestamp(d.ended_at)}</dd>
+                  ${Object.entries(d.params).map(
+                    ([k, v]) =>
+                      html`<dt>${k}</dt>
+                        <dd>${typeof v === 'number' ? formatScore(v) : String(v)}</dd>`,
+                  )}
+                  ${Object.entries(d.metrics).map(
+                    ([k, v]) =>
+                      html`<dt>${k}</dt>
+                        <dd>${formatScore(v)}</dd>`,
+                  )}
+                  <dt>Attempts</dt>
+                  <dd>${d.attempts.map((a) => `${a.attempt}: ${a.status}${a.host ? ` on ${a.host}` : ''}`).join(', ') || '—'}</dd>
+                </dl>
+                ${d.warnings.length > 0 ? html`<p class="muted">${d.warnings.join(' · ')}</p>` : nothing}`
+      }
     </aside>`;
   }
 

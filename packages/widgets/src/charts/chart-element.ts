@@ -149,7 +149,11 @@ export abstract class AupChartElement extends LitElement {
       let state = this.slots.get(slot.name);
       if (state === undefined) {
         const name = slot.name;
-        state = { chart: new VegaChart(this.tooltip, (datum, _event, markType) => this.onChartClick(name, datum, markType)), inputs: undefined, drawn: Promise.resolve() };
+        state = {
+          chart: new VegaChart(this.tooltip, (datum, _event, markType) => this.onChartClick(name, datum, markType)),
+          inputs: undefined,
+          drawn: Promise.resolve(),
+        };
         this.slots.set(slot.name, state);
       }
       if (container === null) {

@@ -68,7 +68,13 @@ export class ChartTooltip implements ReactiveController {
     const left = this.flip ? `calc(${this.x - OFFSET}px - 100%)` : `${this.x + OFFSET}px`;
     return html`<div class="tooltip" part="tooltip" role="tooltip" style=${styleMap({ left, top: `${this.y + OFFSET}px` })}>
       <table>
-        ${this.entries.map((e) => html`<tr><th scope="row">${e.key}</th><td>${e.value}</td></tr>`)}
+        ${this.entries.map(
+          (e) =>
+            html`<tr>
+              <th scope="row">${e.key}</th>
+              <td>${e.value}</td>
+            </tr>`,
+        )}
       </table>
     </div>`;
   }

@@ -46,7 +46,11 @@ export function embedOptions(renderer: 'svg' | 'canvas', tooltip: ChartTooltip |
  * injected styles; see embedOptions), for pages that draw charts of their own. Call the
  * result's `finalize()` when the chart goes away.
  */
-export function embedVegaLite(container: HTMLElement, spec: TopLevelSpec, opts: { renderer?: 'svg' | 'canvas'; tooltip?: ChartTooltip } = {}): Promise<Result> {
+export function embedVegaLite(
+  container: HTMLElement,
+  spec: TopLevelSpec,
+  opts: { renderer?: 'svg' | 'canvas'; tooltip?: ChartTooltip } = {},
+): Promise<Result> {
   return embed(container, spec as never, embedOptions(opts.renderer ?? 'svg', opts.tooltip));
 }
 

@@ -18,7 +18,11 @@ export function experimentLabel(e: Pick<ExperimentSummary, 'id' | 'name' | 'prop
  * experiment's jobs end (its last trial index, or its end time; a running one ends at its last
  * improvement). Experiments the route returned nothing for (no scored job yet) are left out.
  */
-export function compareSeriesFrom(experiments: readonly ExperimentSummary[], best: readonly BestSoFarSeries[], x: 'index' | 'time'): CompareSeries[] {
+export function compareSeriesFrom(
+  experiments: readonly ExperimentSummary[],
+  best: readonly BestSoFarSeries[],
+  x: 'index' | 'time',
+): CompareSeries[] {
   const byId = new Map(experiments.map((e) => [e.id, e]));
   return best
     .filter((s) => s.x.length > 0)

@@ -119,7 +119,8 @@ export class AupCompare extends AupChartElement {
   private onLive(batch: LiveBatch): void {
     if (this.data !== undefined) return;
     const ids = this.experiments;
-    if (batch.full || ids === undefined || batch.changes.some((c) => c.experiment_id !== null && ids.includes(c.experiment_id))) this.startLoad('live');
+    if (batch.full || ids === undefined || batch.changes.some((c) => c.experiment_id !== null && ids.includes(c.experiment_id)))
+      this.startLoad('live');
   }
 
   protected override render(): TemplateResult {
@@ -133,7 +134,15 @@ export class AupCompare extends AupChartElement {
             <option value="time" ?selected=${this.x === 'time'}>time</option>
           </select></label
         >
-        <label><input type="checkbox" name="log" .checked=${this.log} @change=${(e: Event) => (this.log = (e.target as HTMLInputElement).checked)} /> log scale</label>
+        <label
+          ><input
+            type="checkbox"
+            name="log"
+            .checked=${this.log}
+            @change=${(e: Event) => (this.log = (e.target as HTMLInputElement).checked)}
+          />
+          log scale</label
+        >
         ${shown === undefined ? nothing : html`<span class="count">${shown.series.length} experiments</span>`}
       </div>
       ${this.renderMessage(shown)}
@@ -147,7 +156,8 @@ export class AupCompare extends AupChartElement {
     const failed = this.chartError();
     if (failed !== undefined) return errorMessage('the chart', failed);
     if (this.data === undefined) {
-      if (!this.api) return emptyMessage(html`Set the <code>api</code> attribute (and <code>experiments</code>) or the <code>data</code> property.`);
+      if (!this.api)
+        return emptyMessage(html`Set the <code>api</code> attribute (and <code>experiments</code>) or the <code>data</code> property.`);
       const state = this.load.state;
       if (state.status === 'error') return errorMessage('the best-so-far curves', state.message, () => this.load.retry());
       if (shown === undefined) return loadingMessage('best-so-far curves');
@@ -158,7 +168,13 @@ export class AupCompare extends AupChartElement {
 
   protected override chartSlots(): ChartSlot[] {
     const shown = this.shown;
-    return [{ name: 'main', inputs: [shown, this.log, this.height], content: (theme) => (shown === undefined ? undefined : this.curves(shown, theme)) }];
+    return [
+      {
+        name: 'main',
+        inputs: [shown, this.log, this.height],
+        content: (theme) => (shown === undefined ? undefined : this.curves(shown, theme)),
+      },
+    ];
   }
 
   private curves(shown: CompareData, theme: ChartTheme): ChartContent | undefined {
@@ -174,7 +190,8 @@ export class AupCompare extends AupChartElement {
   }
 
   protected override onChartClick(_slot: string, datum: Record<string, unknown> | undefined, markType: string | undefined): void {
-    if (markType !== 'symbol' || datum === undefined || typeof datum['jobId'] !== 'number' || typeof datum['experimentId'] !== 'number') return;
+    if (markType !== 'symbol' || datum === undefined || typeof datum['jobId'] !== 'number' || typeof datum['experimentId'] !== 'number')
+      return;
     fire<OpenJobDetail>(this, 'aup-open-job', { experimentId: datum['experimentId'], jobId: datum['jobId'] });
   }
 }

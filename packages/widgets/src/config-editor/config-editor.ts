@@ -290,15 +290,17 @@ export class AupConfigEditor extends LitElement {
     if (!parsed.ok) {
       next = { status: 'syntax', message: parsed.message, line: parsed.line, column: parsed.column };
     } else if (!this.caps.value.control || !this.api) {
-      next = typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)
-        ? { status: 'valid', config: parsed.value as Record<string, unknown>, local: true }
-        : { status: 'invalid', problems: [{ path: '(root)', message: 'expected an object of config keys' }] };
+      next =
+        typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)
+          ? { status: 'valid', config: parsed.value as Record<string, unknown>, local: true }
+          : { status: 'invalid', problems: [{ path: '(root)', message: 'expected an object of config keys' }] };
     } else {
       this.validation = { status: 'pending' };
       try {
-        const answer = (await new AupApiClient(this.api, this.token).validateConfig(configForValidation(parsed.value, this.workingDir), abort.signal)) as
-          | { ok: true; config: Record<string, unknown> }
-          | { ok: false; problems: ConfigProblem[] };
+        const answer = (await new AupApiClient(this.api, this.token).validateConfig(
+          configForValidation(parsed.value, this.workingDir),
+          abort.signal,
+        )) as { ok: true; config: Record<string, unknown> } | { ok: false; problems: ConfigProblem[] };
         next = answer.ok ? { status: 'valid', config: answer.config, local: false } : { status: 'invalid', problems: answer.problems };
       } catch (e) {
         if (abort.signal.aborted) return this.validation;
@@ -341,8 +343,12 @@ export class AupConfigEditor extends LitElement {
         <div class="bar">
           <strong>Experiment config</strong>
           <span class="grow"></span>
-          <label><input type="radio" name="format" value="json" .checked=${fmt === 'json'} @change=${() => this.convert('json')} /> JSON</label>
-          <label><input type="radio" name="format" value="yaml" .checked=${fmt === 'yaml'} @change=${() => this.convert('yaml')} /> YAML</label>
+          <label
+            ><input type="radio" name="format" value="json" .checked=${fmt === 'json'} @change=${() => this.convert('json')} /> JSON</label
+          >
+          <label
+            ><input type="radio" name="format" value="yaml" .checked=${fmt === 'yaml'} @change=${() => this.convert('yaml')} /> YAML</label
+          >
         </div>
         <textarea
           part="editor"
@@ -354,21 +360,43 @@ export class AupConfigEditor extends LitElement {
         ></textarea>
         <div class="fields">
           <label for="wd">Working directory</label>
-          <input id="wd" type="text" name="working-dir" placeholder="the folder aup-board was started in" .value=${this.workingDir}
-            @change=${(e: Event) => (this.workingDir = (e.target as HTMLInputElement).value)} />
+          <input
+            id="wd"
+            type="text"
+            name="working-dir"
+            placeholder="the folder aup-board was started in"
+            .value=${this.workingDir}
+            @change=${(e: Event) => (this.workingDir = (e.target as HTMLInputElement).value)}
+          />
         </div>
-        ${caps.create
-          ? html`<div class="actions">
-              <button class="primary" part="create" data-action="create" ?disabled=${this.creating} @click=${() => void this.create()}>${this.creating ? 'Creating…' : 'Create'}</button>
-              <label><input type="checkbox" name="start" .checked=${this.startNow} @change=${(e: Event) => (this.startNow = (e.target as HTMLInputElement).checked)} /> Start it now</label>
-            </div>`
-          : html`<p class="hint">${caps.reason === 'unknown' ? 'Asking the board what it allows…' : 'This board cannot create experiments here (read-only, attached to aup run, or on another origin): the editor only checks the config.'}</p>`}
-        ${this.createError === undefined
-          ? nothing
-          : html`<div class="message error" part="message" role="alert">
-              Could not create the experiment: ${this.createError.message}
-              ${this.createError.problems.length > 0 ? this.renderProblems(this.createError.problems) : nothing}
-            </div>`}
+        ${
+          caps.create
+            ? html`<div class="actions">
+                <button class="primary" part="create" data-action="create" ?disabled=${this.creating} @click=${() => void this.create()}>
+                  ${this.creating ? 'Creating…' : 'Create'}
+                </button>
+                <label
+                  ><input
+                    type="checkbox"
+                    name="start"
+                    .checked=${this.startNow}
+                    @change=${(e: Event) => (this.startNow = (e.target as HTMLInputElement).checked)}
+                  />
+                  Start it now</label
+                >
+              </div>`
+            : html`<p class="hint">
+                ${caps.reason === 'unknown' ? 'Asking the board what it allows…' : 'This board cannot create experiments here (read-only, attached to aup run, or on another origin): the editor only checks the config.'}
+              </p>`
+        }
+        ${
+          this.createError === undefined
+            ? nothing
+            : html`<div class="message error" part="message" role="alert">
+                Could not create the experiment: ${this.createError.message}
+                ${this.createError.problems.length > 0 ? this.renderProblems(this.createError.problems) : nothing}
+              </div>`
+        }
       </div>
       <aside class="panel" part="panel" aria-live="polite">
         <h3>Validation</h3>
@@ -384,24 +412,32 @@ export class AupConfigEditor extends LitElement {
       case 'pending':
         return html`<p class="hint" role="status" data-validation="pending">Checking…</p>`;
       case 'syntax':
-        return html`<p class="bad" data-validation="syntax">Not valid ${this.currentFormat().toUpperCase()}${v.line === null ? '' : ` (line ${v.line}${v.column === null ? '' : `, column ${v.column}`})`}</p>
+        return html`<p class="bad" data-validation="syntax">
+            Not valid
+            ${this.currentFormat().toUpperCase()}${v.line === null ? '' : ` (line ${v.line}${v.column === null ? '' : `, column ${v.column}`})`}
+          </p>
           <p>${v.message}</p>`;
       case 'error':
         return html`<p class="bad" data-validation="error">Could not validate: ${v.message}</p>`;
       case 'invalid':
-        return html`<p class="bad" data-validation="invalid">${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}</p>${this.renderProblems(v.problems)}`;
+        return html`<p class="bad" data-validation="invalid">${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}</p>
+          ${this.renderProblems(v.problems)}`;
       case 'valid':
-        return html`<p class="ok" data-validation="valid">${v.local ? 'Parsed (not checked by a board)' : 'Valid: this is how aup reads it'}</p>${this.renderValues(v.config)}`;
+        return html`<p class="ok" data-validation="valid">
+            ${v.local ? 'Parsed (not checked by a board)' : 'Valid: this is how aup reads it'}
+          </p>
+          ${this.renderValues(v.config)}`;
     }
   }
 
   private renderProblems(problems: readonly ConfigProblem[]): TemplateResult {
     return html`<ul class="problems">
       ${problems.map(
-        (p) => html`<li part="problem" data-path=${p.path}>
-          <code class="path">${p.path || '(root)'}</code>: ${p.message}
-          ${p.suggestion ? html`<div class="hint">${p.suggestion}</div>` : nothing}
-        </li>`,
+        (p) =>
+          html`<li part="problem" data-path=${p.path}>
+            <code class="path">${p.path || '(root)'}</code>: ${p.message}
+            ${p.suggestion ? html`<div class="hint">${p.suggestion}</div>` : nothing}
+          </li>`,
       )}
     </ul>`;
   }
@@ -412,18 +448,39 @@ export class AupConfigEditor extends LitElement {
         <tbody>
           ${Object.entries(config)
             .filter(([k]) => k !== 'parameter_config')
-            .map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${typeof v === 'string' ? v : compactJson(v)}</td></tr>`)}
+            .map(
+              ([k, v]) =>
+                html`<tr>
+                  <th scope="row">${k}</th>
+                  <td>${typeof v === 'string' ? v : compactJson(v)}</td>
+                </tr>`,
+            )}
         </tbody>
       </table>
-      ${params.length === 0
-        ? html`<p class="hint">No hyperparameters: a one-shot experiment.</p>`
-        : html`<h3 style="margin-top: 0.75rem">Hyperparameters</h3>
-            <table data-field="params">
-              <thead><tr><th>name</th><th>type</th><th>range</th></tr></thead>
-              <tbody>
-                ${params.map((p) => html`<tr><td>${String(p['name'])}</td><td>${String(p['type'] ?? '')}</td><td>${compactJson(p['range'] ?? p['values'] ?? p['choices'] ?? '')}</td></tr>`)}
-              </tbody>
-            </table>`}`;
+      ${
+        params.length === 0
+          ? html`<p class="hint">No hyperparameters: a one-shot experiment.</p>`
+          : html`<h3 style="margin-top: 0.75rem">Hyperparameters</h3>
+              <table data-field="params">
+                <thead>
+                  <tr>
+                    <th>name</th>
+                    <th>type</th>
+                    <th>range</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${params.map(
+                    (p) =>
+                      html`<tr>
+                        <td>${String(p['name'])}</td>
+                        <td>${String(p['type'] ?? '')}</td>
+                        <td>${compactJson(p['range'] ?? p['values'] ?? p['choices'] ?? '')}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+      }`;
   }
 
   private async create(): Promise<void> {
@@ -442,8 +499,15 @@ export class AupConfigEditor extends LitElement {
         ...(this.workingDir.trim() === '' ? {} : { working_dir: this.workingDir.trim() }),
         start: this.startNow,
       };
-      const answer = (await new AupApiClient(this.api, this.token).createExperiment(body)) as { experiment: ExperimentSummary; runner: unknown };
-      fire<ExperimentCreatedDetail>(this, 'aup-experiment-created', { id: answer.experiment.id, experiment: answer.experiment, runner: answer.runner });
+      const answer = (await new AupApiClient(this.api, this.token).createExperiment(body)) as {
+        experiment: ExperimentSummary;
+        runner: unknown;
+      };
+      fire<ExperimentCreatedDetail>(this, 'aup-experiment-created', {
+        id: answer.experiment.id,
+        experiment: answer.experiment,
+        runner: answer.runner,
+      });
     } catch (e) {
       const err = e as AupApiError;
       const problems = Array.isArray(err.details?.['problems']) ? (err.details['problems'] as ConfigProblem[]) : [];

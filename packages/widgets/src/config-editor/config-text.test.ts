@@ -11,7 +11,10 @@ describe('detectFormat', () => {
 
 describe('parseConfigText', () => {
   it('parses JSON and YAML to the same value', () => {
-    expect(parseConfigText('{"n_samples": 3, "proposer": "random"}', 'json')).toEqual({ ok: true, value: { n_samples: 3, proposer: 'random' } });
+    expect(parseConfigText('{"n_samples": 3, "proposer": "random"}', 'json')).toEqual({
+      ok: true,
+      value: { n_samples: 3, proposer: 'random' },
+    });
     expect(parseConfigText('n_samples: 3\nproposer: random\n', 'yaml')).toEqual({ ok: true, value: { n_samples: 3, proposer: 'random' } });
   });
 

@@ -5,9 +5,7 @@ import { parseDocument } from 'yaml';
 export type ConfigFormat = 'json' | 'yaml';
 
 /** What the text says: a value, or a syntax error at a line and column (both from 1). */
-export type ParsedConfigText =
-  | { ok: true; value: unknown }
-  | { ok: false; message: string; line: number | null; column: number | null };
+export type ParsedConfigText = { ok: true; value: unknown } | { ok: false; message: string; line: number | null; column: number | null };
 
 /** JSON when the text starts with `{` or `[` (after blanks), else YAML (which also reads most JSON). */
 export function detectFormat(text: string): ConfigFormat {
@@ -33,7 +31,12 @@ export function parseConfigText(text: string, format: ConfigFormat): ParsedConfi
   const err = doc.errors[0];
   if (err !== undefined) {
     const at = err.linePos?.[0];
-    return { ok: false, message: err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, ''), line: at?.line ?? null, column: at?.col ?? null };
+    return {
+      ok: false,
+      message: err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, ''),
+      line: at?.line ?? null,
+      column: at?.col ?? null,
+    };
   }
   return { ok: true, value: doc.toJS() as unknown };
 }

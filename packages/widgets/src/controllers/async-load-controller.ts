@@ -92,13 +92,18 @@ export class AsyncLoadController<T> implements ReactiveController {
     const previous = this.value;
     // A quiet run keeps what is shown: the last value, or the last error (a live refresh of an
     // element that failed must not flash "Loading" every few seconds).
-    if (!quiet || (previous === undefined && this.state.status !== 'error')) this.setState({ status: 'pending', ...(previous === undefined ? {} : { previous }) });
+    if (!quiet || (previous === undefined && this.state.status !== 'error'))
+      this.setState({ status: 'pending', ...(previous === undefined ? {} : { previous }) });
     let next: FetchState<T>;
     try {
       next = { status: 'complete', value: await task(abort.signal) };
     } catch (e) {
       if (abort.signal.aborted) return;
-      next = { status: 'error', message: (e as Error)?.message ?? String(e), ...(this.value === undefined ? {} : { previous: this.value }) };
+      next = {
+        status: 'error',
+        message: (e as Error)?.message ?? String(e),
+        ...(this.value === undefined ? {} : { previous: this.value }),
+      };
     }
     if (this.inFlight !== abort) return;
     this.inFlight = undefined;

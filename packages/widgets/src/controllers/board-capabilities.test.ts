@@ -17,7 +17,11 @@ describe('capabilitiesFrom', () => {
 
   it('shows no control until the board has said it is writable, nor on a read-only or cross-origin one', () => {
     expect(capabilitiesFrom({ ...base, health: undefined }).reason).toBe('unknown');
-    expect(capabilitiesFrom({ ...base, health: { ...health, read_only: true } })).toEqual({ control: false, create: false, reason: 'read-only' });
+    expect(capabilitiesFrom({ ...base, health: { ...health, read_only: true } })).toEqual({
+      control: false,
+      create: false,
+      reason: 'read-only',
+    });
     expect(capabilitiesFrom({ ...base, readOnly: true }).control).toBe(false);
     expect(capabilitiesFrom({ ...base, crossOrigin: true }).reason).toBe('cross-origin');
     expect(capabilitiesFrom({ ...base, hasApi: false }).reason).toBe('no-api');

@@ -1,9 +1,5 @@
 import { defineElement } from '../define-element.js';
-import {
-  AupExperimentList,
-  type AupExperimentActionEvent,
-  type AupOpenExperimentEvent,
-} from '../experiment-list/experiment-list.js';
+import { AupExperimentList, type AupExperimentActionEvent, type AupOpenExperimentEvent } from '../experiment-list/experiment-list.js';
 
 // Registering twice is harmless: a page that loads the bundle and a define file keeps the first.
 defineElement('aup-experiment-list', AupExperimentList);

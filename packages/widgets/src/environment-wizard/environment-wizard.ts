@@ -160,24 +160,49 @@ export class AupEnvironmentWizard extends LitElement {
       <div class="box warning" part="warning" role="note">
         <p><strong>Start over on an empty database, without losing the old one.</strong></p>
         <ul>
-          <li>The board closes its database and renames the file (with its <code>-wal</code> and <code>-shm</code>) to a timestamped backup beside it, e.g. <code>experiments.db</code> → <code>experiments.backup-2026-11-23T12-00-00-000Z.db</code>.</li>
-          <li>A new, empty database of the same name is opened in the working directory below, and the board shows it from then on. Experiments created afterwards resolve their relative paths there.</li>
+          <li>
+            The board closes its database and renames the file (with its <code>-wal</code> and <code>-shm</code>) to a timestamped backup
+            beside it, e.g. <code>experiments.db</code> → <code>experiments.backup-2026-11-23T12-00-00-000Z.db</code>.
+          </li>
+          <li>
+            A new, empty database of the same name is opened in the working directory below, and the board shows it from then on.
+            Experiments created afterwards resolve their relative paths there.
+          </li>
           <li>Nothing is erased: open the backup with <code>npx aup-board --db &lt;backup&gt;</code> to see the old experiments again.</li>
           <li>Running experiments must be stopped first. Only a SQLite file can be reset (not PostgreSQL).</li>
         </ul>
       </div>
-      ${caps.create
-        ? html`<div class="fields">
-              <label for="wd">Working directory</label>
-              <input id="wd" type="text" name="working-dir" placeholder="the current database's folder" />
-            </div>
-            <label><input type="checkbox" name="confirm" .checked=${this.confirmed} @change=${(e: Event) => (this.confirmed = (e.target as HTMLInputElement).checked)} />
-              I understand: the board will show an empty database; the old one is kept as a backup.</label>
-            <div class="actions">
-              <button class="danger" part="reset" data-action="reset" ?disabled=${!this.confirmed || this.running} @click=${() => void this.reset()}>${this.running ? 'Resetting…' : 'Reset environment'}</button>
-              <button data-action="cancel" @click=${() => fire(this, 'aup-cancel', {})}>Cancel</button>
-            </div>`
-        : html`<p class="message" part="message">${caps.reason === 'unknown' ? 'Asking the board what it allows…' : 'This board cannot reset the environment (read-only, attached to aup run, or on another origin).'}</p>`}
+      ${
+        caps.create
+          ? html`<div class="fields">
+                <label for="wd">Working directory</label>
+                <input id="wd" type="text" name="working-dir" placeholder="the current database's folder" />
+              </div>
+              <label
+                ><input
+                  type="checkbox"
+                  name="confirm"
+                  .checked=${this.confirmed}
+                  @change=${(e: Event) => (this.confirmed = (e.target as HTMLInputElement).checked)}
+                />
+                I understand: the board will show an empty database; the old one is kept as a backup.</label
+              >
+              <div class="actions">
+                <button
+                  class="danger"
+                  part="reset"
+                  data-action="reset"
+                  ?disabled=${!this.confirmed || this.running}
+                  @click=${() => void this.reset()}
+                >
+                  ${this.running ? 'Resetting…' : 'Reset environment'}
+                </button>
+                <button data-action="cancel" @click=${() => fire(this, 'aup-cancel', {})}>Cancel</button>
+              </div>`
+          : html`<p class="message" part="message">
+              ${caps.reason === 'unknown' ? 'Asking the board what it allows…' : 'This board cannot reset the environment (read-only, attached to aup run, or on another origin).'}
+            </p>`
+      }
       ${this.error === undefined ? nothing : html`<p class="message error" part="message" role="alert">Could not reset the environment: ${this.error}</p>`}`;
   }
 
@@ -185,9 +210,12 @@ export class AupEnvironmentWizard extends LitElement {
     return html`<div class="box result" part="result" role="status">
       <p><strong>Done: the board now shows an empty database.</strong></p>
       <dl>
-        <dt>Backup of the old database</dt><dd><code data-field="backup">${r.backup}</code></dd>
-        <dt>New database</dt><dd><code data-field="database">${r.database}</code></dd>
-        <dt>Working directory</dt><dd><code data-field="working-dir">${r.working_dir}</code></dd>
+        <dt>Backup of the old database</dt>
+        <dd><code data-field="backup">${r.backup}</code></dd>
+        <dt>New database</dt>
+        <dd><code data-field="database">${r.database}</code></dd>
+        <dt>Working directory</dt>
+        <dd><code data-field="working-dir">${r.working_dir}</code></dd>
       </dl>
     </div>`;
   }

@@ -147,11 +147,13 @@ export class AupExperimentList extends LitElement {
   }
 
   protected override render(): TemplateResult {
-    return html`${this.renderToolbar()}${this.actionError === undefined
+    return html`${this.renderToolbar()}${
+      this.actionError === undefined
         ? nothing
         : html`<p class="message error" part="message" role="alert">
             ${this.actionError}<button @click=${() => (this.actionError = undefined)}>Dismiss</button>
-          </p>`}${this.renderBody()}${this.renderConfirm()}`;
+          </p>`
+    }${this.renderBody()}${this.renderConfirm()}`;
   }
 
   private renderBody(): TemplateResult {
@@ -184,95 +186,132 @@ export class AupExperimentList extends LitElement {
         <button data-view="tiles" aria-pressed=${this.view === 'tiles'} @click=${() => this.setView('tiles')}>Tiles</button>
       </div>
       <span class="grow"></span>
-      ${caps.create
-        ? html`<button class="primary" data-action="create" @click=${() => fire(this, 'aup-create-request', {})}>Create new experiment</button>
-            <button class="danger" data-action="reset" @click=${() => fire(this, 'aup-reset-request', {})}>Reset environment</button>`
-        : nothing}
+      ${
+        caps.create
+          ? html`<button class="primary" data-action="create" @click=${() => fire(this, 'aup-create-request', {})}>
+                Create new experiment
+              </button>
+              <button class="danger" data-action="reset" @click=${() => fire(this, 'aup-reset-request', {})}>Reset environment</button>`
+          : nothing
+      }
     </div>`;
   }
 
   private renderRows(rows: readonly ExperimentSummary[]): TemplateResult {
     if (rows.length === 0) {
-      return html`<p class="message" part="message">No experiments yet: run one with <code>npx aup run experiment.json</code>${this.caps.value.create ? ' or create one here' : ''}.</p>`;
+      return html`<p class="message" part="message">
+        No experiments yet: run one with <code>npx aup run experiment.json</code>${this.caps.value.create ? ' or create one here' : ''}.
+      </p>`;
     }
     return this.view === 'tiles' ? this.renderTiles(rows) : this.renderTable(rows);
   }
 
   private renderTable(rows: readonly ExperimentSummary[]): TemplateResult {
-    return html`<div class="scroll"><table part="table">
-      <thead>
-        <tr>
-          <th class="num" scope="col">ID</th>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          <th scope="col">Progress</th>
-          <th class="num" scope="col">Best score</th>
-          <th scope="col">Proposer</th>
-          <th scope="col">User</th>
-          <th scope="col">Host</th>
-          <th scope="col">Created</th>
-          <th scope="col">Ended</th>
-          <th scope="col"><span class="visually-hidden">Actions</span></th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map(
-          (e) => html`<tr
-            part="row"
-            tabindex="0"
-            data-id=${e.id}
-            data-status=${e.status}
-            @click=${() => this.open(e.id)}
-            @keydown=${(ev: KeyboardEvent) => this.onRowKey(ev, e.id)}
-          >
-            <td class="num">${e.id}</td>
-            <td class="name">${e.name}</td>
-            <td><span class="badge ${e.status}">${e.status}</span></td>
-            <td class="progress-cell">${this.renderProgress(e)}</td>
-            <td class="num" title=${e.best_score === null ? nothing : String(e.best_score)}>
-              ${formatScore(e.best_score)} <span class="target">${e.target}</span>
-            </td>
-            <td>${e.proposer}</td>
-            <td>${e.user}</td>
-            <td class="host">${e.hostname ?? ''}</td>
-            <td title=${e.started_at === null ? `created ${e.created_at}` : `created ${e.created_at}, started ${e.started_at}`}>${formatTimestamp(e.created_at)}</td>
-            <td title=${e.ended_at ?? nothing}>${formatTimestamp(e.ended_at)}</td>
-            <td class="actions">${this.renderActions(e)}</td>
-          </tr>`,
-        )}
-      </tbody>
-    </table></div>`;
+    return html`<div class="scroll">
+      <table part="table">
+        <thead>
+          <tr>
+            <th class="num" scope="col">ID</th>
+            <th scope="col">Name</th>
+            <th scope="col">Status</th>
+            <th scope="col">Progress</th>
+            <th class="num" scope="col">Best score</th>
+            <th scope="col">Proposer</th>
+            <th scope="col">User</th>
+            <th scope="col">Host</th>
+            <th scope="col">Created</th>
+            <th scope="col">Ended</th>
+            <th scope="col"><span class="visually-hidden">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map(
+            (e) =>
+              html`<tr
+                part="row"
+                tabindex="0"
+                data-id=${e.id}
+                data-status=${e.status}
+                @click=${() => this.open(e.id)}
+                @keydown=${(ev: KeyboardEvent) => this.onRowKey(ev, e.id)}
+              >
+                <td class="num">${e.id}</td>
+                <td class="name">${e.name}</td>
+                <td><span class="badge ${e.status}">${e.status}</span></td>
+                <td class="progress-cell">${this.renderProgress(e)}</td>
+                <td class="num" title=${e.best_score === null ? nothing : String(e.best_score)}>
+                  ${formatScore(e.best_score)} <span class="target">${e.target}</span>
+                </td>
+                <td>${e.proposer}</td>
+                <td>${e.user}</td>
+                <td class="host">${e.hostname ?? ''}</td>
+                <td title=${e.started_at === null ? `created ${e.created_at}` : `created ${e.created_at}, started ${e.started_at}`}>
+                  ${formatTimestamp(e.created_at)}
+                </td>
+                <td title=${e.ended_at ?? nothing}>${formatTimestamp(e.ended_at)}</td>
+                <td class="actions">${this.renderActions(e)}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
   }
 
   private renderTiles(rows: readonly ExperimentSummary[]): TemplateResult {
     return html`<div class="tiles" part="tiles">
       ${rows.map(
-        (e) => html`<article class="tile" part="tile" data-id=${e.id} data-status=${e.status}>
-          <header>
-            <a href="#" class="tile-name" @click=${(ev: Event) => { ev.preventDefault(); this.open(e.id); }}>${e.name}</a>
-            <span class="muted">#${e.id}</span>
-            <span class="grow"></span>
-            <span class="badge ${e.status}">${e.status}</span>
-          </header>
-          <div class="tile-progress">${this.renderProgress(e)}</div>
-          <dl>
-            <dt>Best score</dt><dd title=${e.best_score === null ? nothing : String(e.best_score)}>${formatScore(e.best_score)} <span class="target">${e.target}</span></dd>
-            <dt>Proposer</dt><dd>${e.proposer}</dd>
-            <dt>User</dt><dd>${e.user}</dd>
-            <dt>Host</dt><dd class="host">${e.hostname ?? ''}</dd>
-            <dt>Created</dt><dd title=${e.created_at}>${formatTimestamp(e.created_at)}</dd>
-            <dt>Started</dt><dd title=${e.started_at ?? nothing}>${formatTimestamp(e.started_at)}</dd>
-            <dt>Ended</dt><dd title=${e.ended_at ?? nothing}>${formatTimestamp(e.ended_at)}</dd>
-          </dl>
-          <div class="actions">${this.renderActions(e)}</div>
-        </article>`,
+        (e) =>
+          html`<article class="tile" part="tile" data-id=${e.id} data-status=${e.status}>
+            <header>
+              <a
+                href="#"
+                class="tile-name"
+                @click=${(ev: Event) => {
+                  ev.preventDefault();
+                  this.open(e.id);
+                }}
+                >${e.name}</a
+              >
+              <span class="muted">#${e.id}</span>
+              <span class="grow"></span>
+              <span class="badge ${e.status}">${e.status}</span>
+            </header>
+            <div class="tile-progress">${this.renderProgress(e)}</div>
+            <dl>
+              <dt>Best score</dt>
+              <dd title=${e.best_score === null ? nothing : String(e.best_score)}>
+                ${formatScore(e.best_score)} <span class="target">${e.target}</span>
+              </dd>
+              <dt>Proposer</dt>
+              <dd>${e.proposer}</dd>
+              <dt>User</dt>
+              <dd>${e.user}</dd>
+              <dt>Host</dt>
+              <dd class="host">${e.hostname ?? ''}</dd>
+              <dt>Created</dt>
+              <dd title=${e.created_at}>${formatTimestamp(e.created_at)}</dd>
+              <dt>Started</dt>
+              <dd title=${e.started_at ?? nothing}>${formatTimestamp(e.started_at)}</dd>
+              <dt>Ended</dt>
+              <dd title=${e.ended_at ?? nothing}>${formatTimestamp(e.ended_at)}</dd>
+            </dl>
+            <div class="actions">${this.renderActions(e)}</div>
+          </article>`,
       )}
     </div>`;
   }
 
   private renderProgress(e: ExperimentSummary): TemplateResult {
     const pct = Math.round(progressShare(e.jobs_done, e.n_samples) * 100);
-    return html`<div class="progress" part="progress" role="progressbar" aria-valuemin="0" aria-valuemax=${e.n_samples} aria-valuenow=${e.jobs_done} aria-label="Jobs done">
+    return html`<div
+        class="progress"
+        part="progress"
+        role="progressbar"
+        aria-valuemin="0"
+        aria-valuemax=${e.n_samples}
+        aria-valuenow=${e.jobs_done}
+        aria-label="Jobs done"
+      >
         <div class="bar ${e.status}" style="width: ${pct}%"></div>
       </div>
       <span class="progress-text">${formatProgress(e.jobs_done, e.n_samples)}</span>`;
@@ -289,11 +328,18 @@ export class AupExperimentList extends LitElement {
     return html`<span part="actions" class="buttons" @keydown=${(ev: Event) => ev.stopPropagation()}>
       <button data-action="config" @click=${click(() => this.open(e.id, 'config'))}>Config</button>
       <button data-action="results" @click=${click(() => this.open(e.id, 'results'))}>Results</button>
-      ${acts.run === null
-        ? nothing
-        : html`<button class=${acts.run === 'stop' ? 'danger' : 'primary'} data-action=${acts.run} ?disabled=${busy} @click=${click(() => void this.act(e, acts.run!))}>
-            ${acts.run === 'start' ? 'Start' : acts.run === 'stop' ? 'Stop' : 'Resume'}
-          </button>`}
+      ${
+        acts.run === null
+          ? nothing
+          : html`<button
+              class=${acts.run === 'stop' ? 'danger' : 'primary'}
+              data-action=${acts.run}
+              ?disabled=${busy}
+              @click=${click(() => void this.act(e, acts.run!))}
+            >
+              ${acts.run === 'start' ? 'Start' : acts.run === 'stop' ? 'Stop' : 'Resume'}
+            </button>`
+      }
       ${acts.copy ? html`<button data-action="copy" title="Create a new experiment from a copy of this one" ?disabled=${busy} @click=${click(() => void this.act(e, 'copy'))}>Copy</button>` : nothing}
       ${acts.delete ? html`<button class="danger" data-action="delete" ?disabled=${busy} @click=${click(() => (this.confirming = e))}>Delete</button>` : nothing}
     </span>`;
@@ -303,12 +349,26 @@ export class AupExperimentList extends LitElement {
     const e = this.confirming;
     if (e === undefined) return nothing;
     return html`<div class="backdrop" @click=${() => (this.confirming = undefined)}>
-      <div class="dialog" part="confirm" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title"
+      <div
+        class="dialog"
+        part="confirm"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="confirm-title"
         @click=${(ev: Event) => ev.stopPropagation()}
-        @keydown=${(ev: KeyboardEvent) => { if (ev.key === 'Escape') this.confirming = undefined; }}>
+        @keydown=${(ev: KeyboardEvent) => {
+          if (ev.key === 'Escape') this.confirming = undefined;
+        }}
+      >
         <h2 id="confirm-title">Delete experiment ${e.id} (${e.name})?</h2>
-        <p>Its ${e.jobs_done} finished job${e.jobs_done === 1 ? '' : 's'}, their results and intermediate values are removed from the database. This cannot be undone.</p>
-        <label><input type="checkbox" name="files" /> Also delete its job files (<code>jobs/&lt;id&gt;.json</code> and logs) in its working directory</label>
+        <p>
+          Its ${e.jobs_done} finished job${e.jobs_done === 1 ? '' : 's'}, their results and intermediate values are removed from the
+          database. This cannot be undone.
+        </p>
+        <label
+          ><input type="checkbox" name="files" /> Also delete its job files (<code>jobs/&lt;id&gt;.json</code> and logs) in its working
+          directory</label
+        >
         <div class="dialog-buttons">
           <button data-action="cancel" @click=${() => (this.confirming = undefined)}>Cancel</button>
           <button class="danger" data-action="confirm-delete" @click=${() => void this.confirmDelete(e)}>Delete</button>

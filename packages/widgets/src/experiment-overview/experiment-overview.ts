@@ -270,8 +270,13 @@ export class AupExperimentOverview extends LitElement {
 
   protected override render(): TemplateResult {
     if (this.data !== undefined) return this.renderExperiment(this.data);
-    if (!this.api) return html`<p class="message" part="message">Set the <code>api</code> and <code>experiment</code> attributes, or the <code>data</code> property.</p>`;
-    if (this.experiment === undefined) return html`${this.renderSelector(undefined)}<p class="message" part="message">Choose an experiment.</p>`;
+    if (!this.api)
+      return html`<p class="message" part="message">
+        Set the <code>api</code> and <code>experiment</code> attributes, or the <code>data</code> property.
+      </p>`;
+    if (this.experiment === undefined)
+      return html`${this.renderSelector(undefined)}
+        <p class="message" part="message">Choose an experiment.</p>`;
     const s = this.detail.state;
     switch (s.status) {
       case 'idle':
@@ -317,22 +322,39 @@ export class AupExperimentOverview extends LitElement {
             <div class="bar ${e.status}" style="width: ${pct}%"></div>
           </div>
           <dl>
-            <dt>Jobs done</dt><dd data-field="progress">${formatProgress(e.jobs_done, e.n_samples)}</dd>
-            <dt>Elapsed</dt><dd data-field="elapsed">${formatDuration(est.elapsedMs)}</dd>
-            ${oneShot ? nothing : html`<dt>Remaining</dt><dd data-field="remaining" title="At the pace so far">${remainingText(e.status, est.remainingMs)}</dd>`}
-            <dt>Started</dt><dd>${formatTimestamp(e.started_at)}</dd>
-            <dt>Ended</dt><dd>${formatTimestamp(e.ended_at)}</dd>
+            <dt>Jobs done</dt>
+            <dd data-field="progress">${formatProgress(e.jobs_done, e.n_samples)}</dd>
+            <dt>Elapsed</dt>
+            <dd data-field="elapsed">${formatDuration(est.elapsedMs)}</dd>
+            ${
+              oneShot
+                ? nothing
+                : html`<dt>Remaining</dt>
+                    <dd data-field="remaining" title="At the pace so far">${remainingText(e.status, est.remainingMs)}</dd>`
+            }
+            <dt>Started</dt>
+            <dd>${formatTimestamp(e.started_at)}</dd>
+            <dt>Ended</dt>
+            <dd>${formatTimestamp(e.ended_at)}</dd>
           </dl>
         </section>
         ${oneShot ? nothing : this.renderBest(e)}
         <section class="card">
           <h3>Details</h3>
           <dl>
-            <dt>Proposer</dt><dd>${e.proposer}</dd>
-            <dt>Target</dt><dd>${e.target === 'max' ? 'maximise' : 'minimise'}</dd>
-            <dt>User</dt><dd>${e.user}</dd>
-            <dt>Created</dt><dd>${formatTimestamp(e.created_at)}</dd>
-            ${JOB_STATUSES.filter((k) => (e.job_counts?.[k] ?? 0) > 0).map((k) => html`<dt>${JOB_STATUS_LABELS[k]}</dt><dd data-count=${k}>${e.job_counts[k]}</dd>`)}
+            <dt>Proposer</dt>
+            <dd>${e.proposer}</dd>
+            <dt>Target</dt>
+            <dd>${e.target === 'max' ? 'maximise' : 'minimise'}</dd>
+            <dt>User</dt>
+            <dd>${e.user}</dd>
+            <dt>Created</dt>
+            <dd>${formatTimestamp(e.created_at)}</dd>
+            ${JOB_STATUSES.filter((k) => (e.job_counts?.[k] ?? 0) > 0).map(
+              (k) =>
+                html`<dt>${JOB_STATUS_LABELS[k]}</dt>
+                  <dd data-count=${k}>${e.job_counts[k]}</dd>`,
+            )}
           </dl>
         </section>
       </div>
@@ -347,17 +369,35 @@ export class AupExperimentOverview extends LitElement {
     const best = e.best_job;
     return html`<section class="card" part="best">
       <h3>Best score (${e.target})</h3>
-      ${best === null
-        ? html`<p class="note">No job has a score yet.</p>`
-        : html`<div class="score" data-field="best-score" title=${best.score === null ? nothing : String(best.score)}>${formatScore(best.score)}</div>
-            <p class="note">
-              <a href="#" data-action="open-best" @click=${(ev: Event) => { ev.preventDefault(); fire<OpenJobDetail>(this, 'aup-open-job', { experimentId: e.id, jobId: best.id }); }}>job ${best.id}</a>, trial ${best.trial}
-            </p>
-            <table data-field="best-params">
-              <tbody>
-                ${Object.entries(best.params).map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${typeof v === 'number' ? formatScore(v) : String(v)}</td></tr>`)}
-              </tbody>
-            </table>`}
+      ${
+        best === null
+          ? html`<p class="note">No job has a score yet.</p>`
+          : html`<div class="score" data-field="best-score" title=${best.score === null ? nothing : String(best.score)}>
+                ${formatScore(best.score)}
+              </div>
+              <p class="note">
+                <a
+                  href="#"
+                  data-action="open-best"
+                  @click=${(ev: Event) => {
+                    ev.preventDefault();
+                    fire<OpenJobDetail>(this, 'aup-open-job', { experimentId: e.id, jobId: best.id });
+                  }}
+                  >job ${best.id}</a
+                >, trial ${best.trial}
+              </p>
+              <table data-field="best-params">
+                <tbody>
+                  ${Object.entries(best.params).map(
+                    ([k, v]) =>
+                      html`<tr>
+                        <th scope="row">${k}</th>
+                        <td>${typeof v === 'number' ? formatScore(v) : String(v)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+      }
     </section>`;
   }
 

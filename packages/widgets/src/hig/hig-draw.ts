@@ -27,7 +27,12 @@ export interface HigLines {
  * worst first so the best end up on top. One path per bucket keeps 10,000 lines to a few dozen
  * strokes. Answers how many lines it drew selected and faded.
  */
-export function drawHigLines(ctx: CanvasRenderingContext2D, width: number, height: number, lines: HigLines): { selected: number; faded: number } {
+export function drawHigLines(
+  ctx: CanvasRenderingContext2D,
+  width: number,
+  height: number,
+  lines: HigLines,
+): { selected: number; faded: number } {
   ctx.clearRect(0, 0, width, height);
   const { n, include, selected, shades } = lines;
   const buckets: number[][] = Array.from({ length: SHADE_BUCKETS + 1 }, () => []);

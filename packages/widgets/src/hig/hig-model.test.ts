@@ -92,7 +92,11 @@ describe('positions and brushes', () => {
     expect(axisValueAt(lr, 2 / 3)).toBeCloseTo(0.01, 12);
     expect(axisPosition(opt, 'sgd')).toBeCloseTo(0.5, 9);
     expect(axisPosition(opt, 'nadam')).toBeNaN();
-    expect(Array.from(axisPositions(by.get('score')!, jobs)).map((v) => (Number.isNaN(v) ? 'NaN' : Number(v.toFixed(6))))).toEqual([1, 0, 'NaN']);
+    expect(Array.from(axisPositions(by.get('score')!, jobs)).map((v) => (Number.isNaN(v) ? 'NaN' : Number(v.toFixed(6))))).toEqual([
+      1,
+      0,
+      'NaN',
+    ]);
   });
   it('turns a brush into the API range: an interval of values, or the kept categories', () => {
     const r = brushRange(lr, [1 / 3, 2 / 3]) as number[];
@@ -112,7 +116,13 @@ describe('positions and brushes', () => {
       const mask = brushMask(jobs.length, [{ positions: axisPositions(axis, jobs), brush }]);
       const expected = jobs.map((j) => {
         const v = j.params[axis.key.slice(6)]!;
-        return (typeof range[0] === 'string' ? (range as readonly string[]).includes(v as string) : (v as number) >= (range[0] as number) - 1e-12 && (v as number) <= (range[1] as number) + 1e-12) ? 1 : 0;
+        return (
+          typeof range[0] === 'string'
+            ? (range as readonly string[]).includes(v as string)
+            : (v as number) >= (range[0] as number) - 1e-12 && (v as number) <= (range[1] as number) + 1e-12
+        )
+          ? 1
+          : 0;
       });
       expect(Array.from(mask)).toEqual(expected);
     }
@@ -125,7 +135,11 @@ describe('positions and brushes', () => {
     expect(Array.from(mask)).toEqual([1, 1, 0]);
   });
   it('spells the brushed ranges as the jobs route filters', () => {
-    const { filters, unfiltered } = selectionFilters({ source: 'aup-hig', ranges: { 'param:lr': [0.001, 0.01], 'param:opt': ['sgd'], 'param:tag': ['a', 'b'] }, jobIds: null });
+    const { filters, unfiltered } = selectionFilters({
+      source: 'aup-hig',
+      ranges: { 'param:lr': [0.001, 0.01], 'param:opt': ['sgd'], 'param:tag': ['a', 'b'] },
+      jobIds: null,
+    });
     expect(filters).toEqual([
       { column: 'param:lr', op: '>=', value: 0.001 },
       { column: 'param:lr', op: '<=', value: 0.01 },

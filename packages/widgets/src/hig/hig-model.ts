@@ -79,7 +79,8 @@ export function higAxes(data: HigData): HigAxis[] {
     for (const k of Object.keys(job.metrics)) metrics.add(k);
   }
   const axes: HigAxis[] = names.map((name) => paramAxis(name, declared.get(name), data.jobs));
-  for (const label of [...metrics].sort()) axes.push(numericAxis(`metric:${label}`, label, 'metric', values(data.jobs, `metric:${label}`), false));
+  for (const label of [...metrics].sort())
+    axes.push(numericAxis(`metric:${label}`, label, 'metric', values(data.jobs, `metric:${label}`), false));
   axes.push(numericAxis('score', 'score', 'score', values(data.jobs, 'score'), false));
   return axes;
 }
@@ -100,12 +101,22 @@ function paramAxis(name: string, param: HigParam | undefined, jobs: readonly Job
   if (param?.type === 'choice' || (param === undefined && vals.some((v) => v !== null && typeof v !== 'number'))) {
     return { key, title: name, kind: 'categorical', domain: categories(param?.range ?? [], vals), group: 'param' };
   }
-  const declared = param !== undefined && typeof param.range[0] === 'number' && typeof param.range[1] === 'number' ? ([param.range[0], param.range[1]] as const) : undefined;
+  const declared =
+    param !== undefined && typeof param.range[0] === 'number' && typeof param.range[1] === 'number'
+      ? ([param.range[0], param.range[1]] as const)
+      : undefined;
   const axis = numericAxis(key, name, 'param', vals, param?.log === true, declared);
   return param?.type === 'int' ? { ...axis, integer: true } : axis;
 }
 
-function numericAxis(key: string, title: string, group: HigAxis['group'], vals: readonly (ParamValue | null)[], log: boolean, declared?: readonly [number, number]): HigAxis {
+function numericAxis(
+  key: string,
+  title: string,
+  group: HigAxis['group'],
+  vals: readonly (ParamValue | null)[],
+  log: boolean,
+  declared?: readonly [number, number],
+): HigAxis {
   let lo = declared?.[0] ?? Infinity;
   let hi = declared?.[1] ?? -Infinity;
   for (const v of vals) {
@@ -343,7 +354,15 @@ export function yOf(g: HigGeometry, t: number): number {
  * those with `candidates[i]` set (all when undefined); -1 for none. Between two axes a line is
  * straight, so its y at px is a linear blend of its two ends: one pass over the jobs.
  */
-export function pickLine(px: number, py: number, g: HigGeometry, cols: readonly Float64Array[], n: number, candidates: Uint8Array | undefined, tolerance = 5): number {
+export function pickLine(
+  px: number,
+  py: number,
+  g: HigGeometry,
+  cols: readonly Float64Array[],
+  n: number,
+  candidates: Uint8Array | undefined,
+  tolerance = 5,
+): number {
   const { xs } = g;
   if (xs.length === 0) return -1;
   let k = 0;

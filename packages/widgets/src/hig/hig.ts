@@ -213,7 +213,9 @@ export class AupHig extends LitElement {
     const model = this.currentModel();
     if (model === undefined) return [];
     const { include, selected } = this.masks(model);
-    return model.data.jobs.filter((_, i) => (include === undefined || include[i] === 1) && (selected === undefined || selected[i] === 1)).map((j) => j.id);
+    return model.data.jobs
+      .filter((_, i) => (include === undefined || include[i] === 1) && (selected === undefined || selected[i] === 1))
+      .map((j) => j.id);
   }
 
   override connectedCallback(): void {
@@ -298,7 +300,16 @@ export class AupHig extends LitElement {
     if (this.model?.data !== data) {
       const axes = higAxes(data);
       const { shades, min, max } = scoreShades(data.jobs, data.target);
-      this.model = { data, axes, byKey: new Map(axes.map((a) => [a.key, a])), positions: new Map(), shades, scoreMin: min, scoreMax: max, topMasks: new Map() };
+      this.model = {
+        data,
+        axes,
+        byKey: new Map(axes.map((a) => [a.key, a])),
+        positions: new Map(),
+        shades,
+        scoreMin: min,
+        scoreMax: max,
+        topMasks: new Map(),
+      };
     }
     return this.model;
   }
@@ -357,7 +368,8 @@ export class AupHig extends LitElement {
   private geometry(order: readonly string[]): HigGeometry {
     const plotHeight = Math.max(40, this.drawnHeight() - MARGIN.top - MARGIN.bottom);
     const inner = Math.max(0, this.width - MARGIN.left - MARGIN.right);
-    const xs = order.length <= 1 ? order.map(() => MARGIN.left + inner / 2) : order.map((_, i) => MARGIN.left + (inner * i) / (order.length - 1));
+    const xs =
+      order.length <= 1 ? order.map(() => MARGIN.left + inner / 2) : order.map((_, i) => MARGIN.left + (inner * i) / (order.length - 1));
     return { xs, top: MARGIN.top, plotHeight };
   }
 
@@ -397,10 +409,13 @@ export class AupHig extends LitElement {
           ${model.axes.map(
             (a) =>
               html`<label
-                ><input type="checkbox" name="axis" value=${a.key} .checked=${order.includes(a.key)} @change=${(e: Event) => this.toggleAxis(a.key, (e.target as HTMLInputElement).checked)} />${a.title}${a.kind ===
-                'log'
-                  ? ' (log)'
-                  : ''}${a.group === 'metric' ? ' (metric)' : ''}</label
+                ><input
+                  type="checkbox"
+                  name="axis"
+                  value=${a.key}
+                  .checked=${order.includes(a.key)}
+                  @change=${(e: Event) => this.toggleAxis(a.key, (e.target as HTMLInputElement).checked)}
+                />${a.title}${a.kind === 'log' ? ' (log)' : ''}${a.group === 'metric' ? ' (metric)' : ''}</label
               >`,
           )}
         </div>
@@ -411,13 +426,20 @@ export class AupHig extends LitElement {
           ${TOP_PERCENT_CHOICES.map((p) => html`<option value=${p} ?selected=${p === this.topPercent}>${p === 100 ? 'all jobs' : `best ${p}%`}</option>`)}
         </select></label
       >
-      <button name="clear" ?disabled=${this.brushes.size === 0 && this.idFilter === undefined} @click=${() => this.clearBrushes()}>Clear brushes</button>
-      ${Number.isFinite(model.scoreMin)
-        ? html`<span class="legend" part="legend" title="Line colour: score, from worst to best"
-            >score ${formatScore(worse)}<span class="ramp" style=${styleMap({ background: gradient })}></span>${formatScore(better)} (best)</span
-          >`
-        : nothing}
-      <span class="count">${selectedCount === shownCount ? `${shownCount.toLocaleString('en')} jobs` : `${selectedCount.toLocaleString('en')} of ${shownCount.toLocaleString('en')} jobs`}</span>
+      <button name="clear" ?disabled=${this.brushes.size === 0 && this.idFilter === undefined} @click=${() => this.clearBrushes()}>
+        Clear brushes
+      </button>
+      ${
+        Number.isFinite(model.scoreMin)
+          ? html`<span class="legend" part="legend" title="Line colour: score, from worst to best"
+              >score ${formatScore(worse)}<span class="ramp" style=${styleMap({ background: gradient })}></span>${formatScore(better)}
+              (best)</span
+            >`
+          : nothing
+      }
+      <span class="count"
+        >${selectedCount === shownCount ? `${shownCount.toLocaleString('en')} jobs` : `${selectedCount.toLocaleString('en')} of ${shownCount.toLocaleString('en')} jobs`}</span
+      >
     </div>`;
   }
 
@@ -437,7 +459,7 @@ export class AupHig extends LitElement {
   private renderAxes(model: Model): TemplateResult {
     const order = this.axisOrder(model);
     const g = this.geometry(order);
-    const spacing = order.length > 1 ? (g.xs[1]! - g.xs[0]!) : this.width;
+    const spacing = order.length > 1 ? g.xs[1]! - g.xs[0]! : this.width;
     const maxChars = Math.max(4, Math.floor(spacing / TITLE_PX_PER_CHAR));
     const d = this.drag;
     return html`<svg
@@ -475,10 +497,12 @@ export class AupHig extends LitElement {
         return svg`<g class="tick"><line x1="-4" x2="0" y1=${y} y2=${y}></line><text x="-6" y=${y} dy="0.32em" text-anchor="end">${t.label}</text></g>`;
       })}
       <rect class="hit" data-role="hit" data-key=${axis.key} x=${-HIT_HALF_WIDTH} width=${HIT_HALF_WIDTH * 2} y=${g.top} height=${g.plotHeight}></rect>
-      ${brush === undefined
-        ? nothing
-        : svg`<rect class="brush" part="brush" data-role="brush" data-key=${axis.key} x=${-BRUSH_HALF_WIDTH} width=${BRUSH_HALF_WIDTH * 2}
-            y=${yOf(g, brush[1])} height=${Math.max(1, (brush[1] - brush[0]) * g.plotHeight)}></rect>`}
+      ${
+        brush === undefined
+          ? nothing
+          : svg`<rect class="brush" part="brush" data-role="brush" data-key=${axis.key} x=${-BRUSH_HALF_WIDTH} width=${BRUSH_HALF_WIDTH * 2}
+            y=${yOf(g, brush[1])} height=${Math.max(1, (brush[1] - brush[0]) * g.plotHeight)}></rect>`
+      }
     </g>`;
   }
 
@@ -533,7 +557,21 @@ export class AupHig extends LitElement {
     const dragBrush = d !== undefined && (d.mode === 'brush' || d.mode === 'move') ? d.brush : undefined;
     const reorderX = d?.mode === 'reorder' ? d.x : undefined;
     const style = getComputedStyle(this);
-    const key = [model, this.axisOrder(model).join('\n'), this.brushes, this.idFilter, dragBrush, reorderX, this.topPercent, this.width, this.drawnHeight(), style.getPropertyValue('--_muted'), style.getPropertyValue('--_border'), style.colorScheme, devicePixelRatio];
+    const key = [
+      model,
+      this.axisOrder(model).join('\n'),
+      this.brushes,
+      this.idFilter,
+      dragBrush,
+      reorderX,
+      this.topPercent,
+      this.width,
+      this.drawnHeight(),
+      style.getPropertyValue('--_muted'),
+      style.getPropertyValue('--_border'),
+      style.colorScheme,
+      devicePixelRatio,
+    ];
     const last = this.drawKey;
     if (last !== undefined && last.length === key.length && key.every((v, i) => v === last[i])) return;
     this.drawKey = key;
@@ -756,7 +794,8 @@ export class AupHig extends LitElement {
     let candidates: Uint8Array | undefined;
     if (include !== undefined || selected !== undefined) {
       candidates = new Uint8Array(model.data.jobs.length);
-      for (let i = 0; i < candidates.length; i++) candidates[i] = (include === undefined || include[i] === 1) && (selected === undefined || selected[i] === 1) ? 1 : 0;
+      for (let i = 0; i < candidates.length; i++)
+        candidates[i] = (include === undefined || include[i] === 1) && (selected === undefined || selected[i] === 1) ? 1 : 0;
     }
     const cols = order.map((k) => this.positionsOf(model, k));
     return pickLine(x, y, this.geometry(order), cols, model.data.jobs.length, candidates, HOVER_TOLERANCE_PX);

@@ -11,7 +11,15 @@ import { isEmptySelection, type JobSelection } from '../events.js';
 import { jobInSelection, selectionFilters } from '../selection/job-selection.js';
 import { valueScaleType, type ChartTheme } from '../specs/chart-theme.js';
 import { MAX_EMA_WEIGHT } from '../specs/ema.js';
-import { HISTOGRAM_DATA, histogramCells, histogramSpec, INTERMEDIATE_DATA, intermediateRows, intermediateSpec, type HistogramRecord } from '../specs/intermediate-spec.js';
+import {
+  HISTOGRAM_DATA,
+  histogramCells,
+  histogramSpec,
+  INTERMEDIATE_DATA,
+  intermediateRows,
+  intermediateSpec,
+  type HistogramRecord,
+} from '../specs/intermediate-spec.js';
 import { chooseRenderer } from '../specs/job-chart-spec.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
 import { legendLabels, paramOrder, varyingParams } from './legend-labels.js';
@@ -273,10 +281,16 @@ export class AupIntermediate extends AupChartElement {
     if (!this.api) return;
     const client = new AupApiClient(this.api);
     // Histograms and images only: text records can be long and are the job table's to show.
-    void this.records.run(async (signal) => {
-      const [histograms, images] = await Promise.all([client.records(jobId, { kind: 'histogram' }, signal), client.records(jobId, { kind: 'image' }, signal)]);
-      return { jobId, records: [...histograms, ...images] };
-    }, { quiet });
+    void this.records.run(
+      async (signal) => {
+        const [histograms, images] = await Promise.all([
+          client.records(jobId, { kind: 'histogram' }, signal),
+          client.records(jobId, { kind: 'image' }, signal),
+        ]);
+        return { jobId, records: [...histograms, ...images] };
+      },
+      { quiet },
+    );
   }
 
   private onLive(batch: LiveBatch): void {
@@ -334,7 +348,15 @@ export class AupIntermediate extends AupChartElement {
         />
         <span>${this.smoothing.toFixed(2)}</span></label
       >
-      <label><input type="checkbox" name="log" .checked=${this.log} @change=${(e: Event) => (this.log = (e.target as HTMLInputElement).checked)} /> log scale</label>
+      <label
+        ><input
+          type="checkbox"
+          name="log"
+          .checked=${this.log}
+          @change=${(e: Event) => (this.log = (e.target as HTMLInputElement).checked)}
+        />
+        log scale</label
+      >
       <details class="menu">
         <summary>Legend: ${legend.length === 0 ? 'job ids' : legend.join(', ')}</summary>
         <div class="menu-body">
@@ -385,7 +407,8 @@ export class AupIntermediate extends AupChartElement {
     const images = records.filter((r) => r.kind === 'image');
     const histogramNames = [...new Set(histograms.map((r) => r.name))];
     const imageNames = [...new Set(images.map((r) => r.name))];
-    const histName = this.histogramName !== undefined && histogramNames.includes(this.histogramName) ? this.histogramName : histogramNames[0];
+    const histName =
+      this.histogramName !== undefined && histogramNames.includes(this.histogramName) ? this.histogramName : histogramNames[0];
     const imgName = this.imageName !== undefined && imageNames.includes(this.imageName) ? this.imageName : imageNames[0];
     const shownImages = images.filter((r) => r.name === imgName);
     const step = Math.min(this.imageStep, Math.max(0, shownImages.length - 1));
@@ -399,22 +422,26 @@ export class AupIntermediate extends AupChartElement {
             ${shown.jobs.map((j) => html`<option value=${j.id} ?selected=${j.id === this.recordsJob}>${legend.get(j.id)}</option>`)}
           </select></label
         >
-        ${histogramNames.length > 1
-          ? html`<label
-              >Histogram
-              <select name="histogram" @change=${(e: Event) => (this.histogramName = (e.target as HTMLSelectElement).value)}>
-                ${histogramNames.map((n) => html`<option value=${n} ?selected=${n === histName}>${n}</option>`)}
-              </select></label
-            >`
-          : nothing}
+        ${
+          histogramNames.length > 1
+            ? html`<label
+                >Histogram
+                <select name="histogram" @change=${(e: Event) => (this.histogramName = (e.target as HTMLSelectElement).value)}>
+                  ${histogramNames.map((n) => html`<option value=${n} ?selected=${n === histName}>${n}</option>`)}
+                </select></label
+              >`
+            : nothing
+        }
       </div>
-      ${state.status === 'error'
-        ? errorMessage('the records', state.message, () => this.records.retry())
-        : value === undefined
-          ? loadingMessage('records')
-          : histograms.length === 0 && images.length === 0
-            ? emptyMessage(`Job ${this.recordsJob} recorded no histograms or images.`)
-            : nothing}
+      ${
+        state.status === 'error'
+          ? errorMessage('the records', state.message, () => this.records.retry())
+          : value === undefined
+            ? loadingMessage('records')
+            : histograms.length === 0 && images.length === 0
+              ? emptyMessage(`Job ${this.recordsJob} recorded no histograms or images.`)
+              : nothing
+      }
       <div class="chart-area">
         <div class="chart" part="chart" data-slot="histogram" ?hidden=${histName === undefined}></div>
       </div>
@@ -427,14 +454,16 @@ export class AupIntermediate extends AupChartElement {
     const src = this.imageSrc(record);
     return html`<div class="images">
       <div class="toolbar">
-        ${names.length > 1
-          ? html`<label
-              >Image
-              <select name="image" @change=${(e: Event) => (this.imageName = (e.target as HTMLSelectElement).value)}>
-                ${names.map((n) => html`<option value=${n} ?selected=${n === name}>${n}</option>`)}
-              </select></label
-            >`
-          : nothing}
+        ${
+          names.length > 1
+            ? html`<label
+                >Image
+                <select name="image" @change=${(e: Event) => (this.imageName = (e.target as HTMLSelectElement).value)}>
+                  ${names.map((n) => html`<option value=${n} ?selected=${n === name}>${n}</option>`)}
+                </select></label
+              >`
+            : nothing
+        }
         <label
           >Step
           <input
@@ -486,11 +515,18 @@ export class AupIntermediate extends AupChartElement {
         inputs: [value, this.recordsJob, histName],
         content: (theme) => {
           if (histName === undefined) return undefined;
-          const records: HistogramRecord[] = histograms.filter((r) => r.name === histName).map((r) => ({ name: r.name, step: r.step, values: r.values ?? [] }));
+          const records: HistogramRecord[] = histograms
+            .filter((r) => r.name === histName)
+            .map((r) => ({ name: r.name, step: r.step, values: r.values ?? [] }));
           const spec = histogramSpec(records, { theme, title: `${histName} (job ${this.recordsJob})` });
           // The height follows the number of steps: a new step is a new chart.
           const steps = new Set(records.map((r, i) => r.step ?? i)).size;
-          return { spec, key: JSON.stringify([theme, histName, this.recordsJob, steps]), data: { [HISTOGRAM_DATA]: histogramCells(records) }, renderer: 'svg' };
+          return {
+            spec,
+            key: JSON.stringify([theme, histName, this.recordsJob, steps]),
+            data: { [HISTOGRAM_DATA]: histogramCells(records) },
+            renderer: 'svg',
+          };
         },
       },
     ];
@@ -508,7 +544,12 @@ export class AupIntermediate extends AupChartElement {
       this.log,
     );
     const renderer = chooseRenderer(rows.length);
-    return { spec, key: JSON.stringify([theme, this.currentLabel, this.smoothing > 0, scale, this.height, renderer]), data: { [INTERMEDIATE_DATA]: rows }, renderer };
+    return {
+      spec,
+      key: JSON.stringify([theme, this.currentLabel, this.smoothing > 0, scale, this.height, renderer]),
+      data: { [INTERMEDIATE_DATA]: rows },
+      renderer,
+    };
   }
 }
 
@@ -519,7 +560,14 @@ function fromData(data: IntermediateData, selection: JobSelection | null, topK: 
   const matched = bySelection ? data.jobs.filter((j) => jobInSelection(j, selection)) : data.jobs;
   const jobs = sortByScore(matched, target).slice(0, bySelection ? MAX_SELECTED_JOBS : Math.max(1, topK));
   const ids = new Set(jobs.map((j) => j.id));
-  return { experimentId: data.experimentId ?? 0, target, jobs, series: data.series.filter((s) => ids.has(s.job_id)), matched: matched.length, mode: bySelection ? 'selection' : 'top' };
+  return {
+    experimentId: data.experimentId ?? 0,
+    target,
+    jobs,
+    series: data.series.filter((s) => ids.has(s.job_id)),
+    matched: matched.length,
+    mode: bySelection ? 'selection' : 'top',
+  };
 }
 
 function sortByScore(jobs: readonly JobSummary[], target: 'min' | 'max'): JobSummary[] {
@@ -534,7 +582,13 @@ function sortByScore(jobs: readonly JobSummary[], target: 'min' | 'max'): JobSum
  * Loads what the element draws from the board: the selected jobs (by id, or those matching the
  * ranges through the jobs route's filters), else the top-k by score; then their series.
  */
-async function loadIntermediate(client: AupApiClient, experimentId: number, selection: JobSelection | null, topK: number, signal: AbortSignal): Promise<Loaded> {
+async function loadIntermediate(
+  client: AupApiClient,
+  experimentId: number,
+  selection: JobSelection | null,
+  topK: number,
+  signal: AbortSignal,
+): Promise<Loaded> {
   const experiment = await client.experiment(experimentId, signal);
   const target = experiment.target;
   const sort = { column: 'score', order: target === 'min' ? 'asc' : 'desc' } as const;
@@ -556,6 +610,13 @@ async function loadIntermediate(client: AupApiClient, experimentId: number, sele
     matched = page.total;
   }
   const series =
-    jobs.length === 0 ? [] : await client.series(experimentId, jobs.map((j) => j.id), { points: Math.min(MAX_SERIES_POINTS, SERIES_POINTS_PER_JOB * jobs.length) }, signal);
+    jobs.length === 0
+      ? []
+      : await client.series(
+          experimentId,
+          jobs.map((j) => j.id),
+          { points: Math.min(MAX_SERIES_POINTS, SERIES_POINTS_PER_JOB * jobs.length) },
+          signal,
+        );
   return { experimentId, target, jobs, series, matched, mode: bySelection ? 'selection' : 'top' };
 }

@@ -17,7 +17,11 @@ const job = (id: number, params: JobSummary['params']): JobSummary => ({
 });
 
 describe('legend labels', () => {
-  const jobs = [job(1, { lr: 0.0123456, opt: 'adam', seed: 1, layers: 2 }), job(2, { lr: 0.1, opt: 'sgd', seed: 1, layers: 2 }), job(3, { lr: 0.1, opt: 'sgd', seed: 1, layers: 3 })];
+  const jobs = [
+    job(1, { lr: 0.0123456, opt: 'adam', seed: 1, layers: 2 }),
+    job(2, { lr: 0.1, opt: 'sgd', seed: 1, layers: 2 }),
+    job(3, { lr: 0.1, opt: 'sgd', seed: 1, layers: 3 }),
+  ];
 
   it('names the params that differ between the jobs, in config order', () => {
     expect(paramOrder(jobs)).toEqual(['lr', 'opt', 'seed', 'layers']);

@@ -41,7 +41,8 @@ export function formatParam(v: ParamValue | undefined): string {
  */
 export function legendLabels(jobs: readonly JobSummary[], params: readonly string[]): Map<number, string> {
   const text = new Map<number, string>();
-  for (const j of jobs) text.set(j.id, params.length === 0 ? `job ${j.id}` : params.map((p) => `${p}=${formatParam(j.params[p])}`).join(', '));
+  for (const j of jobs)
+    text.set(j.id, params.length === 0 ? `job ${j.id}` : params.map((p) => `${p}=${formatParam(j.params[p])}`).join(', '));
   const counts = new Map<string, number>();
   for (const t of text.values()) counts.set(t, (counts.get(t) ?? 0) + 1);
   for (const [id, t] of text) if (counts.get(t)! > 1 && params.length > 0) text.set(id, `${t} (job ${id})`);

@@ -123,7 +123,12 @@ export class AupJobChart extends AupChartElement {
     const shown = this.shown;
     return html`${this.renderToolbar(shown)}${this.renderMessage(shown)}
       <div class="chart-area">
-        <div class="chart" part="chart" data-slot="main" ?hidden=${shown === undefined || shown.jobs.length === 0 || this.chartError() !== undefined}></div>
+        <div
+          class="chart"
+          part="chart"
+          data-slot="main"
+          ?hidden=${shown === undefined || shown.jobs.length === 0 || this.chartError() !== undefined}
+        ></div>
         ${this.tooltip.render()}
       </div>`;
   }
@@ -146,7 +151,15 @@ export class AupJobChart extends AupChartElement {
           <option value="time" ?selected=${this.x === 'time'}>end time</option>
         </select></label
       >
-      <label><input type="checkbox" name="log" .checked=${this.log} @change=${(e: Event) => (this.log = (e.target as HTMLInputElement).checked)} /> log scale</label>
+      <label
+        ><input
+          type="checkbox"
+          name="log"
+          .checked=${this.log}
+          @change=${(e: Event) => (this.log = (e.target as HTMLInputElement).checked)}
+        />
+        log scale</label
+      >
       ${shown === undefined ? nothing : html`<span class="count">${shown.jobs.length.toLocaleString('en')} jobs</span>`}
     </div>`;
   }
@@ -167,7 +180,13 @@ export class AupJobChart extends AupChartElement {
   }
 
   protected override chartSlots(): ChartSlot[] {
-    return [{ name: 'main', inputs: [this.shown, this.value, this.x, this.log, this.height, this.selection], content: (theme) => this.chartContent(theme) }];
+    return [
+      {
+        name: 'main',
+        inputs: [this.shown, this.value, this.x, this.log, this.height, this.selection],
+        content: (theme) => this.chartContent(theme),
+      },
+    ];
   }
 
   private chartContent(theme: ChartTheme): ChartContent | undefined {
@@ -175,7 +194,15 @@ export class AupJobChart extends AupChartElement {
     if (shown === undefined || shown.jobs.length === 0) return undefined;
     const data = jobChartData(shown.jobs, this.value);
     const selected = selectedJobIds(shown.jobs, this.selection);
-    const opts = { target: shown.target, x: this.x, valueLabel: this.value === 'score' ? 'score' : this.value.slice(7), log: this.log, theme, selected, height: this.height } as const;
+    const opts = {
+      target: shown.target,
+      x: this.x,
+      valueLabel: this.value === 'score' ? 'score' : this.value.slice(7),
+      log: this.log,
+      theme,
+      selected,
+      height: this.height,
+    } as const;
     const spec = jobChartSpec(data, opts);
     const renderer = chooseRenderer(data.length);
     // The spec's shape: scale type and tooltip fields follow the data, so they are part of the key.

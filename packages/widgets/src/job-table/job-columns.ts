@@ -103,23 +103,27 @@ export function inferFromJobs(jobs: readonly JobSummary[]): { params: ParamInfo[
  * start, end and duration; trial, budget and attempts are there but hidden (the column chooser shows them).
  */
 export function jobColumns(opts: { params: readonly ParamInfo[]; metrics: readonly string[] }): JobColumn[] {
-  const job = (field: string, title: string, kind: ColumnKind, visible = true): JobColumn => ({ field, title, kind, group: 'job', visible });
+  const job = (field: string, title: string, kind: ColumnKind, visible = true): JobColumn => ({
+    field,
+    title,
+    kind,
+    group: 'job',
+    visible,
+  });
   return [
     job('id', 'Job', 'number'),
     job('status', 'Status', 'status'),
     job('score', 'Score', 'number'),
     ...opts.metrics.map((label): JobColumn => ({ field: `metric:${label}`, title: label, kind: 'number', group: 'metric', visible: true })),
-    ...opts.params.map(
-      (p): JobColumn => ({
-        field: `param:${p.name}`,
-        title: p.name,
-        kind: p.kind,
-        group: 'param',
-        visible: true,
-        ...(p.values !== undefined ? { values: p.values } : {}),
-        ...(p.log === true ? { log: true } : {}),
-      }),
-    ),
+    ...opts.params.map((p): JobColumn => ({
+      field: `param:${p.name}`,
+      title: p.name,
+      kind: p.kind,
+      group: 'param',
+      visible: true,
+      ...(p.values !== undefined ? { values: p.values } : {}),
+      ...(p.log === true ? { log: true } : {}),
+    })),
     job('trial', 'Trial', 'number', false),
     job('budget', 'Budget', 'number', false),
     job('attempts', 'Attempts', 'number', false),

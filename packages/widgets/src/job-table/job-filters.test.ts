@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { formatFilter } from '../api/job-query.js';
 import type { JobSummary } from '../api/job-summary.js';
 import { jobColumns, jobRow, paramsFromConfig, type JobColumn } from './job-columns.js';
-import { filterOps, headerFilterToJobFilter, isEmptyHeaderFilter, parseLocalTime, rowMatchesFilter, rowMatchesSearch, selectionQuery } from './job-filters.js';
+import {
+  filterOps,
+  headerFilterToJobFilter,
+  isEmptyHeaderFilter,
+  parseLocalTime,
+  rowMatchesFilter,
+  rowMatchesSearch,
+  selectionQuery,
+} from './job-filters.js';
 
 const columns = jobColumns({
   params: paramsFromConfig({
@@ -34,8 +42,12 @@ const summary = (over: Partial<JobSummary> = {}): JobSummary => ({
 
 describe('headerFilterToJobFilter', () => {
   it('reads numbers, seconds of duration, local dates and text into the API filter the server parses', () => {
-    expect(headerFilterToJobFilter(col('score'), { op: '>=', text: ' 0.5 ' })).toEqual({ filter: { column: 'score', op: '>=', value: 0.5 } });
-    expect(headerFilterToJobFilter(col('duration'), { op: '<', text: '90' })).toEqual({ filter: { column: 'duration', op: '<', value: 90_000 } });
+    expect(headerFilterToJobFilter(col('score'), { op: '>=', text: ' 0.5 ' })).toEqual({
+      filter: { column: 'score', op: '>=', value: 0.5 },
+    });
+    expect(headerFilterToJobFilter(col('duration'), { op: '<', text: '90' })).toEqual({
+      filter: { column: 'duration', op: '<', value: 90_000 },
+    });
     const since = headerFilterToJobFilter(col('started_at'), { op: '>=', text: '2025-03-04' });
     expect(since).toEqual({ filter: { column: 'started_at', op: '>=', value: new Date(2025, 2, 4).toISOString() } });
     const act = headerFilterToJobFilter(col('param:act'), { op: 'contains', text: 'el' });
@@ -46,7 +58,9 @@ describe('headerFilterToJobFilter', () => {
   it('is null when nothing is typed and an error naming the column for text that does not fit', () => {
     expect(headerFilterToJobFilter(col('score'), { op: '=', text: '  ' })).toBeNull();
     expect(headerFilterToJobFilter(col('score'), { op: '=', text: '12a' })).toEqual({ error: "Score: '12a' is not a number" });
-    expect(headerFilterToJobFilter(col('ended_at'), { op: '<', text: 'soon' })).toEqual({ error: expect.stringContaining("Ended: 'soon' is not a date") });
+    expect(headerFilterToJobFilter(col('ended_at'), { op: '<', text: 'soon' })).toEqual({
+      error: expect.stringContaining("Ended: 'soon' is not a date"),
+    });
     expect(headerFilterToJobFilter(col('param:act'), { op: '<', text: 'x' })).toEqual({ error: "act: '<' does not apply to this column" });
     expect(isEmptyHeaderFilter({ op: '=', text: '' })).toBe(true);
     expect(isEmptyHeaderFilter(undefined)).toBe(true);

@@ -52,12 +52,16 @@ export function headerFilterToJobFilter(column: JobColumn, v: HeaderFilterValue)
   switch (column.kind) {
     case 'number': {
       const n = Number(text);
-      return Number.isFinite(n) ? { filter: { column: column.field, op: v.op, value: n } } : { error: `${column.title}: '${text}' is not a number` };
+      return Number.isFinite(n)
+        ? { filter: { column: column.field, op: v.op, value: n } }
+        : { error: `${column.title}: '${text}' is not a number` };
     }
     case 'duration': {
       // Typed in seconds (what a person thinks in), compared in the API's milliseconds.
       const s = Number(text);
-      return Number.isFinite(s) ? { filter: { column: column.field, op: v.op, value: s * 1000 } } : { error: `${column.title}: '${text}' is not a number of seconds` };
+      return Number.isFinite(s)
+        ? { filter: { column: column.field, op: v.op, value: s * 1000 } }
+        : { error: `${column.title}: '${text}' is not a number of seconds` };
     }
     case 'date': {
       const ms = parseLocalTime(text);

@@ -26,10 +26,22 @@ const tabulatorTheme = css`
   :host .tabulator .tabulator-header .tabulator-col .tabulator-col-content .tabulator-col-sorter .tabulator-arrow {
     border-bottom-color: var(--_muted);
   }
-  :host .tabulator .tabulator-header .tabulator-col.tabulator-sortable[aria-sort='ascending'] .tabulator-col-content .tabulator-col-sorter .tabulator-arrow {
+  :host
+    .tabulator
+    .tabulator-header
+    .tabulator-col.tabulator-sortable[aria-sort='ascending']
+    .tabulator-col-content
+    .tabulator-col-sorter
+    .tabulator-arrow {
     border-bottom-color: var(--_accent);
   }
-  :host .tabulator .tabulator-header .tabulator-col.tabulator-sortable[aria-sort='descending'] .tabulator-col-content .tabulator-col-sorter .tabulator-arrow {
+  :host
+    .tabulator
+    .tabulator-header
+    .tabulator-col.tabulator-sortable[aria-sort='descending']
+    .tabulator-col-content
+    .tabulator-col-sorter
+    .tabulator-arrow {
     border-top-color: var(--_accent);
   }
   :host .tabulator .tabulator-tableholder,

@@ -11,7 +11,16 @@ import { fire, isEmptySelection, type JobSelection, type OpenJobDetail } from '.
 import { formatScore, formatTimestamp, MISSING } from '../format/format.js';
 import { jobInSelection } from '../selection/job-selection.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
-import { formatDuration, inferFromJobs, jobColumns, jobRow, metricsFromConfig, paramsFromConfig, type JobColumn, type JobRow } from './job-columns.js';
+import {
+  formatDuration,
+  inferFromJobs,
+  jobColumns,
+  jobRow,
+  metricsFromConfig,
+  paramsFromConfig,
+  type JobColumn,
+  type JobRow,
+} from './job-columns.js';
 import { renderJobDetail, type JobDetailState } from './job-detail-view.js';
 import {
   filterOps,
@@ -45,7 +54,11 @@ const REMOTE_URL = 'aup-board-jobs';
 const JOB_STATUSES = ['queued', 'running', 'finished', 'failed', 'early_stopped', 'interrupted'];
 
 type Mode = 'none' | 'api' | 'data';
-type Load<T> = { state: 'idle' } | { state: 'loading'; previous?: T } | { state: 'complete'; value: T } | { state: 'error'; message: string; previous?: T };
+type Load<T> =
+  | { state: 'idle' }
+  | { state: 'loading'; previous?: T }
+  | { state: 'complete'; value: T }
+  | { state: 'error'; message: string; previous?: T };
 /** The parameters Tabulator hands a remote request (remote paging, sorting and filtering). */
 interface RemoteParams {
   page?: number;
@@ -293,7 +306,8 @@ export class AupJobTable extends LitElement {
   // Configuration: which data, which columns
 
   #configure(): void {
-    const mode: Mode = this.data !== undefined ? 'data' : this.api && this.experiment !== undefined && Number.isInteger(this.experiment) ? 'api' : 'none';
+    const mode: Mode =
+      this.data !== undefined ? 'data' : this.api && this.experiment !== undefined && Number.isInteger(this.experiment) ? 'api' : 'none';
     const modeChanged = mode !== this.#mode;
     this.#mode = mode;
     if (mode !== 'api') this.#live.follow(undefined, undefined);
@@ -334,7 +348,13 @@ export class AupJobTable extends LitElement {
         this.expLoad = { state: 'complete', value: exp };
         const cols = jobColumns({ params: paramsFromConfig(exp.config), metrics: metricsFromConfig(exp.config) });
         // Metrics a config does not declare (#aup: result metrics) were added from pages; keep them.
-        for (const c of this.#columns) if (c.group === 'metric' && !cols.some((n) => n.field === c.field)) cols.splice(cols.findIndex((n) => n.group === 'param' || n.field === 'trial'), 0, c);
+        for (const c of this.#columns)
+          if (c.group === 'metric' && !cols.some((n) => n.field === c.field))
+            cols.splice(
+              cols.findIndex((n) => n.group === 'param' || n.field === 'trial'),
+              0,
+              c,
+            );
         this.#setColumns(cols, false);
       },
       (e: unknown) => {
@@ -362,7 +382,8 @@ export class AupJobTable extends LitElement {
     this.#columns = cols;
     this.#columnsKey = key;
     const fresh = cols.filter((c) => !this.#seenFields.has(c.field));
-    if (fresh.some((c) => !c.visible)) this.hiddenFields = new Set([...this.hiddenFields, ...fresh.filter((c) => !c.visible).map((c) => c.field)]);
+    if (fresh.some((c) => !c.visible))
+      this.hiddenFields = new Set([...this.hiddenFields, ...fresh.filter((c) => !c.visible).map((c) => c.field)]);
     for (const c of fresh) this.#seenFields.add(c.field);
     if (rebuild) this.#destroyTable();
     else this.#applyColumns();
@@ -478,7 +499,16 @@ export class AupJobTable extends LitElement {
         hozAlign: 'center',
         download: false,
       },
-      { title: '', formatter: 'rowSelection', titleFormatter: 'rowSelection', headerSort: false, resizable: false, width: 32, hozAlign: 'center', download: false },
+      {
+        title: '',
+        formatter: 'rowSelection',
+        titleFormatter: 'rowSelection',
+        headerSort: false,
+        resizable: false,
+        width: 32,
+        hozAlign: 'center',
+        download: false,
+      },
     ];
     for (const c of this.#columns) {
       const numeric = c.kind === 'number' || c.kind === 'duration';
@@ -653,7 +683,11 @@ export class AupJobTable extends LitElement {
       offset: (page - 1) * size,
       limit: size,
       // Grouped without a chosen sort: sorted by the first group column, so each group is contiguous across pages.
-      ...(sort !== undefined ? { sort: { column: sort.field, order: sort.dir } } : group !== undefined ? { sort: { column: group, order: 'asc' } } : {}),
+      ...(sort !== undefined
+        ? { sort: { column: sort.field, order: sort.dir } }
+        : group !== undefined
+          ? { sort: { column: group, order: 'asc' } }
+          : {}),
       filters,
     };
     if (this.#search !== '') query.search = this.#search;
@@ -669,7 +703,13 @@ export class AupJobTable extends LitElement {
     if (extra.length === 0) return;
     const cols = [...this.#columns];
     const at = cols.findIndex((c) => c.group === 'param' || c.field === 'trial');
-    cols.splice(at, 0, ...extra.sort().map((label): JobColumn => ({ field: `metric:${label}`, title: label, kind: 'number', group: 'metric', visible: true })));
+    cols.splice(
+      at,
+      0,
+      ...extra
+        .sort()
+        .map((label): JobColumn => ({ field: `metric:${label}`, title: label, kind: 'number', group: 'metric', visible: true })),
+    );
     // After Tabulator has taken this page's rows: changing columns inside its request would race it.
     queueMicrotask(() => this.#setColumns(cols, false));
   }
@@ -834,7 +874,9 @@ export class AupJobTable extends LitElement {
       <span class="chips">
         ${this.groupFields.map((f) => {
           const title = this.#columns.find((c) => c.field === f)?.title ?? f;
-          return html`<span class="chip">${title}<button aria-label="Stop grouping by ${title}" @click=${() => this.#removeGroup(f)}>×</button></span>`;
+          return html`<span class="chip"
+            >${title}<button aria-label="Stop grouping by ${title}" @click=${() => this.#removeGroup(f)}>×</button></span
+          >`;
         })}
       </span>
       ${this.#renderChooser()} ${this.#renderExports()}
@@ -854,18 +896,20 @@ export class AupJobTable extends LitElement {
         ${groups
           .filter(([, cols]) => cols.length > 0)
           .map(
-            ([name, cols]) => html`<h4>${name}</h4>
-              ${cols.map(
-                (c) => html`<label
-                  ><input
-                    type="checkbox"
-                    data-field=${c.field}
-                    .checked=${!this.hiddenFields.has(c.field)}
-                    @change=${(e: Event) => this.#toggleColumn(c.field, (e.target as HTMLInputElement).checked)}
-                  />
-                  ${c.title}</label
-                >`,
-              )}`,
+            ([name, cols]) =>
+              html`<h4>${name}</h4>
+                ${cols.map(
+                  (c) =>
+                    html`<label
+                      ><input
+                        type="checkbox"
+                        data-field=${c.field}
+                        .checked=${!this.hiddenFields.has(c.field)}
+                        @change=${(e: Event) => this.#toggleColumn(c.field, (e.target as HTMLInputElement).checked)}
+                      />
+                      ${c.title}</label
+                    >`,
+                )}`,
           )}
       </div>
     </details>`;
@@ -876,7 +920,8 @@ export class AupJobTable extends LitElement {
     const which = ids.length > 0 ? `${ids.length} selected` : 'all';
     if (this.#mode === 'data') {
       return html`<span class="exports" part="export"
-        >Export ${which}: <button @click=${() => this.#download('csv')}>CSV</button><button @click=${() => this.#download('json')}>JSON</button></span
+        >Export ${which}: <button @click=${() => this.#download('csv')}>CSV</button
+        ><button @click=${() => this.#download('json')}>JSON</button></span
       >`;
     }
     const client = this.#client;
@@ -897,11 +942,17 @@ export class AupJobTable extends LitElement {
         const info = this.pageInfo;
         const first = info === undefined || this.total === 0 ? 0 : (info.page - 1) * info.size + 1;
         const last = info === undefined ? 0 : Math.min(this.total, info.page * info.size);
-        parts.push(`${first.toLocaleString('en-US')}–${last.toLocaleString('en-US')} of ${this.total.toLocaleString('en-US')} ${filtered ? 'matching jobs' : 'jobs'}`);
+        parts.push(
+          `${first.toLocaleString('en-US')}–${last.toLocaleString('en-US')} of ${this.total.toLocaleString('en-US')} ${filtered ? 'matching jobs' : 'jobs'}`,
+        );
       }
     } else if (this.data !== undefined) {
       const shown = this.visibleCount ?? this.data.length;
-      parts.push(shown === this.data.length ? `${shown.toLocaleString('en-US')} jobs` : `${shown.toLocaleString('en-US')} of ${this.data.length.toLocaleString('en-US')} jobs`);
+      parts.push(
+        shown === this.data.length
+          ? `${shown.toLocaleString('en-US')} jobs`
+          : `${shown.toLocaleString('en-US')} of ${this.data.length.toLocaleString('en-US')} jobs`,
+      );
     }
     if (this.selectedIds.size > 0) parts.push(`${this.selectedIds.size} selected`);
     if (this.pageLoading) parts.push('loading…');
@@ -911,22 +962,30 @@ export class AupJobTable extends LitElement {
   #renderNotices(): TemplateResult {
     const out: TemplateResult[] = [];
     if (this.pageError !== undefined) {
-      out.push(html`<p class="notice error" part="message" role="alert">Could not load jobs: ${this.pageError}<button part="retry" @click=${() => this.refresh()}>Retry</button></p>`);
+      out.push(
+        html`<p class="notice error" part="message" role="alert">
+          Could not load jobs: ${this.pageError}<button part="retry" @click=${() => this.refresh()}>Retry</button>
+        </p>`,
+      );
     }
     for (const e of this.filterErrors) out.push(html`<p class="notice error" role="alert">${e}</p>`);
     if (this.#focus !== undefined) {
-      out.push(html`<p class="notice" part="selection-notice">
-        Showing job ${this.#focus} alone. <button @click=${() => this.#clearFocus()}>Show all jobs</button>
-      </p>`);
+      out.push(
+        html`<p class="notice" part="selection-notice">
+          Showing job ${this.#focus} alone. <button @click=${() => this.#clearFocus()}>Show all jobs</button>
+        </p>`,
+      );
     }
     const s = this.#filterSelection;
     if (s !== null && this.#focus === undefined) {
       const q = selectionQuery(s, this.#columns);
-      out.push(html`<p class="notice" part="selection-notice">
-        Showing the jobs selected in ${s.source || 'another view'}: ${describeSelection(s, this.#columns)}
-        ${q.unsupported.length > 0 && this.#mode === 'api' ? html`<span class="warning">(not filtered by ${q.unsupported.join(', ')}: several values of a column without a known list)</span>` : nothing}
-        <button @click=${() => this.#clearFilterSelection()}>Show all jobs</button>
-      </p>`);
+      out.push(
+        html`<p class="notice" part="selection-notice">
+          Showing the jobs selected in ${s.source || 'another view'}: ${describeSelection(s, this.#columns)}
+          ${q.unsupported.length > 0 && this.#mode === 'api' ? html`<span class="warning">(not filtered by ${q.unsupported.join(', ')}: several values of a column without a known list)</span>` : nothing}
+          <button @click=${() => this.#clearFilterSelection()}>Show all jobs</button>
+        </p>`,
+      );
     }
     return html`${out}`;
   }
@@ -1056,9 +1115,12 @@ export class AupJobTable extends LitElement {
     render(
       renderJobDetail(this.#mode === 'api' ? (this.#details.get(id) ?? { load: 'loading' }) : undefined, {
         row,
-        experiment: this.expLoad.state === 'complete' ? this.expLoad.value : this.expLoad.state !== 'idle' ? this.expLoad.previous : undefined,
+        experiment:
+          this.expLoad.state === 'complete' ? this.expLoad.value : this.expLoad.state !== 'idle' ? this.expLoad.previous : undefined,
         canControl: this.#mode === 'api' && this.#caps.value.control,
-        ...(client !== undefined ? { artifactUrl: (j: number, i: number) => client.artifactUrl(j, i), imageUrl: (j: number, i: number) => client.imageUrl(j, i) } : {}),
+        ...(client !== undefined
+          ? { artifactUrl: (j: number, i: number) => client.artifactUrl(j, i), imageUrl: (j: number, i: number) => client.imageUrl(j, i) }
+          : {}),
         onOpen: () => this.#open(id),
         onAction: (kind) => this.#setDetail(id, { action: { kind, phase: 'confirm' } }),
         onConfirm: () => void this.#runAction(id),
@@ -1149,10 +1211,17 @@ export class AupJobTable extends LitElement {
     this.#setDetail(id, { action: { kind, phase: 'pending', message: kind === 'kill' ? `Killing job ${id}…` : `Deleting job ${id}…` } });
     try {
       if (kind === 'kill') {
-        const answer = (await client.killJob(id, KILL_WAIT_MS)) as { done_at?: string | null; result?: { ok?: boolean; message?: string } | null };
+        const answer = (await client.killJob(id, KILL_WAIT_MS)) as {
+          done_at?: string | null;
+          result?: { ok?: boolean; message?: string } | null;
+        };
         const ok = answer.result?.ok;
         const message =
-          answer.done_at == null ? `Kill requested; the runner has not answered yet.` : ok === false ? `The runner could not kill it: ${answer.result?.message ?? 'no reason given'}` : `Job ${id} was killed.`;
+          answer.done_at == null
+            ? `Kill requested; the runner has not answered yet.`
+            : ok === false
+              ? `The runner could not kill it: ${answer.result?.message ?? 'no reason given'}`
+              : `Job ${id} was killed.`;
         this.#setDetail(id, { action: { kind, phase: ok === false ? 'error' : 'done', message } });
         this.#loadDetail(id, true);
       } else {
@@ -1199,7 +1268,11 @@ function formatText(c: JobColumn, value: unknown): string {
   if (value === null || value === undefined) return MISSING;
   switch (c.kind) {
     case 'number':
-      return typeof value === 'number' ? (c.field === 'id' || c.field === 'trial' || c.field === 'attempts' ? String(value) : formatScore(value)) : String(value);
+      return typeof value === 'number'
+        ? c.field === 'id' || c.field === 'trial' || c.field === 'attempts'
+          ? String(value)
+          : formatScore(value)
+        : String(value);
     case 'duration':
       return formatDuration(value as number);
     case 'date':
@@ -1248,7 +1321,8 @@ function localSorter(c: JobColumn): ColumnDefinition['sorter'] {
 function describeSelection(s: JobSelection, columns: readonly JobColumn[]): string {
   const parts = Object.entries(s.ranges).map(([field, range]) => {
     const title = columns.find((c) => c.field === field)?.title ?? field;
-    if (range.length === 2 && typeof range[0] === 'number' && typeof range[1] === 'number') return `${title} ${formatScore(range[0])}–${formatScore(range[1])}`;
+    if (range.length === 2 && typeof range[0] === 'number' && typeof range[1] === 'number')
+      return `${title} ${formatScore(range[0])}–${formatScore(range[1])}`;
     return `${title}: ${range.length === 0 ? '(nothing)' : range.map(String).join(', ')}`;
   });
   if (s.jobIds !== null && s.jobIds.length > 0) parts.push(`${s.jobIds.length} job${s.jobIds.length === 1 ? '' : 's'}`);

@@ -28,7 +28,15 @@ describe('mergeJobChanges', () => {
   const jobs = [job(1, 'finished', 0.5), job(2, 'running', null)];
 
   it('replaces a changed job and adds a new one, in id order; the last summary of a job wins', () => {
-    const out = mergeJobChanges(jobs, [change(10, 'job', 3, job(3, 'running', null)), change(11, 'job', 2, job(2, 'running', null)), change(12, 'job', 2, job(2, 'finished', 0.1))], 1)!;
+    const out = mergeJobChanges(
+      jobs,
+      [
+        change(10, 'job', 3, job(3, 'running', null)),
+        change(11, 'job', 2, job(2, 'running', null)),
+        change(12, 'job', 2, job(2, 'finished', 0.1)),
+      ],
+      1,
+    )!;
     expect(out.map((j) => [j.id, j.status, j.score])).toEqual([
       [1, 'finished', 0.5],
       [2, 'finished', 0.1],

@@ -7,7 +7,11 @@ import type { JobSummary } from '../api/job-summary.js';
  * (the same array when nothing in it changed), or `undefined` when the changes cannot be applied
  * locally (the experiment was deleted, a job event came without its summary): reload then.
  */
-export function mergeJobChanges(jobs: readonly JobSummary[], changes: readonly ChangeEvent[], experimentId: number): readonly JobSummary[] | undefined {
+export function mergeJobChanges(
+  jobs: readonly JobSummary[],
+  changes: readonly ChangeEvent[],
+  experimentId: number,
+): readonly JobSummary[] | undefined {
   const updates = new Map<number, JobSummary | null>();
   for (const c of changes) {
     if (c.experiment_id !== experimentId) continue;

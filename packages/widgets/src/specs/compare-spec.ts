@@ -45,7 +45,14 @@ export const COMPARE_DATA = 'best';
  */
 export function compareRows(series: readonly CompareSeries[]): CompareRow[] {
   return series.flatMap((s) => {
-    const rows: CompareRow[] = s.x.map((x, i) => ({ experiment: s.name, experimentId: s.experimentId, x, best: s.best[i]!, jobId: s.jobIds?.[i] ?? null, improved: 1 }));
+    const rows: CompareRow[] = s.x.map((x, i) => ({
+      experiment: s.name,
+      experimentId: s.experimentId,
+      x,
+      best: s.best[i]!,
+      jobId: s.jobIds?.[i] ?? null,
+      improved: 1,
+    }));
     const last = rows[rows.length - 1];
     if (last !== undefined && s.end != null && s.end > last.x) rows.push({ ...last, x: s.end, jobId: null, improved: 0 });
     return rows;
@@ -65,7 +72,12 @@ export function compareSpec(series: readonly CompareSeries[], opts: CompareOptio
   const xTitle = opts.x === 'index' ? 'job index' : 'time';
   const tooltip = [
     { field: 'experiment', type: 'nominal' },
-    { field: 'x', type: opts.x === 'index' ? 'quantitative' : 'temporal', title: xTitle, ...(opts.x === 'time' ? { format: '%Y-%m-%d %H:%M:%S' } : {}) },
+    {
+      field: 'x',
+      type: opts.x === 'index' ? 'quantitative' : 'temporal',
+      title: xTitle,
+      ...(opts.x === 'time' ? { format: '%Y-%m-%d %H:%M:%S' } : {}),
+    },
     { field: 'best', type: 'quantitative', title: 'best so far', format: '.6~g' },
     { field: 'jobId', type: 'quantitative', title: 'job' },
   ];
@@ -78,7 +90,10 @@ export function compareSpec(series: readonly CompareSeries[], opts: CompareOptio
     config: vegaConfig(opts.theme),
     data: { name: COMPARE_DATA, values: rows },
     encoding: {
-      x: opts.x === 'index' ? { field: 'x', type: 'quantitative', title: xTitle, axis: { tickMinStep: 1, format: 'd' } } : { field: 'x', type: 'temporal', title: xTitle },
+      x:
+        opts.x === 'index'
+          ? { field: 'x', type: 'quantitative', title: xTitle, axis: { tickMinStep: 1, format: 'd' } }
+          : { field: 'x', type: 'temporal', title: xTitle },
       y,
       color,
     },

@@ -13,7 +13,13 @@ const legend = new Map([[1, 'lr=0.1']]);
 
 async function svgOf(spec: ReturnType<typeof intermediateSpec>): Promise<{ svg: string; warnings: string[] }> {
   const warnings: string[] = [];
-  const logger = { warn: (...a: unknown[]) => warnings.push(a.join(' ')), info: () => logger, debug: () => logger, error: () => logger, level: () => logger };
+  const logger = {
+    warn: (...a: unknown[]) => warnings.push(a.join(' ')),
+    info: () => logger,
+    debug: () => logger,
+    error: () => logger,
+    level: () => logger,
+  };
   const view = new View(parse(compile(spec, { logger: logger as never }).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
@@ -44,7 +50,9 @@ describe('histograms', () => {
     const cells = histogramCells(records);
     expect(cells).toHaveLength(2 * HISTOGRAM_BINS);
     expect(cells.filter((c) => c.step === 0).reduce((n, c) => n + c.count, 0)).toBe(3);
-    expect(cells.filter((c) => c.step === 5 && c.count > 0)).toEqual([{ step: 5, lo: expect.closeTo(2 - 2 / HISTOGRAM_BINS, 9), hi: 2, count: 3 }]);
+    expect(cells.filter((c) => c.step === 5 && c.count > 0)).toEqual([
+      { step: 5, lo: expect.closeTo(2 - 2 / HISTOGRAM_BINS, 9), hi: 2, count: 3 },
+    ]);
   });
   it('draws a cell per bin and step, without Vega-Lite warnings', async () => {
     const { svg, warnings } = await svgOf(histogramSpec(records, { theme: LIGHT_CHART_THEME, width: 400 }));

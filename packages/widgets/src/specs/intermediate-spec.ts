@@ -40,13 +40,20 @@ export const HISTOGRAM_DATA = 'cells';
 const RAW_OPACITY_WHEN_SMOOTHED = 0.25;
 
 /** The legend entry of a line: its job's legend text, plus the label when several labels are drawn. */
-export function seriesName(line: Pick<IntermediateLine, 'jobId' | 'label'>, legend: ReadonlyMap<number, string>, withLabel: boolean): string {
+export function seriesName(
+  line: Pick<IntermediateLine, 'jobId' | 'label'>,
+  legend: ReadonlyMap<number, string>,
+  withLabel: boolean,
+): string {
   const job = legend.get(line.jobId) ?? `job ${line.jobId}`;
   return withLabel ? `${job} · ${line.label}` : job;
 }
 
 /** The rows of an intermediate chart: every point of every line with its smoothed value. */
-export function intermediateRows(lines: readonly IntermediateLine[], opts: Pick<IntermediateOptions, 'legend' | 'smoothing'>): IntermediateRow[] {
+export function intermediateRows(
+  lines: readonly IntermediateLine[],
+  opts: Pick<IntermediateOptions, 'legend' | 'smoothing'>,
+): IntermediateRow[] {
   const withLabel = new Set(lines.map((l) => l.label)).size > 1;
   const rows: IntermediateRow[] = [];
   for (const line of lines) {
@@ -70,7 +77,11 @@ export function intermediateSpec(lines: readonly IntermediateLine[], opts: Inter
   // Steps are whole numbers (the protocol counts them).
   const x = { field: 'step', type: 'quantitative', title: 'step', axis: { tickMinStep: 1, format: 'd' } } as const;
   const color = { field: 'series', type: 'nominal', title: null, legend: { orient: 'right' } } as const;
-  const y = { type: 'quantitative', title: lines.length > 0 && new Set(lines.map((l) => l.label)).size === 1 ? lines[0]!.label : 'value', scale: { type: scaleType, zero: false } } as const;
+  const y = {
+    type: 'quantitative',
+    title: lines.length > 0 && new Set(lines.map((l) => l.label)).size === 1 ? lines[0]!.label : 'value',
+    scale: { type: scaleType, zero: false },
+  } as const;
   const tooltip = [
     { field: 'series', type: 'nominal', title: 'series' },
     { field: 'jobId', type: 'quantitative', title: 'job' },
@@ -91,9 +102,7 @@ export function intermediateSpec(lines: readonly IntermediateLine[], opts: Inter
         mark: { type: 'line', strokeWidth: 1.5, opacity: smoothed ? RAW_OPACITY_WHEN_SMOOTHED : 1, point: false, tooltip: !smoothed },
         encoding: { y: { ...y, field: 'value' }, ...(smoothed ? {} : { tooltip }) },
       },
-      ...(smoothed
-        ? [{ mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { ...y, field: 'smoothed' }, tooltip } }]
-        : []),
+      ...(smoothed ? [{ mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { ...y, field: 'smoothed' }, tooltip } }] : []),
     ],
   } as TopLevelSpec;
 }
@@ -150,7 +159,10 @@ export function histogramCells(records: readonly HistogramRecord[], bins = HISTO
 }
 
 /** A heat map of histograms over steps: x the value bins, y the step, colour the count. */
-export function histogramSpec(records: readonly HistogramRecord[], opts: { theme: ChartTheme; width?: number | 'container'; title?: string }): TopLevelSpec {
+export function histogramSpec(
+  records: readonly HistogramRecord[],
+  opts: { theme: ChartTheme; width?: number | 'container'; title?: string },
+): TopLevelSpec {
   const cells = histogramCells(records);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -109,7 +109,13 @@ export function jobChartSpec(data: readonly JobChartDatum[], opts: JobChartOptio
   // Job indexes are whole numbers; the padding keeps the first and last points off the axes.
   const x =
     opts.x === 'index'
-      ? ({ field: 'x', type: 'quantitative', title: xTitle, axis: { tickMinStep: 1, format: 'd' }, scale: { padding: AXIS_PADDING_PX } } as const)
+      ? ({
+          field: 'x',
+          type: 'quantitative',
+          title: xTitle,
+          axis: { tickMinStep: 1, format: 'd' },
+          scale: { padding: AXIS_PADDING_PX },
+        } as const)
       : ({ field: 'x', type: 'temporal', title: xTitle, scale: { padding: AXIS_PADDING_PX } } as const);
   const scaleType = valueScaleType(
     rows.map((r) => r.value),

@@ -124,7 +124,13 @@ describe('bohb model', () => {
         all.push(r);
         const bad = failB && r.params.c === 'b';
         const status = bad ? (r.trialId % 2 ? 'failed' : 'early_stopped') : 'finished';
-        p.tell({ trialId: r.trialId, params: r.params, budget: r.budget, status, ...(status === 'failed' ? {} : { score: loss(r.params) }) });
+        p.tell({
+          trialId: r.trialId,
+          params: r.params,
+          budget: r.budget,
+          status,
+          ...(status === 'failed' ? {} : { score: loss(r.params) }),
+        });
       }
       return all.slice(-80).filter((s) => s.params.c === 'b').length / 80;
     };
@@ -167,8 +173,12 @@ describe('bohb settings', () => {
   };
 
   it('refuses bad settings with AUP_ERR_PROPOSER_CONFIG naming the key', () => {
-    expect(error({ min_budget: 9, max_budget: 3 })).toBe('AUP_ERR_PROPOSER_CONFIG: max_budget: the bohb proposer needs a budget >= min_budget (9), found 3');
-    expect(error({ top_n_percent: 0 })).toBe('AUP_ERR_PROPOSER_CONFIG: top_n_percent: the bohb proposer needs a percentage in (0, 100), found 0');
+    expect(error({ min_budget: 9, max_budget: 3 })).toBe(
+      'AUP_ERR_PROPOSER_CONFIG: max_budget: the bohb proposer needs a budget >= min_budget (9), found 3',
+    );
+    expect(error({ top_n_percent: 0 })).toBe(
+      'AUP_ERR_PROPOSER_CONFIG: top_n_percent: the bohb proposer needs a percentage in (0, 100), found 0',
+    );
     expect(error({ random_fraction: 2 })).toMatch(/^AUP_ERR_PROPOSER_CONFIG: random_fraction: /);
     expect(error({ num_samples: 0 })).toMatch(/^AUP_ERR_PROPOSER_CONFIG: num_samples: /);
     expect(error({ n_iterations: 1.5 })).toMatch(/^AUP_ERR_PROPOSER_CONFIG: n_iterations: /);

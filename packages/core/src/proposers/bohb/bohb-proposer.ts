@@ -9,7 +9,15 @@ import { isRngState, Rng } from '../../rng.js';
 import type { AskResult, Json, JsonObject, Outcome, ParamSpec, Proposer, ProposerContext, ProposerDefinition } from '../../types.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
 import { checkSpace, sampleParams } from '../space.js';
-import { CONFIG_ID_KEY, iterationPlan, iterationTrialCount, MAX_BRACKETS, maxBracket, type BracketSizing, type Rung } from '../hyperband/bracket-schedule.js';
+import {
+  CONFIG_ID_KEY,
+  iterationPlan,
+  iterationTrialCount,
+  MAX_BRACKETS,
+  maxBracket,
+  type BracketSizing,
+  type Rung,
+} from '../hyperband/bracket-schedule.js';
 import { BracketScheduler, type Sampler } from '../hyperband/bracket-scheduler.js';
 import { ETA, INTEGER_AT_LEAST_1, optionError, POSITIVE, readNumber } from '../hyperband/read-option.js';
 import { KernelSpace } from '../parzen/kernel-space.js';
@@ -73,13 +81,20 @@ export function bohbSettings(options: JsonObject, dims: number): BohbSettings {
   // Auptimizer's configs write an empty string for "use the default".
   const mp = options.min_points_in_model === '' ? null : (options.min_points_in_model ?? null);
   const minPointsInModel = readNumber(NAME, { min_points_in_model: mp }, 'min_points_in_model', dims + 1, INTEGER_AT_LEAST_1);
-  const topNPercent = readNumber(NAME, options, 'top_n_percent', BOHB_DEFAULTS.top_n_percent, { expected: 'a percentage in (0, 100)', ok: (x) => x > 0 && x < 100 });
+  const topNPercent = readNumber(NAME, options, 'top_n_percent', BOHB_DEFAULTS.top_n_percent, {
+    expected: 'a percentage in (0, 100)',
+    ok: (x) => x > 0 && x < 100,
+  });
   const numSamples = readNumber(NAME, options, 'num_samples', BOHB_DEFAULTS.num_samples, INTEGER_AT_LEAST_1);
-  const randomFraction = readNumber(NAME, options, 'random_fraction', BOHB_DEFAULTS.random_fraction, { expected: 'a fraction in [0, 1]', ok: (x) => x >= 0 && x <= 1 });
+  const randomFraction = readNumber(NAME, options, 'random_fraction', BOHB_DEFAULTS.random_fraction, {
+    expected: 'a fraction in [0, 1]',
+    ok: (x) => x >= 0 && x <= 1,
+  });
   const bandwidthFactor = readNumber(NAME, options, 'bandwidth_factor', BOHB_DEFAULTS.bandwidth_factor, POSITIVE);
   const minBandwidth = readNumber(NAME, options, 'min_bandwidth', BOHB_DEFAULTS.min_bandwidth, POSITIVE);
   const sMax = maxBracket(maxBudget / minBudget, eta);
-  if (sMax >= MAX_BRACKETS) throw optionError(NAME, 'eta', `a rate that gives at most ${MAX_BRACKETS} brackets between min_budget and max_budget`, eta);
+  if (sMax >= MAX_BRACKETS)
+    throw optionError(NAME, 'eta', `a rate that gives at most ${MAX_BRACKETS} brackets between min_budget and max_budget`, eta);
   return {
     minBudget,
     maxBudget,
@@ -154,8 +169,18 @@ export class BohbProposer implements Proposer {
     const obs = r.raw('observations');
     const d = ctx.space.length;
     const okObs = (o: Json) =>
-      typeof o === 'object' && o !== null && !Array.isArray(o) && Array.isArray(o.x) && o.x.length === d && o.x.every((v) => typeof v === 'number') && (o.l === null || typeof o.l === 'number');
-    if (!Array.isArray(obs) || obs.length !== this.observations.length || !obs.every((level) => Array.isArray(level) && level.every(okObs))) {
+      typeof o === 'object' &&
+      o !== null &&
+      !Array.isArray(o) &&
+      Array.isArray(o.x) &&
+      o.x.length === d &&
+      o.x.every((v) => typeof v === 'number') &&
+      (o.l === null || typeof o.l === 'number');
+    if (
+      !Array.isArray(obs) ||
+      obs.length !== this.observations.length ||
+      !obs.every((level) => Array.isArray(level) && level.every(okObs))
+    ) {
       throw r.fail('observations', `${this.observations.length} lists of {x, l}`, obs);
     }
     this.observations = obs as unknown as Observation[][];
@@ -201,7 +226,11 @@ export class BohbProposer implements Proposer {
       const nGood = Math.max(nMin, Math.floor((this.settings.topNPercent * n) / 100));
       const nBad = Math.max(nMin, n - nGood);
       // Oldest first, as the estimator's forgetting weights expect.
-      const rows = (picked: { i: number }[]) => picked.map((o) => o.i).sort((a, b) => a - b).map((i) => Float64Array.from(obs[i]!.x));
+      const rows = (picked: { i: number }[]) =>
+        picked
+          .map((o) => o.i)
+          .sort((a, b) => a - b)
+          .map((i) => Float64Array.from(obs[i]!.x));
       return { good: rows(order.slice(0, nGood)), bad: rows(order.slice(n - nBad)) };
     }
     return undefined;

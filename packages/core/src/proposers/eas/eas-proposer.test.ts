@@ -30,7 +30,12 @@ function simulate(c: ProposerContext, nParallel = 1, status: (id: number) => Out
   return simulateWith(c, fitness, nParallel, status);
 }
 
-function simulateWith(c: ProposerContext, f: (a: Arch) => number, nParallel = 1, status: (id: number) => OutcomeStatus = () => 'finished'): Suggestion[] {
+function simulateWith(
+  c: ProposerContext,
+  f: (a: Arch) => number,
+  nParallel = 1,
+  status: (id: number) => OutcomeStatus = () => 'finished',
+): Suggestion[] {
   const p = easProposer.create(c);
   const out: Suggestion[] = [];
   const pending: Suggestion[] = [];
@@ -45,7 +50,12 @@ function simulateWith(c: ProposerContext, f: (a: Arch) => number, nParallel = 1,
     const s = pending.shift()!;
     const st = status(s.trialId);
     const score = f(archOf(s));
-    p.tell({ trialId: s.trialId, params: s.params, status: st, ...(st === 'failed' ? {} : { score: c.target === 'min' ? -score : score }) });
+    p.tell({
+      trialId: s.trialId,
+      params: s.params,
+      status: st,
+      ...(st === 'failed' ? {} : { score: c.target === 'min' ? -score : score }),
+    });
   }
 }
 
@@ -81,7 +91,10 @@ describe('net descriptions', () => {
   it('widens by x1.5 and x2 within max_units, and deepens with a copy of the layer', () => {
     const net = readNetConfig({ layers: [{ units: 4, activation: 'relu' }, { units: 40 }], max_layers: 3, max_units: 64 });
     const layers = net.layers;
-    expect(applyAction(layers, 0, net)).toEqual({ layers: [{ units: 6, activation: 'relu' }, { units: 40 }], transformation: { kind: 'wider', layer: 0, from: 4, to: 6 } });
+    expect(applyAction(layers, 0, net)).toEqual({
+      layers: [{ units: 6, activation: 'relu' }, { units: 40 }],
+      transformation: { kind: 'wider', layer: 0, from: 4, to: 6 },
+    });
     expect(applyAction(layers, 3 + 1, net).layers[1]).toEqual({ units: 64 });
     expect(applyAction(layers, 6 + 0, net)).toEqual({
       layers: [{ units: 4, activation: 'relu' }, { units: 4, activation: 'relu' }, { units: 40 }],
@@ -99,7 +112,12 @@ describe('eas proposer', () => {
   it('starts from net_config, then proposes children of finished trials with their parent and edit', () => {
     const trials = simulate(ctx({ options: { net_config: { layers: [{ type: 'dense', units: 8 }] } } }));
     expect(trials).toHaveLength(30);
-    expect(trials[0]!.extra).toEqual({ architecture: { layers: [{ type: 'dense', units: 8 }] }, parent_trial: null, trial_id: 0, transformation: null });
+    expect(trials[0]!.extra).toEqual({
+      architecture: { layers: [{ type: 'dense', units: 8 }] },
+      parent_trial: null,
+      trial_id: 0,
+      transformation: null,
+    });
     for (const t of trials.slice(1)) {
       const parent = t.extra!['parent_trial'] as number;
       expect(parent, `trial ${t.trialId}`).toBeLessThan(t.trialId);
@@ -119,7 +137,9 @@ describe('eas proposer', () => {
   it('never proposes the same network twice from one parent', () => {
     // Limits so tight that every edit of every network gets tried: then the start network is edited again, from scratch.
     for (const seed of [1, 2, 3]) {
-      const trials = simulate(ctx({ seed, nSamples: 40, options: { n_children: 5, net_config: { layers: [{ units: 2 }], max_layers: 2, max_units: 3 } } }));
+      const trials = simulate(
+        ctx({ seed, nSamples: 40, options: { n_children: 5, net_config: { layers: [{ units: 2 }], max_layers: 2, max_units: 3 } } }),
+      );
       const seen = new Set<string>();
       expect(trials).toHaveLength(40);
       for (const t of trials.slice(1).filter((x) => x.extra!['parent_trial'] !== null)) {

@@ -6,11 +6,30 @@
  * by REINFORCE on the child's score improvement over its parent, with a moving-average baseline.
  */
 import { isRngState, Rng } from '../../rng.js';
-import type { AskResult, Json, JsonObject, Outcome, OutcomeStatus, ParamSpec, Params, Proposer, ProposerContext, ProposerDefinition } from '../../types.js';
+import type {
+  AskResult,
+  Json,
+  JsonObject,
+  Outcome,
+  OutcomeStatus,
+  ParamSpec,
+  Params,
+  Proposer,
+  ProposerContext,
+  ProposerDefinition,
+} from '../../types.js';
 import { AupError } from '../../errors.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
 import { checkSpace, sampleParams } from '../space.js';
-import { actionCount, applyAction, readNetConfig, validActions, type NetDescription, type NetLayer, type Transformation } from './net-description.js';
+import {
+  actionCount,
+  applyAction,
+  readNetConfig,
+  validActions,
+  type NetDescription,
+  type NetLayer,
+  type Transformation,
+} from './net-description.js';
 
 const NAME = 'eas';
 /** Snapshot format version; bump when the snapshot's shape changes. */
@@ -184,7 +203,18 @@ export class EasProposer implements Proposer {
   }
 
   private fresh(layers: readonly NetLayer[], parent: number | null, parentValue: number | null): TrialRecord {
-    return { layers: layers.map((l) => ({ ...l })), parent, action: null, valid: [], rank: null, nRanks: 0, parentValue, status: 'pending', value: null, children: 0 };
+    return {
+      layers: layers.map((l) => ({ ...l })),
+      parent,
+      action: null,
+      valid: [],
+      rank: null,
+      nRanks: 0,
+      parentValue,
+      status: 'pending',
+      value: null,
+      children: 0,
+    };
   }
 
   private transformationOf(record: TrialRecord): Transformation {
@@ -221,7 +251,13 @@ export class EasProposer implements Proposer {
     const valid = this.untried(parentId);
     const action = sampleSoftmax(this.actionLogits, valid, this.rng);
     parent.children++;
-    return { ...this.fresh(applyAction(parent.layers, action, net).layers, parentId, parent.value), action, valid, rank, nRanks: top.length };
+    return {
+      ...this.fresh(applyAction(parent.layers, action, net).layers, parentId, parent.value),
+      action,
+      valid,
+      rank,
+      nRanks: top.length,
+    };
   }
 
   /** The actions on trial `id`'s network that give a network none of its children has (no child is proposed twice; ×1.5 and ×2 can meet at `max_units`). */
@@ -238,7 +274,13 @@ export class EasProposer implements Proposer {
     const scale = Math.max(this.scale ?? Math.abs(reward), MIN_SCALE);
     const advantage = Math.max(-ADVANTAGE_CLIP, Math.min(ADVANTAGE_CLIP, (reward - baseline) / scale));
     if (t.action !== null) reinforce(this.actionLogits, t.valid, t.action, advantage);
-    if (t.rank !== null) reinforce(this.rankLogits, Array.from({ length: t.nRanks }, (_, r) => r), t.rank, advantage);
+    if (t.rank !== null)
+      reinforce(
+        this.rankLogits,
+        Array.from({ length: t.nRanks }, (_, r) => r),
+        t.rank,
+        advantage,
+      );
     this.baseline = BASELINE_DECAY * baseline + (1 - BASELINE_DECAY) * reward;
     this.scale = BASELINE_DECAY * scale + (1 - BASELINE_DECAY) * Math.abs(reward - baseline);
   }
@@ -287,7 +329,15 @@ function isTrialRecord(x: Json): boolean {
   const valid = x['valid'];
   return (
     Array.isArray(layers) &&
-    layers.every((l) => typeof l === 'object' && l !== null && !Array.isArray(l) && typeof l['units'] === 'number' && Number.isSafeInteger(l['units']) && l['units'] >= 1) &&
+    layers.every(
+      (l) =>
+        typeof l === 'object' &&
+        l !== null &&
+        !Array.isArray(l) &&
+        typeof l['units'] === 'number' &&
+        Number.isSafeInteger(l['units']) &&
+        l['units'] >= 1,
+    ) &&
     Array.isArray(valid) &&
     valid.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) &&
     intOrNull(x['parent']) &&

@@ -28,9 +28,13 @@ export const ACTION_KINDS = WIDEN_FACTORS.length + 1;
 export type Transformation = { kind: 'wider'; layer: number; from: number; to: number } | { kind: 'deeper'; after: number; units: number };
 
 function bad(path: string, expected: string, found: unknown): AupError {
-  return new AupError('AUP_ERR_PROPOSER_CONFIG', `${path}: the eas proposer expected ${expected}, found ${JSON.stringify(found) ?? 'nothing'}`, {
-    details: { path, expected, found: (found ?? null) as Json },
-  });
+  return new AupError(
+    'AUP_ERR_PROPOSER_CONFIG',
+    `${path}: the eas proposer expected ${expected}, found ${JSON.stringify(found) ?? 'nothing'}`,
+    {
+      details: { path, expected, found: (found ?? null) as Json },
+    },
+  );
 }
 
 function positiveInt(x: unknown, path: string): number {
@@ -43,7 +47,8 @@ export function readNetConfig(raw: Json | undefined): NetDescription {
   if (raw === undefined || raw === null) {
     return { layers: DEFAULT_LAYERS.map((l) => ({ ...l })), maxLayers: DEFAULT_MAX_LAYERS, maxUnits: DEFAULT_MAX_UNITS };
   }
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('net_config', 'an object like {"layers": [{"type": "dense", "units": 8}]}', raw);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw bad('net_config', 'an object like {"layers": [{"type": "dense", "units": 8}]}', raw);
   const known = new Set(['layers', 'max_layers', 'max_units']);
   for (const k of Object.keys(raw)) if (!known.has(k)) throw bad(`net_config.${k}`, `one of the keys ${[...known].join(', ')}`, k);
   const layersRaw = raw['layers'];
@@ -51,12 +56,15 @@ export function readNetConfig(raw: Json | undefined): NetDescription {
   const layers = layersRaw.map((l, i): NetLayer => {
     const at = `net_config.layers[${i}]`;
     if (typeof l !== 'object' || l === null || Array.isArray(l)) throw bad(at, 'an object like {"type": "dense", "units": 8}', l);
-    if (l['type'] !== undefined && l['type'] !== 'dense') throw bad(`${at}.type`, '"dense" (the only layer type eas transforms)', l['type']);
+    if (l['type'] !== undefined && l['type'] !== 'dense')
+      throw bad(`${at}.type`, '"dense" (the only layer type eas transforms)', l['type']);
     return { ...structuredClone(l), units: positiveInt(l['units'], `${at}.units`) };
   });
-  const maxLayers = raw['max_layers'] === undefined ? Math.max(DEFAULT_MAX_LAYERS, layers.length) : positiveInt(raw['max_layers'], 'net_config.max_layers');
+  const maxLayers =
+    raw['max_layers'] === undefined ? Math.max(DEFAULT_MAX_LAYERS, layers.length) : positiveInt(raw['max_layers'], 'net_config.max_layers');
   const widest = Math.max(...layers.map((l) => l.units));
-  const maxUnits = raw['max_units'] === undefined ? Math.max(DEFAULT_MAX_UNITS, widest) : positiveInt(raw['max_units'], 'net_config.max_units');
+  const maxUnits =
+    raw['max_units'] === undefined ? Math.max(DEFAULT_MAX_UNITS, widest) : positiveInt(raw['max_units'], 'net_config.max_units');
   if (layers.length > maxLayers) throw bad('net_config.max_layers', `at least the ${layers.length} layers given`, maxLayers);
   if (widest > maxUnits) throw bad('net_config.max_units', `at least the widest layer's ${widest} units`, maxUnits);
   return { layers, maxLayers, maxUnits };
@@ -85,7 +93,11 @@ export function validActions(layers: readonly NetLayer[], net: NetDescription): 
 }
 
 /** Applies action `action` (from {@link validActions}) to `layers`: the child's layers and the edit made. */
-export function applyAction(layers: readonly NetLayer[], action: number, net: NetDescription): { layers: NetLayer[]; transformation: Transformation } {
+export function applyAction(
+  layers: readonly NetLayer[],
+  action: number,
+  net: NetDescription,
+): { layers: NetLayer[]; transformation: Transformation } {
   const kind = Math.floor(action / net.maxLayers);
   const i = action % net.maxLayers;
   const child = layers.map((l) => ({ ...l }));

@@ -193,7 +193,13 @@ export class BracketScheduler {
     this.configs = configs as number;
     this.brackets = brackets.map((b, n) => {
       const ok =
-        typeof b === 'object' && b !== null && !Array.isArray(b) && count(b.k) && count(b.i) && Array.isArray(b.slots) && b.slots.every(isSlot);
+        typeof b === 'object' &&
+        b !== null &&
+        !Array.isArray(b) &&
+        count(b.k) &&
+        count(b.i) &&
+        Array.isArray(b.slots) &&
+        b.slots.every(isSlot);
       if (!ok || (b.i as number) >= this.rungs(b.k as number).length) throw r.fail(`${key}.brackets[${n}]`, 'a bracket {k, i, slots}', b);
       return { k: b.k as number, i: b.i as number, slots: (b.slots as unknown as Slot[]).map((s) => ({ ...s })) };
     });

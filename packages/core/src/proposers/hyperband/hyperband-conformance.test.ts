@@ -10,4 +10,5 @@ describe('defaults', () => proposerConformance(hyperband));
 describe('max_iter 9', () => proposerConformance(hyperband, { options: { max_iter: 9, eta: 3 } }));
 describe('max_iter 9, skip_last', () => proposerConformance(hyperband, { options: { max_iter: 9, eta: 3, skip_last: 1 } }));
 // The sequence engine's grid order ignores the seed.
-describe('max_iter 8, eta 2, sequence engine', () => proposerConformance(hyperband, { options: { max_iter: 8, eta: 2, engine: 'sequence' }, nSamples: 30, seedSensitive: false }));
+describe('max_iter 8, eta 2, sequence engine', () =>
+  proposerConformance(hyperband, { options: { max_iter: 8, eta: 2, engine: 'sequence' }, nSamples: 30, seedSensitive: false }));

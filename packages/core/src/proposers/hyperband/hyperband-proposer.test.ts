@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { getProposer, registerProposer } from '../registry.js';
 import { AupError } from '../../errors.js';
 import { mixedStatus, SimulatedRun } from '../../testing/proposer-conformance.js';
-import type { AskResult, Json, JsonObject, Outcome, OutcomeStatus, ParamSpec, Params, Proposer, ProposerContext, Suggestion, Target } from '../../types.js';
+import type {
+  AskResult,
+  Json,
+  JsonObject,
+  Outcome,
+  OutcomeStatus,
+  ParamSpec,
+  Params,
+  Proposer,
+  ProposerContext,
+  Suggestion,
+  Target,
+} from '../../types.js';
 import { iterationPlan, maxBracket } from './bracket-schedule.js';
 import { hyperbandTrialCount } from './hyperband-proposer.js';
 
@@ -130,7 +142,8 @@ describe('hyperband successive halving', () => {
   it('never promotes failed or early-stopped configurations: fresh ones fill the rung', () => {
     const p = hyperband.create(ctx({ max_iter: 9, eta: 3 }, { nSamples: 13 }));
     // Bracket s = 2: 9@1 → 3@3 → 1@9. Only trial 4 finishes in the first rung, trial 0 is early-stopped with the best score.
-    const status = (s: Suggestion): OutcomeStatus => (s.trialId >= 9 || s.trialId === 4 ? 'finished' : s.trialId === 0 ? 'early_stopped' : 'failed');
+    const status = (s: Suggestion): OutcomeStatus =>
+      s.trialId >= 9 || s.trialId === 4 ? 'finished' : s.trialId === 0 ? 'early_stopped' : 'failed';
     const all = drive(p, (s) => (s.trialId === 0 ? 100 : s.trialId), status);
     expect(runs(all.map((s) => s.budget!))).toEqual(['9@1', '3@3', '1@9']);
     const second = all.slice(9, 12);
@@ -146,7 +159,8 @@ describe('hyperband successive halving', () => {
     const asked = Array.from({ length: 14 }, () => trial(p.ask()));
     // 9@1 of bracket s = 2, then bracket s = 1 (5@3) while the first rung is pending.
     expect(runs(asked.map((s) => s.budget!))).toEqual(['9@1', '5@3']);
-    for (const s of asked.slice(0, 9)) p.tell({ trialId: s.trialId, params: s.params, budget: s.budget, status: 'finished', score: s.params.x as number });
+    for (const s of asked.slice(0, 9))
+      p.tell({ trialId: s.trialId, params: s.params, budget: s.budget, status: 'finished', score: s.params.x as number });
     // The first rung is complete: its best three come next at budget 3, before bracket s = 0.
     const next = Array.from({ length: 3 }, () => trial(p.ask()));
     expect(next.map((s) => s.budget)).toEqual([3, 3, 3]);
@@ -228,9 +242,14 @@ describe('hyperband settings', () => {
   };
 
   it('refuses bad settings with AUP_ERR_PROPOSER_CONFIG naming the key', () => {
-    expect(code({ eta: 1 })).toEqual({ code: 'AUP_ERR_PROPOSER_CONFIG', message: 'eta: the hyperband proposer needs a number > 1 (usually 2 or 3), found 1' });
+    expect(code({ eta: 1 })).toEqual({
+      code: 'AUP_ERR_PROPOSER_CONFIG',
+      message: 'eta: the hyperband proposer needs a number > 1 (usually 2 or 3), found 1',
+    });
     expect(code({ max_iter: 0.5 })?.message).toBe('max_iter: the hyperband proposer needs a number >= 1, found 0.5');
-    expect(code({ max_iter: 9, skip_last: 3 })?.message).toBe('skip_last: the hyperband proposer needs at most 2, the number of halvings max_iter 9 allows with eta 3, found 3');
+    expect(code({ max_iter: 9, skip_last: 3 })?.message).toBe(
+      'skip_last: the hyperband proposer needs at most 2, the number of halvings max_iter 9 allows with eta 3, found 3',
+    );
     expect(code({ engine: 'bohb' })?.code).toBe('AUP_ERR_PROPOSER_CONFIG');
     const unknown = code({ engine: 'rnadom' });
     expect(unknown?.code).toBe('AUP_ERR_PROPOSER_CONFIG');

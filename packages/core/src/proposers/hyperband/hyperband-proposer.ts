@@ -42,7 +42,15 @@ export function hyperbandSettings(options: JsonObject): HyperbandSettings {
   const maxIter = readNumber(NAME, options, 'max_iter', HYPERBAND_DEFAULTS.max_iter, { expected: 'a number >= 1', ok: (x) => x >= 1 });
   const eta = readNumber(NAME, options, 'eta', HYPERBAND_DEFAULTS.eta, ETA);
   const rawSkip = options.skip_last;
-  const skipLast = rawSkip === true ? 1 : rawSkip === false ? 0 : readNumber(NAME, options, 'skip_last', 0, { expected: 'an integer >= 0 or a boolean', ok: (x) => Number.isSafeInteger(x) && x >= 0 });
+  const skipLast =
+    rawSkip === true
+      ? 1
+      : rawSkip === false
+        ? 0
+        : readNumber(NAME, options, 'skip_last', 0, {
+            expected: 'an integer >= 0 or a boolean',
+            ok: (x) => Number.isSafeInteger(x) && x >= 0,
+          });
   const engine = readString(NAME, options, 'engine', HYPERBAND_DEFAULTS.engine).toLowerCase();
   if (NOT_ENGINES.has(engine)) throw optionError(NAME, 'engine', 'a proposer that samples configurations (e.g. "random")', engine);
   const sMax = maxBracket(maxIter, eta);
@@ -96,7 +104,13 @@ export class HyperbandProposer implements Proposer {
     const engineOptions: JsonObject = {};
     for (const [k, v] of Object.entries(ctx.options)) if (!OWN_KEYS.has(k)) engineOptions[k] = v;
     const engineDef = getProposer(settings.engine);
-    const engineCtx: ProposerContext = { space: ctx.space, target: ctx.target, nSamples: ctx.nSamples, seed: engineSeed >>> 0, options: engineOptions };
+    const engineCtx: ProposerContext = {
+      space: ctx.space,
+      target: ctx.target,
+      nSamples: ctx.nSamples,
+      seed: engineSeed >>> 0,
+      options: engineOptions,
+    };
     if (snapshot === undefined) {
       this.engine = engineDef.create(engineCtx);
       return;
@@ -167,7 +181,10 @@ export const hyperbandProposer: ProposerDefinition = {
     } catch (e) {
       // An unknown engine is a setting of this proposer: say which key names it.
       if (e instanceof AupError && e.code === 'AUP_ERR_PROPOSER_UNKNOWN') {
-        throw new AupError('AUP_ERR_PROPOSER_CONFIG', `engine: ${e.message.replace(/^proposer: /, '')}`, { details: { path: 'engine' }, cause: e });
+        throw new AupError('AUP_ERR_PROPOSER_CONFIG', `engine: ${e.message.replace(/^proposer: /, '')}`, {
+          details: { path: 'engine' },
+          cause: e,
+        });
       }
       throw e;
     }

@@ -22,7 +22,13 @@ export function geometricRank(rng: Rng, mean: number, count: number): number {
  * shrink_coef) centred on the chosen value and shifted to fit in [0, 1]; a choice keeps the chosen
  * value with probability 1 − w and is otherwise drawn uniformly.
  */
-export function proposeAnneal(space: KernelSpace, ranked: readonly Float64Array[], trials: number, settings: HyperoptSettings, rng: Rng): Float64Array {
+export function proposeAnneal(
+  space: KernelSpace,
+  ranked: readonly Float64Array[],
+  trials: number,
+  settings: HyperoptSettings,
+  rng: Rng,
+): Float64Array {
   const base = ranked[geometricRank(rng, settings.avg_best_idx, ranked.length)]!;
   const width = 1 / (1 + trials * settings.shrink_coef);
   const half = width / 2;

@@ -50,7 +50,13 @@ describe('hyperopt: exact resume', () => {
       it(`${engine}, n_parallel ${nParallel}: interrupted after k trials and restored, it proposes what an uninterrupted run does`, () => {
         const c = ctx(hartmann6Function.space, { engine }, { nSamples: 30 });
         const score = (p: Params) => hartmann6Function.evaluate(p);
-        const opts = { nParallel, outOfOrder: true, orderSeed: 5, score, status: (id: number): OutcomeStatus => (id % 6 === 4 ? 'failed' : id % 9 === 7 ? 'early_stopped' : 'finished') };
+        const opts = {
+          nParallel,
+          outOfOrder: true,
+          orderSeed: 5,
+          score,
+          status: (id: number): OutcomeStatus => (id % 6 === 4 ? 'failed' : id % 9 === 7 ? 'early_stopped' : 'finished'),
+        };
         const reference = new SimulatedRun(hyperoptProposer, c, opts).runToEnd();
         for (const k of [5, 12, 21]) {
           const run = new SimulatedRun(hyperoptProposer, c, opts);
@@ -129,14 +135,20 @@ describe('hyperopt: settings', () => {
 
 describe('hyperopt: outcomes', () => {
   /** Asks `n` trials, telling each right away with the status `status(id)`. */
-  function drive(p: HyperoptProposer, n: number, status: (id: number) => OutcomeStatus | 'pending', score = (q: Params) => branin.evaluate(q)): Params[] {
+  function drive(
+    p: HyperoptProposer,
+    n: number,
+    status: (id: number) => OutcomeStatus | 'pending',
+    score = (q: Params) => branin.evaluate(q),
+  ): Params[] {
     const out: Params[] = [];
     for (let t = 0; t < n; t++) {
       const a = p.ask();
       if (a.kind !== 'trial') throw new Error(a.kind);
       out.push(a.params);
       const s = status(a.trialId);
-      if (s !== 'pending') p.tell({ trialId: a.trialId, params: a.params, status: s, ...(s === 'failed' ? {} : { score: score(a.params) }) });
+      if (s !== 'pending')
+        p.tell({ trialId: a.trialId, params: a.params, status: s, ...(s === 'failed' ? {} : { score: score(a.params) }) });
     }
     return out;
   }
@@ -168,7 +180,12 @@ describe('hyperopt: outcomes', () => {
       if (a.kind !== 'trial') throw new Error(a.kind);
       asked.push(a.params);
       const stopped = t < 4;
-      p.tell({ trialId: t, params: a.params, status: stopped ? 'early_stopped' : 'finished', score: stopped ? -1000 - t : branin.evaluate(a.params) });
+      p.tell({
+        trialId: t,
+        params: a.params,
+        status: stopped ? 'early_stopped' : 'finished',
+        score: stopped ? -1000 - t : branin.evaluate(a.params),
+      });
     }
     const { below, above } = p.split();
     expect(below.length).toBe(5);
@@ -191,7 +208,12 @@ describe('hyperopt: outcomes', () => {
     const f = hartmann6Function;
     const spread = (liar: boolean, seed: number): number => {
       const p = new HyperoptProposer(ctx(f.space, { constant_liar: liar }, { seed, nSamples: 100 }));
-      drive(p, 30, () => 'finished', (q) => f.evaluate(q));
+      drive(
+        p,
+        30,
+        () => 'finished',
+        (q) => f.evaluate(q),
+      );
       const batch = drive(p, 8, () => 'pending');
       if (liar) expect(p.split().above.length).toBe(30 - 3 + 8);
       else expect(p.split().above.length).toBe(30 - 3);

@@ -89,7 +89,11 @@ export class HyperoptProposer implements Proposer {
         (row[1] === null || typeof row[1] === 'number') &&
         row.slice(2).every((v) => typeof v === 'number' && Number.isFinite(v));
       if (!ok) throw r.fail(`trials[${i}]`, `[state 0-3, loss or null, ${d} coordinates] (a space of ${d} parameters)`, row);
-      return { state: row[0] as number, loss: row[1] === null ? Number.NaN : (row[1] as number), x: Float64Array.from(row.slice(2) as number[]) };
+      return {
+        state: row[0] as number,
+        loss: row[1] === null ? Number.NaN : (row[1] as number),
+        x: Float64Array.from(row.slice(2) as number[]),
+      };
     });
   }
 

@@ -58,9 +58,13 @@ export const HYPEROPT_DEFAULTS: Readonly<HyperoptSettings> = {
 export const HYPEROPT_SETTING_KEYS = Object.keys(HYPEROPT_DEFAULTS) as (keyof HyperoptSettings)[];
 
 function bad(key: string, expected: string, found: Json | undefined): AupError {
-  return new AupError('AUP_ERR_PROPOSER_CONFIG', `${key}: the hyperopt proposer needs ${expected}, found ${JSON.stringify(found) ?? 'nothing'}`, {
-    details: { path: key, expected, found },
-  });
+  return new AupError(
+    'AUP_ERR_PROPOSER_CONFIG',
+    `${key}: the hyperopt proposer needs ${expected}, found ${JSON.stringify(found) ?? 'nothing'}`,
+    {
+      details: { path: key, expected, found },
+    },
+  );
 }
 
 function int(options: JsonObject, key: string, min: number, fallback: number): number {

@@ -46,7 +46,8 @@ describe('ParzenMixture', () => {
     const n = 300;
     const pts = new Float64Array(n * n * 2);
     let i = 0;
-    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) {
         pts[i++] = (a + 0.5) / n;
         pts[i++] = (b + 0.5) / n;
       }
@@ -70,7 +71,8 @@ describe('ParzenMixture', () => {
     const n = 300;
     const pts = new Float64Array(n * n * 2);
     let i = 0;
-    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) {
         pts[i++] = (a + 0.5) / n;
         pts[i++] = (b + 0.5) / n;
       }
@@ -90,7 +92,12 @@ describe('ParzenMixture', () => {
       { kind: 'discrete', bins: 4 },
       { kind: 'categorical', choices: 3 },
     ];
-    const m = new ParzenMixture({ dims, centres: f64([0.125, 2, 0.875, 0, 0.5, 0]), scales: f64([0.01, 0.8, 0.3, 0.5, 1, 1 / 3]), weights: f64([3, 1, 1]) });
+    const m = new ParzenMixture({
+      dims,
+      centres: f64([0.125, 2, 0.875, 0, 0.5, 0]),
+      scales: f64([0.01, 0.8, 0.3, 0.5, 1, 1 / 3]),
+      weights: f64([3, 1, 1]),
+    });
     const pts: number[] = [];
     for (let b = 0; b < 4; b++) for (let c = 0; c < 3; c++) pts.push((b + 0.5) / 4, c);
     const lp = m.logPdf(f64(pts), 12);
@@ -139,7 +146,12 @@ describe('KernelSpace', () => {
   const ks = new KernelSpace(space);
 
   it('models linear ints as equal bins, log ints as continuous, choices as categorical', () => {
-    expect(ks.dims).toEqual([{ kind: 'continuous' }, { kind: 'discrete', bins: 4 }, { kind: 'continuous' }, { kind: 'categorical', choices: 3 }]);
+    expect(ks.dims).toEqual([
+      { kind: 'continuous' },
+      { kind: 'discrete', bins: 4 },
+      { kind: 'continuous' },
+      { kind: 'categorical', choices: 3 },
+    ]);
   });
 
   it('decodes what it encodes, and snaps int coordinates to bin centres', () => {

@@ -65,7 +65,8 @@ export class ParzenMixture {
     const d = init.dims.length;
     const n = init.weights.length;
     if (n === 0) throw new RangeError('ParzenMixture needs at least one kernel');
-    if (init.centres.length !== n * d || init.scales.length !== n * d) throw new RangeError(`ParzenMixture: centres and scales must hold ${n} × ${d} values`);
+    if (init.centres.length !== n * d || init.scales.length !== n * d)
+      throw new RangeError(`ParzenMixture: centres and scales must hold ${n} × ${d} values`);
     this.n = n;
     this.d = d;
     this.kinds = new Uint8Array(d);
@@ -229,7 +230,7 @@ export class ParzenMixture {
     const mass = normalMass(a, b);
     if (mass > TINY_MASS) return Math.log(mass);
     const near = a > 0 ? a : b < 0 ? b : 0;
-    return -0.5 * near * near - LOG_SQRT_2PI + Math.log((b - a) || TINY_MASS);
+    return -0.5 * near * near - LOG_SQRT_2PI + Math.log(b - a || TINY_MASS);
   }
 
   private pickKernel(u: number): number {

@@ -24,7 +24,8 @@ describe('negLogPosterior', () => {
       const down = Float64Array.from(theta);
       up[k] = up[k]! + h;
       down[k] = down[k]! - h;
-      const fd = (negLogPosterior(data, up, prior, new Float64Array(5)) - negLogPosterior(data, down, prior, new Float64Array(5))) / (2 * h);
+      const fd =
+        (negLogPosterior(data, up, prior, new Float64Array(5)) - negLogPosterior(data, down, prior, new Float64Array(5))) / (2 * h);
       expect(g[k], `θ[${k}]`).toBeCloseTo(fd, 4);
     }
   });
@@ -102,8 +103,14 @@ describe('logExpectedImprovement', () => {
     ] as const) {
       const e = logExpectedImprovement(mean, sd, 0);
       const h = 1e-6;
-      expect(e.dMean).toBeCloseTo((logExpectedImprovement(mean + h, sd, 0).value - logExpectedImprovement(mean - h, sd, 0).value) / (2 * h), 3);
-      expect(e.dSd).toBeCloseTo((logExpectedImprovement(mean, sd + h, 0).value - logExpectedImprovement(mean, sd - h, 0).value) / (2 * h), 3);
+      expect(e.dMean).toBeCloseTo(
+        (logExpectedImprovement(mean + h, sd, 0).value - logExpectedImprovement(mean - h, sd, 0).value) / (2 * h),
+        3,
+      );
+      expect(e.dSd).toBeCloseTo(
+        (logExpectedImprovement(mean, sd + h, 0).value - logExpectedImprovement(mean, sd - h, 0).value) / (2 * h),
+        3,
+      );
     }
   });
 });

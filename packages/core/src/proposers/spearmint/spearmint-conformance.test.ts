@@ -107,6 +107,8 @@ describe('spearmint', () => {
       expect(String((err as Error).message)).toContain(key);
     }
     // Auptimizer's spearmint settings load.
-    expect(() => spearmintProposer.create(ctx({ options: { engine: 'GPEIOptChooser', grid_size: 20000, engine_config: { mcmc_iters: 10 } } }))).not.toThrow();
+    expect(() =>
+      spearmintProposer.create(ctx({ options: { engine: 'GPEIOptChooser', grid_size: 20000, engine_config: { mcmc_iters: 10 } } })),
+    ).not.toThrow();
   });
 });

@@ -11,7 +11,17 @@
 import { isRngState, Rng } from '../../rng.js';
 import { minimizeBox } from '../../math/minimize-box.js';
 import { SobolSequence } from '../../math/sobol.js';
-import type { AskResult, Json, Outcome, OutcomeStatus, Params, Proposer, ProposerContext, ProposerDefinition, Target } from '../../types.js';
+import type {
+  AskResult,
+  Json,
+  Outcome,
+  OutcomeStatus,
+  Params,
+  Proposer,
+  ProposerContext,
+  ProposerDefinition,
+  Target,
+} from '../../types.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader } from '../checks.js';
 import { checkSpace } from '../space.js';
 import { logExpectedImprovement } from './expected-improvement.js';
@@ -169,7 +179,12 @@ export class SpearmintProposer implements Proposer {
       design: this.designIndex,
       rng: this.rng.state(),
       theta: this.theta === null ? null : [...this.theta],
-      told: this.told.map((t) => ({ trialId: t.trialId, params: { ...t.params }, status: t.status, ...(t.score === undefined ? {} : { score: t.score }) })),
+      told: this.told.map((t) => ({
+        trialId: t.trialId,
+        params: { ...t.params },
+        status: t.status,
+        ...(t.score === undefined ? {} : { score: t.score }),
+      })),
       pending: this.pending.map((p) => ({ trialId: p.trialId, params: { ...p.params } })),
     };
   }
@@ -185,7 +200,8 @@ export class SpearmintProposer implements Proposer {
     this.rng = Rng.fromState(state);
     const theta = r.raw('theta');
     if (theta === null) this.theta = null;
-    else if (Array.isArray(theta) && theta.length === this.enc.dim + 2 && theta.every((x) => typeof x === 'number' && Number.isFinite(x))) this.theta = theta as number[];
+    else if (Array.isArray(theta) && theta.length === this.enc.dim + 2 && theta.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      this.theta = theta as number[];
     else throw r.fail('theta', `null or ${this.enc.dim + 2} finite numbers`, theta);
     const isParams = (x: Json | undefined): x is { [k: string]: Json } => typeof x === 'object' && x !== null && !Array.isArray(x);
     const told = r.raw('told');
@@ -206,7 +222,8 @@ export class SpearmintProposer implements Proposer {
     const pending = r.raw('pending');
     if (!Array.isArray(pending)) throw r.fail('pending', 'a list of trials', pending);
     this.pending = pending.map((p, i) => {
-      if (!(isParams(p) && typeof p.trialId === 'number' && Number.isSafeInteger(p.trialId) && isParams(p.params))) throw r.fail(`pending[${i}]`, '{trialId, params}', p);
+      if (!(isParams(p) && typeof p.trialId === 'number' && Number.isSafeInteger(p.trialId) && isParams(p.params)))
+        throw r.fail(`pending[${i}]`, '{trialId, params}', p);
       this.enc.encode(p.params as Params);
       return { trialId: p.trialId, params: p.params as Params };
     });
@@ -259,7 +276,10 @@ export class SpearmintProposer implements Proposer {
     // worst value (SMAC's choice) wrecks the fit when failures are unrelated to the parameters (a
     // crashed node): Branin regret 12 instead of 0.01 with a third of trials failing at random. As a
     // believer fantasy a failed point only loses its variance, so it is not proposed again as is.
-    const fantasies = [...this.pending.map((p) => ({ params: p.params, liar: this.settings.pending === 'liar' })), ...failed.map((t) => ({ params: t.params, liar: false }))];
+    const fantasies = [
+      ...this.pending.map((p) => ({ params: p.params, liar: this.settings.pending === 'liar' })),
+      ...failed.map((t) => ({ params: t.params, liar: false })),
+    ];
     if (fantasies.length > 0) {
       const m = fantasies.length;
       const px = new Float64Array((n + m) * D);
@@ -313,7 +333,11 @@ export class SpearmintProposer implements Proposer {
     let bestTheta = starts[0]!;
     let bestValue = Infinity;
     for (const s of starts) {
-      const r = minimizeBox((t, g) => negLogPosterior(data, t, prior, g), s, lower, upper, { maxIterations, fTolerance: 1e-7, gTolerance: 1e-5 });
+      const r = minimizeBox((t, g) => negLogPosterior(data, t, prior, g), s, lower, upper, {
+        maxIterations,
+        fTolerance: 1e-7,
+        gTolerance: 1e-5,
+      });
       if (r.f < bestValue) {
         bestValue = r.f;
         bestTheta = r.x;

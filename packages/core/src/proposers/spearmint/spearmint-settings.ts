@@ -58,9 +58,11 @@ export function spearmintSettings(options: JsonObject): SpearmintSettings {
     }
   }
   const noiseless = config.noiseless ?? false;
-  if (typeof noiseless !== 'boolean' && noiseless !== 0 && noiseless !== 1) throw fail('engine_config.noiseless', 'true or false', noiseless);
+  if (typeof noiseless !== 'boolean' && noiseless !== 0 && noiseless !== 1)
+    throw fail('engine_config.noiseless', 'true or false', noiseless);
   const pending = config.pending ?? 'believer';
-  if (pending !== 'believer' && pending !== 'liar') throw fail('engine_config.pending', '"believer" (kriging believer) or "liar" (constant liar)', pending);
+  if (pending !== 'believer' && pending !== 'liar')
+    throw fail('engine_config.pending', '"believer" (kriging believer) or "liar" (constant liar)', pending);
   const warp = config.output_warp ?? 'none';
   if (warp !== 'log' && warp !== 'none') throw fail('engine_config.output_warp', '"none" or "log"', warp);
   return {

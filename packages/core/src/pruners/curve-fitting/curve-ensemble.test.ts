@@ -28,7 +28,13 @@ describe('levenbergMarquardt', () => {
   it('stops at the deadline and returns its starting point when the time is already up', () => {
     let t = 0;
     const xs = Float64Array.of(1, 2, 3, 4);
-    const r = levenbergMarquardt((x, p) => p[0]! * x, xs, xs.map((x) => 2 * x), Float64Array.of(0), { deadline: 0, now: () => ++t });
+    const r = levenbergMarquardt(
+      (x, p) => p[0]! * x,
+      xs,
+      xs.map((x) => 2 * x),
+      Float64Array.of(0),
+      { deadline: 0, now: () => ++t },
+    );
     expect(r.timedOut).toBe(true);
     expect(r.params[0]).toBe(0);
   });

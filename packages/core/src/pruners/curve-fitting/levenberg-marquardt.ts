@@ -70,7 +70,13 @@ export function solveSmall(a: Float64Array, b: Float64Array, k: number): boolean
  * Least-squares fit of `f` to the points (xs, ys) by Levenberg–Marquardt with a central-difference
  * Jacobian and Marquardt's diagonal scaling; starts from `start` (not modified).
  */
-export function levenbergMarquardt(f: CurveFunction, xs: Float64Array, ys: Float64Array, start: Float64Array, options: LmOptions = {}): LmResult {
+export function levenbergMarquardt(
+  f: CurveFunction,
+  xs: Float64Array,
+  ys: Float64Array,
+  start: Float64Array,
+  options: LmOptions = {},
+): LmResult {
   const k = start.length;
   const n = xs.length;
   const now = options.now ?? Date.now;

@@ -12,8 +12,7 @@ export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> 
     caps.dialect === 'sqlite'
       ? table.addColumn('id', 'integer', (c) => (reuse ? c.primaryKey() : c.primaryKey().autoIncrement()))
       : table.addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
-  const jobRef = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
-    c.notNull().references('job.id').onDelete('cascade');
+  const jobRef = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder => c.notNull().references('job.id').onDelete('cascade');
 
   await id(db.schema.createTable('experiment'))
     .addColumn('name', 'text', (c) => c.notNull())

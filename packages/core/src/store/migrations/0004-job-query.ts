@@ -49,7 +49,10 @@ export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> 
     if (jobs.length === 0) break;
     const rows = jobs.flatMap((j) => paramRows(Number(j.id), Number(j.experiment_id), JSON.parse(j.params) as Record<string, unknown>));
     for (let i = 0; i < rows.length; i += BACKFILL_ROWS_PER_STATEMENT) {
-      await d.insertInto('job_param').values(rows.slice(i, i + BACKFILL_ROWS_PER_STATEMENT)).execute();
+      await d
+        .insertInto('job_param')
+        .values(rows.slice(i, i + BACKFILL_ROWS_PER_STATEMENT))
+        .execute();
     }
     after = Number(jobs[jobs.length - 1]!.id);
   }

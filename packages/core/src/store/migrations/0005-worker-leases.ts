@@ -13,7 +13,10 @@ export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> 
   const t = caps.types;
   // Null: the driver runs the jobs itself; 'external': aup worker processes claim them.
   await db.schema.alterTable('experiment').addColumn('workers', 'text').execute();
-  await db.schema.alterTable('experiment').addColumn('worker_tags', t.json, (c) => c.notNull().defaultTo('[]')).execute();
+  await db.schema
+    .alterTable('experiment')
+    .addColumn('worker_tags', t.json, (c) => c.notNull().defaultTo('[]'))
+    .execute();
   // SQLite's ALTER TABLE adds one column per statement.
   await db.schema.alterTable('job_attempt').addColumn('lease_expires_at', t.bigint).execute();
   await db.schema.alterTable('job_attempt').addColumn('stop_request', 'text').execute();

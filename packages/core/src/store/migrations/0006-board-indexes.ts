@@ -16,6 +16,10 @@ export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> 
   await db.schema.createIndex('job_experiment_ended_score').on('job').columns(['experiment_id', 'ended_at', 'score']).execute();
   await db.schema.createIndex('job_experiment_started').on('job').columns(['experiment_id', 'started_at']).execute();
   // The expression must read exactly as job-query.ts writes the duration column for the index to serve it.
-  await db.schema.createIndex('job_experiment_duration').on('job').expression(sql`experiment_id, (ended_at - started_at)`).execute();
+  await db.schema
+    .createIndex('job_experiment_duration')
+    .on('job')
+    .expression(sql`experiment_id, (ended_at - started_at)`)
+    .execute();
   if (caps.dialect === 'postgres') await sql`analyze job`.execute(db);
 }
