@@ -1,8 +1,23 @@
 import js from '@eslint/js';
+import { fileURLToPath } from 'node:url';
+
 import tseslint from 'typescript-eslint';
 
+import { architectureRules } from './scripts/eslint-architecture.mjs';
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'docs/examples/**/jobs/**', 'packages/core/examples/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      'docs/examples/**/jobs/**',
+      'packages/core/examples/**',
+      'test/fixtures/lint/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -37,5 +52,12 @@ export default tseslint.config(
   {
     files: ['**/*.test.ts', 'test/**'],
     rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  ...architectureRules(ROOT, { cycles: 'warn' }),
+  {
+    // One job per function (issue 14): a function longer than this is split into named parts.
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'max-lines-per-function': ['warn', { max: 100, skipBlankLines: true, skipComments: true }] },
   },
 );
