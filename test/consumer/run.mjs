@@ -495,9 +495,14 @@ async function checksAs(who, project, browser, { typecheck = true } = {}) {
   await check(`SQLite with better-sqlite3's addon missing: an error that says how to rebuild it ${as}`, async () => {
     const build = join(project, 'node_modules', 'better-sqlite3', 'build');
     const aside = `${build}.aside`;
+    // A read-only command refuses a missing file before it opens SQLite: give it one (an empty
+    // file is an empty SQLite database), so the open itself meets the missing addon.
+    const dbFile = join(project, 'addon-check.db');
+    writeFileSync(dbFile, '');
+    if (who.uid !== undefined) chownSync(dbFile, who.uid, who.gid);
     renameSync(build, aside);
     try {
-      const r = await npx(['aup', 'list', '--db', 'nothing-here.db']);
+      const r = await npx(['aup', 'list', '--db', 'addon-check.db']);
       assert(
         r.code === 1 && /npm rebuild better-sqlite3/.test(r.stderr) && !/Could not locate the bindings file/.test(r.stderr),
         describeRun(r),
