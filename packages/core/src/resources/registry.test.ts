@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AupError } from '../errors.js';
-import { gpuSlots } from './gpu-resource.js';
-import { createResource, SlotPool } from './resource.js';
+import { gpuSlots } from './gpu/gpu-resource.js';
+import { createResource } from './registry.js';
+import { SlotPool } from './resource.js';
 
 describe('resources', () => {
   it('gives cpu and passive n_parallel slots with no extra env', async () => {

@@ -13,11 +13,11 @@ import ssh2, {
   type PublicKeyAuthMethod,
   type SFTPWrapper,
 } from 'ssh2';
-import { INTERPRETER, scriptWordIndex, splitCommand } from '../runner/command.js';
-import { AttemptLog } from '../runner/attempt-log.js';
-import { attemptOutcome, pipeOutput, type AttemptEnd } from '../runner/output-pipe.js';
-import { jobFiles, ownsJobDir } from '../runner/job-files.js';
-import { KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../runner/process-executor.js';
+import { INTERPRETER, scriptWordIndex, splitCommand } from '../../runner/command.js';
+import { AttemptLog } from '../../runner/attempt-log.js';
+import { attemptOutcome, pipeOutput, type AttemptEnd } from '../../runner/output-pipe.js';
+import { jobFiles, ownsJobDir } from '../../runner/job-files.js';
+import { KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../../runner/process-executor.js';
 import type { KnownHosts } from './known-hosts.js';
 import type { NodeHost } from './node-hosts.js';
 

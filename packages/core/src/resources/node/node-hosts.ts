@@ -3,8 +3,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Ssh2 from 'ssh2';
-import { displayFile, formatFound, problem, type ConfigProblem } from '../config/config-problem.js';
-import { requireOptional } from '../optional-package.js';
+import { displayFile, formatFound, problem, type ConfigProblem } from '../../config/config-problem.js';
+import { requireOptional } from '../../optional-package.js';
 
 /** The port an entry without `:port` connects to. */
 export const DEFAULT_SSH_PORT = 22;
