@@ -9,13 +9,17 @@ import { buildJobJson } from './job-json.js';
 import type { ProcessLaunch, ProcessOutcome } from './process-executor.js';
 import type { ResourceSlot } from '../resources/resource.js';
 import type { JobRecord } from '../store/store-types.js';
-import type { NormalizedConfig } from '../types.js';
+import type { JsonObject, NormalizedConfig } from '../types.js';
+
+const NO_JOB_JSON: JsonObject = Object.freeze({}) as JsonObject;
 
 /** What stays the same for every attempt of one experiment's jobs. */
 export interface LaunchSettings {
   config: NormalizedConfig;
   /** The experiment's job folder (job-files.ts); empty for an in-process objective, which writes no files. */
   jobDir: string;
+  /** An in-process objective: no job file, so no job JSON is built. */
+  inProcess?: boolean;
   /** The driver's lease token, put in the job's environment (AUP_DRIVER_TOKEN); none on an aup worker. */
   driverToken?: string;
 }
@@ -44,7 +48,7 @@ export function jobLaunch(
     scriptPath: config.script_path,
     workingDir: config.workingdir,
     jobDir: settings.jobDir,
-    jobJson: buildJobJson(config, job),
+    jobJson: settings.inProcess ? NO_JOB_JSON : buildJobJson(config, job),
     env: slot?.env,
     driverToken: settings.driverToken,
     timeoutMs: config.job_timeout === undefined ? undefined : config.job_timeout * 1000,

@@ -74,7 +74,7 @@ class ExperimentDrive implements Drive {
     ({ config: this.config, resource: this.resource, trials: this.trials, pruner: this.pruner } = setup);
     this.running = new RunningJobs(setup.resource);
     this.queue = new IngestQueue(this.store);
-    this.#launch = { config: this.config, jobDir: setup.jobDir ?? '', driverToken: lease.token };
+    this.#launch = { config: this.config, jobDir: setup.jobDir ?? '', inProcess: opts.objective !== undefined, driverToken: lease.token };
     // A job needs a slot: n_parallel above the number of slots (e.g. listed GPUs) is capped.
     const nParallel = Math.max(1, Math.min(this.config.n_parallel, setup.resource.slots.length));
     this.state = { stopped: opts.signal?.aborted ?? false, failure: undefined, leaseLost: false, nParallel, savingModel: false };
