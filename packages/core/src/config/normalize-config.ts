@@ -22,7 +22,7 @@ import { expandHome, locateScript, scriptFileWord } from './resolve-script.js';
 import { gridSize } from '../proposers/space.js';
 import { hyperbandTrialCount } from '../proposers/hyperband/hyperband-proposer.js';
 import { bohbTrialCount } from '../proposers/bohb/bohb-proposer.js';
-import { loadNodeHosts } from '../resources/node-hosts.js';
+import { resourceDefinition } from '../resources/registry.js';
 import { runnableProblems } from './check-runnable.js';
 
 function ownTrialCount(config: NormalizedConfig): number | undefined {
@@ -52,9 +52,6 @@ export const CONFIG_DEFAULTS = {
   /** Name of an experiment that has no config file (in-process runs) and no `name`. */
   name: 'experiment',
 } as const;
-
-/** Resources whose jobs run on this machine, so the script must exist here. */
-const LOCAL_RESOURCES: ReadonlySet<ResourceKind> = new Set(['cpu', 'gpu']);
 
 export interface NormalizeOptions {
   /** The config file, for messages, the default name and `config_path`. */
@@ -179,8 +176,9 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
 
   // The script: required to run jobs as processes, and a command with balanced quotes.
   const resource = (raw.resource as ResourceKind | undefined) ?? CONFIG_DEFAULTS.resource;
+  const resourceDef = resourceDefinition(resource);
   const script = raw.script;
-  if (script === undefined && !opts.inProcess && resource !== 'passive') {
+  if (script === undefined && !opts.inProcess && resourceDef?.jobs !== 'by-hand') {
     report(problem(['script'], 'the command that runs one job, e.g. "python3 train.py"', 'nothing'));
   } else if (typeof script === 'string' && clean(['script'])) {
     if (script.trim() === '') report(problem(['script'], 'a command', JSON.stringify(script)));
@@ -210,11 +208,11 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
       );
     }
   }
-  // The node resource's hosts: each entry's form, and its key file (resources/node-hosts.ts). As
-  // at a run's start, hosts come from the config or from Auptimizer's node_mapping beside it.
-  if (resource === 'node' && clean(['resource_args']) && clean(['runtime_args'])) {
+  // The resource's own checks (node: each host entry's form and its key file), with runtime_args
+  // merged in as at a run's start.
+  if (resourceDef?.checkArgs && clean(['resource_args']) && clean(['runtime_args'])) {
     const merged = { ...(isObject(raw.runtime_args) ? raw.runtime_args : {}), ...(isObject(resourceArgs) ? resourceArgs : {}) };
-    problems.push(...loadNodeHosts(merged, baseDir).problems);
+    problems.push(...resourceDef.checkArgs(merged, baseDir));
   }
   if (problems.length > 0) return fail();
 
@@ -270,7 +268,7 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   let missingScript: { problem: ConfigProblem; details: Record<string, unknown> } | undefined;
   if (typeof script === 'string') {
     config.script = script;
-    const location = locateScript(script, { baseDir, workingdir, check: !opts.inProcess && LOCAL_RESOURCES.has(resource) });
+    const location = locateScript(script, { baseDir, workingdir, check: !opts.inProcess && resourceDef?.jobs === 'local' });
     if (location.path !== undefined) config.script_path = location.path;
     if (!location.exists) {
       const elsewhere = location.tried.slice(1);
