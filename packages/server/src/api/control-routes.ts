@@ -31,7 +31,6 @@ import {
   CreateExperimentBodySchema,
   EnvironmentResetBodySchema,
   EnvironmentResetResultSchema,
-  JobIdParamsSchema,
   ReportJobBodySchema,
   ReportJobResultSchema,
   type ControlledExperiment,
@@ -39,10 +38,10 @@ import {
   type CreateExperimentBody,
   type EnvironmentResetBody,
   type EnvironmentResetResult,
-  type JobIdParams,
   type ReportJobBody,
   type ReportJobResult,
 } from './control-schemas.js';
+import { JobIdParamsSchema, type JobIdParams } from './job-schemas.js';
 import type { RouteContext } from './route-context.js';
 import { ERROR_RESPONSES, ExperimentIdParamsSchema, type ExperimentIdParams } from './schemas.js';
 import { experimentJobCounts } from './query-routes.js';
