@@ -60,7 +60,16 @@ export type { JobQuery, JobFilter, FilterOp } from './api/job-query.js';
 export type { JobSummary, JobPage } from './api/job-summary.js';
 export type { JobColumns } from './api/job-columns.js';
 export type { JobDetail, JobAttempt, LogSlice } from './api/job-detail.js';
-export type { ExperimentDetail, JobStatus, ParamValue, JobCounts } from './api/experiment-detail.js';
+export type { ExperimentDetail, GitState, JobStatus, ParamValue, JobCounts } from './api/experiment-detail.js';
+export type {
+  ConfigCheck,
+  ControlAnswer,
+  ControlResult,
+  ControlledExperiment,
+  DeleteExperimentResult,
+  DeleteJobResult,
+  ReportJobResult,
+} from './api/answers.js';
 export {
   NO_SELECTION,
   isEmptySelection,

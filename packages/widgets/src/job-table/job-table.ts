@@ -4,6 +4,7 @@ import type { ColumnDefinition, Options, RowComponent, Tabulator as TabulatorTab
 import { AupApiClient, type ExportFormat } from '../api/api-client.js';
 import type { ExperimentDetail } from '../api/experiment-detail.js';
 import { jobQueryString, type JobQuery } from '../api/job-query.js';
+import { JOB_STATUSES } from '../api/job-statuses.js';
 import type { JobPage, JobSummary } from '../api/job-summary.js';
 import { CapabilitiesController } from '../controllers/board-capabilities.js';
 import { LiveController, type LiveBatch } from '../controllers/live-controller.js';
@@ -51,7 +52,6 @@ export const LOG_FOLLOW_MS = 2_000;
 const KILL_WAIT_MS = 10_000;
 /** Any truthy URL turns on Tabulator's remote loading; the request function below asks the board API itself. */
 const REMOTE_URL = 'aup-board-jobs';
-const JOB_STATUSES = ['queued', 'running', 'finished', 'failed', 'early_stopped', 'interrupted'];
 
 type Mode = 'none' | 'api' | 'data';
 type Load<T> =
@@ -1211,10 +1211,7 @@ export class AupJobTable extends LitElement {
     this.#setDetail(id, { action: { kind, phase: 'pending', message: kind === 'kill' ? `Killing job ${id}…` : `Deleting job ${id}…` } });
     try {
       if (kind === 'kill') {
-        const answer = (await client.killJob(id, KILL_WAIT_MS)) as {
-          done_at?: string | null;
-          result?: { ok?: boolean; message?: string } | null;
-        };
+        const answer = await client.killJob(id, KILL_WAIT_MS);
         const ok = answer.result?.ok;
         const message =
           answer.done_at == null
