@@ -1,7 +1,7 @@
 /** Proposers: the registry, the built-in `random` and `sequence`, and the search-space helpers they share. */
 export { registerProposer, getProposer, listProposers, AUPTIMIZER_PROPOSERS } from './registry.js';
-export { RandomProposer, randomProposer } from './random-proposer.js';
-export { SequenceProposer, sequenceProposer } from './sequence-proposer.js';
+export { RandomProposer, randomProposer } from './random/random-proposer.js';
+export { SequenceProposer, sequenceProposer } from './sequence/sequence-proposer.js';
 export {
   HyperbandProposer,
   hyperbandProposer,

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AupError } from '../errors.js';
 import type { ProposerDefinition } from '../types.js';
 import { getProposer, listProposers, registerProposer } from './registry.js';
-import { randomProposer } from './random-proposer.js';
-import { sequenceProposer } from './sequence-proposer.js';
+import { randomProposer } from './random/random-proposer.js';
+import { sequenceProposer } from './sequence/sequence-proposer.js';
 
 function errorOf(fn: () => unknown): AupError {
   try {

@@ -2,8 +2,8 @@
 import { AupError } from '../errors.js';
 import { editDistance } from '../config/did-you-mean.js';
 import type { ProposerDefinition } from '../types.js';
-import { randomProposer } from './random-proposer.js';
-import { sequenceProposer } from './sequence-proposer.js';
+import { randomProposer } from './random/random-proposer.js';
+import { sequenceProposer } from './sequence/sequence-proposer.js';
 import { hyperbandProposer } from './hyperband/hyperband-proposer.js';
 import { bohbProposer } from './bohb/bohb-proposer.js';
 import { hyperoptProposer } from './hyperopt/hyperopt-proposer.js';

@@ -3,9 +3,9 @@
  * ({@link gridValues}); trial k is the k-th point of their cartesian product with the FIRST parameter
  * varying fastest, so `[x, y]` visits (x0,y0), (x1,y0), ..., (x0,y1), ...
  */
-import type { AskResult, Json, Outcome, ParamValue, Params, Proposer, ProposerContext, ProposerDefinition } from '../types.js';
-import { checkNSamples, checkTell, SnapshotReader, type ToldCounts } from './checks.js';
-import { checkSpace, gridValues } from './space.js';
+import type { AskResult, Json, Outcome, ParamValue, Params, Proposer, ProposerContext, ProposerDefinition } from '../../types.js';
+import { checkNSamples, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
+import { checkSpace, gridValues } from '../space.js';
 
 const NAME = 'sequence';
 /** Snapshot format version; bump when the snapshot's shape changes. */

@@ -1,8 +1,8 @@
 /** `random`: every parameter drawn independently and uniformly (log-uniformly with `log: true`). */
-import { isRngState, Rng } from '../rng.js';
-import type { AskResult, Json, Outcome, Params, ParamSpec, Proposer, ProposerContext, ProposerDefinition } from '../types.js';
-import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from './checks.js';
-import { checkSpace, sampleParams } from './space.js';
+import { isRngState, Rng } from '../../rng.js';
+import type { AskResult, Json, Outcome, Params, ParamSpec, Proposer, ProposerContext, ProposerDefinition } from '../../types.js';
+import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
+import { checkSpace, sampleParams } from '../space.js';
 
 const NAME = 'random';
 /** Snapshot format version; bump when the snapshot's shape changes. */
