@@ -26,7 +26,7 @@ export interface ProposerTraits {
 /**
  * The proposer's top-level config keys (Auptimizer puts them beside `proposer`), each a TypeBox
  * schema whose description is what `aup schema` and docs/reference/config.md say about it. Two
- * proposers that read the same key share one schema object (proposers/shared-options.ts).
+ * proposers that read the same key share one schema object (proposers/common-options.ts).
  */
 export type ProposerOptionSchemas = Readonly<Record<string, TSchema>>;
 

@@ -11,7 +11,7 @@ import type { AskResult, Json, JsonObject, Outcome, ParamSpec, Proposer, Propose
 import { Int, Positive } from '../../config/schema-builders.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
 import type { BuiltinProposer, OptionProblem } from '../definition.js';
-import { ETA_OPTION } from '../shared-options.js';
+import { ETA_OPTION } from '../common-options.js';
 import { checkSpace, sampleParams } from '../space.js';
 import {
   CONFIG_ID_KEY,
@@ -271,20 +271,28 @@ function levelsBelowMax(budget: number, maxBudget: number, eta: number): number 
   return Math.round(Math.log(maxBudget / budget) / Math.log(eta));
 }
 
-/** BOHB's config keys. */
+/** BOHB's config keys; the defaults they state are BOHB_DEFAULTS (HpBandSter's were 15, 64, 1/3 and 3). */
 const OPTIONS = {
-  min_budget: Positive('Smallest budget a configuration is evaluated on (default 0.01).'),
-  max_budget: Positive('Largest budget (default 1).'),
+  min_budget: Positive(`Smallest budget a configuration is evaluated on (default ${BOHB_DEFAULTS.min_budget}).`),
+  max_budget: Positive(`Largest budget (default ${BOHB_DEFAULTS.max_budget}).`),
   eta: ETA_OPTION,
-  n_iterations: Int(1, 'Number of successive-halving iterations (default 4).'),
+  n_iterations: Int(1, `Number of successive-halving iterations (default ${BOHB_DEFAULTS.n_iterations}).`),
   min_points_in_model: Type.Union([Int(1, 'Results needed before the model is used.'), Type.Null(), Type.Literal('')], {
     description: 'Results needed before the model is used; null or "" = number of parameters + 1.',
   }),
-  top_n_percent: Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Percent of results counted as good (default 15).' }),
-  num_samples: Int(1, 'Samples drawn to optimise expected improvement (default 64).'),
-  random_fraction: Type.Number({ minimum: 0, maximum: 1, description: 'Fraction of configurations sampled at random (default 1/3).' }),
-  bandwidth_factor: Positive('Widening of the kernel density estimate when sampling (default 3).'),
-  min_bandwidth: Positive('Smallest kernel bandwidth (default 0.001).'),
+  top_n_percent: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 100,
+    description: `Percent of results counted as good (default ${BOHB_DEFAULTS.top_n_percent}).`,
+  }),
+  num_samples: Int(1, `Samples drawn to optimise expected improvement (default ${BOHB_DEFAULTS.num_samples}).`),
+  random_fraction: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    description: `Fraction of configurations sampled at random (default ${BOHB_DEFAULTS.random_fraction}).`,
+  }),
+  bandwidth_factor: Positive(`Widening of the kernel density estimate when sampling (default ${BOHB_DEFAULTS.bandwidth_factor}).`),
+  min_bandwidth: Positive(`Smallest kernel bandwidth (default ${BOHB_DEFAULTS.min_bandwidth}).`),
 };
 
 /** Budgets in the wrong order, refused by the config check with the schema's problems. */

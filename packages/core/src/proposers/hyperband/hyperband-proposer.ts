@@ -9,7 +9,7 @@ import type { AskResult, Json, JsonObject, Outcome, ParamSpec, Proposer, Propose
 import { Int, Positive } from '../../config/schema-builders.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
 import type { BuiltinProposer, ProposerLookup } from '../definition.js';
-import { ENGINE_OPTION, ETA_OPTION } from '../shared-options.js';
+import { ENGINE_OPTION, ETA_OPTION } from '../common-options.js';
 import { checkSpace, sampleParams } from '../space.js';
 import { CONFIG_ID_KEY, iterationPlan, iterationTrialCount, MAX_BRACKETS, maxBracket, type Rung } from './bracket-schedule.js';
 import { BracketScheduler, type Sampler } from './bracket-scheduler.js';

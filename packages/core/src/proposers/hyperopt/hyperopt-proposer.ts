@@ -7,7 +7,7 @@ import type { AskResult, Json, Outcome, OutcomeStatus, Params, Proposer, Propose
 import { Type } from '@sinclair/typebox';
 import { Int, Positive } from '../../config/schema-builders.js';
 import type { BuiltinProposer } from '../definition.js';
-import { ENGINE_OPTION } from '../shared-options.js';
+import { ENGINE_OPTION } from '../common-options.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
 import { KernelSpace } from '../parzen/kernel-space.js';
 import { checkSpace } from '../space.js';

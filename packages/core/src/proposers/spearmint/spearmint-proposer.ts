@@ -15,7 +15,7 @@ import type { AskResult, Json, Outcome, OutcomeStatus, Params, Proposer, Propose
 import { Type } from '@sinclair/typebox';
 import { Int, Str } from '../../config/schema-builders.js';
 import type { BuiltinProposer } from '../definition.js';
-import { ENGINE_OPTION } from '../shared-options.js';
+import { ENGINE_OPTION } from '../common-options.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader } from '../checks.js';
 import { checkSpace } from '../space.js';
 import { logExpectedImprovement } from './expected-improvement.js';
