@@ -34,7 +34,9 @@ export interface ChoiceParamSpec {
 }
 export type ParamSpec = FloatParamSpec | IntParamSpec | ChoiceParamSpec;
 
-export type ResourceKind = 'cpu' | 'gpu' | 'node' | 'passive' | 'aws';
+/** A `resource` value: the names in the resource registry (resources/registry.ts). */
+export type { ResourceKind } from './resources/registry.js';
+import type { ResourceKind } from './resources/registry.js';
 
 export interface EarlyStopConfig {
   aup_policy?: 'bandit' | 'median' | 'truncation' | 'curve_fitting' | 'asha';

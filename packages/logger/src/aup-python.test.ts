@@ -5,12 +5,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseLine, type ProtocolRecord } from './protocol.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'scripts');
 const PYTHON_DIR = join(ROOT, 'packages', 'logger', 'python');
+
+// Each case starts one or more python3 processes (absl and friends import slowly on a loaded
+// 2-core CI machine): more time than vitest's 5 s default.
+vi.setConfig({ testTimeout: 30_000 });
 
 let dir: string;
 beforeEach(() => {

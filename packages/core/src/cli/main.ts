@@ -15,7 +15,7 @@ import { formatProblems } from '../config/config-problem.js';
 import type { JsonObject } from '../types.js';
 import { addWorkerCommand, parseTags, workersOption } from './worker-command.js';
 import { VERSION } from '../version.js';
-import { reportJobResult } from '../resources/passive-resource.js';
+import { reportJobResult } from '../resources/index.js';
 import type { PassiveJobInfo, RunnerEvents } from '../runner/runner.js';
 
 export interface CliIo {

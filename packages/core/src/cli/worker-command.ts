@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 
 import { AupError } from '../errors.js';
-import { cpuSlots, type ResourceSlot } from '../resources/resource.js';
-import { gpuSlots } from '../resources/gpu-resource.js';
+import { cpuSlots, type ResourceSlot } from '../resources/index.js';
+import { gpuSlots } from '../resources/index.js';
 import { openStore, parseDbUrl } from '../store/index.js';
 import { PG_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../store/open-store.js';
 import type { ExperimentWorkers } from '../store/store-types.js';

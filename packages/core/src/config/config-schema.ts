@@ -8,9 +8,11 @@
 import { Type, type TOptional, type TSchema } from '@sinclair/typebox';
 import { BUILTIN_PROPOSERS } from '../proposers/registry.js';
 import { andList, Bool, Fraction, gatherKeys, Int, OneOf, Positive, Str } from './schema-builders.js';
+import { RESOURCE_KINDS, resourceArgsSchemas } from '../resources/registry.js';
 
 export const PARAM_TYPES = ['float', 'int', 'choice'] as const;
-export const RESOURCES = ['cpu', 'gpu', 'node', 'passive', 'aws'] as const;
+/** The `resource` values, from the resource registry. */
+export const RESOURCES = RESOURCE_KINDS;
 export const TARGETS = ['min', 'max'] as const;
 export const EARLY_STOP_POLICIES = ['bandit', 'median', 'truncation', 'curve_fitting', 'asha'] as const;
 
@@ -91,27 +93,8 @@ const ResourceArgsSchema = Type.Object(
     ),
     track_intermediate_results: Type.Optional(Bool('Record every result line as an intermediate result (on whenever early_stop is set).')),
     early_stop: Type.Optional(EarlyStopSchema),
-    gpus: Type.Optional(
-      Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1 })]), {
-        description: 'gpu: the GPU ids to run jobs on, one job per id.',
-      }),
-    ),
-    nodes: Type.Optional(
-      Type.Array(Type.String({ minLength: 1 }), { description: 'node: remote hosts, "user@host[:port] [key]"; one job slot per entry.' }),
-    ),
-    nodes_file: Type.Optional(Str('node: a file of hosts, one "user@host[:port] [key]" a line (# comments), relative to the config file.')),
-    remote_workingdir: Type.Optional(Str('node: the working directory on the hosts (default: the same path as workingdir).')),
-    max_retries: Type.Optional(Int(1, 'node: connection attempts for one job before its attempt fails (default 3).')),
-    reconn_wait_time: Type.Optional(
-      Type.Number({
-        minimum: 0,
-        description: 'node: the longest wait in seconds between connection attempts; waits double from 1 s (default 30).',
-      }),
-    ),
-    known_hosts: Type.Optional(Str('node: the known_hosts file host keys are checked against (default ~/.ssh/known_hosts).')),
-    strict_host_key_checking: Type.Optional(
-      Bool('node: refuse hosts that are not in known_hosts (default false: unlisted hosts are accepted).'),
-    ),
+    // Each resource's own keys, from its definition (resources/registry.ts).
+    ...Object.fromEntries(Object.entries(resourceArgsSchemas()).map(([k, schema]) => [k, Type.Optional(schema)])),
     ...runtimeFields,
   },
   { additionalProperties: true, description: 'Result handling, early stopping and per-resource settings; other keys go to the resource.' },

@@ -20,7 +20,7 @@ import { scanTemplate } from './config-template.js';
 import { ConfigSyntaxError, formatOf, parseConfigText } from './parse-config-text.js';
 import { expandHome, locateScript, scriptFileWord } from './resolve-script.js';
 import { BUILTIN_PROPOSERS, findProposer } from '../proposers/registry.js';
-import { loadNodeHosts } from '../resources/node-hosts.js';
+import { resourceDefinition } from '../resources/registry.js';
 import { runnableProblems } from './check-runnable.js';
 
 /** The job count of the proposer's own schedule (its definition's `trialCount`), if it has one. */
@@ -44,9 +44,6 @@ export const CONFIG_DEFAULTS = {
   /** Name of an experiment that has no config file (in-process runs) and no `name`. */
   name: 'experiment',
 } as const;
-
-/** Resources whose jobs run on this machine, so the script must exist here. */
-const LOCAL_RESOURCES: ReadonlySet<ResourceKind> = new Set(['cpu', 'gpu']);
 
 export interface NormalizeOptions {
   /** The config file, for messages, the default name and `config_path`. */
@@ -144,6 +141,9 @@ class Findings {
   }
 }
 
+/** The definition of the config's resource (resources/registry.ts), if the name is one. */
+type ResourceDefinitionOf = ReturnType<typeof resourceDefinition>;
+
 /** The template a config names, loaded and scanned. */
 type LoadedTemplate = NonNullable<ReturnType<typeof loadTemplate>>;
 
@@ -174,9 +174,9 @@ function collectParameters(raw: JsonObject, baseDir: string, found: Findings): {
 }
 
 /** The script: required to run jobs as processes, and a command with balanced quotes. */
-function checkScriptCommand(raw: JsonObject, resource: ResourceKind, opts: NormalizeOptions, found: Findings): void {
+function checkScriptCommand(raw: JsonObject, resourceDef: ResourceDefinitionOf, opts: NormalizeOptions, found: Findings): void {
   const script = raw.script;
-  if (script === undefined && !opts.inProcess && resource !== 'passive') {
+  if (script === undefined && !opts.inProcess && resourceDef?.jobs !== 'by-hand') {
     found.report(problem(['script'], 'the command that runs one job, e.g. "python3 train.py"', 'nothing'));
   } else if (typeof script === 'string' && found.clean(['script'])) {
     if (script.trim() === '') found.report(problem(['script'], 'a command', JSON.stringify(script)));
@@ -190,8 +190,8 @@ function checkScriptCommand(raw: JsonObject, resource: ResourceKind, opts: Norma
   }
 }
 
-/** Rules across keys: the proposers' own (bohb's budgets in order), curve_fitting's length, the node resource's hosts. */
-function checkAcrossKeys(raw: JsonObject, resource: ResourceKind, baseDir: string, found: Findings): void {
+/** Rules across keys: the proposers' own (bohb's budgets in order), curve_fitting's length, the resource's own (node's hosts). */
+function checkAcrossKeys(raw: JsonObject, resourceDef: ResourceDefinitionOf, baseDir: string, found: Findings): void {
   for (const def of BUILTIN_PROPOSERS) {
     for (const p of def.optionProblems?.(raw) ?? []) found.report(problem([p.key], p.expected, formatFound(p.found)));
   }
@@ -208,11 +208,11 @@ function checkAcrossKeys(raw: JsonObject, resource: ResourceKind, baseDir: strin
       );
     }
   }
-  // The node resource's hosts: each entry's form, and its key file (resources/node-hosts.ts). As
-  // at a run's start, hosts come from the config or from Auptimizer's node_mapping beside it.
-  if (resource === 'node' && found.clean(['resource_args']) && found.clean(['runtime_args'])) {
+  // The resource's own checks (node: each host entry's form and its key file), with runtime_args
+  // merged in as at a run's start.
+  if (resourceDef?.checkArgs && found.clean(['resource_args']) && found.clean(['runtime_args'])) {
     const merged = { ...(isObject(raw.runtime_args) ? raw.runtime_args : {}), ...(isObject(resourceArgs) ? resourceArgs : {}) };
-    found.problems.push(...loadNodeHosts(merged, baseDir).problems);
+    found.problems.push(...resourceDef.checkArgs(merged, baseDir));
   }
 }
 
@@ -280,7 +280,7 @@ function buildConfig(
 function checkRunnableConfig(config: NormalizedConfig, raw: JsonObject, opts: NormalizeOptions, baseDir: string, file?: string): Analysis {
   let missingScript: { problem: ConfigProblem; details: Record<string, unknown> } | undefined;
   if (config.script !== undefined) {
-    const check = !opts.inProcess && LOCAL_RESOURCES.has(config.resource);
+    const check = !opts.inProcess && resourceDefinition(config.resource)?.jobs === 'local';
     const location = locateScript(config.script, { baseDir, workingdir: config.workingdir, check });
     if (location.path !== undefined) config.script_path = location.path;
     if (!location.exists) {
@@ -314,8 +314,9 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   found.problems.push(...schemaProblems(Value.Errors(ExperimentConfigSchema, raw), raw, [], MISPLACED_KEY_HINTS));
   const params = collectParameters(raw, baseDir, found);
   const resource = (raw.resource as ResourceKind | undefined) ?? CONFIG_DEFAULTS.resource;
-  checkScriptCommand(raw, resource, opts, found);
-  checkAcrossKeys(raw, resource, baseDir, found);
+  const resourceDef = resourceDefinition(resource);
+  checkScriptCommand(raw, resourceDef, opts, found);
+  checkAcrossKeys(raw, resourceDef, baseDir, found);
   if (found.problems.length > 0) return found.fail(raw, file);
   return checkRunnableConfig(buildConfig(raw, params, resource, file, baseDir), raw, opts, baseDir, file);
 }

@@ -1,15 +1,18 @@
-import { AupError } from '../errors.js';
-import { loadOptional } from '../optional-package.js';
-import type { NormalizedConfig } from '../types.js';
+import type { TSchema } from '@sinclair/typebox';
+import type { ConfigProblem } from '../config/config-problem.js';
+import type { NormalizedConfig, ResourceKind } from '../types.js';
 import type { ProcessLaunch, ProcessOutcome } from '../runner/process-executor.js';
-import { gpuSlots } from './gpu-resource.js';
+import type { AttemptRecord, JobRecord, Store } from '../store/store-types.js';
 
 /**
  * Runs one attempt of a job somewhere and feeds its output to the launch's recorder; never throws
  * (a failure is an outcome). Local processes use `runProcess`; a resource may bring its own
  * (`node` runs jobs over SSH). docs/decisions/0008-job-executor-per-slot.md.
  */
-export type JobExecutor = (launch: ProcessLaunch) => Promise<ProcessOutcome>;
+export type JobExecutor = (launch: ProcessLaunch) => Promise<JobOutcome>;
+
+/** How an attempt ended: a process's outcome, whose log a job run by hand (passive) does not have. */
+export type JobOutcome = Omit<ProcessOutcome, 'logPath'> & { logPath?: string };
 
 /** One place a job can run: a label stored on the attempt (`slot` column) and env for that child only. */
 export interface ResourceSlot {
@@ -21,58 +24,79 @@ export interface ResourceSlot {
   execute?: JobExecutor;
 }
 
-/** A resource gives a fixed set of slots (docs/architecture.md §2.3); at most one job runs on a slot at a time. */
-export interface Resource {
-  kind: 'cpu' | 'gpu' | 'passive' | 'node';
+/** A resource gives a set of slots (docs/architecture.md §2.3); at most one job runs on a slot at a time. */
+export interface Resource<K extends string = ResourceKind> {
+  kind: K;
   slots: ResourceSlot[];
+  /**
+   * The slots for `n` jobs at once, for a resource whose slots follow n_parallel (cpu, passive), so
+   * a `set` request can grow them; without it the slots are a fixed list (gpu ids, node hosts).
+   */
+  slotsFor?(n: number): ResourceSlot[];
+  /**
+   * The last attempt of a running job when it already holds a result that no runner picked up
+   * (passive: reported while the runner was gone); the job then completes with it instead of running again.
+   */
+  reportedAttempt?(job: JobRecord): Promise<AttemptRecord | undefined>;
   /** Releases what the slots hold (SSH connections); called once when the experiment's run ends. */
   close?(): Promise<void>;
 }
 
-/** `cpu`: `n` local process slots `cpu:0..n-1`, with no extra env. */
-export function cpuSlots(n: number): ResourceSlot[] {
-  return Array.from({ length: Math.max(1, n) }, (_, i) => ({ label: `cpu:${i}`, env: {} }));
+/** The parts of a config a resource is made from. */
+export type ResourceConfig = Pick<NormalizedConfig, 'resource' | 'resource_args' | 'n_parallel'> &
+  Partial<Pick<NormalizedConfig, 'workingdir' | 'config_path' | 'script' | 'script_path'>>;
+
+/** What a person needs to run a passive job by hand and report it. */
+export interface PassiveJobInfo {
+  /** The job's JSON file (params plus job_id), written as for any job. */
+  jobFile: string;
+  workingDir: string;
+  /** The command line to run, when the config has a script. */
+  command?: string;
 }
 
-/** `passive`: `n` jobs can wait for a person's report at once, `passive:0..n-1`. */
-export function passiveSlots(n: number): ResourceSlot[] {
-  return Array.from({ length: Math.max(1, n) }, (_, i) => ({ label: `passive:${i}`, env: {} }));
+/** What the run that makes a resource offers it: the store, and the runner's events. */
+export interface ResourceHost {
+  store: Store;
+  /** A passive job waits for a person (RunnerEvents.onPassiveJob). */
+  onPassiveJob?(jobId: number, info: PassiveJobInfo): void;
 }
 
 /**
- * The resource an experiment's jobs run on, from `resource` and `resource_args`. `gpu` without
- * `resource_args.gpus` asks `nvidia-smi`; `node` runs jobs on SSH hosts; `aws` is refused with what
- * to use instead.
+ * A resource, self-described: its `resource_args` keys, its checks, how its jobs relate to the
+ * script and how it makes its slots. The registry (registry.ts) lists them; the config schema,
+ * normalisation and the runner read them from there (docs/decisions/0023-runner-as-parts.md).
  */
-export async function createResource(
-  config: Pick<NormalizedConfig, 'resource' | 'resource_args' | 'n_parallel'> &
-    Partial<Pick<NormalizedConfig, 'workingdir' | 'config_path' | 'script' | 'script_path'>>,
-): Promise<Resource> {
-  switch (config.resource) {
-    case 'cpu':
-      return { kind: 'cpu', slots: cpuSlots(config.n_parallel) };
-    case 'passive':
-      return { kind: 'passive', slots: passiveSlots(config.n_parallel) };
-    case 'gpu':
-      return { kind: 'gpu', slots: await gpuSlots(config.resource_args?.gpus as ReadonlyArray<number | string> | undefined) };
-    case 'node':
-      // Loaded on demand: ssh2 (an optional package) is only needed by experiments on SSH hosts.
-      return (await loadOptional('ssh2', () => import('./node-resource.js'))).nodeResource(config);
-    case 'aws':
-      throw new AupError(
-        'AUP_ERR_CONFIG_INVALID',
-        'resource: "aws" is not supported: aup does not start cloud machines; start them yourself and list them as SSH hosts with "node", or run aup on the cloud machine with "cpu" or "gpu" (docs/guides/resources.md)',
-        { details: { path: 'resource', expected: 'cpu, gpu, node or passive', found: 'aws' } },
-      );
-    default:
-      throw new AupError(
-        'AUP_ERR_CONFIG_INVALID',
-        `resource: expected "cpu", "gpu", "node" or "passive", found ${JSON.stringify(config.resource)}`,
-        {
-          details: { path: 'resource', found: config.resource },
-        },
-      );
-  }
+export interface ResourceDefinition<N extends string = string> {
+  /** The `resource` value that picks it. */
+  readonly name: N;
+  /** Its own `resource_args` keys; the config schema describes each as "<name>: <description>". */
+  readonly args: Readonly<Record<string, TSchema>>;
+  /**
+   * Where a job's script runs: `local` on this machine (normalisation checks that the file is
+   * there), `remote` on other machines, `by-hand` by a person (no script needed, no aup worker, no
+   * save_model re-run).
+   */
+  readonly jobs: 'local' | 'remote' | 'by-hand';
+  /**
+   * For a name aup accepts in a config only to refuse it when the run starts (aws): what to use
+   * instead. Such a resource has no `create`.
+   */
+  readonly refusal?: string;
+  /** Problems of its `resource_args` (runtime_args merged in) found when the config is normalised. */
+  checkArgs?(args: Record<string, unknown>, baseDir: string): ConfigProblem[];
+  /** Makes the slots (and executors) of one run; throws AUP_ERR_CONFIG_INVALID for settings that cannot work. */
+  create?(config: ResourceConfig, host?: ResourceHost): Resource<N> | Promise<Resource<N>>;
+}
+
+/** Keeps the literal name of a definition, from which `ResourceKind` is built. */
+export function defineResource<N extends string>(definition: ResourceDefinition<N>): ResourceDefinition<N> {
+  return definition;
+}
+
+/** `n` interchangeable local slots `<prefix>:0..n-1`, with no extra env. */
+export function numberedSlots(prefix: string, n: number): ResourceSlot[] {
+  return Array.from({ length: Math.max(1, n) }, (_, i) => ({ label: `${prefix}:${i}`, env: {} }));
 }
 
 /**
@@ -100,5 +124,19 @@ export class SlotPool {
     if (index < 0 || index >= this.slots.length || this.#free.includes(index)) return;
     this.#free.push(index);
     this.#free.sort((a, b) => a - b);
+  }
+
+  /**
+   * A pool over `slots` (at least as many as this one's) in which the slots busy here stay taken,
+   * under the same index: running jobs keep their slot labels.
+   */
+  grown(slots: readonly ResourceSlot[]): SlotPool {
+    const pool = new SlotPool(slots);
+    const free = new Set(this.#free);
+    // Take every slot, then give back those no running job holds.
+    const all: number[] = [];
+    for (let i = pool.acquire(); i !== undefined; i = pool.acquire()) all.push(i);
+    for (const i of all) if (i >= this.slots.length || free.has(i)) pool.release(i);
+    return pool;
   }
 }

@@ -342,5 +342,5 @@ console.log(r.status, r.jobs.length);`;
       });
     });
     expect({ exit, out: out.trim() }).toEqual({ exit: 0, out: 'finished 3' });
-  });
+  }, 30_000);
 });

@@ -20,6 +20,8 @@ export interface ProcessLaunch {
   experimentId: number;
   jobId: number;
   attempt: number;
+  /** The attempt's row, for an executor that reads the store (passive: the reported result). */
+  attemptId?: number;
   script: string;
   /** The script file as the config located it (replaces the script word of `script`). */
   scriptPath?: string;

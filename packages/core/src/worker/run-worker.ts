@@ -6,15 +6,14 @@
  */
 import { hostname } from 'node:os';
 
-import { isAupError } from '../errors.js';
-import { AttemptRecorder, SCORE_LABEL } from '../runner/attempt-recorder.js';
-import { IngestQueue } from '../runner/ingest-queue.js';
-import { badJobDir, isJobDir } from '../runner/job-files.js';
-import { runProcess, type StopReason } from '../runner/process-executor.js';
-import { buildJobJson } from '../runner/runner.js';
+import type { StopReason } from '../runner/process-executor.js';
 import { SlotPool, type ResourceSlot } from '../resources/resource.js';
-import type { AttemptFence, ClaimedJob, Store, WorkerAttemptOutcome, WorkerRecord } from '../store/store-types.js';
-import type { NormalizedConfig } from '../types.js';
+import type { ClaimedJob, Store, WorkerRecord } from '../store/store-types.js';
+import { ExperimentConfigs, runClaimedAttempt, type AttemptContext } from './worker-attempt.js';
+import { WorkerHeartbeat } from './worker-heartbeat.js';
+import type { RunningAttempt, WorkerEvents, WorkerSummary } from './worker-types.js';
+
+export type { WorkerEvents, WorkerSummary } from './worker-types.js';
 
 /**
  * How long a claim holds without a heartbeat (ms), unless `--lease` says otherwise. A dead worker's
@@ -34,17 +33,6 @@ export const MAX_HEARTBEAT_MS = 2_000;
  * once without waiting; this only bounds how late a job queued into an idle worker starts.
  */
 export const CLAIM_POLL_MS = 200;
-/** Retries of a result write the database refused for a moment (a restart, a dropped connection). */
-const FINISH_RETRY_MS = 500;
-
-export interface WorkerEvents {
-  onRegistered?(worker: WorkerRecord): void;
-  onJobStart?(claim: ClaimedJob): void;
-  /** `recorded` is false when the store refused the result: the lease was lost and the job went to another worker. */
-  onJobEnd?(claim: ClaimedJob, outcome: WorkerAttemptOutcome, recorded: boolean): void;
-  onMessage?(message: string): void;
-}
-
 export interface WorkerOptions {
   store: Store;
   /** This machine's slots (cpu:0.., gpu:<id>); one job runs on a slot at a time. */
@@ -62,296 +50,159 @@ export interface WorkerOptions {
   events?: WorkerEvents;
 }
 
-export interface WorkerSummary {
-  workerId: number;
-  /** Attempts run to the end (or stopped), and of those, the ones whose result the store refused. */
-  jobs: number;
-  lost: number;
-}
-
-interface Running {
-  claim: ClaimedJob;
-  controller: AbortController;
-  recorder?: AttemptRecorder;
-  /** The worker is stopping: the job goes back to the queue. */
-  shutdown: boolean;
-  /** The heartbeat found the attempt requeued: its result would be refused. */
-  lost: boolean;
-  /** Its end is being written; a heartbeat no longer judges it. */
-  finishing: boolean;
-}
-
 /**
  * Runs a worker until the signal aborts. Registers it in the worker table, heartbeats, claims jobs
  * into free slots, and marks it `stopped` when it ends.
  */
 export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const { store, events = {} } = opts;
-  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
-  const heartbeatMs = Math.min(MAX_HEARTBEAT_MS, leaseMs / HEARTBEATS_PER_LEASE);
-  const pollMs = opts.pollMs ?? CLAIM_POLL_MS;
-  const host = hostname();
   const worker = await store.registerWorker({
-    host,
+    host: hostname(),
     pid: process.pid,
     slots: opts.slots.length,
     resource: opts.resource,
     tags: opts.tags ?? [],
   });
   events.onRegistered?.(worker);
+  return new WorkerRun(opts, worker).run();
+}
 
-  const pool = new SlotPool(opts.slots);
-  const running = new Map<number, Running>();
-  const ends = new Set<Promise<void>>();
-  const configs = new Map<number, Promise<{ config: NormalizedConfig; jobDir: string }>>();
-  const summary: WorkerSummary = { workerId: worker.id, jobs: 0, lost: 0 };
-  let stopping = opts.signal?.aborted ?? false;
-  let wake = deferred();
-  const notify = () => wake.resolve();
-  const onAbort = () => {
-    stopping = true;
-    for (const r of running.values()) {
+/** One worker's run: its slots, the attempts it runs, its heartbeat and its claim loop. */
+class WorkerRun {
+  readonly #opts: WorkerOptions;
+  readonly #worker: WorkerRecord;
+  readonly #host = hostname();
+  readonly #events: WorkerEvents;
+  readonly #leaseMs: number;
+  readonly #pool: SlotPool;
+  readonly #running = new Map<number, RunningAttempt>();
+  readonly #ends = new Set<Promise<void>>();
+  readonly #attempts: AttemptContext;
+  readonly #heartbeat: WorkerHeartbeat;
+  #stopping: boolean;
+  #wake = deferred();
+
+  constructor(opts: WorkerOptions, worker: WorkerRecord) {
+    this.#opts = opts;
+    this.#worker = worker;
+    this.#events = opts.events ?? {};
+    this.#leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.#pool = new SlotPool(opts.slots);
+    this.#stopping = opts.signal?.aborted ?? false;
+    const summary: WorkerSummary = { workerId: worker.id, jobs: 0, lost: 0 };
+    const { store } = opts;
+    this.#attempts = {
+      store,
+      workerId: worker.id,
+      leaseMs: this.#leaseMs,
+      events: this.#events,
+      configs: new ExperimentConfigs(store),
+      summary,
+    };
+    const heartbeatMs = Math.min(MAX_HEARTBEAT_MS, this.#leaseMs / HEARTBEATS_PER_LEASE);
+    this.#heartbeat = new WorkerHeartbeat(
+      store,
+      worker,
+      this.#leaseMs,
+      heartbeatMs,
+      this.#running,
+      this.#events,
+      () => !this.#stopping || this.#running.size > 0,
+    );
+  }
+
+  async run(): Promise<WorkerSummary> {
+    const onAbort = () => this.#stop();
+    this.#opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      // The first beat right away: it sets the worker's expiry, by which a silent worker is marked dead.
+      await this.#heartbeat.beat();
+      this.#heartbeat.schedule();
+      while (!this.#stopping) {
+        if (this.#pool.available > 0 && (await this.#claim())) continue;
+        await this.#waitForSlot();
+      }
+    } finally {
+      // Also on an unexpected error: no job is left running, and no heartbeat after the end.
+      if (!this.#stopping) this.#stop();
+      await Promise.all([...this.#ends]);
+      this.#opts.signal?.removeEventListener('abort', onAbort);
+      await this.#heartbeat.stop();
+      await this.#opts.store
+        .setWorkerStatus(this.#worker.id, 'stopped')
+        .catch((e: unknown) => this.#events.onMessage?.(`could not mark worker ${this.#worker.id} stopped: ${(e as Error).message}`));
+    }
+    return this.#attempts.summary;
+  }
+
+  /** Stops cleanly: running jobs are killed and go back to the queue. */
+  #stop(): void {
+    this.#stopping = true;
+    for (const r of this.#running.values()) {
       r.shutdown = true;
       r.controller.abort('interrupted' satisfies StopReason);
     }
-    notify();
-  };
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+    this.#wake.resolve();
+  }
 
-  // Heartbeat: renew the leases, hear the driver's stop requests, notice lost attempts, requeue
-  // other workers' expired ones. Chained timeouts, so a slow beat never overlaps the next.
-  let lastRenewal = Date.now();
-  let beating: Promise<void> = Promise.resolve();
-  let beatTimer: NodeJS.Timeout | undefined;
-  const beat = async (): Promise<void> => {
-    const judged = [...running.entries()].filter(([, r]) => !r.finishing);
-    let held;
+  /** Claims jobs into every free slot; true when all were filled and more may wait, so the caller asks again at once. */
+  async #claim(): Promise<boolean> {
+    const { store, slots } = this.#opts;
+    const free: number[] = [];
+    for (let i = this.#pool.acquire(); i !== undefined; i = this.#pool.acquire()) free.push(i);
+    let claimed: ClaimedJob[] = [];
     try {
-      held = new Map((await store.renewLeases(worker.id, leaseMs)).map((h) => [h.attemptId, h]));
-      lastRenewal = Date.now();
-    } catch (e) {
-      events.onMessage?.(`heartbeat failed: ${(e as Error).message}; trying again`);
-      // Past the lease without a renewal the jobs are someone else's by now: stop working on them.
-      if (Date.now() - lastRenewal > leaseMs)
-        for (const [, r] of judged) loseAttempt(r, 'no heartbeat reached the database within the lease');
-      return;
-    }
-    for (const [attemptId, r] of judged) {
-      const h = held.get(attemptId);
-      if (h === undefined) loseAttempt(r, 'its lease expired and the job went back to the queue');
-      else if (h.stopRequest !== null && !r.controller.signal.aborted) {
-        // As the runner does: the score stands as it was when the decision was taken.
-        if (h.stopRequest === 'early_stopped') r.recorder?.freezeScore();
-        r.controller.abort(h.stopRequest satisfies StopReason);
-      }
-    }
-    await store.requeueExpired().catch((e: unknown) => events.onMessage?.(`requeue of expired jobs failed: ${(e as Error).message}`));
-  };
-  const loseAttempt = (r: Running, why: string) => {
-    if (r.lost || r.finishing) return;
-    r.lost = true;
-    events.onMessage?.(`job ${r.claim.job.id} attempt ${r.claim.attempt.attempt}: stopped, ${why}`);
-    r.controller.abort('interrupted' satisfies StopReason);
-  };
-  const scheduleBeat = () => {
-    beatTimer = setTimeout(() => {
-      beating = beat().finally(() => {
-        if (!stopping || running.size > 0) scheduleBeat();
+      claimed = await store.claimJobs({
+        workerId: this.#worker.id,
+        host: this.#host,
+        slots: free.map((i) => slots[i]!.label),
+        leaseMs: this.#leaseMs,
+        experimentId: this.#opts.experimentId,
+        tags: this.#opts.tags,
       });
-    }, heartbeatMs);
-  };
-
-  /** An experiment's config and job folder (its driver chose the folder before creating any job). */
-  const configOf = (experimentId: number): Promise<{ config: NormalizedConfig; jobDir: string }> => {
-    let c = configs.get(experimentId);
-    if (c === undefined) {
-      c = store.getExperiment(experimentId).then((e) => {
-        if (e === undefined) throw new Error(`experiment ${experimentId} no longer exists`);
-        if (e.jobDir === null)
-          throw new Error(
-            `experiment ${experimentId} has no job folder: its driver (aup run or aup resume) chooses one before it queues jobs`,
-          );
-        if (!isJobDir(e.jobDir)) throw badJobDir(e.id, e.jobDir);
-        return { config: e.config as unknown as NormalizedConfig, jobDir: e.jobDir };
-      });
-      // A failed read is not cached: the next job of the experiment tries again.
-      c.catch(() => configs.delete(experimentId));
-      configs.set(experimentId, c);
-    }
-    return c;
-  };
-
-  const execute = async (r: Running, slot: ResourceSlot, freeSlot: () => void): Promise<void> => {
-    const { job, attempt } = r.claim;
-    const fence: AttemptFence = { attemptId: attempt.id, workerId: worker.id };
-    const queue = new IngestQueue(store, { fence });
-    let status: WorkerAttemptOutcome['status'] = 'failed';
-    let exitCode: number | null = null;
-    let error: string | undefined;
-    let lastScore: number | undefined;
-    let recorder: AttemptRecorder | undefined;
-    try {
-      const { config, jobDir } = await configOf(job.experimentId);
-      if (!config.script) throw new Error(`experiment ${job.experimentId} has no script to run`);
-      recorder = new AttemptRecorder({
-        jobId: job.id,
-        queue,
-        labels: config.resource_args?.multi_res_labels,
-        // The driver's pruner reads the score series from the store.
-        trackIntermediate: config.resource_args?.track_intermediate_results === true || config.resource_args?.early_stop !== undefined,
-        onIntermediate: (label, _step, value) => {
-          if (label === SCORE_LABEL && Number.isFinite(value)) lastScore = value;
-        },
-      });
-      r.recorder = recorder;
-      if (r.controller.signal.aborted) {
-        status = 'interrupted';
-      } else {
-        const outcome = await runProcess({
-          experimentId: job.experimentId,
-          jobId: job.id,
-          attempt: attempt.attempt,
-          script: config.script,
-          scriptPath: config.script_path,
-          workingDir: config.workingdir,
-          jobDir,
-          jobJson: buildJobJson(config, job),
-          env: slot.env,
-          timeoutMs: config.job_timeout === undefined ? undefined : config.job_timeout * 1000,
-          signal: r.controller.signal,
-          recorder,
-          queue,
-          onSpawn: (pid) => void store.setAttemptPid(fence, pid).catch(() => undefined),
-        });
-        ({ status, exitCode, error } = outcome);
-      }
     } catch (e) {
-      status = 'failed';
-      error = e instanceof Error ? e.message : String(e);
+      this.#events.onMessage?.(`claiming jobs failed: ${(e as Error).message}; trying again`);
     }
-    // The runner's rules (runner.ts): an early-stopped job keeps its last reported score; a
-    // non-finite score cannot be ranked and fails the attempt.
-    if (recorder !== undefined && status === 'early_stopped' && recorder.score === undefined) recorder.score = lastScore;
-    if (recorder !== undefined && status === 'finished' && recorder.score !== undefined && !Number.isFinite(recorder.score)) {
-      status = 'failed';
-      error = `reported a non-finite score (${recorder.score})`;
-    }
-    try {
-      await queue.close();
-    } catch (e) {
-      if (isAupError(e) && e.code === 'AUP_ERR_LEASE_LOST') r.lost = true;
-      else events.onMessage?.(`job ${job.id}: some records were not written: ${(e as Error).message}`);
-    }
-    r.finishing = true;
-    const outcome: WorkerAttemptOutcome = {
-      status,
-      exitCode,
-      score: recorder?.score ?? null,
-      error: error ?? null,
-      metrics: recorder?.metrics ?? {},
-      warnings: recorder?.allWarnings() ?? [],
-      endedAt: Date.now(),
-      requeue: r.shutdown && status === 'interrupted',
-    };
-    // The process is gone: the slot can take the next job while the result is written.
-    freeSlot();
-    const recorded = await finishWithRetry(fence, outcome);
-    summary.jobs++;
-    if (!recorded) summary.lost++;
-    events.onJobEnd?.(r.claim, outcome, recorded);
-  };
+    for (const i of free.slice(claimed.length)) this.#pool.release(i);
+    claimed.forEach((c, k) => this.#start(c, free[k]!));
+    return claimed.length === free.length && this.#pool.available > 0;
+  }
 
-  /** Writes the attempt's end, retrying a database that is down for a moment, as long as the lease may still hold. */
-  const finishWithRetry = async (fence: AttemptFence, outcome: WorkerAttemptOutcome): Promise<boolean> => {
-    const until = Date.now() + leaseMs;
-    for (;;) {
-      try {
-        return await store.finishAttempt(fence, outcome);
-      } catch (e) {
-        if (Date.now() > until) {
-          events.onMessage?.(
-            `job attempt ${fence.attemptId}: its end could not be written (${(e as Error).message}); it runs again elsewhere once its lease expires`,
-          );
-          return false;
-        }
-        await sleep(FINISH_RETRY_MS);
-      }
+  /** Waits for a slot to free (or the stop); with a slot free and an empty queue, until the next poll. */
+  async #waitForSlot(): Promise<void> {
+    if (this.#pool.available > 0) {
+      const timer = setTimeout(() => this.#wake.resolve(), this.#opts.pollMs ?? CLAIM_POLL_MS);
+      await this.#wake.promise;
+      clearTimeout(timer);
+    } else {
+      await this.#wake.promise;
     }
-  };
+    this.#wake = deferred();
+  }
 
-  const start = (claim: ClaimedJob, slotIndex: number) => {
-    const r: Running = { claim, controller: new AbortController(), shutdown: stopping, lost: false, finishing: false };
-    if (stopping) r.controller.abort('interrupted' satisfies StopReason);
-    running.set(claim.attempt.id, r);
-    events.onJobStart?.(claim);
+  #start(claim: ClaimedJob, slotIndex: number): void {
+    const r: RunningAttempt = { claim, controller: new AbortController(), shutdown: this.#stopping, lost: false, finishing: false };
+    if (this.#stopping) r.controller.abort('interrupted' satisfies StopReason);
+    this.#running.set(claim.attempt.id, r);
+    this.#events.onJobStart?.(claim);
     let slotFreed = false;
     // Once only: after that the slot may already run another job.
     const freeSlot = () => {
       if (slotFreed) return;
       slotFreed = true;
-      pool.release(slotIndex);
-      notify();
+      this.#pool.release(slotIndex);
+      this.#wake.resolve();
     };
-    const end: Promise<void> = execute(r, opts.slots[slotIndex]!, freeSlot)
-      .catch((e: unknown) => events.onMessage?.(`job ${claim.job.id}: ${(e as Error).message}`))
+    const end: Promise<void> = runClaimedAttempt(this.#attempts, r, this.#opts.slots[slotIndex]!, freeSlot)
+      .catch((e: unknown) => this.#events.onMessage?.(`job ${claim.job.id}: ${(e as Error).message}`))
       .finally(() => {
-        running.delete(claim.attempt.id);
+        this.#running.delete(claim.attempt.id);
         freeSlot();
-        ends.delete(end);
-        notify();
+        this.#ends.delete(end);
+        this.#wake.resolve();
       });
-    ends.add(end);
-  };
-
-  try {
-    // The first beat right away: it sets the worker's expiry, by which a silent worker is marked dead.
-    await beat();
-    scheduleBeat();
-    while (!stopping) {
-      if (pool.available > 0) {
-        const free: number[] = [];
-        for (let i = pool.acquire(); i !== undefined; i = pool.acquire()) free.push(i);
-        let claimed: ClaimedJob[] = [];
-        try {
-          claimed = await store.claimJobs({
-            workerId: worker.id,
-            host,
-            slots: free.map((i) => opts.slots[i]!.label),
-            leaseMs,
-            experimentId: opts.experimentId,
-            tags: opts.tags,
-          });
-        } catch (e) {
-          events.onMessage?.(`claiming jobs failed: ${(e as Error).message}; trying again`);
-        }
-        for (const i of free.slice(claimed.length)) pool.release(i);
-        claimed.forEach((c, k) => start(c, free[k]!));
-        // A full claim: more may be waiting for the slots still free, so ask again at once.
-        if (claimed.length === free.length && pool.available > 0) continue;
-      }
-      // Wait for a slot to free (or the stop); with a slot free and an empty queue, poll again later.
-      if (pool.available > 0) {
-        const timer = setTimeout(notify, pollMs);
-        await wake.promise;
-        clearTimeout(timer);
-      } else {
-        await wake.promise;
-      }
-      wake = deferred();
-    }
-  } finally {
-    // Also on an unexpected error: no job is left running, and no heartbeat after the end.
-    if (!stopping) onAbort();
-    await Promise.all([...ends]);
-    opts.signal?.removeEventListener('abort', onAbort);
-    clearTimeout(beatTimer);
-    await beating;
-    clearTimeout(beatTimer);
-    await store
-      .setWorkerStatus(worker.id, 'stopped')
-      .catch((e: unknown) => events.onMessage?.(`could not mark worker ${worker.id} stopped: ${(e as Error).message}`));
+    this.#ends.add(end);
   }
-  return summary;
 }
 
 interface Deferred {
@@ -363,8 +214,4 @@ function deferred(): Deferred {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,6 +1,20 @@
-import { AupError } from '../errors.js';
-import type { AttemptRecord, Store } from '../store/store-types.js';
-import type { NormalizedConfig } from '../types.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AupError } from '../../errors.js';
+import { resolveCommand, splitCommand } from '../../runner/command.js';
+import { jobFiles } from '../../runner/job-files.js';
+import { pythonClientDir, type ProcessLaunch } from '../../runner/process-executor.js';
+import type { AttemptRecord, JobRecord, Store } from '../../store/store-types.js';
+import type { NormalizedConfig } from '../../types.js';
+import {
+  defineResource,
+  numberedSlots,
+  type JobOutcome,
+  type PassiveJobInfo,
+  type ResourceConfig,
+  type ResourceHost,
+  type ResourceSlot,
+} from '../resource.js';
 
 /**
  * How often (ms) a runner reads the store for a passive job's reported result. A person types the
@@ -108,4 +122,88 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** `passive`: `n` jobs can wait for a person's report at once, `passive:0..n-1`. */
+export function passiveSlots(n: number): ResourceSlot[] {
+  return numberedSlots('passive', n);
+}
+
+/**
+ * Jobs a person runs by hand: each slot's executor writes the job file, says how to run it
+ * (RunnerEvents.onPassiveJob) and waits for `aup report` / `POST /jobs/{jid}/report`.
+ */
+export const passiveResource = defineResource({
+  name: 'passive',
+  args: {},
+  jobs: 'by-hand',
+  create: (config, host) => {
+    const slotsFor = (n: number) => passiveSlots(n).map((slot) => ({ ...slot, execute: passiveExecutor(config, host) }));
+    return {
+      kind: 'passive',
+      slots: slotsFor(config.n_parallel),
+      slotsFor,
+      reportedAttempt: host ? (job) => reportedAttempt(host.store, job) : undefined,
+    };
+  },
+});
+
+/** A slot's executor: the job file, the command to run, then the wait for the person's report. */
+function passiveExecutor(config: ResourceConfig, host: ResourceHost | undefined) {
+  return async (launch: ProcessLaunch): Promise<JobOutcome> => {
+    if (host === undefined || launch.attemptId === undefined)
+      return { status: 'failed', exitCode: null, error: 'a passive job needs the runner that waits for its report' };
+    let info: PassiveJobInfo;
+    try {
+      info = writePassiveJob(config, launch);
+    } catch (e) {
+      return { status: 'failed', exitCode: null, error: (e as Error).message };
+    }
+    host.onPassiveJob?.(launch.jobId, info);
+    const outcome = await waitForReport(host.store, launch.jobId, launch.attemptId, launch.signal);
+    launch.recorder.score = outcome.score;
+    Object.assign(launch.recorder.metrics, outcome.metrics);
+    return { status: outcome.status, exitCode: null, error: outcome.error };
+  };
+}
+
+/** A running job's last attempt when a person reported it while no runner was waiting (the runner died). */
+async function reportedAttempt(store: Store, job: JobRecord): Promise<AttemptRecord | undefined> {
+  if (job.status !== 'running') return undefined;
+  const last = (await store.listAttempts(job.id)).reduce<AttemptRecord | undefined>(
+    (a, b) => (a === undefined || b.attempt > a.attempt ? b : a),
+    undefined,
+  );
+  return last && last.status === 'finished' && last.score !== null ? last : undefined;
+}
+
+/** Writes a passive job's JSON file (as for any job) and says how to run it by hand. */
+function writePassiveJob(config: ResourceConfig, launch: ProcessLaunch): PassiveJobInfo {
+  const workingDir = launch.workingDir;
+  const { jobFile } = jobFiles(workingDir, launch.jobDir, launch.jobId, launch.attempt);
+  try {
+    mkdirSync(dirname(jobFile), { recursive: true });
+    writeFileSync(jobFile, JSON.stringify(launch.jobJson, null, 2) + '\n');
+  } catch (e) {
+    // The attempt fails with it, naming the file.
+    throw new Error(`cannot write the job file ${jobFile}: ${(e as Error).message}`, { cause: e });
+  }
+  let command: string | undefined;
+  if (config.script) {
+    try {
+      const c = resolveCommand(config.script, workingDir, config.script_path);
+      command = [c.file, ...c.args, jobFile].map(shellQuote).join(' ');
+    } catch {
+      // The script may live only where the person runs it: show it as written.
+      command = [...splitCommand(config.script), jobFile].map(shellQuote).join(' ');
+    }
+    // As for the jobs aup starts itself, the Python `aup` module goes first on PYTHONPATH, so the
+    // command works as printed (sh, bash and zsh syntax; the person's own PYTHONPATH is kept).
+    command = `PYTHONPATH=${shellQuote(pythonClientDir())}\${PYTHONPATH:+:$PYTHONPATH} ${command}`;
+  }
+  return { jobFile, workingDir, command };
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -13,11 +13,11 @@ import ssh2, {
   type PublicKeyAuthMethod,
   type SFTPWrapper,
 } from 'ssh2';
-import { INTERPRETER, scriptWordIndex, splitCommand } from '../runner/command.js';
-import { AttemptLog } from '../runner/attempt-log.js';
-import { attemptOutcome, pipeOutput, type AttemptEnd } from '../runner/output-pipe.js';
-import { jobFiles, ownsJobDir } from '../runner/job-files.js';
-import { KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../runner/process-executor.js';
+import { INTERPRETER, scriptWordIndex, splitCommand } from '../../runner/command.js';
+import { AttemptLog } from '../../runner/attempt-log.js';
+import { attemptOutcome, pipeOutput, type AttemptEnd } from '../../runner/output-pipe.js';
+import { jobFiles, ownsJobDir } from '../../runner/job-files.js';
+import { KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../../runner/process-executor.js';
 import type { KnownHosts } from './known-hosts.js';
 import type { NodeHost } from './node-hosts.js';
 
@@ -592,10 +592,9 @@ export class SshExecutor {
     return `fetched ${n} file(s) of ${this.host.label}:${remote} into ${local}`;
   }
 
-  #exec(client: Client, prepared: Prepared, remoteJobFile: string, launch: ProcessLaunch, log: AttemptLog): Promise<RemoteEnd> {
+  /** The job's `/bin/sh` script on the host: its pid after `marker`, its env, the job file, then the command. */
+  #jobScript(prepared: Prepared, remoteJobFile: string, launch: ProcessLaunch, marker: string): string {
     const s = this.settings;
-    const nonce = randomBytes(8).toString('hex');
-    const marker = `aup-remote-pid:${nonce}:`;
     const env: Record<string, string> = {
       ...launch.env,
       AUP_JOB_ID: String(launch.jobId),
@@ -619,7 +618,13 @@ export class SshExecutor {
       s.postscript?.trim() ?? '',
       'exit $aup_status',
     ].filter((l) => l !== '');
-    const command = viaSh(lines.join('\n'));
+    return viaSh(lines.join('\n'));
+  }
+
+  #exec(client: Client, prepared: Prepared, remoteJobFile: string, launch: ProcessLaunch, log: AttemptLog): Promise<RemoteEnd> {
+    const nonce = randomBytes(8).toString('hex');
+    const marker = `aup-remote-pid:${nonce}:`;
+    const command = this.#jobScript(prepared, remoteJobFile, launch, marker);
 
     return new Promise((resolve, reject) => {
       client.exec(command, (err, channel: ClientChannel) => {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { AupError } from '../errors.js';
-import { formatProblems } from '../config/config-problem.js';
-import type { NormalizedConfig } from '../types.js';
+import { AupError } from '../../errors.js';
+import { formatProblems } from '../../config/config-problem.js';
+import type { NormalizedConfig } from '../../types.js';
 import { KnownHosts } from './known-hosts.js';
 import { loadNodeHosts } from './node-hosts.js';
-import type { Resource, ResourceSlot } from './resource.js';
+import type { Resource, ResourceSlot } from '../resource.js';
 import { DEFAULT_CONNECT_ATTEMPTS, DEFAULT_RECONN_WAIT_S, HostPreparations, SshExecutor, type SshSettings } from './ssh-executor.js';
 
 /** The parts of a config the `node` resource reads. */
@@ -56,7 +56,7 @@ export function sshSettings(config: NodeResourceConfig): SshSettings {
  * listed twice is two slots), each running its jobs over its own SSH connection. Throws
  * AUP_ERR_CONFIG_INVALID naming every bad entry and missing key file.
  */
-export function nodeResource(config: NodeResourceConfig): Resource {
+export function nodeSshResource(config: NodeResourceConfig): Resource<'node'> {
   const args = config.resource_args ?? {};
   const { hosts, problems } = loadNodeHosts(args, nodeBaseDir(config));
   if (problems.length > 0) {

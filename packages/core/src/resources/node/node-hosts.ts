@@ -3,8 +3,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Ssh2 from 'ssh2';
-import { displayFile, formatFound, problem, type ConfigProblem } from '../config/config-problem.js';
-import { requireOptional } from '../optional-package.js';
+import { displayFile, formatFound, problem, type ConfigProblem } from '../../config/config-problem.js';
+import { requireOptional } from '../../optional-package.js';
 
 /** The port an entry without `:port` connects to. */
 export const DEFAULT_SSH_PORT = 22;
@@ -197,13 +197,31 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * path (or the file and line), the expected form and what was found, and a missing key file by name.
  */
 export function loadNodeHosts(args: Record<string, unknown>, baseDir: string, opts: { requireHosts?: boolean } = {}): LoadedNodes {
-  const problems: ConfigProblem[] = [];
-  const hosts: NodeHost[] = [];
-  // Where an entry is: its JSON path in the config, or a place in another file (`line 3`).
-  const take = (entry: string, where: (string | number)[] | string, file?: string) => {
-    const parsed = parseNodeEntry(entry, baseDir);
+  const found = new HostEntries(baseDir);
+  const nodes = args.nodes;
+  const nodesFile = args.nodes_file;
+  if (nodes !== undefined) found.fromList(nodes);
+  if (nodesFile !== undefined) found.fromFile(nodesFile);
+  if (nodes === undefined && nodesFile === undefined) found.fromNodeMapping(opts.requireHosts !== false);
+  else if (Array.isArray(nodes) && nodes.length === 0 && nodesFile === undefined) {
+    found.problems.push(problem(['resource_args', 'nodes'], `at least one host, ${NODE_ENTRY_FORM}`, '[]'));
+  }
+  found.problems.push(...envNameProblems(args.env), ...knownHostsProblems(args.known_hosts, baseDir));
+  return { hosts: found.hosts, problems: found.problems };
+}
+
+/** The hosts read so far, and every problem met on the way, in the order they were met. */
+class HostEntries {
+  readonly hosts: NodeHost[] = [];
+  readonly problems: ConfigProblem[] = [];
+
+  constructor(private readonly baseDir: string) {}
+
+  /** One entry; `where` is its JSON path in the config, or a place in another file (`line 3`). */
+  take(entry: string, where: (string | number)[] | string, file?: string): void {
+    const parsed = parseNodeEntry(entry, this.baseDir);
     const report = (p: ConfigProblem) =>
-      problems.push(typeof where === 'string' ? { ...p, path: where, ...(file !== undefined ? { file } : {}) } : p);
+      this.problems.push(typeof where === 'string' ? { ...p, path: where, ...(file !== undefined ? { file } : {}) } : p);
     if ('error' in parsed) {
       report(problem(typeof where === 'string' ? [] : where, NODE_ENTRY_FORM, `${JSON.stringify(entry.trim())} (${parsed.error})`));
       return;
@@ -215,56 +233,53 @@ export function loadNodeHosts(args: Record<string, unknown>, baseDir: string, op
         return;
       }
     }
-    hosts.push(parsed);
-  };
+    this.hosts.push(parsed);
+  }
 
-  const nodes = args.nodes;
-  if (nodes !== undefined) {
+  /** `resource_args.nodes`. */
+  fromList(nodes: unknown): void {
     if (!Array.isArray(nodes)) {
-      problems.push(problem(['resource_args', 'nodes'], `a list of hosts, each ${NODE_ENTRY_FORM}`, formatFound(nodes)));
-    } else {
-      nodes.forEach((entry, i) => {
-        if (typeof entry !== 'string' || entry.trim() === '') {
-          problems.push(problem(['resource_args', 'nodes', i], NODE_ENTRY_FORM, formatFound(entry)));
-        } else take(entry, ['resource_args', 'nodes', i]);
-      });
+      this.problems.push(problem(['resource_args', 'nodes'], `a list of hosts, each ${NODE_ENTRY_FORM}`, formatFound(nodes)));
+      return;
     }
+    nodes.forEach((entry, i) => {
+      if (typeof entry !== 'string' || entry.trim() === '') {
+        this.problems.push(problem(['resource_args', 'nodes', i], NODE_ENTRY_FORM, formatFound(entry)));
+      } else this.take(entry, ['resource_args', 'nodes', i]);
+    });
   }
-  const nodesFile = args.nodes_file;
-  if (nodesFile !== undefined) {
+
+  /** `resource_args.nodes_file`. */
+  fromFile(nodesFile: unknown): void {
     if (typeof nodesFile !== 'string' || nodesFile.trim() === '') {
-      problems.push(problem(['resource_args', 'nodes_file'], 'the path of a file of hosts, one a line', formatFound(nodesFile)));
-    } else {
-      const file = resolve(baseDir, expandHome(nodesFile));
-      let text: string | undefined;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code})`;
-        problems.push(
-          problem(
-            ['resource_args', 'nodes_file'],
-            `a readable file of hosts, one ${NODE_ENTRY_FORM} a line`,
-            `${displayFile(file)}, ${why}`,
-          ),
-        );
-      }
-      if (text !== undefined) {
-        const lines = hostFileLines(text);
-        if (lines.length === 0)
-          problems.push(
-            problem(['resource_args', 'nodes_file'], 'a file with at least one host line', `${displayFile(file)}, which has none`),
-          );
-        for (const l of lines) take(l.entry, `line ${l.line}`, file);
-      }
+      this.problems.push(problem(['resource_args', 'nodes_file'], 'the path of a file of hosts, one a line', formatFound(nodesFile)));
+      return;
     }
+    const file = resolve(this.baseDir, expandHome(nodesFile));
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code})`;
+      this.problems.push(
+        problem(['resource_args', 'nodes_file'], `a readable file of hosts, one ${NODE_ENTRY_FORM} a line`, `${displayFile(file)}, ${why}`),
+      );
+      return;
+    }
+    const lines = hostFileLines(text);
+    if (lines.length === 0)
+      this.problems.push(
+        problem(['resource_args', 'nodes_file'], 'a file with at least one host line', `${displayFile(file)}, which has none`),
+      );
+    for (const l of lines) this.take(l.entry, `line ${l.line}`, file);
   }
-  if (nodes === undefined && nodesFile === undefined) {
-    // An Auptimizer user's hosts, where Auptimizer kept them.
-    const env = auptimizerNodeMapping(baseDir);
+
+  /** An Auptimizer user's hosts, where Auptimizer kept them, when the config names none. */
+  fromNodeMapping(requireHosts: boolean): void {
+    const env = auptimizerNodeMapping(this.baseDir);
     if (env?.error !== undefined) {
-      problems.push({
+      this.problems.push({
         path: 'node_mapping',
         message: env.error,
         expected: 'a JSON object {"0": "user@host", ...}',
@@ -272,17 +287,17 @@ export function loadNodeHosts(args: Record<string, unknown>, baseDir: string, op
         file: env.file,
       });
     } else if (env?.entries !== undefined) {
-      env.entries.forEach((entry, i) => take(entry, `node_mapping entry ${i + 1}`, env.file));
-      if (env.entries.length === 0 && opts.requireHosts !== false)
-        problems.push({
+      env.entries.forEach((entry, i) => this.take(entry, `node_mapping entry ${i + 1}`, env.file));
+      if (env.entries.length === 0 && requireHosts)
+        this.problems.push({
           path: 'node_mapping',
           message: 'expected at least one host, found {}',
           expected: 'at least one host',
           found: '{}',
           file: env.file,
         });
-    } else if (opts.requireHosts !== false) {
-      problems.push(
+    } else if (requireHosts) {
+      this.problems.push(
         problem(
           ['resource_args', 'nodes'],
           `the remote hosts of resource "node": a list of ${NODE_ENTRY_FORM}, or resource_args.nodes_file naming a file of them (or Auptimizer's node_mapping in ${AUPTIMIZER_ENV_FILE})`,
@@ -290,38 +305,38 @@ export function loadNodeHosts(args: Record<string, unknown>, baseDir: string, op
         ),
       );
     }
-  } else if (Array.isArray(nodes) && nodes.length === 0 && nodesFile === undefined) {
-    problems.push(problem(['resource_args', 'nodes'], `at least one host, ${NODE_ENTRY_FORM}`, '[]'));
   }
+}
 
-  const env = args.env;
-  if (env !== null && typeof env === 'object' && !Array.isArray(env)) {
-    for (const name of Object.keys(env)) {
-      if (!ENV_NAME.test(name))
-        problems.push(
-          problem(
-            ['resource_args', 'env', name],
-            'an environment variable name (letters, digits and _, not starting with a digit)',
-            JSON.stringify(name),
-          ),
-        );
-    }
+/** `resource_args.env`: names a shell can export. */
+function envNameProblems(env: unknown): ConfigProblem[] {
+  if (env === null || typeof env !== 'object' || Array.isArray(env)) return [];
+  return Object.keys(env)
+    .filter((name) => !ENV_NAME.test(name))
+    .map((name) =>
+      problem(
+        ['resource_args', 'env', name],
+        'an environment variable name (letters, digits and _, not starting with a digit)',
+        JSON.stringify(name),
+      ),
+    );
+}
+
+/** `resource_args.known_hosts`: a file that can be read. */
+function knownHostsProblems(knownHosts: unknown, baseDir: string): ConfigProblem[] {
+  if (typeof knownHosts !== 'string' || knownHosts.trim() === '') return [];
+  const file = resolve(baseDir, expandHome(knownHosts));
+  try {
+    readFileSync(file);
+    return [];
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return [
+      problem(
+        ['resource_args', 'known_hosts'],
+        'a readable known_hosts file',
+        `${displayFile(file)}, which ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+      ),
+    ];
   }
-  const knownHosts = args.known_hosts;
-  if (typeof knownHosts === 'string' && knownHosts.trim() !== '') {
-    const file = resolve(baseDir, expandHome(knownHosts));
-    try {
-      readFileSync(file);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      problems.push(
-        problem(
-          ['resource_args', 'known_hosts'],
-          'a readable known_hosts file',
-          `${displayFile(file)}, which ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
-        ),
-      );
-    }
-  }
-  return { hosts, problems };
 }

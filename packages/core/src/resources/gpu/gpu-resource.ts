@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { AupError } from '../errors.js';
-import type { ResourceSlot } from './resource.js';
+import { Type } from '@sinclair/typebox';
+import { AupError } from '../../errors.js';
+import { defineResource, type ResourceSlot } from '../resource.js';
 
 /** nvidia-smi answers in well under a second; a hung driver must not hang the experiment's start. */
 export const NVIDIA_SMI_TIMEOUT_MS = 10_000;
@@ -88,3 +89,18 @@ function gpuId(value: unknown, index: number): string {
     },
   );
 }
+
+/** Jobs as local child processes, one per listed (or detected) GPU, each with its `CUDA_VISIBLE_DEVICES`. */
+export const gpuResource = defineResource({
+  name: 'gpu',
+  args: {
+    gpus: Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1 })]), {
+      description: 'the GPU ids to run jobs on, one job per id.',
+    }),
+  },
+  jobs: 'local',
+  create: async (config) => ({
+    kind: 'gpu',
+    slots: await gpuSlots(config.resource_args?.gpus as ReadonlyArray<number | string> | undefined),
+  }),
+});

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AupError } from '../errors.js';
-import { formatProblems } from '../config/config-problem.js';
-import { normalizeConfig } from '../config/normalize-config.js';
+import { AupError } from '../../errors.js';
+import { formatProblems } from '../../config/config-problem.js';
+import { normalizeConfig } from '../../config/normalize-config.js';
 import { loadNodeHosts, parseNodeEntry } from './node-hosts.js';
 
 let dir: string;

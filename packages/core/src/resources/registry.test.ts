@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AupError } from '../errors.js';
-import { gpuSlots } from './gpu-resource.js';
-import { createResource, SlotPool } from './resource.js';
+import { gpuSlots } from './gpu/gpu-resource.js';
+import { ExperimentConfigSchema, RESOURCES } from '../config/config-schema.js';
+import { createResource, RESOURCE_DEFINITIONS, RESOURCE_KINDS, resourceDefinition } from './registry.js';
+import { SlotPool } from './resource.js';
 
 describe('resources', () => {
   it('gives cpu and passive n_parallel slots with no extra env', async () => {
@@ -67,5 +69,38 @@ describe('resources', () => {
     pool.release(0);
     expect(pool.available).toBe(2);
     expect([pool.acquire(), pool.acquire(), pool.acquire()]).toEqual([0, 2, undefined]);
+  });
+
+  it("builds the config schema from the registry: the resource names, and each resource's own keys described by its name", () => {
+    expect(RESOURCE_KINDS).toEqual(['cpu', 'gpu', 'node', 'passive', 'aws']);
+    expect(RESOURCES).toEqual(RESOURCE_KINDS);
+    const args = (ExperimentConfigSchema.properties.resource_args as unknown as { properties: Record<string, { description?: string }> })
+      .properties;
+    for (const definition of RESOURCE_DEFINITIONS) {
+      for (const key of Object.keys(definition.args)) expect(args[key]?.description).toMatch(new RegExp(`^${definition.name}: `));
+    }
+    expect(Object.keys(args)).toContain('gpus');
+    expect(Object.keys(args)).toContain('strict_host_key_checking');
+  });
+
+  it('names the supported resources for an unknown one, from the registry', async () => {
+    await expect(createResource({ resource: 'slurmx' as never, resource_args: {}, n_parallel: 1 })).rejects.toThrow(
+      'resource: expected "cpu", "gpu", "node" or "passive", found "slurmx"',
+    );
+    expect(resourceDefinition('passive')?.jobs).toBe('by-hand');
+    expect(resourceDefinition('gpu')?.jobs).toBe('local');
+  });
+
+  it('grows cpu and passive slots with n_parallel, keeping the busy ones taken', async () => {
+    const cpu = await createResource({ resource: 'cpu', resource_args: {}, n_parallel: 2 });
+    const pool = new SlotPool(cpu.slots);
+    expect([pool.acquire(), pool.acquire()]).toEqual([0, 1]);
+    pool.release(0);
+    const grown = pool.grown(cpu.slotsFor!(4));
+    expect(grown.slots.map((s) => s.label)).toEqual(['cpu:0', 'cpu:1', 'cpu:2', 'cpu:3']);
+    expect([grown.acquire(), grown.acquire(), grown.acquire(), grown.acquire()]).toEqual([0, 2, 3, undefined]);
+    const passive = await createResource({ resource: 'passive', resource_args: {}, n_parallel: 1 });
+    expect(passive.slotsFor!(3).map((s) => s.label)).toEqual(['passive:0', 'passive:1', 'passive:2']);
+    expect((await createResource({ resource: 'gpu', resource_args: { gpus: [0] }, n_parallel: 1 })).slotsFor).toBeUndefined();
   });
 });
