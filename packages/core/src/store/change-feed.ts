@@ -100,6 +100,6 @@ export async function lastChangeId(ctx: StoreContext): Promise<number> {
     .selectFrom('change')
     .select((eb) => eb.fn.max('id').as('last'))
     .executeTakeFirst();
-  // max() of bigint is bigint in PostgreSQL (parsed to a number by open-store), integer in SQLite.
+  // max() of bigint is bigint in PostgreSQL (parsed to a number by open-postgres.ts), integer in SQLite.
   return row?.last == null ? 0 : Number(row.last);
 }

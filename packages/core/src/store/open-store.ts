@@ -8,6 +8,7 @@ import { openSqlite } from './dialect/sqlite/open-sqlite.js';
 import { KyselyStore } from './kysely-store.js';
 import { MIGRATION_NAMES, migrationProvider } from './migrations/index.js';
 import { AUP_TABLES, MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type AupDatabase } from './schema.js';
+import { errorText } from './store-errors.js';
 import type { Store } from './store-types.js';
 
 export { SQLITE_BUSY_TIMEOUT_MS } from './dialect/sqlite/open-sqlite.js';
@@ -151,8 +152,4 @@ async function checkSchema(backend: StoreBackend): Promise<void> {
     if (e instanceof AupError) throw e;
     throw new AupError('AUP_ERR_DB_OPEN', `Cannot read database ${url}: ${errorText(e)}`, { details: { url }, cause: e });
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

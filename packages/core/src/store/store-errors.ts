@@ -3,6 +3,11 @@ import type { AttemptFence } from './store-types.js';
 
 // The store's errors, in one place for every store module (their codes and messages are part of the API).
 
+/** The message of a thrown value, for an error that names its cause. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 export function isForeignKeyViolation(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';

@@ -15,7 +15,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema.createIndex('job_experiment_trial_score').on('job').columns(['experiment_id', 'trial', 'score']).execute();
   await db.schema.createIndex('job_experiment_ended_score').on('job').columns(['experiment_id', 'ended_at', 'score']).execute();
   await db.schema.createIndex('job_experiment_started').on('job').columns(['experiment_id', 'started_at']).execute();
-  // The expression must read exactly as job-query.ts writes the duration column for the index to serve it.
+  // The expression must read exactly as board/job-columns.ts writes the duration column for the index to serve it.
   await db.schema
     .createIndex('job_experiment_duration')
     .on('job')

@@ -4,6 +4,7 @@ import { AupError } from '../../../errors.js';
 import { loadOptional } from '../../../optional-package.js';
 import type { DbLocation } from '../../db-url.js';
 import type { AupDatabase } from '../../schema.js';
+import { errorText } from '../../store-errors.js';
 import type { StoreBackend } from '../dialect.js';
 import { POSTGRES_DIALECT } from './postgres-dialect.js';
 
@@ -83,8 +84,4 @@ export async function openPostgres(
     migrate: (fn) => fn(db),
     close: () => db.destroy(),
   };
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

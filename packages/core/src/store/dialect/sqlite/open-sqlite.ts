@@ -8,6 +8,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { AupError } from '../../../errors.js';
 import type { DbLocation } from '../../db-url.js';
 import type { AupDatabase } from '../../schema.js';
+import { errorText } from '../../store-errors.js';
 import type { StoreBackend } from '../dialect.js';
 import { sqliteAddonError } from './sqlite-addon.js';
 import { immediateTransaction, sqliteDialect } from './sqlite-dialect.js';
@@ -189,8 +190,4 @@ function openSqliteReadOnly(file: string, warn: ((message: string) => void) | un
     );
   }
   return raw;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
