@@ -6,11 +6,11 @@ import { LiveController, type LiveMode } from '../controllers/live-controller.js
 import { fire, type OpenJobDetail } from '../events.js';
 import { progressShare } from '../experiment-list/experiment-actions.js';
 import { parseExperimentList, type ExperimentSummary } from '../experiment-list/experiment-summary.js';
-import { formatProgress, formatScore, formatTimestamp } from '../format/format.js';
+import { formatDuration, formatProgress, formatScore, formatTimestamp } from '../format/format.js';
 import { errorMessage, loadingMessage, stateStyles } from '../theme/state-messages.js';
 import { badgeStyles, controlStyles, themeTokens } from '../theme/theme-tokens.js';
 import { compactJson } from './compact-json.js';
-import { formatDuration, isOneShot, runEstimate } from './estimate.js';
+import { isOneShot, runEstimate } from './estimate.js';
 
 /** `detail` of `aup-experiment-change`: the selector switched to another experiment. */
 export interface ExperimentChangeDetail {

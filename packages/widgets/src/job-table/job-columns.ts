@@ -158,26 +158,6 @@ export function durationMs(start: string | null, end: string | null): number | n
   return Number.isFinite(ms) ? ms : null;
 }
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-
-/**
- * A duration for a cell: `850 ms`, `12.3 s`, `4 m 05 s`, `2 h 03 m`.
- * @example formatDuration(245_000) // '4 m 05 s'
- */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < SECOND) return `${Math.round(ms)} ms`;
-  if (ms < MINUTE) return `${(ms / SECOND).toFixed(1)} s`;
-  if (ms < HOUR) {
-    const s = Math.round(ms / SECOND);
-    return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
-  }
-  const m = Math.round(ms / MINUTE);
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
-}
-
 function isParamValue(v: unknown): v is ParamValue {
   return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean';
 }

@@ -8,19 +8,10 @@ import type { JobPage, JobSummary } from '../api/job-summary.js';
 import { CapabilitiesController } from '../controllers/board-capabilities.js';
 import { LiveController, type LiveBatch } from '../controllers/live-controller.js';
 import { fire, isEmptySelection, type JobSelection, type OpenJobDetail } from '../events.js';
-import { formatScore, formatTimestamp, MISSING } from '../format/format.js';
+import { formatDuration, formatScore, formatTimestamp, MISSING } from '../format/format.js';
 import { jobInSelection } from '../selection/job-selection.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
-import {
-  formatDuration,
-  inferFromJobs,
-  jobColumns,
-  jobRow,
-  metricsFromConfig,
-  paramsFromConfig,
-  type JobColumn,
-  type JobRow,
-} from './job-columns.js';
+import { inferFromJobs, jobColumns, jobRow, metricsFromConfig, paramsFromConfig, type JobColumn, type JobRow } from './job-columns.js';
 import { renderJobDetail, type JobDetailState } from './job-detail-view.js';
 import {
   filterOps,
@@ -890,9 +881,9 @@ export class AupJobTable extends LitElement {
       ['Metrics', this.#columns.filter((c) => c.group === 'metric')],
       ['Parameters', this.#columns.filter((c) => c.group === 'param')],
     ];
-    return html`<details class="chooser" part="column-chooser">
+    return html`<details class="menu" part="column-chooser">
       <summary>Columns</summary>
-      <div class="chooser-panel">
+      <div class="menu-body">
         ${groups
           .filter(([, cols]) => cols.length > 0)
           .map(
@@ -1274,7 +1265,7 @@ function formatText(c: JobColumn, value: unknown): string {
           : formatScore(value)
         : String(value);
     case 'duration':
-      return formatDuration(value as number);
+      return formatDuration(value as number, { subSecond: true });
     case 'date':
       return formatTimestamp(String(value));
     default:
