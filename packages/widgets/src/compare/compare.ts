@@ -2,7 +2,7 @@ import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import { AupApiClient } from '../api/api-client.js';
 import { commaList, positiveId } from '../attributes/comma-list.js';
-import { AupChartElement, chartElementStyles, type ChartSlot } from '../charts/chart-element.js';
+import { AupChartElement, type ChartSlot } from '../charts/chart-element.js';
 import type { ChartContent } from '../charts/vega-chart.js';
 import { AsyncLoadController, type LoadCause } from '../controllers/async-load-controller.js';
 import { LiveController, type LiveBatch } from '../controllers/live-controller.js';
@@ -11,6 +11,7 @@ import { valueScaleType, type ChartTheme } from '../specs/chart-theme.js';
 import { COMPARE_DATA, compareRows, compareSpec } from '../specs/compare-spec.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
 import { compareSeriesFrom, type CompareData } from './compare-data.js';
+import { compareStyles } from './compare.styles.js';
 
 const idList = commaList(positiveId);
 
@@ -45,7 +46,7 @@ const idList = commaList(positiveId);
  * @cssprop --aup-font-family - Font.
  */
 export class AupCompare extends AupChartElement {
-  static override styles = chartElementStyles;
+  static override styles = compareStyles;
 
   static override properties = {
     api: { type: String },

@@ -1,10 +1,10 @@
-import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import { AupApiClient } from '../api/api-client.js';
 import type { JobSummary } from '../api/job-summary.js';
 import type { IntermediateSeries, JobRecordValue } from '../api/series.js';
 import { commaList } from '../attributes/comma-list.js';
-import { AupChartElement, chartElementStyles, type ChartSlot } from '../charts/chart-element.js';
+import { AupChartElement, type ChartSlot } from '../charts/chart-element.js';
 import type { ChartContent } from '../charts/vega-chart.js';
 import { AsyncLoadController, type LoadCause } from '../controllers/async-load-controller.js';
 import { LiveController, type LiveBatch } from '../controllers/live-controller.js';
@@ -22,9 +22,9 @@ import {
   type HistogramRecord,
 } from '../specs/intermediate-spec.js';
 import { chooseRenderer } from '../specs/job-chart-spec.js';
-import { menuStyles } from '../theme/menu-styles.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
 import { legendLabels, paramOrder, varyingParams } from './legend-labels.js';
+import { intermediateStyles } from './intermediate.styles.js';
 
 /** What `<aup-intermediate>`'s `data` property takes (the API's shapes; no server needed). */
 export interface IntermediateData {
@@ -101,37 +101,7 @@ const legendParamsConverter = commaList(undefined, { blank: 'empty' });
  * @cssprop --aup-font-family - Font.
  */
 export class AupIntermediate extends AupChartElement {
-  static override styles = [
-    chartElementStyles,
-    menuStyles,
-    css`
-      input[type='range'] {
-        width: 7rem;
-        padding: 0;
-      }
-      .records {
-        border-top: 1px solid var(--_border);
-        margin: 0 0.5rem;
-        padding: 0.5rem 0;
-      }
-      .records h3 {
-        margin: 0 0 0.25rem;
-        font-size: 1em;
-      }
-      .images figure {
-        margin: 0.5rem 0;
-      }
-      .images img {
-        max-width: 100%;
-        max-height: 24rem;
-        image-rendering: pixelated;
-        border: 1px solid var(--_border);
-      }
-      .images figcaption {
-        color: var(--_muted);
-      }
-    `,
-  ];
+  static override styles = intermediateStyles;
 
   static override properties = {
     api: { type: String },

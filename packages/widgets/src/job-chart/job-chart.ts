@@ -2,7 +2,7 @@ import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import { AupApiClient } from '../api/api-client.js';
 import { fetchAllJobs } from '../api/fetch-all-jobs.js';
-import { AupChartElement, chartElementStyles, type ChartSlot } from '../charts/chart-element.js';
+import { AupChartElement, type ChartSlot } from '../charts/chart-element.js';
 import type { ChartContent } from '../charts/vega-chart.js';
 import { AsyncLoadController, type LoadCause } from '../controllers/async-load-controller.js';
 import { LiveController, type LiveBatch } from '../controllers/live-controller.js';
@@ -13,6 +13,7 @@ import type { ChartTheme } from '../specs/chart-theme.js';
 import { chooseRenderer, JOB_CHART_DATA, jobChartRows, jobChartSpec, paramNames } from '../specs/job-chart-spec.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
 import { jobChartData, metricLabels, type JobChartData, type JobChartValue } from './job-chart-data.js';
+import { jobChartStyles } from './job-chart.styles.js';
 
 /**
  * Each job's score (or a secondary metric) over job index or end time, with the best-so-far line.
@@ -47,7 +48,7 @@ import { jobChartData, metricLabels, type JobChartData, type JobChartValue } fro
  * @cssprop --aup-font-family - Font.
  */
 export class AupJobChart extends AupChartElement {
-  static override styles = chartElementStyles;
+  static override styles = jobChartStyles;
 
   static override properties = {
     api: { type: String },
