@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
 import type { JobSummary } from '../api/job-summary.js';
-import { durationMs, inferFromJobs, jobColumns, jobRow, metricsFromConfig, paramsFromConfig } from './job-columns.js';
+import {
+  durationMs,
+  inferFromJobs,
+  jobColumns,
+  jobRow,
+  keepUndeclaredMetrics,
+  metricsFromConfig,
+  paramsFromConfig,
+  withPageMetrics,
+} from './job-columns.js';
 
 const config = {
   parameter_config: [
@@ -115,5 +124,26 @@ describe('durationMs', () => {
   it('measures between two ISO times', () => {
     expect(durationMs('2025-01-01T00:00:00Z', '2025-01-01T00:00:01.5Z')).toBe(1500);
     expect(durationMs(null, '2025-01-01T00:00:00Z')).toBeNull();
+  });
+});
+
+describe('withPageMetrics and keepUndeclaredMetrics', () => {
+  const fromConfig = (): ReturnType<typeof jobColumns> =>
+    jobColumns({ params: paramsFromConfig(config), metrics: metricsFromConfig(config) });
+
+  it('adds a column, before the parameters, for each metric of a page that none has yet', () => {
+    const base = fromConfig();
+    expect(withPageMetrics(base, [job({ metrics: { f1: 1, zeta: 2, alpha: 3 } })])).toBeDefined();
+    const cols = withPageMetrics(base, [job({ metrics: { f1: 1, zeta: 2, alpha: 3 } })])!;
+    const fields = cols.map((c) => c.field);
+    expect(fields.filter((f) => f.startsWith('metric:'))).toEqual(['metric:f1', 'metric:auc', 'metric:alpha', 'metric:zeta']);
+    expect(fields.indexOf('metric:zeta')).toBeLessThan(fields.findIndex((f) => f.startsWith('param:')));
+    expect(withPageMetrics(base, [job({ metrics: { f1: 1 } })])).toBeUndefined();
+  });
+
+  it('keeps the metrics pages added when the config is read again', () => {
+    const withZeta = withPageMetrics(fromConfig(), [job({ metrics: { zeta: 2 } })])!;
+    const again = keepUndeclaredMetrics(fromConfig(), withZeta);
+    expect(again.map((c) => c.field)).toEqual(withZeta.map((c) => c.field));
   });
 });

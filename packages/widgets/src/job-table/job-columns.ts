@@ -133,6 +133,35 @@ export function jobColumns(opts: { params: readonly ParamInfo[]; metrics: readon
   ];
 }
 
+/** Where metric columns go: before the first parameter (or the trial column). */
+function metricInsertAt(cols: readonly JobColumn[]): number {
+  return cols.findIndex((c) => c.group === 'param' || c.field === 'trial');
+}
+
+/**
+ * The columns of an experiment's config, keeping the metric columns `previous` had that the config
+ * does not declare (added from pages: `#aup:` result metrics).
+ */
+export function keepUndeclaredMetrics(fromConfig: JobColumn[], previous: readonly JobColumn[]): JobColumn[] {
+  for (const c of previous)
+    if (c.group === 'metric' && !fromConfig.some((n) => n.field === c.field)) fromConfig.splice(metricInsertAt(fromConfig), 0, c);
+  return fromConfig;
+}
+
+/** `columns` with a column for each metric the jobs carry that none has yet; undefined when there is none. */
+export function withPageMetrics(columns: readonly JobColumn[], jobs: readonly JobSummary[]): JobColumn[] | undefined {
+  const known = new Set(columns.map((c) => c.field));
+  const extra = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics)))].filter((l) => !known.has(`metric:${l}`));
+  if (extra.length === 0) return undefined;
+  const cols = [...columns];
+  cols.splice(
+    metricInsertAt(cols),
+    0,
+    ...extra.sort().map((label): JobColumn => ({ field: `metric:${label}`, title: label, kind: 'number', group: 'metric', visible: true })),
+  );
+  return cols;
+}
+
 /** A job's flat row: its fields, `duration` in ms (null until it ended), `param:*` and `metric:*`. */
 export function jobRow(job: JobSummary): JobRow {
   const row: JobRow = {
