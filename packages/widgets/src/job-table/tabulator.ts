@@ -5,8 +5,6 @@
 // a DOM). The package's `import` entry names a file its 6.5 release does not ship
 // (dist/js/tabulator_esm.mjs), so the ES build is imported by its path; its types are the
 // package's own (tabulator-esm.d.ts).
-// The module's declaration, also for programs that reach this file through a test (test/tsconfig.json).
-/// <reference path="./tabulator-esm.d.ts" />
 import type { Tabulator as TabulatorClass } from 'tabulator-tables/dist/js/tabulator_esm.js';
 
 /** The Tabulator class, as loadTabulator() gives it. */
