@@ -22,7 +22,7 @@ export {
   type AupExperimentChangeEvent,
   type OverviewSection,
 } from './experiment-overview/experiment-overview.js';
-export { runEstimate, formatDuration, isOneShot, type RunEstimate } from './experiment-overview/estimate.js';
+export { runEstimate, isOneShot, type RunEstimate } from './experiment-overview/estimate.js';
 export {
   AupConfigEditor,
   EXAMPLE_CONFIG,
@@ -52,12 +52,12 @@ export { initialTheme, THEME_STORAGE_KEY, type BoardTheme } from './board/theme-
 export { capabilitiesFrom, CapabilitiesController, type Capabilities } from './controllers/board-capabilities.js';
 export { parseExperimentList, type ExperimentStatus, type ExperimentSummary } from './experiment-list/experiment-summary.js';
 export { JsonFetchController, type FetchState } from './controllers/json-fetch-controller.js';
-export { formatProgress, formatScore, formatTimestamp, MISSING, SCORE_DIGITS } from './format/format.js';
+export { formatDuration, formatProgress, formatScore, formatTimestamp, MISSING, SCORE_DIGITS } from './format/format.js';
 export { AupApiClient, type BoardHealth, type ExportFormat } from './api/api-client.js';
 export { AupApiError, type ApiErrorBody } from './api/api-error.js';
 export type { IntermediateSeries, BestSoFarSeries, BestSoFarX, JobRecordValue } from './api/series.js';
 export type { JobQuery, JobFilter, FilterOp } from './api/job-query.js';
-export type { JobSummary, JobPage } from './api/job-summary.js';
+export type { JobSummary, JobPage, ServedJobPage } from './api/job-summary.js';
 export type { JobColumns } from './api/job-columns.js';
 export type { JobDetail, JobAttempt, LogSlice } from './api/job-detail.js';
 export type { ExperimentDetail, GitState, JobStatus, ParamValue, JobCounts } from './api/experiment-detail.js';

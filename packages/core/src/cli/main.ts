@@ -258,15 +258,11 @@ async function withStopSignals<T>(io: CliIo, fn: (signal: AbortSignal) => Promis
   }
 }
 
-export function buildProgram(io: CliIo): Command {
-  const program = new Command('aup')
-    .description('Hyperparameter optimisation experiments: propose, run, record, show.')
-    .version(VERSION)
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .exitOverride();
-  const dbOption = '--db <url>';
-  const dbHelp = 'database: experiments.db (default, or $AUP_DB), sqlite:path, :memory:, postgres://...';
+const dbOption = '--db <url>';
+const dbHelp = 'database: experiments.db (default, or $AUP_DB), sqlite:path, :memory:, postgres://...';
 
+/** `aup run`: an experiment from its config file, with progress, an optional board, or jobs for workers. */
+function addRunCommand(program: Command, io: CliIo): void {
   program
     .command('run')
     .description('run an experiment described by experiment.json (or YAML)')
@@ -339,7 +335,10 @@ export function buildProgram(io: CliIo): Command {
         }
       },
     );
+}
 
+/** `aup resume`: continue a stopped or interrupted experiment. */
+function addResumeCommand(program: Command, io: CliIo): void {
   program
     .command('resume')
     .description('continue a stopped or interrupted experiment, or start a created one (as the board does)')
@@ -377,7 +376,10 @@ export function buildProgram(io: CliIo): Command {
         await store.close();
       }
     });
+}
 
+/** `aup report`: a passive job's result, typed by the person who ran it. */
+function addReportCommand(program: Command, io: CliIo): void {
   program
     .command('report')
     .description('record the result of a passive job that a person ran (the waiting `aup run` picks it up)')
@@ -396,7 +398,10 @@ export function buildProgram(io: CliIo): Command {
         io.stdout.write(`job ${jid}: score ${formatScore(score)}${metrics} recorded\n`);
       });
     });
+}
 
+/** `aup list`: every experiment, as a table or JSON. */
+function addListCommand(program: Command, io: CliIo): void {
   program
     .command('list')
     .description('list experiments')
@@ -436,7 +441,10 @@ export function buildProgram(io: CliIo): Command {
         io.stdout.write(table(rows));
       });
     });
+}
 
+/** `aup show`: one experiment and its jobs. */
+function addShowCommand(program: Command, io: CliIo): void {
   program
     .command('show')
     .description('show an experiment: status, best, and every job')
@@ -474,7 +482,10 @@ export function buildProgram(io: CliIo): Command {
         io.stdout.write(table(rows));
       });
     });
+}
 
+/** `aup validate`: a config checked and printed normalised. */
+function addValidateCommand(program: Command, io: CliIo): void {
   program
     .command('validate')
     .description('check an experiment config and print it normalised')
@@ -483,14 +494,20 @@ export function buildProgram(io: CliIo): Command {
       const { config } = await loadConfig(resolve(io.cwd, file));
       io.stdout.write(JSON.stringify(config, null, 2) + '\n');
     });
+}
 
+/** `aup schema`: the JSON Schema of experiment.json. */
+function addSchemaCommand(program: Command, io: CliIo): void {
   program
     .command('schema')
     .description('print the JSON Schema of experiment.json')
     .action(() => {
       io.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
     });
+}
 
+/** `aup migrate`: an older database brought to the current schema. */
+function addMigrateCommand(program: Command, io: CliIo): void {
   program
     .command('migrate')
     .description(
@@ -509,7 +526,10 @@ export function buildProgram(io: CliIo): Command {
       const url = parseDbUrl(o.db, io.cwd).display;
       io.stdout.write(pending.length > 0 ? `${url}: migrated (${pending.join(', ')})\n` : `${url}: the schema is current; nothing to do\n`);
     });
+}
 
+/** `aup init`: an experiment.json from questions, flags or an example. */
+function addInitCommand(program: Command, io: CliIo): void {
   program
     .command('init')
     .description("write an experiment.json by answering questions (like Auptimizer's aup.init), or from flags (--yes: the defaults)")
@@ -558,7 +578,23 @@ export function buildProgram(io: CliIo): Command {
         );
       }
     });
+}
 
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('aup')
+    .description('Hyperparameter optimisation experiments: propose, run, record, show.')
+    .version(VERSION)
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+  addRunCommand(program, io);
+  addResumeCommand(program, io);
+  addReportCommand(program, io);
+  addListCommand(program, io);
+  addShowCommand(program, io);
+  addValidateCommand(program, io);
+  addSchemaCommand(program, io);
+  addMigrateCommand(program, io);
+  addInitCommand(program, io);
   addWorkerCommand(program, io, dbOption, dbHelp);
 
   // A usage error is one line, `aup: <what is wrong> (<where help is>)`, not the whole usage text.

@@ -1,21 +1,14 @@
 /**
  * The one schema of an experiment config (docs/architecture.md §2.1). It drives validation (`normalizeConfig`), is
- * printed by `aup schema` as JSON Schema, and feeds the board's config editor. Checks that JSON
- * Schema cannot say well (min < max, duplicate names, budgets in order) live in normalize-config.ts.
+ * printed by `aup schema` as JSON Schema, and feeds the board's config editor. The proposers' keys
+ * come from their definitions (proposers/registry.ts). Checks that JSON Schema cannot say well
+ * (min < max, duplicate names) live in normalize-config.ts, a proposer's own (budgets in order) in
+ * its definition.
  */
 import { Type, type TOptional, type TSchema } from '@sinclair/typebox';
+import { BUILTIN_PROPOSERS } from '../proposers/registry.js';
+import { andList, Bool, Fraction, gatherKeys, Int, OneOf, Positive, Str } from './schema-builders.js';
 import { RESOURCE_KINDS, resourceArgsSchemas } from '../resources/registry.js';
-
-const Str = (description: string) => Type.String({ minLength: 1, description });
-const Bool = (description: string) => Type.Boolean({ description });
-const Int = (minimum: number, description: string) => Type.Integer({ minimum, description });
-const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
-const Fraction = (description: string) => Type.Number({ exclusiveMinimum: 0, maximum: 1, description });
-const OneOf = <T extends string>(values: readonly T[], description: string) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    { description },
-  );
 
 export const PARAM_TYPES = ['float', 'int', 'choice'] as const;
 /** The `resource` values, from the resource registry. */
@@ -108,99 +101,29 @@ const ResourceArgsSchema = Type.Object(
 );
 
 /**
- * Per-proposer keys, top-level as in Auptimizer's experiment.json; normalisation gathers the ones
- * present into `proposer_options`. The value says which proposer reads the key.
+ * Per-proposer keys, top-level as in Auptimizer's experiment.json, from each proposer's definition
+ * (proposers/registry.ts); normalisation gathers the ones present into `proposer_options`. `proposers`
+ * says which proposers read the key.
  */
-export const PROPOSER_OPTIONS = {
-  max_iter: { schema: Positive('Most resource (e.g. epochs) one configuration gets (default 81).'), proposers: ['hyperband'] },
-  eta: {
-    schema: Type.Number({ exclusiveMinimum: 1, description: 'Downsampling rate between rounds (default 3).' }),
-    proposers: ['hyperband', 'bohb'],
-  },
-  skip_last: {
-    schema: Type.Union([Int(0, 'Skip the last rounds of each bracket (0 or 1).'), Type.Boolean()], {
-      description: 'Skip the last round of each bracket.',
-    }),
-    proposers: ['hyperband'],
-  },
-  engine: {
-    schema: Str('Sampling engine: hyperband random|sequence; hyperopt tpe|rand|anneal; spearmint chooser name.'),
-    proposers: ['hyperband', 'hyperopt', 'spearmint'],
-  },
-  min_budget: { schema: Positive('Smallest budget a configuration is evaluated on (default 0.01).'), proposers: ['bohb'] },
-  max_budget: { schema: Positive('Largest budget (default 1).'), proposers: ['bohb'] },
-  n_iterations: { schema: Int(1, 'Number of successive-halving iterations (default 4).'), proposers: ['bohb'] },
-  min_points_in_model: {
-    schema: Type.Union([Int(1, 'Results needed before the model is used.'), Type.Null(), Type.Literal('')], {
-      description: 'Results needed before the model is used; null or "" = number of parameters + 1.',
-    }),
-    proposers: ['bohb'],
-  },
-  top_n_percent: {
-    schema: Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Percent of results counted as good (default 15).' }),
-    proposers: ['bohb'],
-  },
-  num_samples: { schema: Int(1, 'Samples drawn to optimise expected improvement (default 64).'), proposers: ['bohb'] },
-  random_fraction: {
-    schema: Type.Number({ minimum: 0, maximum: 1, description: 'Fraction of configurations sampled at random (default 1/3).' }),
-    proposers: ['bohb'],
-  },
-  bandwidth_factor: { schema: Positive('Widening of the kernel density estimate when sampling (default 3).'), proposers: ['bohb'] },
-  min_bandwidth: { schema: Positive('Smallest kernel bandwidth (default 0.001).'), proposers: ['bohb'] },
-  n_startup_jobs: { schema: Int(0, 'Random proposals before the TPE model is used (default 10).'), proposers: ['hyperopt'] },
-  n_ei_candidates: { schema: Int(1, 'Candidates drawn from the good density per proposal (default 24).'), proposers: ['hyperopt'] },
-  gamma: {
-    schema: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Fraction of results counted as good (default 0.1).' }),
-    proposers: ['hyperopt'],
-  },
-  bandwidth: {
-    schema: Type.Number({
-      exclusiveMinimum: 0,
-      maximum: 1,
-      description: 'Kernel bandwidth constant of multivariate TPE (default 0.07; larger explores more).',
-    }),
-    proposers: ['hyperopt'],
-  },
-  prior_weight: { schema: Positive('Weight of the uniform prior in each Parzen estimator (default 1).'), proposers: ['hyperopt'] },
-  multivariate: { schema: Type.Boolean({ description: 'Joint kernels over all parameters (default true).' }), proposers: ['hyperopt'] },
-  constant_liar: { schema: Type.Boolean({ description: 'Count pending trials as bad results (default true).' }), proposers: ['hyperopt'] },
-  linear_forgetting: { schema: Int(1, 'Observations after which older ones weigh less (default 25).'), proposers: ['hyperopt'] },
-  avg_best_idx: {
-    schema: Type.Number({ minimum: 1, description: "anneal: mean rank of the trial sampled around (hyperopt's default 2)." }),
-    proposers: ['hyperopt'],
-  },
-  shrink_coef: {
-    schema: Type.Number({ minimum: 0, description: "anneal: how fast the neighbourhood shrinks (hyperopt's default 0.1)." }),
-    proposers: ['hyperopt'],
-  },
-  grid_size: { schema: Int(1, 'Candidate points scored per proposal (default 1000).'), proposers: ['spearmint'] },
-  n_init: {
-    schema: Int(1, 'Points of the Sobol initial design before the Gaussian process is used (default max(5, d+1), at most 20).'),
-    proposers: ['spearmint'],
-  },
-  engine_config: {
-    schema: Type.Record(Type.String(), Type.Unknown(), { description: "Options for spearmint's chooser." }),
-    proposers: ['spearmint'],
-  },
-  spearmint_dir: { schema: Str("Auptimizer's spearmint working folder; accepted and unused."), proposers: ['spearmint'] },
-  net_config: { schema: Type.Unknown({ description: 'The starting network description.' }), proposers: ['eas'] },
-  n_children: { schema: Int(1, 'Networks derived from each parent per round.'), proposers: ['eas'] },
-} as const satisfies Record<string, { schema: TSchema; proposers: readonly string[] }>;
+export const PROPOSER_OPTIONS: Readonly<Record<string, { schema: TSchema; proposers: readonly string[] }>> = Object.fromEntries(
+  Object.entries(gatherKeys(BUILTIN_PROPOSERS, (d) => d.options)).map(([k, { schema, owners }]) => [k, { schema, proposers: owners }]),
+);
 
-export type ProposerOptionKey = keyof typeof PROPOSER_OPTIONS;
-export const PROPOSER_OPTION_KEYS = Object.keys(PROPOSER_OPTIONS) as ProposerOptionKey[];
+export type ProposerOptionKey = string;
+export const PROPOSER_OPTION_KEYS: ProposerOptionKey[] = Object.keys(PROPOSER_OPTIONS);
 
 const proposerOptionProperties: Record<string, TOptional<TSchema>> = Object.fromEntries(
-  PROPOSER_OPTION_KEYS.map((k) => [k, Type.Optional(PROPOSER_OPTIONS[k].schema as TSchema)]),
+  PROPOSER_OPTION_KEYS.map((k) => [k, Type.Optional(PROPOSER_OPTIONS[k]!.schema)]),
 );
+
+/** Proposers that compute their own job count when `n_samples` is not given. */
+const SELF_COUNTING = BUILTIN_PROPOSERS.filter((d) => d.trialCount !== undefined).map((d) => d.name);
 
 export const ExperimentConfigSchema = Type.Object(
   {
     name: Type.Optional(Str('Experiment name (default: the config file name without extension).')),
-    proposer: Type.Optional(
-      Str('How hyperparameters are proposed: random, sequence, spearmint, hyperopt, hyperband, bohb, eas (default random).'),
-    ),
-    n_samples: Type.Optional(Int(1, 'Number of jobs to run (default 10); hyperband, bohb and sequence compute their own.')),
+    proposer: Type.Optional(Str(`How hyperparameters are proposed: ${BUILTIN_PROPOSERS.map((d) => d.name).join(', ')} (default random).`)),
+    n_samples: Type.Optional(Int(1, `Number of jobs to run (default 10); ${andList(SELF_COUNTING)} compute their own.`)),
     random_seed: Type.Optional(Int(0, 'Seed of the proposer (default 0).')),
     script: Type.Optional(Str('The command that runs one job, with its own arguments if any; the job file path is appended last.')),
     parameter_config: Type.Optional(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AupError } from '../errors.js';
 import type { ConfigProblem } from './config-problem.js';
+import { registerProposer } from '../proposers/registry.js';
 import { normalizeConfig, validateConfig, type NormalizeOptions } from './normalize-config.js';
 
 let dir: string;
@@ -517,5 +518,18 @@ describe('hyperband and bohb without n_samples', () => {
     expect(hb.n_samples).toBe(206);
     const bohb = normalizeConfig({ proposer: 'bohb', parameter_config: space }, { baseDir: process.cwd(), inProcess: true });
     expect(bohb.n_samples).toBeGreaterThan(10);
+  });
+});
+
+describe("a proposer's own trial count", () => {
+  it('comes from its definition, so a registered proposer with a schedule runs all of it', () => {
+    registerProposer({
+      name: 'seven-trials-test',
+      create: () => ({ ask: () => ({ kind: 'done' }), tell: () => undefined, snapshot: () => null }),
+      trialCount: () => 7,
+    });
+    const config = normalizeConfig({ proposer: 'Seven-Trials-Test' }, { baseDir: process.cwd(), inProcess: true });
+    expect(config.n_samples).toBe(7);
+    expect(normalizeConfig({ proposer: 'random' }, { baseDir: process.cwd(), inProcess: true }).n_samples).toBe(10);
   });
 });

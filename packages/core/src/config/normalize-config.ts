@@ -19,23 +19,15 @@ import { ExperimentConfigSchema, MISPLACED_KEY_HINTS, PROPOSER_OPTION_KEYS } fro
 import { scanTemplate } from './config-template.js';
 import { ConfigSyntaxError, formatOf, parseConfigText } from './parse-config-text.js';
 import { expandHome, locateScript, scriptFileWord } from './resolve-script.js';
-import { gridSize } from '../proposers/space.js';
-import { hyperbandTrialCount } from '../proposers/hyperband/hyperband-proposer.js';
-import { bohbTrialCount } from '../proposers/bohb/bohb-proposer.js';
+import { BUILTIN_PROPOSERS, findProposer } from '../proposers/registry.js';
 import { resourceDefinition } from '../resources/registry.js';
 import { runnableProblems } from './check-runnable.js';
 
+/** The job count of the proposer's own schedule (its definition's `trialCount`), if it has one. */
 function ownTrialCount(config: NormalizedConfig): number | undefined {
-  switch (config.proposer.toLowerCase()) {
-    case 'sequence':
-      return gridSize(config.parameter_config);
-    case 'hyperband':
-      return hyperbandTrialCount(config.proposer_options);
-    case 'bohb':
-      return bohbTrialCount(config.proposer_options);
-    default:
-      return undefined;
-  }
+  // Only an exact (any-case) name counts, as before the registry was asked: " sequence" keeps n_samples' default.
+  if (config.proposer !== config.proposer.trim()) return undefined;
+  return findProposer(config.proposer)?.trialCount?.(config.parameter_config, config.proposer_options);
 }
 
 /** Auptimizer's documented defaults (docs/algorithm.rst), which aup keeps. */
@@ -123,83 +115,91 @@ function loadTemplate(
   return { template, at: [], file };
 }
 
-function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
-  const file = opts.file !== undefined ? resolve(opts.file) : undefined;
-  const baseDir = resolve(opts.baseDir);
-  const problems: ConfigProblem[] = [];
+/** The problems found so far in one config, and which of them are about its template. */
+class Findings {
+  readonly problems: ConfigProblem[] = [];
   /** Problems that are about a template, so the error is AUP_ERR_TEMPLATE when they are all there is. */
-  const templateProblems = new Set<ConfigProblem>();
-  const report = (p: ConfigProblem): void => void problems.push(p);
-  const fail = (): Analysis => {
-    const onlyTemplate = problems.length > 0 && problems.every((p) => templateProblems.has(p));
-    const sorted = sortProblems(problems, raw);
-    return { problems: sorted, code: onlyTemplate ? 'AUP_ERR_TEMPLATE' : 'AUP_ERR_CONFIG_INVALID', details: { file, problems: sorted } };
+  readonly templateProblems = new Set<ConfigProblem>();
+  readonly report = (p: ConfigProblem): void => void this.problems.push(p);
+  readonly reportTemplate = (p: ConfigProblem): void => {
+    this.templateProblems.add(p);
+    this.report(p);
   };
 
-  if (!isObject(raw)) {
-    report(problem([], 'an object of config keys', kindOf(raw)));
-    return fail();
-  }
-  problems.push(...schemaProblems(Value.Errors(ExperimentConfigSchema, raw), raw, [], MISPLACED_KEY_HINTS));
-  const clean = (at: PathSegments): boolean => {
+  /** No problem (outside a template file) lies at or below `at`, so the value there has the schema's shape. */
+  clean(at: PathSegments): boolean {
     const path = formatPath(at);
-    return !problems.some(
+    return !this.problems.some(
       (p) => p.file === undefined && (p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`)),
     );
-  };
+  }
 
-  // Parameters: parameter_config entries, then template leaves.
+  fail(raw: unknown, file: string | undefined): Analysis {
+    const onlyTemplate = this.problems.length > 0 && this.problems.every((p) => this.templateProblems.has(p));
+    const sorted = sortProblems(this.problems, raw);
+    return { problems: sorted, code: onlyTemplate ? 'AUP_ERR_TEMPLATE' : 'AUP_ERR_CONFIG_INVALID', details: { file, problems: sorted } };
+  }
+}
+
+/** The definition of the config's resource (resources/registry.ts), if the name is one. */
+type ResourceDefinitionOf = ReturnType<typeof resourceDefinition>;
+
+/** The template a config names, loaded and scanned. */
+type LoadedTemplate = NonNullable<ReturnType<typeof loadTemplate>>;
+
+/** The parameters: `parameter_config` entries, then template leaves, with unique names. */
+function collectParameters(raw: JsonObject, baseDir: string, found: Findings): { placed: PlacedParam[]; loaded?: LoadedTemplate } {
   const placed: PlacedParam[] = [];
   const items = Array.isArray(raw.parameter_config) ? raw.parameter_config : [];
   items.forEach((item, i) => {
     const at = ['parameter_config', i];
-    if (!isObject(item) || !clean(at)) return;
-    const spec = checkParamSpec(item, at, report);
+    if (!isObject(item) || !found.clean(at)) return;
+    const spec = checkParamSpec(item, at, found.report);
     if (spec) placed.push({ spec, namePath: [...at, 'name'] });
   });
-  const reportTemplate = (p: ConfigProblem): void => {
-    templateProblems.add(p);
-    report(p);
-  };
   if (raw.config_template !== undefined && raw.compression !== undefined) {
-    report(problem(['compression'], 'either config_template or compression, not both', 'both'));
+    found.report(problem(['compression'], 'either config_template or compression, not both', 'both'));
   }
-  const loaded = clean(['config_template']) && clean(['compression']) ? loadTemplate(raw, baseDir, reportTemplate) : undefined;
+  const loaded =
+    found.clean(['config_template']) && found.clean(['compression']) ? loadTemplate(raw, baseDir, found.reportTemplate) : undefined;
   if (loaded) {
     const scan = scanTemplate(loaded.template, loaded.at, loaded.file);
-    scan.problems.forEach(reportTemplate);
+    scan.problems.forEach(found.reportTemplate);
     scan.params.forEach((spec, i) =>
       placed.push({ spec, namePath: scan.paths[i]!, ...(loaded.file !== undefined ? { file: loaded.file } : {}) }),
     );
   }
-  checkUniqueNames(placed, report);
+  checkUniqueNames(placed, found.report);
+  return loaded ? { placed, loaded } : { placed };
+}
 
-  // The script: required to run jobs as processes, and a command with balanced quotes.
-  const resource = (raw.resource as ResourceKind | undefined) ?? CONFIG_DEFAULTS.resource;
-  const resourceDef = resourceDefinition(resource);
+/** The script: required to run jobs as processes, and a command with balanced quotes. */
+function checkScriptCommand(raw: JsonObject, resourceDef: ResourceDefinitionOf, opts: NormalizeOptions, found: Findings): void {
   const script = raw.script;
   if (script === undefined && !opts.inProcess && resourceDef?.jobs !== 'by-hand') {
-    report(problem(['script'], 'the command that runs one job, e.g. "python3 train.py"', 'nothing'));
-  } else if (typeof script === 'string' && clean(['script'])) {
-    if (script.trim() === '') report(problem(['script'], 'a command', JSON.stringify(script)));
+    found.report(problem(['script'], 'the command that runs one job, e.g. "python3 train.py"', 'nothing'));
+  } else if (typeof script === 'string' && found.clean(['script'])) {
+    if (script.trim() === '') found.report(problem(['script'], 'a command', JSON.stringify(script)));
     else {
       try {
         scriptFileWord(script);
       } catch {
-        report(problem(['script'], 'a command whose quotes are closed', JSON.stringify(script)));
+        found.report(problem(['script'], 'a command whose quotes are closed', JSON.stringify(script)));
       }
     }
   }
+}
 
-  // Cross-key rules.
-  if (typeof raw.min_budget === 'number' && typeof raw.max_budget === 'number' && !(raw.min_budget < raw.max_budget)) {
-    report(problem(['max_budget'], `a budget larger than min_budget (${raw.min_budget})`, formatFound(raw.max_budget)));
+/** Rules across keys: the proposers' own (bohb's budgets in order), curve_fitting's length, the resource's own (node's hosts). */
+function checkAcrossKeys(raw: JsonObject, resourceDef: ResourceDefinitionOf, baseDir: string, found: Findings): void {
+  for (const def of BUILTIN_PROPOSERS) {
+    for (const p of def.optionProblems?.(raw) ?? []) found.report(problem([p.key], p.expected, formatFound(p.found)));
   }
   const resourceArgs = raw.resource_args;
-  if (isObject(resourceArgs) && isObject(resourceArgs.early_stop) && clean(['resource_args', 'early_stop'])) {
+  if (isObject(resourceArgs) && isObject(resourceArgs.early_stop) && found.clean(['resource_args', 'early_stop'])) {
     const es = resourceArgs.early_stop;
     if (es.aup_policy === 'curve_fitting' && es.curve_fitting_max_iters === undefined) {
-      report(
+      found.report(
         problem(
           ['resource_args', 'early_stop', 'curve_fitting_max_iters'],
           'an integer ≥ 1 (the curve_fitting policy needs it)',
@@ -210,17 +210,24 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   }
   // The resource's own checks (node: each host entry's form and its key file), with runtime_args
   // merged in as at a run's start.
-  if (resourceDef?.checkArgs && clean(['resource_args']) && clean(['runtime_args'])) {
+  if (resourceDef?.checkArgs && found.clean(['resource_args']) && found.clean(['runtime_args'])) {
     const merged = { ...(isObject(raw.runtime_args) ? raw.runtime_args : {}), ...(isObject(resourceArgs) ? resourceArgs : {}) };
-    problems.push(...resourceDef.checkArgs(merged, baseDir));
+    found.problems.push(...resourceDef.checkArgs(merged, baseDir));
   }
-  if (problems.length > 0) return fail();
+}
 
-  // Defaults and absolute paths.
+/** The normalised config of a config that passed every check: defaults filled in, paths absolute. */
+function buildConfig(
+  raw: JsonObject,
+  params: { placed: PlacedParam[]; loaded?: LoadedTemplate },
+  resource: ResourceKind,
+  file: string | undefined,
+  baseDir: string,
+): NormalizedConfig {
   const workingdir = resolve(baseDir, expandHome((raw.workingdir as string | undefined) ?? '.'));
   const resource_args = structuredClone({
     ...(raw.runtime_args as JsonObject | undefined),
-    ...(resourceArgs as JsonObject | undefined),
+    ...(raw.resource_args as JsonObject | undefined),
   }) as ResourceArgs;
   // Auptimizer turns intermediate results on for early stopping, which cannot work without them.
   if (resource_args.early_stop !== undefined) resource_args.track_intermediate_results = true;
@@ -234,7 +241,7 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
     proposer: (raw.proposer as string | undefined) ?? CONFIG_DEFAULTS.proposer,
     n_samples: (raw.n_samples as number | undefined) ?? CONFIG_DEFAULTS.n_samples,
     random_seed: (raw.random_seed as number | undefined) ?? CONFIG_DEFAULTS.random_seed,
-    parameter_config: placed.map((p) => structuredClone(p.spec)),
+    parameter_config: params.placed.map((p) => structuredClone(p.spec)),
     resource,
     resource_args,
     n_parallel: (raw.n_parallel as number | undefined) ?? CONFIG_DEFAULTS.n_parallel,
@@ -259,16 +266,22 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
       // An invalid grid or schedule is reported when the proposer is created, with its own message.
     }
   }
+  const { loaded } = params;
   if (loaded) {
     if (loaded.file !== undefined) config.config_template = loaded.file;
     config.template = structuredClone(loaded.template);
   }
   if (file !== undefined) config.config_path = file;
+  if (typeof raw.script === 'string') config.script = raw.script;
+  return config;
+}
 
+/** What a run of a well-formed config would still refuse: a missing script, and check-runnable.ts's checks. */
+function checkRunnableConfig(config: NormalizedConfig, raw: JsonObject, opts: NormalizeOptions, baseDir: string, file?: string): Analysis {
   let missingScript: { problem: ConfigProblem; details: Record<string, unknown> } | undefined;
-  if (typeof script === 'string') {
-    config.script = script;
-    const location = locateScript(script, { baseDir, workingdir, check: !opts.inProcess && resourceDef?.jobs === 'local' });
+  if (config.script !== undefined) {
+    const check = !opts.inProcess && resourceDefinition(config.resource)?.jobs === 'local';
+    const location = locateScript(config.script, { baseDir, workingdir: config.workingdir, check });
     if (location.path !== undefined) config.script_path = location.path;
     if (!location.exists) {
       const elsewhere = location.tried.slice(1);
@@ -288,6 +301,24 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   const code =
     runnable.problems.length === 0 ? 'AUP_ERR_SCRIPT_NOT_FOUND' : missingScript === undefined ? runnable.code : 'AUP_ERR_CONFIG_INVALID';
   return { config, problems: all, code, details: { file, ...missingScript?.details, problems: all } };
+}
+
+function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
+  const file = opts.file !== undefined ? resolve(opts.file) : undefined;
+  const baseDir = resolve(opts.baseDir);
+  const found = new Findings();
+  if (!isObject(raw)) {
+    found.report(problem([], 'an object of config keys', kindOf(raw)));
+    return found.fail(raw, file);
+  }
+  found.problems.push(...schemaProblems(Value.Errors(ExperimentConfigSchema, raw), raw, [], MISPLACED_KEY_HINTS));
+  const params = collectParameters(raw, baseDir, found);
+  const resource = (raw.resource as ResourceKind | undefined) ?? CONFIG_DEFAULTS.resource;
+  const resourceDef = resourceDefinition(resource);
+  checkScriptCommand(raw, resourceDef, opts, found);
+  checkAcrossKeys(raw, resourceDef, baseDir, found);
+  if (found.problems.length > 0) return found.fail(raw, file);
+  return checkRunnableConfig(buildConfig(raw, params, resource, file, baseDir), raw, opts, baseDir, file);
 }
 
 /**

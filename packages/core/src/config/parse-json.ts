@@ -39,137 +39,158 @@ function show(c: string | undefined): string {
  * config mistake.
  */
 export function parseJson(text: string): Json {
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  return new JsonParser(text).document();
+}
 
-  const fail = (message: string, at = i): never => {
-    const { line, column } = lineColumn(text, at);
+/** A recursive-descent parser over one text; `i` is the offset of the next character to read. */
+class JsonParser {
+  private i: number;
+
+  constructor(private readonly text: string) {
+    this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  }
+
+  document(): Json {
+    const value = this.value(0);
+    this.skipSpace();
+    if (this.i < this.text.length) this.fail(`unexpected ${show(this.text[this.i])} after the end of the JSON value`);
+    return value;
+  }
+
+  private fail(message: string, at = this.i): never {
+    const { line, column } = lineColumn(this.text, at);
     throw new JsonSyntaxError(message, at, line, column);
-  };
-  const skipSpace = (): void => {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
-  };
-  const expectLiteral = (word: string, value: Json): Json => {
-    if (text.startsWith(word, i)) {
-      i += word.length;
+  }
+
+  private skipSpace(): void {
+    const t = this.text;
+    while (this.i < t.length && (t[this.i] === ' ' || t[this.i] === '\t' || t[this.i] === '\n' || t[this.i] === '\r')) this.i++;
+  }
+
+  private literal(word: string, value: Json): Json {
+    if (this.text.startsWith(word, this.i)) {
+      this.i += word.length;
       return value;
     }
-    return fail(`expected a JSON value, found ${show(text[i])}`);
-  };
+    return this.fail(`expected a JSON value, found ${show(this.text[this.i])}`);
+  }
 
-  const parseString = (): string => {
-    const start = i;
-    i++; // opening quote
-    while (i < text.length) {
-      const c = text[i]!;
+  private string(): string {
+    const t = this.text;
+    const start = this.i;
+    this.i++; // opening quote
+    while (this.i < t.length) {
+      const c = t[this.i]!;
       if (c === '"') {
-        i++;
-        return JSON.parse(text.slice(start, i)) as string;
+        this.i++;
+        return JSON.parse(t.slice(start, this.i)) as string;
       }
       if (c === '\\') {
-        const e = text[i + 1];
+        const e = t[this.i + 1];
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('expected four hex digits after \\u', i);
-          i += 6;
+          if (!/^[0-9a-fA-F]{4}$/.test(t.slice(this.i + 2, this.i + 6))) this.fail('expected four hex digits after \\u', this.i);
+          this.i += 6;
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
-          i += 2;
+          this.i += 2;
         } else {
-          fail(`invalid escape \\${e ?? ''} in a string`, i);
+          this.fail(`invalid escape \\${e ?? ''} in a string`, this.i);
         }
         continue;
       }
-      if (c.charCodeAt(0) < 0x20) fail('a string cannot hold a raw line break or control character (write \\n)', i);
-      i++;
+      if (c.charCodeAt(0) < 0x20) this.fail('a string cannot hold a raw line break or control character (write \\n)', this.i);
+      this.i++;
     }
-    return fail('a string is not closed (missing ")', start);
-  };
+    return this.fail('a string is not closed (missing ")', start);
+  }
 
-  const parseNumber = (): number => {
-    const match = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i));
-    if (!match || match[0] === '-') return fail(`expected a JSON value, found ${show(text[i])}`);
-    const next = text[i + match[0].length];
-    if (next !== undefined && /[0-9.eE]/.test(next)) fail(`malformed number ${JSON.stringify(text.slice(i, i + match[0].length + 1))}`);
-    i += match[0].length;
+  private number(): number {
+    const t = this.text;
+    const match = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(t.slice(this.i));
+    if (!match || match[0] === '-') return this.fail(`expected a JSON value, found ${show(t[this.i])}`);
+    const next = t[this.i + match[0].length];
+    if (next !== undefined && /[0-9.eE]/.test(next))
+      this.fail(`malformed number ${JSON.stringify(t.slice(this.i, this.i + match[0].length + 1))}`);
+    this.i += match[0].length;
     return Number(match[0]);
-  };
+  }
 
-  const parseValue = (depth: number): Json => {
-    if (depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`);
-    skipSpace();
-    const c = text[i];
-    if (c === '{') return parseObject(depth);
-    if (c === '[') return parseArray(depth);
-    if (c === '"') return parseString();
-    if (c === 't') return expectLiteral('true', true);
-    if (c === 'f') return expectLiteral('false', false);
-    if (c === 'n') return expectLiteral('null', null);
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return parseNumber();
-    if (c === "'") return fail("JSON strings need double quotes, found '");
-    if (c === '/') return fail('JSON has no comments');
-    return fail(`expected a JSON value, found ${show(c)}`);
-  };
+  private value(depth: number): Json {
+    if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH} levels`);
+    this.skipSpace();
+    const c = this.text[this.i];
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') return this.string();
+    if (c === 't') return this.literal('true', true);
+    if (c === 'f') return this.literal('false', false);
+    if (c === 'n') return this.literal('null', null);
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+    if (c === "'") return this.fail("JSON strings need double quotes, found '");
+    if (c === '/') return this.fail('JSON has no comments');
+    return this.fail(`expected a JSON value, found ${show(c)}`);
+  }
 
-  const parseObject = (depth: number): JsonObject => {
+  private object(depth: number): JsonObject {
+    const t = this.text;
     const obj: JsonObject = {};
-    i++; // {
-    skipSpace();
-    if (text[i] === '}') {
-      i++;
+    this.i++; // {
+    this.skipSpace();
+    if (t[this.i] === '}') {
+      this.i++;
       return obj;
     }
     for (;;) {
-      skipSpace();
-      if (text[i] !== '"') {
-        fail(text[i] === '}' ? 'a comma before } is not allowed in JSON' : `expected a key in double quotes, found ${show(text[i])}`);
+      this.skipSpace();
+      if (t[this.i] !== '"') {
+        this.fail(
+          t[this.i] === '}' ? 'a comma before } is not allowed in JSON' : `expected a key in double quotes, found ${show(t[this.i])}`,
+        );
       }
-      const keyAt = i;
-      const key = parseString();
-      if (Object.prototype.hasOwnProperty.call(obj, key)) fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
-      skipSpace();
-      if (text[i] !== ':') fail(`expected : after the key ${JSON.stringify(key)}, found ${show(text[i])}`);
-      i++;
-      const value = parseValue(depth + 1);
+      const keyAt = this.i;
+      const key = this.string();
+      if (Object.prototype.hasOwnProperty.call(obj, key)) this.fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
+      this.skipSpace();
+      if (t[this.i] !== ':') this.fail(`expected : after the key ${JSON.stringify(key)}, found ${show(t[this.i])}`);
+      this.i++;
+      const value = this.value(depth + 1);
       // defineProperty: a plain assignment of "__proto__" would replace the prototype instead.
       Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-      skipSpace();
-      if (text[i] === ',') {
-        i++;
+      this.skipSpace();
+      if (t[this.i] === ',') {
+        this.i++;
         continue;
       }
-      if (text[i] === '}') {
-        i++;
+      if (t[this.i] === '}') {
+        this.i++;
         return obj;
       }
-      fail(`expected , or } after the value of ${JSON.stringify(key)}, found ${show(text[i])}`);
+      this.fail(`expected , or } after the value of ${JSON.stringify(key)}, found ${show(t[this.i])}`);
     }
-  };
+  }
 
-  const parseArray = (depth: number): Json[] => {
+  private array(depth: number): Json[] {
+    const t = this.text;
     const arr: Json[] = [];
-    i++; // [
-    skipSpace();
-    if (text[i] === ']') {
-      i++;
+    this.i++; // [
+    this.skipSpace();
+    if (t[this.i] === ']') {
+      this.i++;
       return arr;
     }
     for (;;) {
-      skipSpace();
-      if (text[i] === ']') fail('a comma before ] is not allowed in JSON');
-      arr.push(parseValue(depth + 1));
-      skipSpace();
-      if (text[i] === ',') {
-        i++;
+      this.skipSpace();
+      if (t[this.i] === ']') this.fail('a comma before ] is not allowed in JSON');
+      arr.push(this.value(depth + 1));
+      this.skipSpace();
+      if (t[this.i] === ',') {
+        this.i++;
         continue;
       }
-      if (text[i] === ']') {
-        i++;
+      if (t[this.i] === ']') {
+        this.i++;
         return arr;
       }
-      fail(`expected , or ] after a list item, found ${show(text[i])}`);
+      this.fail(`expected , or ] after a list item, found ${show(t[this.i])}`);
     }
-  };
-
-  const value = parseValue(0);
-  skipSpace();
-  if (i < text.length) fail(`unexpected ${show(text[i])} after the end of the JSON value`);
-  return value;
+  }
 }

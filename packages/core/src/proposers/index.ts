@@ -1,10 +1,27 @@
-/** Proposers: the registry, the built-in `random` and `sequence`, and the search-space helpers they share. */
-export { registerProposer, getProposer, listProposers, AUPTIMIZER_PROPOSERS } from './registry.js';
-export { RandomProposer, randomProposer } from './random-proposer.js';
-export { SequenceProposer, sequenceProposer } from './sequence-proposer.js';
+/** Proposers: the registry of self-describing definitions, the built-in proposers, and the search-space helpers they share. */
+export {
+  registerProposer,
+  getProposer,
+  findProposer,
+  listProposers,
+  AUPTIMIZER_PROPOSERS,
+  BUILTIN_PROPOSERS,
+  hyperbandProposer,
+} from './registry.js';
+export type {
+  BuiltinProposer,
+  OptionProblem,
+  ProposerLookup,
+  ProposerOptionSchemas,
+  ProposerSummary,
+  ProposerTraits,
+  RegisteredProposer,
+} from './definition.js';
+export { RandomProposer, randomProposer } from './random/random-proposer.js';
+export { SequenceProposer, sequenceProposer } from './sequence/sequence-proposer.js';
 export {
   HyperbandProposer,
-  hyperbandProposer,
+  hyperbandDefinition,
   hyperbandSettings,
   hyperbandTrialCount,
   HYPERBAND_DEFAULTS,

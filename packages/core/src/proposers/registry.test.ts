@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AupError } from '../errors.js';
 import type { ProposerDefinition } from '../types.js';
-import { getProposer, listProposers, registerProposer } from './registry.js';
-import { randomProposer } from './random-proposer.js';
-import { sequenceProposer } from './sequence-proposer.js';
+import { BUILTIN_PROPOSERS, findProposer, getProposer, hyperbandProposer, listProposers, registerProposer } from './registry.js';
+import { randomProposer } from './random/random-proposer.js';
+import { sequenceProposer } from './sequence/sequence-proposer.js';
 
 function errorOf(fn: () => unknown): AupError {
   try {
@@ -73,5 +73,29 @@ describe('proposer registry', () => {
     const e = errorOf(() => getProposer(name.toUpperCase()));
     expect(e.code).toBe('AUP_ERR_PROPOSER_UNKNOWN');
     expect(e.message).toContain('Auptimizer proposer that aup does not provide yet');
+  });
+
+  it('finds a proposer by an alias too, and lists it once under its name', () => {
+    const aliased = { ...echo, name: 'aliased-test', aliases: ['Also-Aliased-Test'] };
+    registerProposer(aliased);
+    registerProposer(aliased);
+    expect(getProposer('also-aliased-test')).toBe(aliased);
+    expect(findProposer('ALIASED-TEST')).toBe(aliased);
+    expect(listProposers().filter((n) => n.includes('aliased-test'))).toEqual(['aliased-test']);
+    const e = errorOf(() => registerProposer({ ...echo, name: 'other-test', aliases: ['also-aliased-test'] }));
+    expect(e.code).toBe('AUP_ERR_PROPOSER_DUPLICATE');
+    expect(findProposer('other-test')).toBeUndefined();
+  });
+
+  it('lists every built-in once, each found under its name with its options and its summary', () => {
+    expect(BUILTIN_PROPOSERS.map((d) => d.name)).toEqual(['random', 'sequence', 'hyperband', 'bohb', 'hyperopt', 'spearmint', 'eas']);
+    expect(listProposers()).toEqual(expect.arrayContaining(BUILTIN_PROPOSERS.map((d) => d.name)));
+    for (const def of BUILTIN_PROPOSERS) {
+      expect(getProposer(def.name)).toBe(def);
+      expect(def.summary.does, def.name).toBeTruthy();
+      for (const [key, schema] of Object.entries(def.options)) expect(schema.description, `${def.name}.${key}`).toBeTruthy();
+    }
+    expect(getProposer('hyperband')).toBe(hyperbandProposer);
+    expect(BUILTIN_PROPOSERS.filter((d) => d.schedulesBudgets).map((d) => d.name)).toEqual(['hyperband', 'bohb']);
   });
 });

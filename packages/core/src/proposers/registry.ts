@@ -1,10 +1,15 @@
-/** The proposers aup knows by name (the config's `proposer` key). Names are case-insensitive, as in Auptimizer. */
+/**
+ * The proposers aup knows by name (the config's `proposer` key). Names are case-insensitive, as in
+ * Auptimizer. A built-in proposer is one folder and one line of BUILTIN_PROPOSERS; the config
+ * schema, `n_samples` and the reference tables are read from that list.
+ */
 import { AupError } from '../errors.js';
 import { editDistance } from '../config/did-you-mean.js';
 import type { ProposerDefinition } from '../types.js';
-import { randomProposer } from './random-proposer.js';
-import { sequenceProposer } from './sequence-proposer.js';
-import { hyperbandProposer } from './hyperband/hyperband-proposer.js';
+import type { BuiltinProposer, ProposerLookup, ProposerTraits, RegisteredProposer } from './definition.js';
+import { randomProposer } from './random/random-proposer.js';
+import { sequenceProposer } from './sequence/sequence-proposer.js';
+import { hyperbandDefinition } from './hyperband/hyperband-proposer.js';
 import { bohbProposer } from './bohb/bohb-proposer.js';
 import { hyperoptProposer } from './hyperopt/hyperopt-proposer.js';
 import { spearmintProposer } from './spearmint/spearmint-proposer.js';
@@ -16,32 +21,37 @@ export const AUPTIMIZER_PROPOSERS = ['random', 'sequence', 'spearmint', 'hyperop
 /** Largest edit distance still offered as "did you mean": catches a typo or two without suggesting unrelated names. */
 const MAX_SUGGESTION_DISTANCE = 2;
 
-// Built-ins are put in on first use, not at module load: hyperband and bohb import this module
-// (for their engines), so an eager Map could read them before their modules are initialised.
-let registry: Map<string, ProposerDefinition> | undefined;
+/** The `hyperband` proposer; its engines are found in this registry, handed in rather than imported. */
+export const hyperbandProposer: BuiltinProposer = hyperbandDefinition(engineLookup);
 
-function entries(): Map<string, ProposerDefinition> {
-  registry ??= new Map<string, ProposerDefinition>([
-    [randomProposer.name, randomProposer],
-    [sequenceProposer.name, sequenceProposer],
-    [hyperbandProposer.name, hyperbandProposer],
-    [bohbProposer.name, bohbProposer],
-    [hyperoptProposer.name, hyperoptProposer],
-    [spearmintProposer.name, spearmintProposer],
-    [easProposer.name, easProposer],
-  ]);
-  return registry;
-}
+/** The built-in proposers, in the order the config schema lists their keys. */
+export const BUILTIN_PROPOSERS: readonly BuiltinProposer[] = [
+  randomProposer,
+  sequenceProposer,
+  hyperbandProposer,
+  bohbProposer,
+  hyperoptProposer,
+  spearmintProposer,
+  easProposer,
+];
+
+/** Every name and alias, lower-case, to its definition. */
+const registry = new Map<string, RegisteredProposer>();
+for (const def of BUILTIN_PROPOSERS) for (const k of keysOf(def)) registry.set(k, def);
 
 function key(name: string): string {
   return name.trim().toLowerCase();
 }
 
+function keysOf(def: RegisteredProposer): string[] {
+  return [def.name, ...(def.aliases ?? [])].map(key);
+}
+
 /**
- * Makes a proposer available under `def.name`. Registering the same definition again is a no-op;
- * a different definition under a taken name throws AUP_ERR_PROPOSER_DUPLICATE.
+ * Makes a proposer available under `def.name` (and its aliases). Registering the same definition
+ * again is a no-op; a different definition under a taken name throws AUP_ERR_PROPOSER_DUPLICATE.
  */
-export function registerProposer(def: ProposerDefinition): void {
+export function registerProposer(def: ProposerDefinition & ProposerTraits): void {
   const k = typeof def?.name === 'string' ? key(def.name) : '';
   if (k === '' || typeof def.create !== 'function') {
     throw new AupError(
@@ -49,40 +59,57 @@ export function registerProposer(def: ProposerDefinition): void {
       `registerProposer: expected { name: non-empty string, create: function }, found name ${JSON.stringify(def?.name)}`,
     );
   }
-  const existing = entries().get(k);
-  if (existing === def) return;
-  if (existing !== undefined) {
-    throw new AupError('AUP_ERR_PROPOSER_DUPLICATE', `registerProposer: a different proposer is already registered as "${k}"`, {
-      details: { name: k },
+  const keys = keysOf(def);
+  if (keys.every((n) => registry.get(n) === def)) return;
+  const taken = keys.find((n) => registry.has(n) && registry.get(n) !== def);
+  if (taken !== undefined) {
+    throw new AupError('AUP_ERR_PROPOSER_DUPLICATE', `registerProposer: a different proposer is already registered as "${taken}"`, {
+      details: { name: taken },
     });
   }
-  entries().set(k, def);
+  for (const n of keys) registry.set(n, def);
 }
 
 /** The proposer registered as `name` (any case); throws AUP_ERR_PROPOSER_UNKNOWN with a did-you-mean otherwise. */
-export function getProposer(name: string): ProposerDefinition {
-  const k = typeof name === 'string' ? key(name) : '';
-  const def = entries().get(k);
+export function getProposer(name: string): RegisteredProposer {
+  const def = findProposer(name);
   if (def !== undefined) return def;
+  const { reason, suggestion } = whyUnknown(name);
   const available = listProposers();
-  const list = `available: ${available.join(', ')}`;
-  let message: string;
-  let suggestion: string | undefined;
-  if ((AUPTIMIZER_PROPOSERS as readonly string[]).includes(k)) {
-    message = `proposer: "${name}" is an Auptimizer proposer that aup does not provide yet (${list})`;
-  } else {
-    suggestion = closest(k, available);
-    const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
-    message = `proposer: ${JSON.stringify(name)} is not a registered proposer${hint} (${list})`;
-  }
-  throw new AupError('AUP_ERR_PROPOSER_UNKNOWN', message, {
+  throw new AupError('AUP_ERR_PROPOSER_UNKNOWN', `proposer: ${reason}`, {
     details: { path: 'proposer', found: name, expected: available, ...(suggestion === undefined ? {} : { suggestion }) },
   });
 }
 
-/** The names of every registered proposer, sorted. */
+/** The proposer registered as `name` (any case), or undefined. */
+export function findProposer(name: string): RegisteredProposer | undefined {
+  return typeof name === 'string' ? registry.get(key(name)) : undefined;
+}
+
+/** The names of every registered proposer, sorted (aliases are not listed). */
 export function listProposers(): string[] {
-  return [...entries().keys()].sort();
+  return [...new Set([...registry.values()].map((d) => key(d.name)))].sort();
+}
+
+/** What a proposer that drives another is handed: the registry's lookup, with the reason a name is unknown. */
+function engineLookup(name: string): ReturnType<ProposerLookup> {
+  return findProposer(name) ?? whyUnknown(name).reason;
+}
+
+/** Why `name` names no proposer: not provided yet, or not registered (with the nearest name), and what is. */
+function whyUnknown(name: string): { reason: string; suggestion?: string } {
+  const available = listProposers();
+  const list = `available: ${available.join(', ')}`;
+  const k = typeof name === 'string' ? key(name) : '';
+  if ((AUPTIMIZER_PROPOSERS as readonly string[]).includes(k)) {
+    return { reason: `"${name}" is an Auptimizer proposer that aup does not provide yet (${list})` };
+  }
+  const suggestion = closest(k, available);
+  const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
+  return {
+    reason: `${JSON.stringify(name)} is not a registered proposer${hint} (${list})`,
+    ...(suggestion === undefined ? {} : { suggestion }),
+  };
 }
 
 /** The registered name nearest to `word` within MAX_SUGGESTION_DISTANCE edits, if any. */

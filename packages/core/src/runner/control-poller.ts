@@ -4,7 +4,7 @@
  * a request may be another process or machine (PostgreSQL), so the store is the only channel.
  */
 import { isAupError } from '../errors.js';
-import type { ControlRequest, Store } from '../store/store-types.js';
+import type { ControlRequest, ControlRequestStore } from '../store/store-types.js';
 import type { JsonObject } from '../types.js';
 
 /**
@@ -27,7 +27,7 @@ export function controlError(e: unknown): JsonObject {
 
 /** Polls one experiment's control requests and answers each exactly once. */
 export class ControlPoller {
-  readonly #store: Store;
+  readonly #store: ControlRequestStore;
   readonly #experimentId: number;
   readonly #handler: ControlHandler;
   readonly #onError: (message: string) => void;
@@ -36,7 +36,7 @@ export class ControlPoller {
   #tick: Promise<void> = Promise.resolve();
   readonly #pending = new Set<Promise<void>>();
 
-  constructor(store: Store, experimentId: number, handler: ControlHandler, onError: (message: string) => void) {
+  constructor(store: ControlRequestStore, experimentId: number, handler: ControlHandler, onError: (message: string) => void) {
     this.#store = store;
     this.#experimentId = experimentId;
     this.#handler = handler;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 import { AupError } from '../errors.js';
-import type { DriverHolder, DriverLease, Store } from '../store/store-types.js';
+import type { DriverHolder, DriverLease, DriverLeases } from '../store/store-types.js';
 
 /**
  * How long a driver's lease holds without a heartbeat. A dead driver on this host is taken over at
@@ -100,7 +100,7 @@ export function driverLiveError(lease: DriverLease): AupError {
 }
 
 /** Throws AUP_ERR_DRIVER_LIVE when a live driver holds the experiment (the board's check before it starts a runner). */
-export async function checkNoLiveDriver(store: Store, experimentId: number): Promise<void> {
+export async function checkNoLiveDriver(store: DriverLeases, experimentId: number): Promise<void> {
   const lease = await store.getDriverLease(experimentId);
   if (lease !== undefined && isLeaseLive(lease)) throw driverLiveError(lease);
 }
@@ -116,7 +116,7 @@ export interface DriverLeaseOptions {
  * went silent too long), `onLost` listeners run and the driver must stop writing.
  */
 export class DriverLeaseHandle {
-  readonly #store: Store;
+  readonly #store: DriverLeases;
   readonly #leaseMs: number;
   readonly #timer: NodeJS.Timeout;
   #lastRenewed = Date.now();
@@ -126,7 +126,7 @@ export class DriverLeaseHandle {
   readonly #listeners = new Set<() => void>();
 
   constructor(
-    store: Store,
+    store: DriverLeases,
     readonly lease: DriverLease,
     /** The lease this one replaced: a driver that died without releasing it; null when there was none. */
     readonly previous: DriverLease | null,
@@ -192,7 +192,11 @@ export class DriverLeaseHandle {
  * holder's lease ran out, or if its holder is gone from this host (a kill -9); otherwise throws
  * AUP_ERR_DRIVER_LIVE naming the live driver.
  */
-export async function acquireDriverLease(store: Store, experimentId: number, options: DriverLeaseOptions = {}): Promise<DriverLeaseHandle> {
+export async function acquireDriverLease(
+  store: DriverLeases,
+  experimentId: number,
+  options: DriverLeaseOptions = {},
+): Promise<DriverLeaseHandle> {
   const leaseMs = options.leaseMs ?? DRIVER_LEASE_MS;
   const heartbeatMs = options.heartbeatMs ?? DRIVER_HEARTBEAT_MS;
   const me: DriverHolder = {

@@ -1,4 +1,4 @@
-import type { ArtifactRecord, AttemptFence, IntermediateRecord, Store, TextRecord } from '../store/store-types.js';
+import type { ArtifactRecord, AttemptFence, IntermediateRecord, ResultStore, TextRecord } from '../store/store-types.js';
 
 /**
  * Rows per write transaction. 5,000 keeps one SQLite transaction around 10 ms, short enough that
@@ -23,7 +23,7 @@ export const INGEST_HIGH_WATER_TEXT_CHARS = 8 * INGEST_TEXT_BATCH_CHARS;
  * one write at a time, so ingest never blocks the event loop for long and memory stays bounded.
  */
 export class IngestQueue {
-  #store: Store;
+  #store: ResultStore;
   #intermediate: IntermediateRecord[] = [];
   #text: TextRecord[] = [];
   #artifacts: ArtifactRecord[] = [];
@@ -38,7 +38,7 @@ export class IngestQueue {
   readonly #fence: AttemptFence | undefined;
 
   /** With a fence (an `aup worker`'s attempt), every batch is written only while the worker holds the attempt. */
-  constructor(store: Store, opts: { fence?: AttemptFence } = {}) {
+  constructor(store: ResultStore, opts: { fence?: AttemptFence } = {}) {
     this.#store = store;
     this.#fence = opts.fence;
   }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 import { AupError } from '../errors.js';
-import type { ExperimentRecord, Store } from '../store/store-types.js';
+import type { ExperimentRecord, ExperimentStore } from '../store/store-types.js';
 
 /*
  * Where an experiment's job files live (docs/decisions/0021-job-file-layout.md). Each experiment
@@ -87,7 +87,7 @@ export function makeJobDir(workingDir: string, experimentId: number): string {
  * The experiment's job folder, made and stored on its first run; on a later run (resume) the stored
  * one, made again if it was removed.
  */
-export async function experimentJobDir(store: Store, exp: ExperimentRecord, workingDir: string): Promise<string> {
+export async function experimentJobDir(store: ExperimentStore, exp: ExperimentRecord, workingDir: string): Promise<string> {
   if (exp.jobDir !== null) {
     if (!isJobDir(exp.jobDir)) throw badJobDir(exp.id, exp.jobDir);
     try {

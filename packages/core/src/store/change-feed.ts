@@ -1,13 +1,13 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 
-import type { DialectCaps } from './dialect-caps.js';
+import type { Dialect } from './dialect/dialect.js';
 import type { AupDatabase } from './schema.js';
+import type { StoreContext } from './store-context.js';
 import type { ChangeKind, ChangeRecord } from './store-types.js';
 
 // The change feed (docs/decisions/0005-change-feed.md). Every store mutation the board shows calls
-// one of the record functions as the LAST statement of its transaction, so that the PostgreSQL
-// lock below is held only from the change row's insert to the commit.
+// one of the record functions as the LAST statement of its transaction, so that the dialect's feed
+// lock (PostgreSQL's advisory lock) is held only from the change row's insert to the commit.
 
 /** Every kind a change row may have. */
 export const CHANGE_KINDS: readonly ChangeKind[] = ['experiment', 'experiment_deleted', 'job', 'intermediate', 'records'];
@@ -15,26 +15,19 @@ export const CHANGE_KINDS: readonly ChangeKind[] = ['experiment', 'experiment_de
 /** Page size of listChanges when the caller names none. */
 export const DEFAULT_CHANGE_PAGE = 1_000;
 
-/**
- * The transaction-scoped advisory lock that serialises change-writing transactions on PostgreSQL,
- * so that change ids become visible in id order. An arbitrary constant ("aupchg" in ASCII); the
- * only requirement is that nothing else in the database uses the same key.
- */
-export const CHANGE_FEED_LOCK_KEY = 0x617570636867;
-
 // Job ids per `in (...)` list: far under both dialects' parameter limits.
 const JOB_IDS_PER_STATEMENT = 5_000;
 
 /** Appends one change row per distinct job in `jobIds` (their experiment read from the job rows). */
 export async function recordJobChanges(
   trx: Kysely<AupDatabase>,
-  caps: DialectCaps,
+  dialect: Dialect,
   jobIds: readonly number[],
   kind: ChangeKind,
 ): Promise<void> {
   const ids = [...new Set(jobIds)].sort((a, b) => a - b);
   if (ids.length === 0) return;
-  await lockFeed(trx, caps);
+  if (dialect.lockChangeFeed !== undefined) await dialect.lockChangeFeed(trx);
   const time = Date.now();
   for (let start = 0; start < ids.length; start += JOB_IDS_PER_STATEMENT) {
     const chunk = ids.slice(start, start + JOB_IDS_PER_STATEMENT);
@@ -61,45 +54,32 @@ export async function recordJobChanges(
 /** Appends one experiment-level change row (no job). */
 export async function recordExperimentChange(
   trx: Kysely<AupDatabase>,
-  caps: DialectCaps,
+  dialect: Dialect,
   experimentId: number,
   kind: ChangeKind,
 ): Promise<void> {
-  await lockFeed(trx, caps);
+  if (dialect.lockChangeFeed !== undefined) await dialect.lockChangeFeed(trx);
   await trx.insertInto('change').values({ experiment_id: experimentId, job_id: null, kind, time: Date.now() }).execute();
 }
 
 /** Appends the change row of a job deleted in this transaction (its row is gone, so it is named directly). */
 export async function recordDeletedJobChange(
   trx: Kysely<AupDatabase>,
-  caps: DialectCaps,
+  dialect: Dialect,
   experimentId: number,
   jobId: number,
 ): Promise<void> {
-  await lockFeed(trx, caps);
+  if (dialect.lockChangeFeed !== undefined) await dialect.lockChangeFeed(trx);
   await trx.insertInto('change').values({ experiment_id: experimentId, job_id: jobId, kind: 'job', time: Date.now() }).execute();
-}
-
-const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
-
-/** The SQLite fast path's twin of recordJobChanges, for writes made on the raw better-sqlite3 handle. */
-export function sqliteRecordJobChanges(raw: BetterSqlite3.Database, jobIds: readonly number[], kind: ChangeKind): void {
-  let insert = sqliteInserts.get(raw);
-  if (insert === undefined) {
-    insert = raw.prepare('insert into change (experiment_id, job_id, kind, time) select experiment_id, id, ?, ? from job where id = ?');
-    sqliteInserts.set(raw, insert);
-  }
-  const time = Date.now();
-  for (const id of [...new Set(jobIds)].sort((a, b) => a - b)) insert.run(kind, time, id);
 }
 
 /** Changes after `after` in id order. */
 export async function listChanges(
-  db: Kysely<AupDatabase>,
+  ctx: StoreContext,
   after: number,
   opts: { experimentId?: number; limit?: number } = {},
 ): Promise<ChangeRecord[]> {
-  let q = db.selectFrom('change').selectAll().where('id', '>', after);
+  let q = ctx.db.selectFrom('change').selectAll().where('id', '>', after);
   if (opts.experimentId !== undefined) q = q.where('experiment_id', '=', opts.experimentId);
   const rows = await q
     .orderBy('id')
@@ -115,16 +95,11 @@ export async function listChanges(
 }
 
 /** The newest change id, 0 when the feed is empty. */
-export async function lastChangeId(db: Kysely<AupDatabase>): Promise<number> {
-  const row = await db
+export async function lastChangeId(ctx: StoreContext): Promise<number> {
+  const row = await ctx.db
     .selectFrom('change')
     .select((eb) => eb.fn.max('id').as('last'))
     .executeTakeFirst();
-  // max() of bigint is bigint in PostgreSQL (parsed to a number by open-store), integer in SQLite.
+  // max() of bigint is bigint in PostgreSQL (parsed to a number by open-postgres.ts), integer in SQLite.
   return row?.last == null ? 0 : Number(row.last);
-}
-
-async function lockFeed(trx: Kysely<AupDatabase>, caps: DialectCaps): Promise<void> {
-  // SQLite needs nothing: BEGIN IMMEDIATE already admits one writer at a time, so ids commit in order.
-  if (caps.dialect === 'postgres') await sql`select pg_advisory_xact_lock(cast(${CHANGE_FEED_LOCK_KEY} as bigint))`.execute(trx);
 }

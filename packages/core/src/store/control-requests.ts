@@ -2,34 +2,30 @@
  * The control_request table behind Store.requestControl and friends (KyselyStore delegates here):
  * the board or the CLI writes a request, the experiment's runner takes it, acts and answers.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 
 import { AupError } from '../errors.js';
 import type { Json } from '../types.js';
-import type { AupDatabase, ControlRequestTable } from './schema.js';
+import { toJson } from './rows.js';
+import type { ControlRequestTable } from './schema.js';
+import type { StoreContext } from './store-context.js';
+import { experimentNotFound } from './store-errors.js';
 import type { ControlAction, ControlRequest, NewControlRequest } from './store-types.js';
-
-/** Runs a function as one write transaction (KyselyStore's #write). */
-export type WriteTransaction = <T>(fn: (trx: Kysely<AupDatabase>) => Promise<T>) => Promise<T>;
 
 const ACTIONS: readonly ControlAction[] = ['stop', 'kill_job', 'set', 'enqueue'];
 
 /** Inserts a request; AUP_ERR_EXPERIMENT_NOT_FOUND when the experiment does not exist. */
-export async function insertControlRequest(write: WriteTransaction, input: NewControlRequest): Promise<ControlRequest> {
+export async function insertControlRequest(ctx: StoreContext, input: NewControlRequest): Promise<ControlRequest> {
   if (!ACTIONS.includes(input.action)) {
     throw new AupError(
       'AUP_ERR_INTERNAL',
       `control request action: expected one of ${ACTIONS.join(', ')}, found ${JSON.stringify(input.action)}`,
     );
   }
-  const row = await write(async (trx) => {
+  const row = await ctx.write(async (trx) => {
     // Checked in the transaction rather than by the foreign key, so both dialects give the same error.
     const exp = await trx.selectFrom('experiment').select('id').where('id', '=', input.experimentId).executeTakeFirst();
-    if (exp === undefined) {
-      throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${input.experimentId}`, {
-        details: { experimentId: input.experimentId },
-      });
-    }
+    if (exp === undefined) throw experimentNotFound(input.experimentId);
     return trx
       .insertInto('control_request')
       .values({
@@ -46,13 +42,9 @@ export async function insertControlRequest(write: WriteTransaction, input: NewCo
 }
 
 /** Marks the experiment's untaken requests taken, in one statement, and returns them in id order. */
-export async function takeControlRequests(
-  db: Kysely<AupDatabase>,
-  write: WriteTransaction,
-  experimentId: number,
-): Promise<ControlRequest[]> {
+export async function takeControlRequests(ctx: StoreContext, experimentId: number): Promise<ControlRequest[]> {
   // A read first: the runner polls several times a second, and an idle poll should not take the write lock.
-  const waiting = await db
+  const waiting = await ctx.db
     .selectFrom('control_request')
     .select('id')
     .where('experiment_id', '=', experimentId)
@@ -62,7 +54,7 @@ export async function takeControlRequests(
   if (waiting === undefined) return [];
   // One UPDATE ... WHERE taken_at IS NULL: PostgreSQL re-checks the condition on rows another
   // transaction updated first, and SQLite's BEGIN IMMEDIATE serialises writers; so a row is taken once.
-  const rows = await write((trx) =>
+  const rows = await ctx.write((trx) =>
     trx
       .updateTable('control_request')
       .set({ taken_at: Date.now() })
@@ -75,8 +67,8 @@ export async function takeControlRequests(
 }
 
 /** Records the answer; AUP_ERR_INTERNAL when no request has this id (only a runner calls this). */
-export async function finishControlRequest(write: WriteTransaction, id: number, result: Json): Promise<void> {
-  await write(async (trx) => {
+export async function finishControlRequest(ctx: StoreContext, id: number, result: Json): Promise<void> {
+  await ctx.write(async (trx) => {
     const res = await trx
       .updateTable('control_request')
       .set({ done_at: Date.now(), result: toJson(result) })
@@ -91,8 +83,8 @@ export async function finishControlRequest(write: WriteTransaction, id: number, 
 }
 
 /** One request, or undefined. */
-export async function getControlRequest(db: Kysely<AupDatabase>, id: number): Promise<ControlRequest | undefined> {
-  const row = await db.selectFrom('control_request').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getControlRequest(ctx: StoreContext, id: number): Promise<ControlRequest | undefined> {
+  const row = await ctx.db.selectFrom('control_request').selectAll().where('id', '=', id).executeTakeFirst();
   return row === undefined ? undefined : toControlRequest(row);
 }
 
@@ -108,8 +100,4 @@ function toControlRequest(r: Selectable<ControlRequestTable>): ControlRequest {
     doneAt: r.done_at,
     result: r.result === null ? null : (JSON.parse(r.result) as Json),
   };
-}
-
-function toJson(value: Json): string {
-  return JSON.stringify(value) ?? 'null';
 }

@@ -4,21 +4,13 @@
  * deleted when the holder ends. Whether a live-looking holder is in fact dead (its pid gone on this
  * host) is judged by the caller (runner/driver-lease.ts), which then names the token to replace.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 
 import { AupError } from '../errors.js';
-import type { DialectCaps } from './dialect-caps.js';
-import type { WriteTransaction } from './control-requests.js';
-import { dbLater, dbNow } from './job-leases.js';
-import type { AupDatabase, DriverLeaseTable } from './schema.js';
+import type { DriverLeaseTable } from './schema.js';
+import type { StoreContext } from './store-context.js';
+import { experimentNotFound } from './store-errors.js';
 import type { DriverLease, DriverLeaseAcquisition, DriverLeaseRequest } from './store-types.js';
-
-/** Now by the lease clock, as a number (the statement's value, not a raw expression). */
-async function readNow(db: Kysely<AupDatabase>, caps: DialectCaps): Promise<number> {
-  if (caps.dialect !== 'postgres') return Date.now();
-  const { rows } = await sql<{ now: number | string }>`select ${dbNow(caps)} as now`.execute(db);
-  return Number(rows[0]!.now);
-}
 
 function toLease(r: Selectable<DriverLeaseTable>, readAt: number): DriverLease {
   return {
@@ -34,20 +26,17 @@ function toLease(r: Selectable<DriverLeaseTable>, readAt: number): DriverLease {
   };
 }
 
-export async function acquireDriverLease(
-  write: WriteTransaction,
-  caps: DialectCaps,
-  req: DriverLeaseRequest,
-): Promise<DriverLeaseAcquisition> {
+export async function acquireDriverLease(ctx: StoreContext, req: DriverLeaseRequest): Promise<DriverLeaseAcquisition> {
   if (!(req.leaseMs > 0))
     throw new AupError('AUP_ERR_INTERNAL', `driver lease: expected a positive lease time in ms, found ${req.leaseMs}`);
-  return write(async (trx) => {
-    // PostgreSQL: the row stays locked until commit, so a concurrent acquire waits and then sees
-    // this one's result. SQLite: BEGIN IMMEDIATE lets one writer at a time through anyway.
+  const dialect = ctx.dialect;
+  return ctx.write(async (trx) => {
+    // With row locks the row stays locked until commit, so a concurrent acquire waits and then
+    // sees this one's result; without (SQLite), BEGIN IMMEDIATE lets one writer at a time through anyway.
     let q = trx.selectFrom('driver_lease').selectAll().where('experiment_id', '=', req.experimentId);
-    if (caps.dialect === 'postgres') q = q.forUpdate();
+    if (dialect.rowLocks) q = q.forUpdate();
     const current = await q.executeTakeFirst();
-    const now = await readNow(trx, caps);
+    const now = await dialect.readNow(trx);
     const held = {
       token: req.token,
       host: req.host,
@@ -65,11 +54,7 @@ export async function acquireDriverLease(
       // Checked here rather than by the foreign key, so both dialects give the same error (and a
       // PostgreSQL transaction is not aborted by it).
       const exp = await trx.selectFrom('experiment').select('id').where('id', '=', req.experimentId).executeTakeFirst();
-      if (exp === undefined) {
-        throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `No experiment has id ${req.experimentId}`, {
-          details: { experimentId: req.experimentId },
-        });
-      }
+      if (exp === undefined) throw experimentNotFound(req.experimentId);
       // Two first drivers race on PostgreSQL (no row to lock): the second insert waits for the
       // first to commit and then does nothing; its next statement sees the winner.
       const inserted = await trx
@@ -93,19 +78,13 @@ export async function acquireDriverLease(
   });
 }
 
-export async function renewDriverLease(
-  write: WriteTransaction,
-  caps: DialectCaps,
-  experimentId: number,
-  token: string,
-  leaseMs: number,
-): Promise<boolean> {
+export async function renewDriverLease(ctx: StoreContext, experimentId: number, token: string, leaseMs: number): Promise<boolean> {
   // No change-feed row: a heartbeat is not something the board shows, and one every few seconds
   // per driver would flood the feed.
-  const res = await write((trx) =>
+  const res = await ctx.write((trx) =>
     trx
       .updateTable('driver_lease')
-      .set({ heartbeat_at: dbNow(caps), expires_at: dbLater(caps, leaseMs) })
+      .set({ heartbeat_at: ctx.dialect.now(), expires_at: ctx.dialect.later(leaseMs) })
       .where('experiment_id', '=', experimentId)
       .where('token', '=', token)
       .executeTakeFirst(),
@@ -113,14 +92,14 @@ export async function renewDriverLease(
   return res.numUpdatedRows > 0n;
 }
 
-export async function releaseDriverLease(write: WriteTransaction, experimentId: number, token: string): Promise<boolean> {
-  const res = await write((trx) =>
+export async function releaseDriverLease(ctx: StoreContext, experimentId: number, token: string): Promise<boolean> {
+  const res = await ctx.write((trx) =>
     trx.deleteFrom('driver_lease').where('experiment_id', '=', experimentId).where('token', '=', token).executeTakeFirst(),
   );
   return res.numDeletedRows > 0n;
 }
 
-export async function getDriverLease(db: Kysely<AupDatabase>, caps: DialectCaps, experimentId: number): Promise<DriverLease | undefined> {
-  const row = await db.selectFrom('driver_lease').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
-  return row === undefined ? undefined : toLease(row, await readNow(db, caps));
+export async function getDriverLease(ctx: StoreContext, experimentId: number): Promise<DriverLease | undefined> {
+  const row = await ctx.db.selectFrom('driver_lease').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
+  return row === undefined ? undefined : toLease(row, await ctx.dialect.readNow(ctx.db));
 }

@@ -2,6 +2,15 @@ export { openStore, SQLITE_BUSY_TIMEOUT_MS, type OpenStoreOptions } from './open
 export { parseDbUrl, DEFAULT_DB_FILE, type DbLocation } from './db-url.js';
 export type {
   ArtifactRecord,
+  BoardQueries,
+  ChangeFeed,
+  ControlRequestStore,
+  DriverLeases,
+  ExperimentStore,
+  JobStore,
+  ResultStore,
+  StoreHandle,
+  WorkerQueue,
   AttemptPatch,
   AttemptRecord,
   ChangeKind,

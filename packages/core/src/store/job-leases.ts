@@ -6,60 +6,31 @@
  * Lock order, kept by every transaction below so that PostgreSQL never deadlocks them: attempt
  * rows before job rows before worker rows, and the change feed's lock last (change-feed.ts).
  */
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 
 import { AupError } from '../errors.js';
-import type { DialectCaps } from './dialect-caps.js';
 import * as feed from './change-feed.js';
-import { toAttempt, toJob } from './kysely-store.js';
+import type { Dialect } from './dialect/dialect.js';
+import { parseJson, toAttempt, toExperimentWorkers, toJob } from './rows.js';
 import type { AupDatabase } from './schema.js';
+import type { StoreContext } from './store-context.js';
+import { leaseLost } from './store-errors.js';
 import type {
   AttemptFence,
   ClaimRequest,
   ClaimedJob,
-  ExperimentWorkers,
   HeldAttempt,
   ReportedAttempt,
   RequeuedAttempt,
   StopRequest,
   WorkerAttemptOutcome,
 } from './store-types.js';
-import type { WriteTransaction } from './control-requests.js';
 
 /** What the requeue writes on an attempt whose lease ran out. */
 export const LEASE_EXPIRED_ERROR =
   'lease expired: its worker stopped renewing it (died, or lost the database); the job went back to the queue';
 
 const STOP_REQUESTS: ReadonlySet<string> = new Set<StopRequest>(['interrupted', 'killed', 'early_stopped']);
-
-/**
- * Now, in epoch milliseconds, by the clock that judges leases. PostgreSQL: the server's clock, so
- * the workers' and the driver's machines need not agree on the time. SQLite: every process is on
- * one machine, so its clock is the only one.
- */
-export function dbNow(caps: DialectCaps): RawBuilder<number> {
-  return caps.dialect === 'postgres'
-    ? sql<number>`cast(extract(epoch from clock_timestamp()) * 1000 as bigint)`
-    : sql<number>`${Date.now()}`;
-}
-
-export function dbLater(caps: DialectCaps, ms: number): RawBuilder<number> {
-  return caps.dialect === 'postgres'
-    ? sql<number>`(${dbNow(caps)} + cast(${Math.round(ms)} as bigint))`
-    : sql<number>`${Date.now() + Math.round(ms)}`;
-}
-
-/** Parses a JSON column that PostgreSQL hands over as text (open-store.ts) and SQLite stores as text. */
-function parseJson(text: unknown): unknown {
-  return typeof text === 'string' ? JSON.parse(text) : text;
-}
-
-/** The worker mode of an experiment row: null unless its jobs are left to `aup worker` processes. */
-export function toExperimentWorkers(mode: string | null, tags: string): ExperimentWorkers | null {
-  if (mode !== 'external') return null;
-  const list = parseJson(tags);
-  return { mode: 'external', tags: Array.isArray(list) ? list.map(String) : [] };
-}
 
 /** Ids of the running worker-mode experiments this worker may claim from. */
 async function eligibleExperiments(db: Kysely<AupDatabase>, request: ClaimRequest): Promise<number[]> {
@@ -73,13 +44,9 @@ async function eligibleExperiments(db: Kysely<AupDatabase>, request: ClaimReques
     .map((e) => Number(e.id));
 }
 
-export async function claimJobs(
-  db: Kysely<AupDatabase>,
-  caps: DialectCaps,
-  write: WriteTransaction,
-  request: ClaimRequest,
-): Promise<ClaimedJob[]> {
+export async function claimJobs(ctx: StoreContext, request: ClaimRequest): Promise<ClaimedJob[]> {
   if (request.slots.length === 0) return [];
+  const { db, dialect } = ctx;
   const experiments = await eligibleExperiments(db, request);
   if (experiments.length === 0) return [];
   // A read first: an idle worker polls, and an empty queue should not cost a write transaction
@@ -92,7 +59,7 @@ export async function claimJobs(
     .limit(1)
     .executeTakeFirst();
   if (waiting === undefined) return [];
-  return write(async (trx) => {
+  return ctx.write(async (trx) => {
     let pick: SelectQueryBuilder<AupDatabase, 'job', { id: number }> = trx
       .selectFrom('job')
       .select('id')
@@ -100,9 +67,9 @@ export async function claimJobs(
       .where('experiment_id', 'in', experiments)
       .orderBy('id')
       .limit(request.slots.length);
-    // Rows another worker's claim has locked are passed over, not waited for. SQLite has no row
-    // locks: BEGIN IMMEDIATE already lets one writer at a time read and update the queue.
-    if (caps.dialect === 'postgres') pick = pick.forUpdate().skipLocked();
+    // Rows another worker's claim has locked are passed over, not waited for. Without row locks
+    // (SQLite), BEGIN IMMEDIATE already lets one writer at a time read and update the queue.
+    if (dialect.rowLocks) pick = pick.forUpdate().skipLocked();
     const ids = (await pick.execute()).map((r) => Number(r.id));
     if (ids.length === 0) return [];
     const now = Date.now();
@@ -119,7 +86,7 @@ export async function claimJobs(
         .returningAll()
         .execute()
     ).sort((a, b) => a.id - b.id);
-    const lease = dbLater(caps, request.leaseMs);
+    const lease = dialect.later(request.leaseMs);
     const attempts = await trx
       .insertInto('job_attempt')
       .values(
@@ -142,7 +109,7 @@ export async function claimJobs(
       .where('job_id', 'in', ids)
       .orderBy('label')
       .execute();
-    await feed.recordJobChanges(trx, caps, ids, 'job');
+    await feed.recordJobChanges(trx, dialect, ids, 'job');
     const byJob = new Map(attempts.map((a) => [Number(a.job_id), a]));
     return jobs.map((j) => ({
       job: toJob(j, Object.fromEntries(metrics.filter((m) => Number(m.job_id) === j.id).map((m) => [m.label, m.value]))),
@@ -151,20 +118,21 @@ export async function claimJobs(
   });
 }
 
-export async function renewLeases(write: WriteTransaction, caps: DialectCaps, workerId: number, leaseMs: number): Promise<HeldAttempt[]> {
-  return write(async (trx) => {
+export async function renewLeases(ctx: StoreContext, workerId: number, leaseMs: number): Promise<HeldAttempt[]> {
+  const dialect = ctx.dialect;
+  return ctx.write(async (trx) => {
     // Attempts before the worker row (the lock order above). No change-feed row: a lease is not
     // something the board shows, and a heartbeat every few seconds per worker would flood it.
     const held = await trx
       .updateTable('job_attempt')
-      .set({ lease_expires_at: dbLater(caps, leaseMs) })
+      .set({ lease_expires_at: dialect.later(leaseMs) })
       .where('worker_id', '=', workerId)
       .where('status', '=', 'running')
       .returning(['id', 'job_id', 'stop_request'])
       .execute();
     await trx
       .updateTable('worker')
-      .set({ heartbeat_at: dbNow(caps), expires_at: dbLater(caps, leaseMs), status: 'running' })
+      .set({ heartbeat_at: dialect.now(), expires_at: dialect.later(leaseMs), status: 'running' })
       .where('id', '=', workerId)
       .execute();
     return held
@@ -177,13 +145,8 @@ export async function renewLeases(write: WriteTransaction, caps: DialectCaps, wo
   });
 }
 
-export async function finishAttempt(
-  write: WriteTransaction,
-  caps: DialectCaps,
-  fence: AttemptFence,
-  outcome: WorkerAttemptOutcome,
-): Promise<boolean> {
-  return write(async (trx) => {
+export async function finishAttempt(ctx: StoreContext, fence: AttemptFence, outcome: WorkerAttemptOutcome): Promise<boolean> {
+  return ctx.write(async (trx) => {
     // The fence: only a running attempt of this worker takes a result. A requeue has already made
     // a lost attempt `interrupted`, and PostgreSQL re-checks the condition against a concurrent
     // requeue's committed row, so of the two writes exactly one wins.
@@ -207,7 +170,7 @@ export async function finishAttempt(
     const jobId = Number(row.job_id);
     if (outcome.requeue === true) {
       await trx.updateTable('job').set({ status: 'queued' }).where('id', '=', jobId).where('status', '=', 'running').execute();
-      await feed.recordJobChanges(trx, caps, [jobId], 'job');
+      await feed.recordJobChanges(trx, ctx.dialect, [jobId], 'job');
     }
     // Otherwise no change-feed row: the driver completes the job within a poll and writes one
     // then. Each feed row serialises its transaction's commit behind the feed's lock (0005), so
@@ -216,34 +179,35 @@ export async function finishAttempt(
   });
 }
 
-export async function requeueExpired(db: Kysely<AupDatabase>, caps: DialectCaps, write: WriteTransaction): Promise<RequeuedAttempt[]> {
+export async function requeueExpired(ctx: StoreContext): Promise<RequeuedAttempt[]> {
+  const { db, dialect } = ctx;
   // Reads first: both the driver and every worker call this on each poll, and nearly always
   // nothing has expired.
   const expired = await db
     .selectFrom('job_attempt')
     .select('id')
     .where('status', '=', 'running')
-    .where('lease_expires_at', '<', dbNow(caps))
+    .where('lease_expires_at', '<', dialect.now())
     .limit(1)
     .executeTakeFirst();
   const silent = await db
     .selectFrom('worker')
     .select('id')
     .where('status', '=', 'running')
-    .where('expires_at', '<', dbNow(caps))
+    .where('expires_at', '<', dialect.now())
     .limit(1)
     .executeTakeFirst();
   if (expired === undefined && silent === undefined) return [];
-  return write(async (trx) => {
+  return ctx.write(async (trx) => {
     // Rows a stuck session has locked (a worker frozen mid-heartbeat) are passed over rather than
-    // waited for; PostgreSQL ends that session (idle_in_transaction_session_timeout, open-store.ts)
+    // waited for; PostgreSQL ends that session (idle_in_transaction_session_timeout, open-postgres.ts)
     // and a later requeue takes them.
     let pick: SelectQueryBuilder<AupDatabase, 'job_attempt', { id: number }> = trx
       .selectFrom('job_attempt')
       .select('id')
       .where('status', '=', 'running')
-      .where('lease_expires_at', '<', dbNow(caps));
-    if (caps.dialect === 'postgres') pick = pick.forUpdate().skipLocked();
+      .where('lease_expires_at', '<', dialect.now());
+    if (dialect.rowLocks) pick = pick.forUpdate().skipLocked();
     const expiredIds = (await pick.execute()).map((r) => Number(r.id));
     const lost =
       expiredIds.length === 0
@@ -264,19 +228,19 @@ export async function requeueExpired(db: Kysely<AupDatabase>, caps: DialectCaps,
       .selectFrom('worker')
       .select('id')
       .where('status', '=', 'running')
-      .where('expires_at', '<', dbNow(caps));
-    if (caps.dialect === 'postgres') silentWorkers = silentWorkers.forUpdate().skipLocked();
+      .where('expires_at', '<', dialect.now());
+    if (dialect.rowLocks) silentWorkers = silentWorkers.forUpdate().skipLocked();
     const deadIds = (await silentWorkers.execute()).map((r) => Number(r.id));
     if (deadIds.length > 0) await trx.updateTable('worker').set({ status: 'dead' }).where('id', 'in', deadIds).execute();
-    await feed.recordJobChanges(trx, caps, jobIds, 'job');
+    await feed.recordJobChanges(trx, dialect, jobIds, 'job');
     return lost
       .map((r) => ({ attemptId: Number(r.id), jobId: Number(r.job_id), workerId: r.worker_id === null ? null : Number(r.worker_id) }))
       .sort((a, b) => a.attemptId - b.attemptId);
   });
 }
 
-export async function listReportedAttempts(db: Kysely<AupDatabase>, experimentId: number): Promise<ReportedAttempt[]> {
-  const rows = await db
+export async function listReportedAttempts(ctx: StoreContext, experimentId: number): Promise<ReportedAttempt[]> {
+  const rows = await ctx.db
     .selectFrom('job')
     .innerJoin('job_attempt', (join) => join.onRef('job_attempt.job_id', '=', 'job.id').onRef('job_attempt.attempt', '=', 'job.attempts'))
     .selectAll('job_attempt')
@@ -295,9 +259,9 @@ export async function listReportedAttempts(db: Kysely<AupDatabase>, experimentId
   });
 }
 
-export async function setAttemptPid(write: WriteTransaction, fence: AttemptFence, pid: number): Promise<boolean> {
+export async function setAttemptPid(ctx: StoreContext, fence: AttemptFence, pid: number): Promise<boolean> {
   // No change-feed row (see finishAttempt): the pid matters to whoever stops the job, not to the live view.
-  const res = await write((trx) =>
+  const res = await ctx.write((trx) =>
     trx
       .updateTable('job_attempt')
       .set({ pid })
@@ -309,10 +273,10 @@ export async function setAttemptPid(write: WriteTransaction, fence: AttemptFence
   return res.numUpdatedRows > 0n;
 }
 
-export async function requestJobStop(write: WriteTransaction, jobId: number, request: StopRequest): Promise<boolean> {
+export async function requestJobStop(ctx: StoreContext, jobId: number, request: StopRequest): Promise<boolean> {
   if (!STOP_REQUESTS.has(request))
     throw new AupError('AUP_ERR_INTERNAL', `stop request: expected interrupted, killed or early_stopped, found ${JSON.stringify(request)}`);
-  const res = await write((trx) =>
+  const res = await ctx.write((trx) =>
     trx
       .updateTable('job_attempt')
       .set({ stop_request: request })
@@ -323,8 +287,8 @@ export async function requestJobStop(write: WriteTransaction, jobId: number, req
   return res.numUpdatedRows > 0n;
 }
 
-export async function withdrawQueuedJob(write: WriteTransaction, caps: DialectCaps, jobId: number): Promise<boolean> {
-  return write(async (trx) => {
+export async function withdrawQueuedJob(ctx: StoreContext, jobId: number): Promise<boolean> {
+  return ctx.write(async (trx) => {
     const res = await trx
       .updateTable('job')
       .set({ status: 'interrupted' })
@@ -332,16 +296,16 @@ export async function withdrawQueuedJob(write: WriteTransaction, caps: DialectCa
       .where('status', '=', 'queued')
       .executeTakeFirst();
     if (res.numUpdatedRows === 0n) return false;
-    await feed.recordJobChanges(trx, caps, [jobId], 'job');
+    await feed.recordJobChanges(trx, ctx.dialect, [jobId], 'job');
     return true;
   });
 }
 
-export async function setWorkerStatus(write: WriteTransaction, caps: DialectCaps, workerId: number, status: string): Promise<void> {
-  await write(async (trx) => {
+export async function setWorkerStatus(ctx: StoreContext, workerId: number, status: string): Promise<void> {
+  await ctx.write(async (trx) => {
     const res = await trx
       .updateTable('worker')
-      .set({ status, heartbeat_at: dbNow(caps) })
+      .set({ status, heartbeat_at: ctx.dialect.now() })
       .where('id', '=', workerId)
       .executeTakeFirst();
     if (res.numUpdatedRows === 0n)
@@ -356,24 +320,9 @@ export async function setWorkerStatus(write: WriteTransaction, caps: DialectCaps
  * attempt is running and held by the fence's worker. On PostgreSQL the attempt row is share-locked
  * until commit, so a requeue cannot slip in between this check and the records' insert.
  */
-export async function checkFence(trx: Kysely<AupDatabase>, caps: DialectCaps, fence: AttemptFence): Promise<void> {
+export async function checkFence(trx: Kysely<AupDatabase>, dialect: Dialect, fence: AttemptFence): Promise<void> {
   let q = trx.selectFrom('job_attempt').select(['status', 'worker_id']).where('id', '=', fence.attemptId);
-  if (caps.dialect === 'postgres') q = q.forShare();
+  if (dialect.rowLocks) q = q.forShare();
   const row = await q.executeTakeFirst();
   if (row === undefined || row.status !== 'running' || Number(row.worker_id) !== fence.workerId) throw leaseLost(fence);
-}
-
-/** The SQLite fast path's twin of checkFence, on the raw better-sqlite3 handle inside its transaction. */
-export function sqliteCheckFence(raw: import('better-sqlite3').Database, fence: AttemptFence): void {
-  const row = raw.prepare('select status, worker_id from job_attempt where id = ?').get(fence.attemptId) as
-    { status: string; worker_id: number | null } | undefined;
-  if (row === undefined || row.status !== 'running' || Number(row.worker_id) !== fence.workerId) throw leaseLost(fence);
-}
-
-function leaseLost(fence: AttemptFence): AupError {
-  return new AupError(
-    'AUP_ERR_LEASE_LOST',
-    `Attempt ${fence.attemptId} is no longer held by worker ${fence.workerId} (its lease expired and the job went back to the queue): its records are not written`,
-    { details: { ...fence } },
-  );
 }

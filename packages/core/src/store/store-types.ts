@@ -385,16 +385,21 @@ export interface DriverLeases {
   getDriverLease(experimentId: number): Promise<DriverLease | undefined>;
 }
 
-/**
- * The one storage interface (docs/architecture.md §3), implemented over Kysely for SQLite and PostgreSQL.
- * Every multi-row write is one transaction.
- */
-export interface Store extends DriverLeases {
+// The store's roles (docs/decisions/0024-store-roles.md): a consumer types against the roles it
+// uses, so that what it needs of the store reads from its signature, and a fake for its tests
+// implements only those. `Store` is their union, as openStore returns it.
+
+/** An open store: which database, and closing it. */
+export interface StoreHandle {
   readonly dialect: 'sqlite' | 'postgres';
   /** A printable form of the URL (password hidden). */
   readonly url: string;
+  /** Waits for this process's queued writes, then closes the database; calling it again is harmless. */
   close(): Promise<void>;
+}
 
+/** Experiments: created by the runner, patched as they run, listed and deleted by the CLI and the board. */
+export interface ExperimentStore {
   createExperiment(input: NewExperiment): Promise<ExperimentRecord>;
   getExperiment(id: number): Promise<ExperimentRecord | undefined>;
   listExperiments(): Promise<ExperimentRecord[]>;
@@ -402,7 +407,10 @@ export interface Store extends DriverLeases {
   updateExperiment(id: number, patch: ExperimentPatch): Promise<void>;
   /** Deletes the experiment with its jobs and everything under them; AUP_ERR_EXPERIMENT_NOT_FOUND if absent. */
   deleteExperiment(id: number): Promise<void>;
+}
 
+/** Jobs and their attempts: the runner's per-job writes, and the reads of a job's state. */
+export interface JobStore {
   /** Creates a queued job and, in the same transaction, stores the proposer snapshot taken after the ask. */
   createJob(input: NewJob, proposerState?: Json): Promise<JobRecord>;
   getJob(id: number): Promise<JobRecord | undefined>;
@@ -432,7 +440,10 @@ export interface Store extends DriverLeases {
   startAttempt(input: NewAttempt): Promise<AttemptRecord>;
   updateAttempt(id: number, patch: AttemptPatch): Promise<void>;
   listAttempts(jobId: number): Promise<AttemptRecord[]>;
+}
 
+/** A job's results: intermediate results (the ingest's hot path), multiple results, text records, artifacts. */
+export interface ResultStore {
   /**
    * Batched insert (one transaction, chunked to the dialect's parameter limit). With a fence, the
    * rows are written only while the fenced attempt is running and held by that worker; otherwise
@@ -447,12 +458,10 @@ export interface Store extends DriverLeases {
   listTextRecords(jobId: number): Promise<TextRecord[]>;
   addArtifacts(rows: ArtifactRecord[], fence?: AttemptFence): Promise<void>;
   listArtifacts(jobId: number): Promise<ArtifactRecord[]>;
+}
 
-  /** Changes with id > `after` in id order (optionally of one experiment), at most `limit` (default 1,000). */
-  listChanges(after: number, opts?: { experimentId?: number; limit?: number }): Promise<ChangeRecord[]>;
-  /** The id of the newest change, 0 when there is none. */
-  lastChangeId(): Promise<number>;
-
+/** Requests to an experiment's runner, which may run elsewhere: written by the board or the CLI, taken and answered by the runner. */
+export interface ControlRequestStore {
   /** Records a control request for the experiment's runner; AUP_ERR_EXPERIMENT_NOT_FOUND if absent. */
   requestControl(input: NewControlRequest): Promise<ControlRequest>;
   /** Atomically marks the experiment's untaken requests taken and returns them in id order (two runners never both take one). */
@@ -460,13 +469,17 @@ export interface Store extends DriverLeases {
   /** Records the runner's answer and when it was done; AUP_ERR_INTERNAL if no request has this id. */
   finishControlRequest(id: number, result: Json): Promise<void>;
   getControlRequest(id: number): Promise<ControlRequest | undefined>;
+}
 
+/**
+ * Worker mode (job-leases.ts, docs/decisions/0010-worker-leases.md): the `aup worker` processes and
+ * the queue of jobs they claim under leases. Lease times are judged by the database's clock on PostgreSQL.
+ */
+export interface WorkerQueue {
   /** Records an `aup worker` process, its start and heartbeat now (status defaults to 'running'). */
   registerWorker(input: NewWorker): Promise<WorkerRecord>;
   /** Every worker in id order, each with the jobs of its running attempts (workers.ts). */
   listWorkers(): Promise<WorkerRecord[]>;
-
-  // Worker mode (job-leases.ts). Lease times are judged by the database's clock on PostgreSQL.
   /**
    * Atomically claims up to `slots.length` queued jobs, oldest first, of running worker-mode
    * experiments the worker may take (experiment filter, tags): each becomes running with a new
@@ -497,7 +510,18 @@ export interface Store extends DriverLeases {
   withdrawQueuedJob(jobId: number): Promise<boolean>;
   /** Sets a worker's status (`stopped` on a clean exit). */
   setWorkerStatus(workerId: number, status: string): Promise<void>;
+}
 
+/** The change feed (docs/decisions/0005-change-feed.md): every committed mutation the board shows, in commit order. */
+export interface ChangeFeed {
+  /** Changes with id > `after` in id order (optionally of one experiment), at most `limit` (default 1,000). */
+  listChanges(after: number, opts?: { experimentId?: number; limit?: number }): Promise<ChangeRecord[]>;
+  /** The id of the newest change, 0 when there is none. */
+  lastChangeId(): Promise<number>;
+}
+
+/** The board's queries, answered in SQL (board/, docs/decisions/0006-job-queries.md). */
+export interface BoardQueries {
   /** A page of an experiment's jobs sorted, filtered and searched in SQL; unknown columns are AUP_ERR_BAD_QUERY. */
   queryJobs(q: JobQuery): Promise<JobQueryResult>;
   /** Every experiment, newest first, with its job counts per status (grouped queries, no job rows). */
@@ -507,3 +531,10 @@ export interface Store extends DriverLeases {
   /** Best score so far of each experiment over trial index or end time, one point per improvement. */
   bestSoFar(experimentIds: number[], opts: { x: BestSoFarX }): Promise<BestSoFarSeries[]>;
 }
+
+/**
+ * The one storage interface (docs/architecture.md §3), the union of the roles above, implemented
+ * over Kysely for SQLite and PostgreSQL. Every multi-row write is one transaction.
+ */
+export interface Store
+  extends StoreHandle, ExperimentStore, JobStore, ResultStore, ControlRequestStore, WorkerQueue, DriverLeases, ChangeFeed, BoardQueries {}

@@ -2,15 +2,15 @@
  * The worker table behind Store.registerWorker and Store.listWorkers (KyselyStore delegates here):
  * `aup worker` processes record themselves and their heartbeat; the board lists them.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 
-import type { AupDatabase, WorkerTable } from './schema.js';
+import type { WorkerTable } from './schema.js';
+import type { StoreContext } from './store-context.js';
 import type { NewWorker, WorkerRecord } from './store-types.js';
-import type { WriteTransaction } from './control-requests.js';
 
 /** Inserts a worker row whose start and heartbeat are now. */
-export async function insertWorker(write: WriteTransaction, input: NewWorker, now: number = Date.now()): Promise<WorkerRecord> {
-  const row = await write((trx) =>
+export async function insertWorker(ctx: StoreContext, input: NewWorker, now: number = Date.now()): Promise<WorkerRecord> {
+  const row = await ctx.write((trx) =>
     trx
       .insertInto('worker')
       .values({
@@ -30,7 +30,8 @@ export async function insertWorker(write: WriteTransaction, input: NewWorker, no
 }
 
 /** Every worker in id order, each with the jobs of its running attempts. */
-export async function listWorkers(db: Kysely<AupDatabase>): Promise<WorkerRecord[]> {
+export async function listWorkers(ctx: StoreContext): Promise<WorkerRecord[]> {
+  const db = ctx.db;
   const rows = await db.selectFrom('worker').selectAll().orderBy('id').execute();
   if (rows.length === 0) return [];
   const running = await db

@@ -4,7 +4,7 @@ import type { Json, JobStatus, Params } from '../types.js';
 import type { JobFilter, JobQuery } from '../store/job-query.js';
 import type { NewExperiment, Store } from '../store/store-types.js';
 
-// The store's server-side queries (job-query.ts): declared inside storeConformance, so they run on
+// The BoardQueries role, the store's server-side queries (store/board/): declared inside storeConformance, so they run on
 // every database the store runs on. `current` returns the suite's store of the running test.
 
 interface Seed {
@@ -71,224 +71,271 @@ function queryExperiment(): NewExperiment {
 /** Declares the job-query tests; call inside a describe whose beforeEach sets the store `current()` returns. */
 export function jobQueryConformance(current: () => Store): void {
   describe('job queries', () => {
-    let store: Store;
-    let expId: number;
-    let ids: number[];
-    const pos = (jobIds: number[]) => jobIds.map((id) => ids.indexOf(id) + 1);
-    // Every query is read with both plans (walking the sort index, sorting the matches): same page either way.
-    const run = async (q: Partial<JobQuery>) => {
-      const query: JobQuery = { experimentId: expId, offset: 0, limit: 100, ...q };
-      const r = await store.queryJobs(query);
-      for (const plan of ['walk', 'sort'] as const) expect(await store.queryJobs({ ...query, plan }), `plan ${plan}`).toEqual(r);
-      return { total: r.total, jobs: pos(r.jobs.map((j) => j.id)) };
-    };
-    const filtered = async (...filters: JobFilter[]) => (await run({ filters })).jobs;
+    const f = queryFixture(current);
+    sortAndFilterTests(f);
+    searchAndColumnTests(f);
+    bestSoFarTests(f);
+  });
+  intermediateSeriesTests(current);
+}
 
-    beforeEach(async () => {
-      store = current();
-      const exp = await store.createExperiment(queryExperiment());
-      expId = exp.id;
-      ids = [];
-      for (const [i, s] of SEEDS.entries()) {
-        const job = await store.createJob({ experimentId: expId, trial: i, params: s.params });
-        ids.push(job.id);
-        await store.updateJob(job.id, {
-          status: s.status,
-          score: s.score,
-          startedAt: s.startedAt,
-          endedAt: s.endedAt,
-          metrics: s.metrics ?? {},
-        });
-      }
-      // Another experiment's jobs must never show up.
-      const other = await store.createExperiment({ ...queryExperiment(), name: 'other' });
-      for (let i = 0; i < 3; i++) await store.createJob({ experimentId: other.id, trial: i, params: { lr: 0.01, opt: 'sgd' } });
-    });
+/** The seeded experiment every job-query test reads, made again before each test; its state is read when a test runs. */
+interface QueryFixture {
+  readonly store: Store;
+  readonly expId: number;
+  readonly ids: number[];
+  pos: (jobIds: number[]) => number[];
+  run: (q: Partial<JobQuery>) => Promise<{ total: number; jobs: number[] }>;
+  filtered: (...filters: JobFilter[]) => Promise<number[]>;
+}
 
-    it('pages in id order by default and reports the total of the experiment only', async () => {
-      expect(await run({})).toEqual({ total: 5, jobs: [1, 2, 3, 4, 5] });
-      expect(await run({ limit: 2, offset: 1 })).toEqual({ total: 5, jobs: [2, 3] });
-      expect(await run({ offset: 10 })).toEqual({ total: 5, jobs: [] });
-      const page = await store.queryJobs({ experimentId: expId, offset: 0, limit: 1 });
-      expect(page.jobs[0]).toEqual(await store.getJob(ids[0]!));
-    });
-
-    it('sorts by score and by a metric with missing values last in both orders', async () => {
-      expect((await run({ sort: { column: 'score', order: 'desc' } })).jobs).toEqual([2, 5, 1, 4, 3]);
-      expect((await run({ sort: { column: 'score', order: 'asc' } })).jobs).toEqual([4, 1, 2, 5, 3]);
-      expect((await run({ sort: { column: 'metric:acc', order: 'desc' } })).jobs).toEqual([4, 1, 2, 3, 5]);
-      expect((await run({ sort: { column: 'metric:acc', order: 'asc' } })).jobs).toEqual([2, 1, 4, 3, 5]);
-      expect((await run({ sort: { column: 'ended_at', order: 'asc' } })).jobs).toEqual([2, 1, 5, 4, 3]);
-      expect((await run({ sort: { column: 'duration', order: 'desc' } })).jobs).toEqual([4, 1, 2, 5, 3]);
-      expect((await run({ sort: { column: 'id', order: 'desc' } })).jobs).toEqual([5, 4, 3, 2, 1]);
-    });
-
-    it('pages across the stretches of a sort: values, then text, then jobs without one', async () => {
-      const sorted = async (column: string, order: 'asc' | 'desc') => (await run({ sort: { column, order } })).jobs;
-      for (const [column, order] of [
-        ['score', 'asc'],
-        ['metric:acc', 'desc'],
-        ['param:mixed', 'asc'],
-        ['param:mixed', 'desc'],
-        ['duration', 'asc'],
-        ['param:unused', 'desc'],
-      ] as const) {
-        const all = await sorted(column, order);
-        for (let offset = 0; offset <= 5; offset++) {
-          for (const limit of [1, 2, 3]) {
-            expect(
-              (await run({ sort: { column, order }, offset, limit })).jobs,
-              `${column} ${order} offset ${offset} limit ${limit}`,
-            ).toEqual(all.slice(offset, offset + limit));
-          }
-        }
-      }
-      const filteredPage = await run({
-        sort: { column: 'metric:acc', order: 'asc' },
-        filters: [{ column: 'param:lr', op: '<', value: 0.9 }],
-        offset: 2,
-        limit: 2,
+function queryFixture(current: () => Store): QueryFixture {
+  let store: Store;
+  let expId: number;
+  let ids: number[];
+  const pos = (jobIds: number[]) => jobIds.map((id) => ids.indexOf(id) + 1);
+  // Every query is read with both plans (walking the sort index, sorting the matches): same page either way.
+  const run = async (q: Partial<JobQuery>) => {
+    const query: JobQuery = { experimentId: expId, offset: 0, limit: 100, ...q };
+    const r = await store.queryJobs(query);
+    for (const plan of ['walk', 'sort'] as const) expect(await store.queryJobs({ ...query, plan }), `plan ${plan}`).toEqual(r);
+    return { total: r.total, jobs: pos(r.jobs.map((j) => j.id)) };
+  };
+  const filtered = async (...filters: JobFilter[]) => (await run({ filters })).jobs;
+  beforeEach(async () => {
+    store = current();
+    const exp = await store.createExperiment(queryExperiment());
+    expId = exp.id;
+    ids = [];
+    for (const [i, s] of SEEDS.entries()) {
+      const job = await store.createJob({ experimentId: expId, trial: i, params: s.params });
+      ids.push(job.id);
+      await store.updateJob(job.id, {
+        status: s.status,
+        score: s.score,
+        startedAt: s.startedAt,
+        endedAt: s.endedAt,
+        metrics: s.metrics ?? {},
       });
-      expect(filteredPage).toEqual({ total: 4, jobs: [3, 5] });
-    });
+    }
+    // Another experiment's jobs must never show up.
+    const other = await store.createExperiment({ ...queryExperiment(), name: 'other' });
+    for (let i = 0; i < 3; i++) await store.createJob({ experimentId: other.id, trial: i, params: { lr: 0.01, opt: 'sgd' } });
+  });
+  return {
+    get store() {
+      return store;
+    },
+    get expId() {
+      return expId;
+    },
+    get ids() {
+      return ids;
+    },
+    pos,
+    run,
+    filtered,
+  };
+}
 
-    it('sorts by a parameter of mixed types: numbers, then text, then jobs without it', async () => {
-      expect((await run({ sort: { column: 'param:mixed', order: 'asc' } })).jobs).toEqual([3, 1, 4, 2, 5]);
-      expect((await run({ sort: { column: 'param:mixed', order: 'desc' } })).jobs).toEqual([1, 3, 2, 4, 5]);
-      expect((await run({ sort: { column: 'param:lr', order: 'desc' } })).jobs).toEqual([4, 5, 1, 2, 3]);
-      // A name with a quote travels as a bound value.
-      expect((await run({ sort: { column: "param:a'b", order: 'asc' } })).jobs).toEqual([2, 1, 3, 4, 5]);
-    });
-
-    it('filters with every comparator on a numeric parameter', async () => {
-      expect(await filtered({ column: 'param:lr', op: '=', value: 0.01 })).toEqual([2]);
-      expect(await filtered({ column: 'param:lr', op: '!=', value: 0.01 })).toEqual([1, 3, 4, 5]);
-      expect(await filtered({ column: 'param:lr', op: '<', value: 0.1 })).toEqual([2, 3]);
-      expect(await filtered({ column: 'param:lr', op: '<=', value: 0.1 })).toEqual([1, 2, 3]);
-      expect(await filtered({ column: 'param:lr', op: '>', value: 0.1 })).toEqual([4, 5]);
-      expect(await filtered({ column: 'param:lr', op: '>=', value: 0.1 })).toEqual([1, 4, 5]);
-    });
-
-    it('filters text parameters, with LIKE wildcards matching only themselves', async () => {
-      expect(await filtered({ column: 'param:opt', op: '=', value: 'sgd' })).toEqual([2, 5]);
-      expect(await filtered({ column: 'param:opt', op: '!=', value: 'sgd' })).toEqual([1, 3, 4]);
-      expect(await filtered({ column: 'param:opt', op: 'contains', value: 'ADAM' })).toEqual([1, 3]);
-      expect(await filtered({ column: 'param:opt', op: 'contains', value: '%' })).toEqual([4]);
-      expect(await filtered({ column: 'param:opt', op: 'contains', value: '_' })).toEqual([3, 4]);
-      expect(await filtered({ column: 'param:mixed', op: '>=', value: 'b' })).toEqual([2]);
-      expect(await filtered({ column: 'param:mixed', op: '<', value: 2 })).toEqual([3]);
-    });
-
-    it('filters job columns and metrics, and combines filters with AND', async () => {
-      expect(await filtered({ column: 'score', op: '>', value: 0.4 })).toEqual([1, 2, 5]);
-      expect(await filtered({ column: 'metric:acc', op: '>=', value: 0.9 })).toEqual([1, 4]);
-      expect(await filtered({ column: 'status', op: '=', value: 'finished' })).toEqual([1, 2, 5]);
-      expect(await filtered({ column: 'status', op: '!=', value: 'finished' })).toEqual([3, 4]);
-      expect(await filtered({ column: 'status', op: 'contains', value: 'fail' })).toEqual([4]);
-      expect(await filtered({ column: 'started_at', op: '>=', value: new Date(T0 + 3000).toISOString() })).toEqual([4, 5]);
-      expect(await filtered({ column: 'duration', op: '<', value: 1000 })).toEqual([5]);
-      expect(await filtered({ column: 'trial', op: '=', value: 2 })).toEqual([3]);
-      expect(await filtered({ column: 'status', op: '=', value: 'finished' }, { column: 'param:opt', op: '=', value: 'sgd' })).toEqual([
-        2, 5,
-      ]);
-      const page = await run({
-        filters: [{ column: 'score', op: '>', value: 0.4 }],
-        sort: { column: 'score', order: 'desc' },
-        limit: 1,
-        offset: 1,
-      });
-      expect(page).toEqual({ total: 3, jobs: [5] });
-    });
-
-    it('searches id, status and params case-insensitively, and restricts to job ids', async () => {
-      expect((await run({ search: 'SGD' })).jobs).toEqual([2, 5]);
-      expect((await run({ search: 'running' })).jobs).toEqual([3]);
-      expect((await run({ search: String(ids[3]) })).jobs).toContain(4);
-      expect((await run({ search: 'no such thing' })).total).toBe(0);
-      expect(await run({ jobIds: [ids[0]!, ids[4]!, 999_999] })).toEqual({ total: 2, jobs: [1, 5] });
-    });
-
-    it('searches alike whether its experiment holds most of the store or a small share of it', async () => {
-      // SQLite scans the job table for a search when the experiment holds much of it, and uses the
-      // experiment's index otherwise (SEARCH_SCAN_SHARE): both reads must give the same pages.
-      const queries: Partial<JobQuery>[] = [
-        { search: 'sgd' },
-        { search: 'SGD', sort: { column: 'score', order: 'desc' } },
-        { search: 'e', sort: { column: 'param:mixed', order: 'asc' }, offset: 1, limit: 2 },
-        { search: 'e', filters: [{ column: 'param:lr', op: '<', value: 0.9 }], sort: { column: 'metric:acc', order: 'desc' } },
-      ];
-      const before = [];
-      for (const q of queries) before.push(await run(q));
-      expect(before[0]).toEqual({ total: 2, jobs: [2, 5] });
-      const crowd = await store.createExperiment({ ...queryExperiment(), name: 'crowd' });
-      for (let i = 0; i < 40; i++) await store.createJob({ experimentId: crowd.id, trial: i, params: { lr: 0.5, opt: 'sgd', mixed: 'e' } });
-      const after = [];
-      for (const q of queries) after.push(await run(q));
-      expect(after).toEqual(before);
-    });
-
-    it('rejects unknown columns, naming the column and listing the valid ones', async () => {
-      for (const column of ['nope', 'id; drop table job', "param:lr' or '1'='1", 'metric:', 'param:unknown']) {
-        const err = await store
-          .queryJobs({ experimentId: expId, offset: 0, limit: 10, sort: { column, order: 'asc' } })
-          .catch((e: unknown) => e);
-        expect(err).toMatchObject({ code: 'AUP_ERR_BAD_QUERY' });
-        expect((err as Error).message).toContain(column);
-        expect((err as { details: { valid: string[] } }).details.valid).toEqual(
-          expect.arrayContaining(['score', 'param:lr', 'param:mixed', 'metric:acc']),
-        );
-      }
-      // A parameter named in the config but not yet in any job is valid (the column is just empty).
-      expect((await run({ sort: { column: 'param:unused', order: 'asc' } })).total).toBe(5);
-      const bad = await store
-        .queryJobs({ experimentId: expId, offset: 0, limit: 10, filters: [{ column: 'score', op: '<', value: 'abc' }] })
-        .catch((e: unknown) => e);
-      expect(bad).toMatchObject({ code: 'AUP_ERR_BAD_QUERY' });
-      const op = await store
-        .queryJobs({ experimentId: expId, offset: 0, limit: 10, filters: [{ column: 'score', op: '~' as '=', value: 1 }] })
-        .catch((e: unknown) => e);
-      expect(op).toMatchObject({ code: 'AUP_ERR_BAD_QUERY' });
-    });
-
-    it('binds filter and search values: SQL in them is only text', async () => {
-      expect(await filtered({ column: 'param:opt', op: '=', value: "x' or '1'='1" })).toEqual([]);
-      expect(await filtered({ column: 'status', op: '=', value: "finished' --" })).toEqual([]);
-      expect((await run({ search: "'; drop table job; --" })).total).toBe(0);
-      expect((await run({})).total).toBe(5);
-    });
-
-    it('summarises every experiment with job counts per status, newest first', async () => {
-      const rows = await store.experimentSummaries();
-      expect(rows.map((r) => r.name)).toEqual(['other', 'queries']);
-      const mine = rows[1]!;
-      expect(mine).toMatchObject({ id: expId, target: 'max', nSamples: 5, jobsTotal: 5, hostname: 'trainer-1' });
-      expect(mine.jobCounts).toEqual({ queued: 0, running: 1, finished: 3, failed: 1, early_stopped: 0, interrupted: 0 });
-      expect(rows[0]!.jobCounts.queued).toBe(3);
-    });
-
-    it('returns best-so-far points at each improvement, over trial index or end time', async () => {
-      const [byIndex] = await store.bestSoFar([expId], { x: 'index' });
-      // target max; scores by trial: 0.5, 0.7, -, 0.2, 0.7 (a tie is no improvement)
-      expect(byIndex).toEqual({ experimentId: expId, target: 'max', x: [0, 1], best: [0.5, 0.7], jobIds: [ids[0], ids[1]] });
-      const [byTime] = await store.bestSoFar([expId], { x: 'time' });
-      // by end: job 2 (0.7) at +2000, job 1 (0.5) at +3000, ...: 0.7 is already the best
-      expect(byTime).toEqual({ experimentId: expId, target: 'max', x: [T0 + 2000], best: [0.7], jobIds: [ids[1]] });
-
-      const min = await store.createExperiment({ ...queryExperiment(), name: 'min', target: 'min' });
-      const scores = [5, 3, 4, null, 1];
-      for (const [i, score] of scores.entries()) {
-        const j = await store.createJob({ experimentId: min.id, trial: i, params: {} });
-        await store.updateJob(j.id, { status: 'finished', score, endedAt: T0 + i });
-      }
-      const both = await store.bestSoFar([min.id, expId], { x: 'index' });
-      expect(both.map((s) => [s.experimentId, s.x, s.best])).toEqual([
-        [min.id, [0, 1, 4], [5, 3, 1]],
-        [expId, [0, 1], [0.5, 0.7]],
-      ]);
-      await expect(store.bestSoFar([expId, 999_999], { x: 'index' })).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND' });
-    });
+function sortAndFilterTests(f: QueryFixture): void {
+  const { run, filtered } = f;
+  it('pages in id order by default and reports the total of the experiment only', async () => {
+    const { store, expId, ids } = f;
+    expect(await run({})).toEqual({ total: 5, jobs: [1, 2, 3, 4, 5] });
+    expect(await run({ limit: 2, offset: 1 })).toEqual({ total: 5, jobs: [2, 3] });
+    expect(await run({ offset: 10 })).toEqual({ total: 5, jobs: [] });
+    const page = await store.queryJobs({ experimentId: expId, offset: 0, limit: 1 });
+    expect(page.jobs[0]).toEqual(await store.getJob(ids[0]!));
   });
 
+  it('sorts by score and by a metric with missing values last in both orders', async () => {
+    expect((await run({ sort: { column: 'score', order: 'desc' } })).jobs).toEqual([2, 5, 1, 4, 3]);
+    expect((await run({ sort: { column: 'score', order: 'asc' } })).jobs).toEqual([4, 1, 2, 5, 3]);
+    expect((await run({ sort: { column: 'metric:acc', order: 'desc' } })).jobs).toEqual([4, 1, 2, 3, 5]);
+    expect((await run({ sort: { column: 'metric:acc', order: 'asc' } })).jobs).toEqual([2, 1, 4, 3, 5]);
+    expect((await run({ sort: { column: 'ended_at', order: 'asc' } })).jobs).toEqual([2, 1, 5, 4, 3]);
+    expect((await run({ sort: { column: 'duration', order: 'desc' } })).jobs).toEqual([4, 1, 2, 5, 3]);
+    expect((await run({ sort: { column: 'id', order: 'desc' } })).jobs).toEqual([5, 4, 3, 2, 1]);
+  });
+
+  it('pages across the stretches of a sort: values, then text, then jobs without one', async () => {
+    const sorted = async (column: string, order: 'asc' | 'desc') => (await run({ sort: { column, order } })).jobs;
+    for (const [column, order] of [
+      ['score', 'asc'],
+      ['metric:acc', 'desc'],
+      ['param:mixed', 'asc'],
+      ['param:mixed', 'desc'],
+      ['duration', 'asc'],
+      ['param:unused', 'desc'],
+    ] as const) {
+      const all = await sorted(column, order);
+      for (let offset = 0; offset <= 5; offset++) {
+        for (const limit of [1, 2, 3]) {
+          expect(
+            (await run({ sort: { column, order }, offset, limit })).jobs,
+            `${column} ${order} offset ${offset} limit ${limit}`,
+          ).toEqual(all.slice(offset, offset + limit));
+        }
+      }
+    }
+    const filteredPage = await run({
+      sort: { column: 'metric:acc', order: 'asc' },
+      filters: [{ column: 'param:lr', op: '<', value: 0.9 }],
+      offset: 2,
+      limit: 2,
+    });
+    expect(filteredPage).toEqual({ total: 4, jobs: [3, 5] });
+  });
+
+  it('sorts by a parameter of mixed types: numbers, then text, then jobs without it', async () => {
+    expect((await run({ sort: { column: 'param:mixed', order: 'asc' } })).jobs).toEqual([3, 1, 4, 2, 5]);
+    expect((await run({ sort: { column: 'param:mixed', order: 'desc' } })).jobs).toEqual([1, 3, 2, 4, 5]);
+    expect((await run({ sort: { column: 'param:lr', order: 'desc' } })).jobs).toEqual([4, 5, 1, 2, 3]);
+    // A name with a quote travels as a bound value.
+    expect((await run({ sort: { column: "param:a'b", order: 'asc' } })).jobs).toEqual([2, 1, 3, 4, 5]);
+  });
+
+  it('filters with every comparator on a numeric parameter', async () => {
+    expect(await filtered({ column: 'param:lr', op: '=', value: 0.01 })).toEqual([2]);
+    expect(await filtered({ column: 'param:lr', op: '!=', value: 0.01 })).toEqual([1, 3, 4, 5]);
+    expect(await filtered({ column: 'param:lr', op: '<', value: 0.1 })).toEqual([2, 3]);
+    expect(await filtered({ column: 'param:lr', op: '<=', value: 0.1 })).toEqual([1, 2, 3]);
+    expect(await filtered({ column: 'param:lr', op: '>', value: 0.1 })).toEqual([4, 5]);
+    expect(await filtered({ column: 'param:lr', op: '>=', value: 0.1 })).toEqual([1, 4, 5]);
+  });
+
+  it('filters text parameters, with LIKE wildcards matching only themselves', async () => {
+    expect(await filtered({ column: 'param:opt', op: '=', value: 'sgd' })).toEqual([2, 5]);
+    expect(await filtered({ column: 'param:opt', op: '!=', value: 'sgd' })).toEqual([1, 3, 4]);
+    expect(await filtered({ column: 'param:opt', op: 'contains', value: 'ADAM' })).toEqual([1, 3]);
+    expect(await filtered({ column: 'param:opt', op: 'contains', value: '%' })).toEqual([4]);
+    expect(await filtered({ column: 'param:opt', op: 'contains', value: '_' })).toEqual([3, 4]);
+    expect(await filtered({ column: 'param:mixed', op: '>=', value: 'b' })).toEqual([2]);
+    expect(await filtered({ column: 'param:mixed', op: '<', value: 2 })).toEqual([3]);
+  });
+}
+
+function searchAndColumnTests(f: QueryFixture): void {
+  const { run, filtered } = f;
+  it('filters job columns and metrics, and combines filters with AND', async () => {
+    expect(await filtered({ column: 'score', op: '>', value: 0.4 })).toEqual([1, 2, 5]);
+    expect(await filtered({ column: 'metric:acc', op: '>=', value: 0.9 })).toEqual([1, 4]);
+    expect(await filtered({ column: 'status', op: '=', value: 'finished' })).toEqual([1, 2, 5]);
+    expect(await filtered({ column: 'status', op: '!=', value: 'finished' })).toEqual([3, 4]);
+    expect(await filtered({ column: 'status', op: 'contains', value: 'fail' })).toEqual([4]);
+    expect(await filtered({ column: 'started_at', op: '>=', value: new Date(T0 + 3000).toISOString() })).toEqual([4, 5]);
+    expect(await filtered({ column: 'duration', op: '<', value: 1000 })).toEqual([5]);
+    expect(await filtered({ column: 'trial', op: '=', value: 2 })).toEqual([3]);
+    expect(await filtered({ column: 'status', op: '=', value: 'finished' }, { column: 'param:opt', op: '=', value: 'sgd' })).toEqual([
+      2, 5,
+    ]);
+    const page = await run({
+      filters: [{ column: 'score', op: '>', value: 0.4 }],
+      sort: { column: 'score', order: 'desc' },
+      limit: 1,
+      offset: 1,
+    });
+    expect(page).toEqual({ total: 3, jobs: [5] });
+  });
+
+  it('searches id, status and params case-insensitively, and restricts to job ids', async () => {
+    const { ids } = f;
+    expect((await run({ search: 'SGD' })).jobs).toEqual([2, 5]);
+    expect((await run({ search: 'running' })).jobs).toEqual([3]);
+    expect((await run({ search: String(ids[3]) })).jobs).toContain(4);
+    expect((await run({ search: 'no such thing' })).total).toBe(0);
+    expect(await run({ jobIds: [ids[0]!, ids[4]!, 999_999] })).toEqual({ total: 2, jobs: [1, 5] });
+  });
+
+  it('searches alike whether its experiment holds most of the store or a small share of it', async () => {
+    const { store } = f;
+    // SQLite scans the job table for a search when the experiment holds much of it, and uses the
+    // experiment's index otherwise (SEARCH_SCAN_SHARE): both reads must give the same pages.
+    const queries: Partial<JobQuery>[] = [
+      { search: 'sgd' },
+      { search: 'SGD', sort: { column: 'score', order: 'desc' } },
+      { search: 'e', sort: { column: 'param:mixed', order: 'asc' }, offset: 1, limit: 2 },
+      { search: 'e', filters: [{ column: 'param:lr', op: '<', value: 0.9 }], sort: { column: 'metric:acc', order: 'desc' } },
+    ];
+    const before = [];
+    for (const q of queries) before.push(await run(q));
+    expect(before[0]).toEqual({ total: 2, jobs: [2, 5] });
+    const crowd = await store.createExperiment({ ...queryExperiment(), name: 'crowd' });
+    for (let i = 0; i < 40; i++) await store.createJob({ experimentId: crowd.id, trial: i, params: { lr: 0.5, opt: 'sgd', mixed: 'e' } });
+    const after = [];
+    for (const q of queries) after.push(await run(q));
+    expect(after).toEqual(before);
+  });
+
+  it('rejects unknown columns, naming the column and listing the valid ones', async () => {
+    const { store, expId } = f;
+    for (const column of ['nope', 'id; drop table job', "param:lr' or '1'='1", 'metric:', 'param:unknown']) {
+      const err = await store
+        .queryJobs({ experimentId: expId, offset: 0, limit: 10, sort: { column, order: 'asc' } })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'AUP_ERR_BAD_QUERY' });
+      expect((err as Error).message).toContain(column);
+      expect((err as { details: { valid: string[] } }).details.valid).toEqual(
+        expect.arrayContaining(['score', 'param:lr', 'param:mixed', 'metric:acc']),
+      );
+    }
+    // A parameter named in the config but not yet in any job is valid (the column is just empty).
+    expect((await run({ sort: { column: 'param:unused', order: 'asc' } })).total).toBe(5);
+    const bad = await store
+      .queryJobs({ experimentId: expId, offset: 0, limit: 10, filters: [{ column: 'score', op: '<', value: 'abc' }] })
+      .catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: 'AUP_ERR_BAD_QUERY' });
+    const op = await store
+      .queryJobs({ experimentId: expId, offset: 0, limit: 10, filters: [{ column: 'score', op: '~' as '=', value: 1 }] })
+      .catch((e: unknown) => e);
+    expect(op).toMatchObject({ code: 'AUP_ERR_BAD_QUERY' });
+  });
+
+  it('binds filter and search values: SQL in them is only text', async () => {
+    expect(await filtered({ column: 'param:opt', op: '=', value: "x' or '1'='1" })).toEqual([]);
+    expect(await filtered({ column: 'status', op: '=', value: "finished' --" })).toEqual([]);
+    expect((await run({ search: "'; drop table job; --" })).total).toBe(0);
+    expect((await run({})).total).toBe(5);
+  });
+
+  it('summarises every experiment with job counts per status, newest first', async () => {
+    const { store, expId } = f;
+    const rows = await store.experimentSummaries();
+    expect(rows.map((r) => r.name)).toEqual(['other', 'queries']);
+    const mine = rows[1]!;
+    expect(mine).toMatchObject({ id: expId, target: 'max', nSamples: 5, jobsTotal: 5, hostname: 'trainer-1' });
+    expect(mine.jobCounts).toEqual({ queued: 0, running: 1, finished: 3, failed: 1, early_stopped: 0, interrupted: 0 });
+    expect(rows[0]!.jobCounts.queued).toBe(3);
+  });
+}
+
+function bestSoFarTests(f: QueryFixture): void {
+  it('returns best-so-far points at each improvement, over trial index or end time', async () => {
+    const { store, expId, ids } = f;
+    const [byIndex] = await store.bestSoFar([expId], { x: 'index' });
+    // target max; scores by trial: 0.5, 0.7, -, 0.2, 0.7 (a tie is no improvement)
+    expect(byIndex).toEqual({ experimentId: expId, target: 'max', x: [0, 1], best: [0.5, 0.7], jobIds: [ids[0], ids[1]] });
+    const [byTime] = await store.bestSoFar([expId], { x: 'time' });
+    // by end: job 2 (0.7) at +2000, job 1 (0.5) at +3000, ...: 0.7 is already the best
+    expect(byTime).toEqual({ experimentId: expId, target: 'max', x: [T0 + 2000], best: [0.7], jobIds: [ids[1]] });
+
+    const min = await store.createExperiment({ ...queryExperiment(), name: 'min', target: 'min' });
+    const scores = [5, 3, 4, null, 1];
+    for (const [i, score] of scores.entries()) {
+      const j = await store.createJob({ experimentId: min.id, trial: i, params: {} });
+      await store.updateJob(j.id, { status: 'finished', score, endedAt: T0 + i });
+    }
+    const both = await store.bestSoFar([min.id, expId], { x: 'index' });
+    expect(both.map((s) => [s.experimentId, s.x, s.best])).toEqual([
+      [min.id, [0, 1, 4], [5, 3, 1]],
+      [expId, [0, 1], [0.5, 0.7]],
+    ]);
+    await expect(store.bestSoFar([expId, 999_999], { x: 'index' })).rejects.toMatchObject({ code: 'AUP_ERR_EXPERIMENT_NOT_FOUND' });
+  });
+}
+
+function intermediateSeriesTests(current: () => Store): void {
   describe('intermediate series', () => {
     const LONG = 1000;
     const MIN_STEP = 137;

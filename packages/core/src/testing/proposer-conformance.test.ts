@@ -1,7 +1,7 @@
 // The suite is only worth something if it catches broken proposers: each case below breaks one
 // rule and checks that the simulated runner the suite uses notices.
 import { describe, expect, it } from 'vitest';
-import { RandomProposer, randomProposer } from '../proposers/random-proposer.js';
+import { RandomProposer, randomProposer } from '../proposers/random/random-proposer.js';
 import { Rng } from '../rng.js';
 import type { AskResult, Json, ParamSpec, Proposer, ProposerContext, ProposerDefinition } from '../types.js';
 import { CONFORMANCE_SPACES, expectInSpace, mixedStatus, SimulatedRun } from './proposer-conformance.js';

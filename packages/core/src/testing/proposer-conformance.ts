@@ -255,104 +255,25 @@ function thrown(fn: () => unknown): unknown {
 export function proposerConformance(def: ProposerDefinition, opts: ProposerConformanceOptions = {}): void {
   const nSamples = opts.nSamples ?? 24;
   const nParallel = opts.nParallel ?? 3;
-  const finite = opts.finite ?? true;
-  const seedSensitive = opts.seedSensitive ?? true;
   const spaces = opts.spaces ?? CONFORMANCE_SPACES;
   const options = opts.options ?? {};
-
-  const context = (space: ParamSpec[], over: Partial<ProposerContext> = {}): ProposerContext =>
-    deepFreeze({ space: structuredClone(space), target: 'min' as Target, nSamples, seed: 7, options: structuredClone(options), ...over });
+  const suite: Suite = {
+    nSamples,
+    nParallel,
+    finite: opts.finite ?? true,
+    seedSensitive: opts.seedSensitive ?? true,
+    parallel: { nParallel, outOfOrder: true, orderSeed: 3, status: mixedStatus },
+    context: (space, over = {}) =>
+      deepFreeze({ space: structuredClone(space), target: 'min' as Target, nSamples, seed: 7, options: structuredClone(options), ...over }),
+  };
+  const { context } = suite;
 
   describe(`proposer conformance: ${def.name}`, () => {
     for (const [spaceName, space] of Object.entries(spaces)) {
       describe(`space "${spaceName}"`, () => {
-        const parallel: SimulationOptions = { nParallel, outOfOrder: true, orderSeed: 3, status: mixedStatus };
-
-        it('suggests values inside the space with trial ids 0, 1, 2, ...', () => {
-          const run = new SimulatedRun(def, context(space), { status: mixedStatus }).runToEnd();
-          expect(run.trials.length).toBeGreaterThan(0);
-          expect(run.trials.length).toBeLessThanOrEqual(nSamples);
-        });
-
-        it('is deterministic for a seed', () => {
-          const a = new SimulatedRun(def, context(space), parallel).runToEnd();
-          const b = new SimulatedRun(def, context(space), parallel).runToEnd();
-          expect(b.events).toEqual(a.events);
-        });
-
-        const varies = space.some((p) => (p.type === 'choice' ? p.range.length > 1 : p.range[0] !== p.range[1]));
-        if (seedSensitive && varies) {
-          it('suggests different trials for a different seed', () => {
-            const a = new SimulatedRun(def, context(space, { seed: 1 }), { status: mixedStatus }).runToEnd();
-            const b = new SimulatedRun(def, context(space, { seed: 2 }), { status: mixedStatus }).runToEnd();
-            expect(trialParams(b)).not.toEqual(trialParams(a));
-          });
-        }
-
-        it('takes snapshots that are plain JSON and do not change afterwards', () => {
-          const run = new SimulatedRun(def, context(space), parallel);
-          let previous: { snap: Json; json: string } | undefined;
-          do {
-            if (previous) expect(JSON.stringify(previous.snap), 'a snapshot changed after it was taken').toBe(previous.json);
-            const snap = run.proposer.snapshot();
-            const json = JSON.stringify(snap);
-            expect(typeof json, 'snapshot() must return JSON').toBe('string');
-            expect(
-              JSON.parse(json),
-              'snapshot() must survive a JSON round trip unchanged (no undefined, NaN, Infinity, class instances)',
-            ).toStrictEqual(snap);
-            previous = { snap, json };
-          } while (run.step());
-        });
-
-        it('continues exactly after a restore at any point, with pending trials told out of order', () => {
-          const reference = new SimulatedRun(def, context(space), parallel).runToEnd();
-          for (let cut = 0; cut <= reference.events.length; cut++) {
-            const run = new SimulatedRun(def, context(space), parallel);
-            for (let i = 0; i < cut; i++) run.step();
-            run.restore();
-            run.runToEnd();
-            expect(run.events, `restored after event ${cut}`).toEqual(reference.events);
-          }
-        });
-
-        it('continues exactly when restored after every single ask and tell', () => {
-          const reference = new SimulatedRun(def, context(space), parallel).runToEnd();
-          const run = new SimulatedRun(def, context(space), parallel);
-          do run.restore();
-          while (run.step());
-          expect(run.events).toEqual(reference.events);
-        });
-
-        it('keeps proposing after failed and early-stopped trials', () => {
-          const ok = new SimulatedRun(def, context(space), { nParallel }).runToEnd();
-          const allFailed = new SimulatedRun(def, context(space), { nParallel, status: () => 'failed' }).runToEnd();
-          const allStopped = new SimulatedRun(def, context(space), { nParallel, status: () => 'early_stopped' }).runToEnd();
-          expect(allFailed.trials.length, 'every trial failed').toBe(ok.trials.length);
-          expect(allStopped.trials.length, 'every trial was early-stopped').toBe(ok.trials.length);
-        });
-
-        it('respects the target: max with scores s proposes exactly what min with scores -s does', () => {
-          const score = (p: Params) => defaultScore(space, p);
-          const max = new SimulatedRun(def, context(space, { target: 'max' }), { ...parallel, score }).runToEnd();
-          const min = new SimulatedRun(def, context(space, { target: 'min' }), { ...parallel, score: (p) => -score(p) }).runToEnd();
-          expect(trialParams(min)).toEqual(trialParams(max));
-        });
-
-        it('answers "wait" only while trials are outstanding, even with many in parallel', () => {
-          const run = new SimulatedRun(def, context(space), { nParallel: nSamples, outOfOrder: true, status: mixedStatus }).runToEnd();
-          expect(run.trials.length).toBeGreaterThan(0);
-        });
-
-        if (finite) {
-          it('answers "done" by itself within n_samples trials, and keeps answering it after a restore', () => {
-            const run = new SimulatedRun(def, context(space), { ...parallel, stopAtNSamples: false }).runToEnd();
-            expect(run.done, 'never answered "done"').toBe(true);
-            expect(run.trials.length).toBeLessThanOrEqual(nSamples);
-            run.restore();
-            expect(run.proposer.ask().kind).toBe('done');
-          });
-        }
+        runChecks(def, space, suite);
+        snapshotChecks(def, space, suite);
+        outcomeChecks(def, space, suite);
       });
     }
 
@@ -372,4 +293,121 @@ export function proposerConformance(def: ProposerDefinition, opts: ProposerConfo
       }
     });
   });
+}
+
+/** What every check of one {@link proposerConformance} call shares. */
+interface Suite {
+  nSamples: number;
+  nParallel: number;
+  finite: boolean;
+  seedSensitive: boolean;
+  /** The parallel scenario: n_parallel trials in flight, told out of order, with failures and early stops. */
+  parallel: SimulationOptions;
+  /** A frozen context on `space`: target min, seed 7, the suite's n_samples and options. */
+  context: (space: ParamSpec[], over?: Partial<ProposerContext>) => ProposerContext;
+}
+
+/** Values in the space, trial ids, determinism and the seed. */
+function runChecks(def: ProposerDefinition, space: ParamSpec[], suite: Suite): void {
+  const { parallel } = suite;
+  it('suggests values inside the space with trial ids 0, 1, 2, ...', () => {
+    const run = new SimulatedRun(def, suite.context(space), { status: mixedStatus }).runToEnd();
+    expect(run.trials.length).toBeGreaterThan(0);
+    expect(run.trials.length).toBeLessThanOrEqual(suite.nSamples);
+  });
+
+  it('is deterministic for a seed', () => {
+    const a = new SimulatedRun(def, suite.context(space), parallel).runToEnd();
+    const b = new SimulatedRun(def, suite.context(space), parallel).runToEnd();
+    expect(b.events).toEqual(a.events);
+  });
+
+  const varies = space.some((p) => (p.type === 'choice' ? p.range.length > 1 : p.range[0] !== p.range[1]));
+  if (suite.seedSensitive && varies) {
+    it('suggests different trials for a different seed', () => {
+      const a = new SimulatedRun(def, suite.context(space, { seed: 1 }), { status: mixedStatus }).runToEnd();
+      const b = new SimulatedRun(def, suite.context(space, { seed: 2 }), { status: mixedStatus }).runToEnd();
+      expect(trialParams(b)).not.toEqual(trialParams(a));
+    });
+  }
+}
+
+/** Snapshots: plain JSON, unchanged afterwards, and restoring exactly from any point. */
+function snapshotChecks(def: ProposerDefinition, space: ParamSpec[], suite: Suite): void {
+  const { parallel } = suite;
+  it('takes snapshots that are plain JSON and do not change afterwards', () => {
+    const run = new SimulatedRun(def, suite.context(space), parallel);
+    let previous: { snap: Json; json: string } | undefined;
+    do {
+      if (previous) expect(JSON.stringify(previous.snap), 'a snapshot changed after it was taken').toBe(previous.json);
+      const snap = run.proposer.snapshot();
+      const json = JSON.stringify(snap);
+      expect(typeof json, 'snapshot() must return JSON').toBe('string');
+      expect(
+        JSON.parse(json),
+        'snapshot() must survive a JSON round trip unchanged (no undefined, NaN, Infinity, class instances)',
+      ).toStrictEqual(snap);
+      previous = { snap, json };
+    } while (run.step());
+  });
+
+  it('continues exactly after a restore at any point, with pending trials told out of order', () => {
+    const reference = new SimulatedRun(def, suite.context(space), parallel).runToEnd();
+    for (let cut = 0; cut <= reference.events.length; cut++) {
+      const run = new SimulatedRun(def, suite.context(space), parallel);
+      for (let i = 0; i < cut; i++) run.step();
+      run.restore();
+      run.runToEnd();
+      expect(run.events, `restored after event ${cut}`).toEqual(reference.events);
+    }
+  });
+
+  it('continues exactly when restored after every single ask and tell', () => {
+    const reference = new SimulatedRun(def, suite.context(space), parallel).runToEnd();
+    const run = new SimulatedRun(def, suite.context(space), parallel);
+    do run.restore();
+    while (run.step());
+    expect(run.events).toEqual(reference.events);
+  });
+}
+
+/** Failures and early stops, the target, `wait` and `done`. */
+function outcomeChecks(def: ProposerDefinition, space: ParamSpec[], suite: Suite): void {
+  const { parallel } = suite;
+  it('keeps proposing after failed and early-stopped trials', () => {
+    const ok = new SimulatedRun(def, suite.context(space), { nParallel: suite.nParallel }).runToEnd();
+    const allFailed = new SimulatedRun(def, suite.context(space), { nParallel: suite.nParallel, status: () => 'failed' }).runToEnd();
+    const allStopped = new SimulatedRun(def, suite.context(space), {
+      nParallel: suite.nParallel,
+      status: () => 'early_stopped',
+    }).runToEnd();
+    expect(allFailed.trials.length, 'every trial failed').toBe(ok.trials.length);
+    expect(allStopped.trials.length, 'every trial was early-stopped').toBe(ok.trials.length);
+  });
+
+  it('respects the target: max with scores s proposes exactly what min with scores -s does', () => {
+    const score = (p: Params) => defaultScore(space, p);
+    const max = new SimulatedRun(def, suite.context(space, { target: 'max' }), { ...parallel, score }).runToEnd();
+    const min = new SimulatedRun(def, suite.context(space, { target: 'min' }), { ...parallel, score: (p) => -score(p) }).runToEnd();
+    expect(trialParams(min)).toEqual(trialParams(max));
+  });
+
+  it('answers "wait" only while trials are outstanding, even with many in parallel', () => {
+    const run = new SimulatedRun(def, suite.context(space), {
+      nParallel: suite.nSamples,
+      outOfOrder: true,
+      status: mixedStatus,
+    }).runToEnd();
+    expect(run.trials.length).toBeGreaterThan(0);
+  });
+
+  if (suite.finite) {
+    it('answers "done" by itself within n_samples trials, and keeps answering it after a restore', () => {
+      const run = new SimulatedRun(def, suite.context(space), { ...parallel, stopAtNSamples: false }).runToEnd();
+      expect(run.done, 'never answered "done"').toBe(true);
+      expect(run.trials.length).toBeLessThanOrEqual(suite.nSamples);
+      run.restore();
+      expect(run.proposer.ask().kind).toBe('done');
+    });
+  }
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 
-import type { JobFilter, JobRecord, Store } from '@aup/core';
+import type { BoardQueries, JobFilter, JobRecord } from '@aup/core';
 import writeXlsxFile from 'write-excel-file/node';
 
 /** A cell of the export: numbers stay numbers (csv writes them plainly, xlsx as numeric cells). */
@@ -51,7 +51,7 @@ export function exportTable(jobs: readonly JobRecord[]): ExportTable {
  * columns; the rows are then read again up to the newest job that pass saw, so a job created
  * meanwhile never appears with columns the header lacks.
  */
-export async function experimentExportTable(store: Store, experimentId: number, pageJobs = EXPORT_PAGE_JOBS): Promise<ExportTable> {
+export async function experimentExportTable(store: BoardQueries, experimentId: number, pageJobs = EXPORT_PAGE_JOBS): Promise<ExportTable> {
   const names = new ColumnNames();
   let last = 0;
   for await (const page of jobPages(store, experimentId, undefined, pageJobs)) {
@@ -68,7 +68,12 @@ export async function experimentExportTable(store: Store, experimentId: number, 
   };
 }
 
-async function* jobPages(store: Store, experimentId: number, upTo: number | undefined, pageJobs: number): AsyncGenerator<JobRecord[]> {
+async function* jobPages(
+  store: BoardQueries,
+  experimentId: number,
+  upTo: number | undefined,
+  pageJobs: number,
+): AsyncGenerator<JobRecord[]> {
   let after = 0;
   for (;;) {
     const filters: JobFilter[] = [{ column: 'id', op: '>', value: after }];

@@ -19,7 +19,7 @@ import { parseJobColumns, type JobColumns } from './job-columns.js';
 import { parseJobDetail, parseLogSlice, type JobDetail, type LogSlice } from './job-detail.js';
 import { jobQueryString, type JobQuery } from './job-query.js';
 import { networkError } from './network-error.js';
-import { parseJobPage, type JobPage } from './job-summary.js';
+import { parseJobPage, type ServedJobPage } from './job-summary.js';
 import { pageToken } from './session-token.js';
 import {
   parseBestSoFar,
@@ -82,7 +82,7 @@ export class AupApiClient {
   }
 
   /** GET /experiments/:id/jobs with paging, sort, filters and search. */
-  jobs(experimentId: number, query: JobQuery = {}, signal?: AbortSignal): Promise<JobPage> {
+  jobs(experimentId: number, query: JobQuery = {}, signal?: AbortSignal): Promise<ServedJobPage> {
     const qs = jobQueryString(query);
     return this.get(`/experiments/${experimentId}/jobs${qs === '' ? '' : `?${qs}`}`, parseJobPage, signal);
   }

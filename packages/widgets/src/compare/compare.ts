@@ -1,26 +1,19 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import { AupApiClient } from '../api/api-client.js';
-import { AupChartElement, chartElementStyles, type ChartSlot } from '../charts/chart-element.js';
+import { commaList, positiveId } from '../attributes/comma-list.js';
+import { AupChartElement, type ChartSlot } from '../charts/chart-element.js';
 import type { ChartContent } from '../charts/vega-chart.js';
-import { AsyncLoadController } from '../controllers/async-load-controller.js';
+import { AsyncLoadController, type LoadCause } from '../controllers/async-load-controller.js';
 import { LiveController, type LiveBatch } from '../controllers/live-controller.js';
 import { fire, type OpenJobDetail } from '../events.js';
 import { valueScaleType, type ChartTheme } from '../specs/chart-theme.js';
 import { COMPARE_DATA, compareRows, compareSpec } from '../specs/compare-spec.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
 import { compareSeriesFrom, type CompareData } from './compare-data.js';
+import { compareStyles } from './compare.styles.js';
 
-const idList = {
-  fromAttribute: (v: string | null): number[] | undefined =>
-    v === null || v.trim() === ''
-      ? undefined
-      : v
-          .split(',')
-          .map((s) => Number(s.trim()))
-          .filter((n) => Number.isInteger(n) && n > 0),
-  toAttribute: (v: number[] | undefined): string | null => (v === undefined ? null : v.join(',')),
-};
+const idList = commaList(positiveId);
 
 /**
  * Several experiments' best score so far, overlaid: over job index or time, one step line per
@@ -53,7 +46,7 @@ const idList = {
  * @cssprop --aup-font-family - Font.
  */
 export class AupCompare extends AupChartElement {
-  static override styles = chartElementStyles;
+  static override styles = compareStyles;
 
   static override properties = {
     api: { type: String },
@@ -98,8 +91,8 @@ export class AupCompare extends AupChartElement {
     }
   }
 
-  /** `fresh`: a new source (shows loading); `quiet`: new options, the old view stays meanwhile; `live`: a refresh that waits for a load in flight. */
-  private startLoad(how: 'fresh' | 'quiet' | 'live'): void {
+  /** Loads the element's data from the board, as `how` asks (see LoadCause). */
+  private startLoad(how: LoadCause): void {
     const client = new AupApiClient(this.api!);
     const wanted = this.experiments;
     const x = this.x;
@@ -112,8 +105,7 @@ export class AupCompare extends AupChartElement {
       const best = known.length === 0 ? [] : await client.bestSoFar(known, x, signal);
       return { x, series: compareSeriesFrom(list, best, x) };
     };
-    if (how === 'live') this.load.refresh(task);
-    else void this.load.run(task, { quiet: how === 'quiet' });
+    this.load.runAs(how, task);
   }
 
   private onLive(batch: LiveBatch): void {

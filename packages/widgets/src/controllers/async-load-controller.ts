@@ -3,6 +3,13 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { FetchState } from './json-fetch-controller.js';
 
 /**
+ * Why an element loads: `fresh`, a new source (pending is shown); `quiet`, new options on the same
+ * source (the old value stays until the new one is in); `live`, a change on the board (a refresh
+ * that waits for a load in flight, see `refresh`).
+ */
+export type LoadCause = 'fresh' | 'quiet' | 'live';
+
+/**
  * Runs an element's asynchronous load (several API calls, say), in the spirit of `@lit/task`:
  * the host re-renders on every state change, a newer run aborts the older one, and leaving the
  * page aborts the one in flight. A run started with `quiet` (a live refresh) keeps showing the
@@ -36,6 +43,12 @@ export class AsyncLoadController<T> implements ReactiveController {
   run(task: (signal: AbortSignal) => Promise<T>, opts: { quiet?: boolean } = {}): Promise<void> {
     this.lastTask = task;
     return this.start(task, opts.quiet === true);
+  }
+
+  /** Runs `task` as its cause asks (see LoadCause): the one entry the elements load through. */
+  runAs(cause: LoadCause, task: (signal: AbortSignal) => Promise<T>): void {
+    if (cause === 'live') this.refresh(task);
+    else void this.run(task, { quiet: cause === 'quiet' });
   }
 
   /**

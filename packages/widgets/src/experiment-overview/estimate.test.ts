@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatDuration, isOneShot, runEstimate } from './estimate.js';
+import { isOneShot, runEstimate } from './estimate.js';
 
 const t0 = '2025-01-01T00:00:00.000Z';
 const at = (s: number): number => Date.parse(t0) + s * 1000;
@@ -35,16 +35,6 @@ describe('runEstimate', () => {
       elapsedMs: null,
       remainingMs: null,
     });
-  });
-});
-
-describe('formatDuration', () => {
-  it('picks the two largest units', () => {
-    expect(formatDuration(45_000)).toBe('45 s');
-    expect(formatDuration(200_000)).toBe('3 min 20 s');
-    expect(formatDuration((2 * 3600 + 5 * 60) * 1000)).toBe('2 h 05 min');
-    expect(formatDuration((3 * 24 + 4) * 3600 * 1000)).toBe('3 d 4 h');
-    expect(formatDuration(null)).toBe('—');
   });
 });
 

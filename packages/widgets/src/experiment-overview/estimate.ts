@@ -34,21 +34,6 @@ export function runEstimate(e: EstimateInput, nowMs: number): RunEstimate {
   return { elapsedMs, remainingMs: Math.round((elapsedMs / e.jobs_done) * left) };
 }
 
-/**
- * A duration as a short human text: `45 s`, `3 min 20 s`, `2 h 05 min`, `3 d 4 h`; `—` for null.
- * @example formatDuration(200_000) // '3 min 20 s'
- */
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '—';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h} h ${String(m % 60).padStart(2, '0')} min`;
-  return `${Math.floor(h / 24)} d ${h % 24} h`;
-}
-
 /** Whether a normalised config has no hyperparameters (a one-shot experiment: one run, nothing to tune). */
 export function isOneShot(config: unknown): boolean {
   if (typeof config !== 'object' || config === null) return true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatProgress, formatScore, formatTimestamp, MISSING } from './format.js';
+import { formatDuration, formatProgress, formatScore, formatTimestamp, MISSING } from './format.js';
 
 describe('formatScore', () => {
   it('keeps four significant digits in the everyday range', () => {
@@ -52,5 +52,25 @@ describe('formatTimestamp', () => {
 describe('formatProgress', () => {
   it('shows done out of planned', () => {
     expect(formatProgress(3, 10)).toBe('3 / 10');
+  });
+});
+
+describe('formatDuration', () => {
+  it('picks the two largest units', () => {
+    expect(formatDuration(45_000)).toBe('45 s');
+    expect(formatDuration(200_000)).toBe('3 min 20 s');
+    expect(formatDuration((2 * 3600 + 5 * 60) * 1000)).toBe('2 h 05 min');
+    expect(formatDuration((3 * 24 + 4) * 3600 * 1000)).toBe('3 d 4 h');
+    expect(formatDuration(null)).toBe('—');
+  });
+});
+
+describe('formatDuration with subSecond (the job table)', () => {
+  it('reads at the scale of the value, in the same units', () => {
+    expect(formatDuration(850, { subSecond: true })).toBe('850 ms');
+    expect(formatDuration(12_340, { subSecond: true })).toBe('12.3 s');
+    expect(formatDuration(245_000, { subSecond: true })).toBe('4 min 05 s');
+    expect(formatDuration(2 * 3_600_000 + 3 * 60_000, { subSecond: true })).toBe('2 h 03 min');
+    expect(formatDuration(null, { subSecond: true })).toBe('—');
   });
 });

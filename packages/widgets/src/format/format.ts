@@ -57,6 +57,29 @@ export function formatTimestamp(iso: string | null | undefined, timeZone?: strin
   return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}`;
 }
 
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+
+/**
+ * A duration as a short text in the one set of units every element uses: `45 s`, `3 min 20 s`,
+ * `2 h 05 min`, `3 d 4 h`; MISSING when there is none. Under a minute `subSecond` keeps the
+ * precision a short job needs (`850 ms`, `12.3 s`: the job table); without it whole seconds (a
+ * running clock, the overview's elapsed time, would flicker in tenths).
+ * @example formatDuration(200_000) // '3 min 20 s'
+ * @example formatDuration(850, { subSecond: true }) // '850 ms'
+ */
+export function formatDuration(ms: number | null | undefined, opts: { subSecond?: boolean } = {}): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return MISSING;
+  if (opts.subSecond === true && ms < MINUTE_MS) return ms < SECOND_MS ? `${Math.round(ms)} ms` : `${(ms / SECOND_MS).toFixed(1)} s`;
+  const s = Math.round(ms / SECOND_MS);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} h ${String(m % 60).padStart(2, '0')} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
 /**
  * Jobs done out of the planned number.
  * @example formatProgress(3, 10) // '3 / 10'

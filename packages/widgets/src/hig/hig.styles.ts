@@ -1,6 +1,7 @@
 import { css } from 'lit';
 
 import { tooltipStyles } from '../charts/chart-tooltip.js';
+import { menuStyles } from '../theme/menu-styles.js';
 import { stateStyles } from '../theme/state-messages.js';
 import { controlStyles, themeTokens } from '../theme/theme-tokens.js';
 
@@ -9,6 +10,7 @@ export const higStyles = [
   controlStyles,
   stateStyles,
   tooltipStyles,
+  menuStyles,
   css`
     .toolbar {
       display: flex;
@@ -27,41 +29,6 @@ export const higStyles = [
       margin-left: auto;
       color: var(--_muted);
       font-variant-numeric: tabular-nums;
-    }
-    details.menu {
-      position: relative;
-    }
-    details.menu summary {
-      cursor: pointer;
-      color: var(--_accent);
-      list-style: none;
-      border: 1px solid var(--_border);
-      border-radius: 4px;
-      padding: 0.15rem 0.5rem;
-    }
-    details.menu summary::-webkit-details-marker {
-      display: none;
-    }
-    .menu-body {
-      position: absolute;
-      z-index: 20;
-      top: calc(100% + 4px);
-      left: 0;
-      min-width: 12rem;
-      max-height: 20rem;
-      overflow: auto;
-      padding: 0.4rem 0.6rem;
-      background: var(--_surface-raised);
-      border: 1px solid var(--_border);
-      border-radius: 4px;
-      box-shadow: 0 2px 8px rgb(0 0 0 / 0.2);
-    }
-    .menu-body label {
-      display: flex;
-      gap: 0.4rem;
-      padding: 0.1rem 0;
-      color: var(--_text);
-      white-space: nowrap;
     }
     .legend {
       display: inline-flex;

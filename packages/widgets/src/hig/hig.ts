@@ -5,12 +5,13 @@ import { scheme } from 'vega';
 import { AupApiClient } from '../api/api-client.js';
 import type { JobSummary } from '../api/job-summary.js';
 import { fetchAllJobColumns } from '../api/fetch-all-jobs.js';
+import { commaList } from '../attributes/comma-list.js';
 import { ChartTooltip, type TooltipEntry } from '../charts/chart-tooltip.js';
-import { AsyncLoadController } from '../controllers/async-load-controller.js';
+import { AsyncLoadController, type LoadCause } from '../controllers/async-load-controller.js';
 import { LiveController, type LiveBatch } from '../controllers/live-controller.js';
 import { fire, isEmptySelection, type JobSelection, type OpenJobDetail, type SelectionRange } from '../events.js';
 import { formatScore } from '../format/format.js';
-import { mergeJobChanges } from '../live/merge-job-changes.js';
+import { applyLiveJobs } from '../live/merge-job-changes.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
 import { drawHigLines, SHADE_BUCKETS } from './hig-draw.js';
 import {
@@ -74,16 +75,7 @@ type Drag =
   | { mode: 'reorder'; key: string; pointerId: number; startX: number; x: number; moved: boolean }
   | { mode: 'click'; pointerId: number; startX: number; startY: number };
 
-const axesConverter = {
-  fromAttribute: (v: string | null): string[] | undefined =>
-    v === null || v.trim() === ''
-      ? undefined
-      : v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
-  toAttribute: (v: string[] | undefined): string | null => (v === undefined ? null : v.join(',')),
-};
+const axesConverter = commaList();
 
 /**
  * The hyperparameter interaction graph: one vertical axis per param (log axes for `log` params,
@@ -251,8 +243,8 @@ export class AupHig extends LitElement {
     if (changed.has('selection')) this.applySelection(this.selection);
   }
 
-  /** `fresh`: a new source (shows loading); `quiet`: new options, the old view stays meanwhile; `live`: a refresh that waits for a load in flight. */
-  private startLoad(how: 'fresh' | 'quiet' | 'live'): void {
+  /** Loads the element's data from the board, as `how` asks (see LoadCause). */
+  private startLoad(how: LoadCause): void {
     const api = this.api!;
     const id = this.experiment!;
     const task = async (signal: AbortSignal): Promise<HigData> => {
@@ -261,17 +253,12 @@ export class AupHig extends LitElement {
       const [experiment, { jobs }] = await Promise.all([client.experiment(id, signal), fetchAllJobColumns(client, id, { signal })]);
       return { experimentId: id, target: experiment.target, params: higParamsFromConfig(experiment.config), jobs };
     };
-    if (how === 'live') this.load.refresh(task);
-    else void this.load.run(task, { quiet: how === 'quiet' });
+    this.load.runAs(how, task);
   }
 
   private onLive(batch: LiveBatch): void {
-    const current = this.load.value;
     if (this.data !== undefined || this.experiment === undefined) return;
-    if (batch.full || current === undefined) return this.startLoad('live');
-    const merged = mergeJobChanges(current.jobs, batch.changes, this.experiment);
-    if (merged === undefined) return this.startLoad('live');
-    if (merged !== current.jobs) this.load.set({ ...current, jobs: merged });
+    applyLiveJobs(this.load, batch, this.experiment, () => this.startLoad('live'));
   }
 
   private applySelection(selection: JobSelection | null): void {

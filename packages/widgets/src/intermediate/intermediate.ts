@@ -1,11 +1,12 @@
-import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import { AupApiClient } from '../api/api-client.js';
 import type { JobSummary } from '../api/job-summary.js';
 import type { IntermediateSeries, JobRecordValue } from '../api/series.js';
-import { AupChartElement, chartElementStyles, type ChartSlot } from '../charts/chart-element.js';
+import { commaList } from '../attributes/comma-list.js';
+import { AupChartElement, type ChartSlot } from '../charts/chart-element.js';
 import type { ChartContent } from '../charts/vega-chart.js';
-import { AsyncLoadController } from '../controllers/async-load-controller.js';
+import { AsyncLoadController, type LoadCause } from '../controllers/async-load-controller.js';
 import { LiveController, type LiveBatch } from '../controllers/live-controller.js';
 import { isEmptySelection, type JobSelection } from '../events.js';
 import { jobInSelection, selectionFilters } from '../selection/job-selection.js';
@@ -23,6 +24,7 @@ import {
 import { chooseRenderer } from '../specs/job-chart-spec.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
 import { legendLabels, paramOrder, varyingParams } from './legend-labels.js';
+import { intermediateStyles } from './intermediate.styles.js';
 
 /** What `<aup-intermediate>`'s `data` property takes (the API's shapes; no server needed). */
 export interface IntermediateData {
@@ -59,16 +61,8 @@ const MAX_SERIES_POINTS = 100_000;
 /** Jobs scanned for a selection the jobs route cannot filter in full (a categorical list of several values). */
 const SELECTION_SCAN = 1000;
 
-const commaList = {
-  fromAttribute: (v: string | null): string[] | undefined =>
-    v === null
-      ? undefined
-      : v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
-  toAttribute: (v: string[] | undefined): string | null => (v === undefined ? null : v.join(',')),
-};
+// `legend-params=""` names no param: the legend shows job ids.
+const legendParamsConverter = commaList(undefined, { blank: 'empty' });
 
 /**
  * Intermediate results over steps for selected jobs (the `selection` property: a brush on
@@ -107,69 +101,7 @@ const commaList = {
  * @cssprop --aup-font-family - Font.
  */
 export class AupIntermediate extends AupChartElement {
-  static override styles = [
-    chartElementStyles,
-    css`
-      details.menu {
-        position: relative;
-      }
-      details.menu summary {
-        cursor: pointer;
-        color: var(--_accent);
-        list-style: none;
-        border: 1px solid var(--_border);
-        border-radius: 4px;
-        padding: 0.15rem 0.5rem;
-      }
-      details.menu summary::-webkit-details-marker {
-        display: none;
-      }
-      .menu-body {
-        position: absolute;
-        z-index: 20;
-        top: calc(100% + 4px);
-        left: 0;
-        min-width: 10rem;
-        max-height: 18rem;
-        overflow: auto;
-        padding: 0.4rem 0.6rem;
-        background: var(--_surface-raised);
-        border: 1px solid var(--_border);
-        border-radius: 4px;
-      }
-      .menu-body label {
-        display: flex;
-        gap: 0.4rem;
-        color: var(--_text);
-        white-space: nowrap;
-      }
-      input[type='range'] {
-        width: 7rem;
-        padding: 0;
-      }
-      .records {
-        border-top: 1px solid var(--_border);
-        margin: 0 0.5rem;
-        padding: 0.5rem 0;
-      }
-      .records h3 {
-        margin: 0 0 0.25rem;
-        font-size: 1em;
-      }
-      .images figure {
-        margin: 0.5rem 0;
-      }
-      .images img {
-        max-width: 100%;
-        max-height: 24rem;
-        image-rendering: pixelated;
-        border: 1px solid var(--_border);
-      }
-      .images figcaption {
-        color: var(--_muted);
-      }
-    `,
-  ];
+  static override styles = intermediateStyles;
 
   static override properties = {
     api: { type: String },
@@ -178,7 +110,7 @@ export class AupIntermediate extends AupChartElement {
     topK: { type: Number, attribute: 'top-k' },
     smoothing: { type: Number },
     log: { type: Boolean, reflect: true },
-    legendParams: { converter: commaList, attribute: 'legend-params' },
+    legendParams: { converter: legendParamsConverter, attribute: 'legend-params' },
     height: { type: Number },
     data: { attribute: false },
     selection: { attribute: false },
@@ -260,15 +192,14 @@ export class AupIntermediate extends AupChartElement {
     }
   }
 
-  /** `fresh`: a new source (shows loading); `quiet`: new options, the old view stays meanwhile; `live`: a refresh that waits for a load in flight. */
-  private startLoad(how: 'fresh' | 'quiet' | 'live'): void {
+  /** Loads the element's data from the board, as `how` asks (see LoadCause). */
+  private startLoad(how: LoadCause): void {
     const api = this.api!;
     const id = this.experiment!;
     const selection = this.selection;
     const topK = Math.max(1, Math.floor(this.topK));
     const task = (signal: AbortSignal): Promise<Loaded> => loadIntermediate(new AupApiClient(api), id, selection, topK, signal);
-    if (how === 'live') this.load.refresh(task);
-    else void this.load.run(task, { quiet: how === 'quiet' });
+    this.load.runAs(how, task);
   }
 
   private loadRecords(quiet: boolean): void {

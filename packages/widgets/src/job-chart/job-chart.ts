@@ -2,17 +2,18 @@ import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import { AupApiClient } from '../api/api-client.js';
 import { fetchAllJobs } from '../api/fetch-all-jobs.js';
-import { AupChartElement, chartElementStyles, type ChartSlot } from '../charts/chart-element.js';
+import { AupChartElement, type ChartSlot } from '../charts/chart-element.js';
 import type { ChartContent } from '../charts/vega-chart.js';
-import { AsyncLoadController } from '../controllers/async-load-controller.js';
+import { AsyncLoadController, type LoadCause } from '../controllers/async-load-controller.js';
 import { LiveController, type LiveBatch } from '../controllers/live-controller.js';
 import { fire, type JobSelection, type OpenJobDetail } from '../events.js';
-import { mergeJobChanges } from '../live/merge-job-changes.js';
+import { applyLiveJobs } from '../live/merge-job-changes.js';
 import { selectedJobIds } from '../selection/job-selection.js';
 import type { ChartTheme } from '../specs/chart-theme.js';
 import { chooseRenderer, JOB_CHART_DATA, jobChartRows, jobChartSpec, paramNames } from '../specs/job-chart-spec.js';
 import { emptyMessage, errorMessage, loadingMessage } from '../theme/state-messages.js';
 import { jobChartData, metricLabels, type JobChartData, type JobChartValue } from './job-chart-data.js';
+import { jobChartStyles } from './job-chart.styles.js';
 
 /**
  * Each job's score (or a secondary metric) over job index or end time, with the best-so-far line.
@@ -47,7 +48,7 @@ import { jobChartData, metricLabels, type JobChartData, type JobChartValue } fro
  * @cssprop --aup-font-family - Font.
  */
 export class AupJobChart extends AupChartElement {
-  static override styles = chartElementStyles;
+  static override styles = jobChartStyles;
 
   static override properties = {
     api: { type: String },
@@ -97,8 +98,8 @@ export class AupJobChart extends AupChartElement {
     }
   }
 
-  /** `fresh`: a new source (shows loading); `quiet`: new options, the old view stays meanwhile; `live`: a refresh that waits for a load in flight. */
-  private startLoad(how: 'fresh' | 'quiet' | 'live'): void {
+  /** Loads the element's data from the board, as `how` asks (see LoadCause). */
+  private startLoad(how: LoadCause): void {
     const api = this.api!;
     const id = this.experiment!;
     const task = async (signal: AbortSignal): Promise<JobChartData> => {
@@ -106,17 +107,12 @@ export class AupJobChart extends AupChartElement {
       const [experiment, { jobs }] = await Promise.all([client.experiment(id, signal), fetchAllJobs(client, id, { signal })]);
       return { experimentId: id, target: experiment.target, jobs };
     };
-    if (how === 'live') this.load.refresh(task);
-    else void this.load.run(task, { quiet: how === 'quiet' });
+    this.load.runAs(how, task);
   }
 
   private onLive(batch: LiveBatch): void {
-    const current = this.load.value;
     if (this.data !== undefined || this.experiment === undefined) return;
-    if (batch.full || current === undefined) return this.startLoad('live');
-    const merged = mergeJobChanges(current.jobs, batch.changes, this.experiment);
-    if (merged === undefined) return this.startLoad('live');
-    if (merged !== current.jobs) this.load.set({ ...current, jobs: merged });
+    applyLiveJobs(this.load, batch, this.experiment, () => this.startLoad('live'));
   }
 
   protected override render(): TemplateResult {

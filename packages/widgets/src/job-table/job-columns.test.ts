@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
 import type { JobSummary } from '../api/job-summary.js';
-import { durationMs, formatDuration, inferFromJobs, jobColumns, jobRow, metricsFromConfig, paramsFromConfig } from './job-columns.js';
+import {
+  durationMs,
+  inferFromJobs,
+  jobColumns,
+  jobRow,
+  keepUndeclaredMetrics,
+  metricsFromConfig,
+  paramsFromConfig,
+  withPageMetrics,
+} from './job-columns.js';
 
 const config = {
   parameter_config: [
@@ -111,14 +120,30 @@ describe('jobRow', () => {
   });
 });
 
-describe('durationMs and formatDuration', () => {
-  it('measures between two ISO times and reads at the scale of the value', () => {
+describe('durationMs', () => {
+  it('measures between two ISO times', () => {
     expect(durationMs('2025-01-01T00:00:00Z', '2025-01-01T00:00:01.5Z')).toBe(1500);
     expect(durationMs(null, '2025-01-01T00:00:00Z')).toBeNull();
-    expect(formatDuration(850)).toBe('850 ms');
-    expect(formatDuration(12_340)).toBe('12.3 s');
-    expect(formatDuration(245_000)).toBe('4 m 05 s');
-    expect(formatDuration(2 * 3_600_000 + 3 * 60_000)).toBe('2 h 03 m');
-    expect(formatDuration(null)).toBe('—');
+  });
+});
+
+describe('withPageMetrics and keepUndeclaredMetrics', () => {
+  const fromConfig = (): ReturnType<typeof jobColumns> =>
+    jobColumns({ params: paramsFromConfig(config), metrics: metricsFromConfig(config) });
+
+  it('adds a column, before the parameters, for each metric of a page that none has yet', () => {
+    const base = fromConfig();
+    expect(withPageMetrics(base, [job({ metrics: { f1: 1, zeta: 2, alpha: 3 } })])).toBeDefined();
+    const cols = withPageMetrics(base, [job({ metrics: { f1: 1, zeta: 2, alpha: 3 } })])!;
+    const fields = cols.map((c) => c.field);
+    expect(fields.filter((f) => f.startsWith('metric:'))).toEqual(['metric:f1', 'metric:auc', 'metric:alpha', 'metric:zeta']);
+    expect(fields.indexOf('metric:zeta')).toBeLessThan(fields.findIndex((f) => f.startsWith('param:')));
+    expect(withPageMetrics(base, [job({ metrics: { f1: 1 } })])).toBeUndefined();
+  });
+
+  it('keeps the metrics pages added when the config is read again', () => {
+    const withZeta = withPageMetrics(fromConfig(), [job({ metrics: { zeta: 2 } })])!;
+    const again = keepUndeclaredMetrics(fromConfig(), withZeta);
+    expect(again.map((c) => c.field)).toEqual(withZeta.map((c) => c.field));
   });
 });

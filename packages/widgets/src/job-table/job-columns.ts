@@ -133,6 +133,35 @@ export function jobColumns(opts: { params: readonly ParamInfo[]; metrics: readon
   ];
 }
 
+/** Where metric columns go: before the first parameter (or the trial column). */
+function metricInsertAt(cols: readonly JobColumn[]): number {
+  return cols.findIndex((c) => c.group === 'param' || c.field === 'trial');
+}
+
+/**
+ * The columns of an experiment's config, keeping the metric columns `previous` had that the config
+ * does not declare (added from pages: `#aup:` result metrics).
+ */
+export function keepUndeclaredMetrics(fromConfig: JobColumn[], previous: readonly JobColumn[]): JobColumn[] {
+  for (const c of previous)
+    if (c.group === 'metric' && !fromConfig.some((n) => n.field === c.field)) fromConfig.splice(metricInsertAt(fromConfig), 0, c);
+  return fromConfig;
+}
+
+/** `columns` with a column for each metric the jobs carry that none has yet; undefined when there is none. */
+export function withPageMetrics(columns: readonly JobColumn[], jobs: readonly JobSummary[]): JobColumn[] | undefined {
+  const known = new Set(columns.map((c) => c.field));
+  const extra = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics)))].filter((l) => !known.has(`metric:${l}`));
+  if (extra.length === 0) return undefined;
+  const cols = [...columns];
+  cols.splice(
+    metricInsertAt(cols),
+    0,
+    ...extra.sort().map((label): JobColumn => ({ field: `metric:${label}`, title: label, kind: 'number', group: 'metric', visible: true })),
+  );
+  return cols;
+}
+
 /** A job's flat row: its fields, `duration` in ms (null until it ended), `param:*` and `metric:*`. */
 export function jobRow(job: JobSummary): JobRow {
   const row: JobRow = {
@@ -156,26 +185,6 @@ export function durationMs(start: string | null, end: string | null): number | n
   if (start === null || end === null) return null;
   const ms = Date.parse(end) - Date.parse(start);
   return Number.isFinite(ms) ? ms : null;
-}
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-
-/**
- * A duration for a cell: `850 ms`, `12.3 s`, `4 m 05 s`, `2 h 03 m`.
- * @example formatDuration(245_000) // '4 m 05 s'
- */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < SECOND) return `${Math.round(ms)} ms`;
-  if (ms < MINUTE) return `${(ms / SECOND).toFixed(1)} s`;
-  if (ms < HOUR) {
-    const s = Math.round(ms / SECOND);
-    return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
-  }
-  const m = Math.round(ms / MINUTE);
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
 }
 
 function isParamValue(v: unknown): v is ParamValue {

@@ -3,7 +3,8 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { ExperimentDetail } from '../api/experiment-detail.js';
 import type { JobAttempt, JobDetail } from '../api/job-detail.js';
 import { formatScore, formatTimestamp, MISSING } from '../format/format.js';
-import { formatDuration, type JobRow } from './job-columns.js';
+import { formatDuration } from '../format/format.js';
+import type { JobRow } from './job-columns.js';
 
 // The expanded row of <aup-job-table>: everything about one job, from GET /jobs/{jid} (attempts,
 // records, artifacts, warnings), the attempt logs and the experiment's host and git info.
@@ -179,7 +180,7 @@ function attempts(list: readonly JobAttempt[]): TemplateResult {
                   <td class="num">${a.exit_code ?? MISSING}</td>
                   <td class="num">${formatScore(a.score)}</td>
                   <td title=${a.started_at}>${formatTimestamp(a.started_at)}</td>
-                  <td class="num">${formatDuration(a.duration_ms)}</td>
+                  <td class="num">${formatDuration(a.duration_ms, { subSecond: true })}</td>
                   <td class=${a.error === null ? '' : 'danger'}>${a.error ?? ''}</td>
                 </tr>`,
             )}

@@ -1,6 +1,7 @@
 import { css, unsafeCSS } from 'lit';
 
 import { badgeStyles, controlStyles, themeTokens } from '../theme/theme-tokens.js';
+import { menuStyles } from '../theme/menu-styles.js';
 import { stateStyles } from '../theme/state-messages.js';
 import { TABULATOR_CSS } from './tabulator-css.js';
 
@@ -117,6 +118,7 @@ export const jobTableStyles = [
   badgeStyles,
   controlStyles,
   stateStyles,
+  menuStyles,
   unsafeCSS(TABULATOR_CSS),
   tabulatorTheme,
   css`
@@ -149,41 +151,11 @@ export const jobTableStyles = [
       background: none;
       padding: 0 0.25rem;
     }
-    .chooser {
-      position: relative;
-    }
-    .chooser summary {
-      cursor: pointer;
-      color: var(--_accent);
-      list-style: none;
-      border: 1px solid var(--_border);
-      border-radius: 4px;
-      padding: 0.15rem 0.5rem;
-    }
-    .chooser[open] .chooser-panel {
-      position: absolute;
-      z-index: 20;
-      top: calc(100% + 4px);
-      left: 0;
-      max-height: 24rem;
-      overflow: auto;
-      min-width: 14rem;
-      padding: 0.5rem 0.75rem;
-      background: var(--_surface);
-      color: var(--_text);
-      border: 1px solid var(--_border);
-      border-radius: 6px;
-      box-shadow: 0 4px 16px rgb(0 0 0 / 0.2);
-    }
-    .chooser-panel h4 {
+    .menu-body h4 {
       margin: 0.5rem 0 0.25rem;
       font-size: 0.8em;
       color: var(--_muted);
       text-transform: uppercase;
-    }
-    .chooser-panel label {
-      display: block;
-      white-space: nowrap;
     }
     .exports a,
     .exports button {

@@ -7,7 +7,9 @@
 // package's own (tabulator-esm.d.ts).
 import type { Tabulator as TabulatorClass } from 'tabulator-tables/dist/js/tabulator_esm.js';
 
-type Tabulator = typeof TabulatorClass;
+/** The Tabulator class, as loadTabulator() gives it. */
+export type TabulatorConstructor = typeof TabulatorClass;
+type Tabulator = TabulatorConstructor;
 
 let loaded: Tabulator | undefined;
 let loading: Promise<Tabulator> | undefined;

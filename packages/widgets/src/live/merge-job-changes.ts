@@ -1,5 +1,25 @@
 import type { ChangeEvent } from '../api/change-event.js';
 import type { JobSummary } from '../api/job-summary.js';
+import type { AsyncLoadController } from '../controllers/async-load-controller.js';
+import type { LiveBatch } from '../controllers/live-controller.js';
+
+/**
+ * The one way an element holding an experiment's jobs follows the board: the jobs a live batch
+ * carries are merged into the loaded value without a request; a full batch, nothing loaded yet, or
+ * changes that cannot be merged (see mergeJobChanges) call `reload` instead.
+ */
+export function applyLiveJobs<T extends { readonly jobs: readonly JobSummary[] }>(
+  load: AsyncLoadController<T>,
+  batch: LiveBatch,
+  experimentId: number,
+  reload: () => void,
+): void {
+  const current = load.value;
+  if (batch.full || current === undefined) return reload();
+  const merged = mergeJobChanges(current.jobs, batch.changes, experimentId);
+  if (merged === undefined) return reload();
+  if (merged !== current.jobs) load.set({ ...current, jobs: merged });
+}
 
 /**
  * Applies a burst of live changes to a list of an experiment's jobs without asking the server:

@@ -5,9 +5,13 @@
  * Parzen estimators `hyperopt` uses (proposers/parzen), not HpBandSter's statsmodels product KDE:
  * measured, they met the learning-curve target on more seeds (docs/reference/proposers.md#bohb).
  */
+import { Type } from '@sinclair/typebox';
 import { isRngState, Rng } from '../../rng.js';
-import type { AskResult, Json, JsonObject, Outcome, ParamSpec, Proposer, ProposerContext, ProposerDefinition } from '../../types.js';
+import type { AskResult, Json, JsonObject, Outcome, ParamSpec, Proposer, ProposerContext } from '../../types.js';
+import { Int, Positive } from '../../config/schema-builders.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
+import type { BuiltinProposer, OptionProblem } from '../definition.js';
+import { ETA_OPTION } from '../common-options.js';
 import { checkSpace, sampleParams } from '../space.js';
 import {
   CONFIG_ID_KEY,
@@ -267,8 +271,48 @@ function levelsBelowMax(budget: number, maxBudget: number, eta: number): number 
   return Math.round(Math.log(maxBudget / budget) / Math.log(eta));
 }
 
+/** BOHB's config keys; the defaults they state are BOHB_DEFAULTS (HpBandSter's were 15, 64, 1/3 and 3). */
+const OPTIONS = {
+  min_budget: Positive(`Smallest budget a configuration is evaluated on (default ${BOHB_DEFAULTS.min_budget}).`),
+  max_budget: Positive(`Largest budget (default ${BOHB_DEFAULTS.max_budget}).`),
+  eta: ETA_OPTION,
+  n_iterations: Int(1, `Number of successive-halving iterations (default ${BOHB_DEFAULTS.n_iterations}).`),
+  min_points_in_model: Type.Union([Int(1, 'Results needed before the model is used.'), Type.Null(), Type.Literal('')], {
+    description: 'Results needed before the model is used; null or "" = number of parameters + 1.',
+  }),
+  top_n_percent: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 100,
+    description: `Percent of results counted as good (default ${BOHB_DEFAULTS.top_n_percent}).`,
+  }),
+  num_samples: Int(1, `Samples drawn to optimise expected improvement (default ${BOHB_DEFAULTS.num_samples}).`),
+  random_fraction: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    description: `Fraction of configurations sampled at random (default ${BOHB_DEFAULTS.random_fraction}).`,
+  }),
+  bandwidth_factor: Positive(`Widening of the kernel density estimate when sampling (default ${BOHB_DEFAULTS.bandwidth_factor}).`),
+  min_bandwidth: Positive(`Smallest kernel bandwidth (default ${BOHB_DEFAULTS.min_bandwidth}).`),
+};
+
+/** Budgets in the wrong order, refused by the config check with the schema's problems. */
+function budgetProblems(config: JsonObject): OptionProblem[] {
+  const { min_budget: min, max_budget: max } = config;
+  if (typeof min !== 'number' || typeof max !== 'number' || min < max) return [];
+  return [{ key: 'max_budget', expected: `a budget larger than min_budget (${min})`, found: max }];
+}
+
 /** The `bohb` proposer's registry entry. */
-export const bohbProposer: ProposerDefinition = {
+export const bohbProposer: BuiltinProposer = {
   name: NAME,
   create: (ctx, snapshot) => new BohbProposer(ctx, snapshot),
+  options: OPTIONS,
+  optionProblems: budgetProblems,
+  trialCount: (_space, options) => bohbTrialCount(options),
+  schedulesBudgets: true,
+  summary: {
+    does: "Hyperband's brackets between `min_budget` and `max_budget`, configurations from kernel densities of the best results",
+    seeded: true,
+    finite: 'after `n_iterations` brackets or `n_samples` trials, whichever comes first',
+  },
 };

@@ -6,18 +6,10 @@
  * by REINFORCE on the child's score improvement over its parent, with a moving-average baseline.
  */
 import { isRngState, Rng } from '../../rng.js';
-import type {
-  AskResult,
-  Json,
-  JsonObject,
-  Outcome,
-  OutcomeStatus,
-  ParamSpec,
-  Params,
-  Proposer,
-  ProposerContext,
-  ProposerDefinition,
-} from '../../types.js';
+import type { AskResult, Json, JsonObject, Outcome, OutcomeStatus, ParamSpec, Params, Proposer, ProposerContext } from '../../types.js';
+import { Type } from '@sinclair/typebox';
+import { Int } from '../../config/schema-builders.js';
+import type { BuiltinProposer } from '../definition.js';
 import { AupError } from '../../errors.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
 import { checkSpace, sampleParams } from '../space.js';
@@ -354,8 +346,20 @@ function isTrialRecord(x: Json): boolean {
   );
 }
 
+/** EAS's config keys. */
+const OPTIONS = {
+  net_config: Type.Unknown({ description: 'The starting network description.' }),
+  n_children: Int(1, 'Networks derived from each parent per round.'),
+};
+
 /** The `eas` proposer's registry entry. */
-export const easProposer: ProposerDefinition = {
+export const easProposer: BuiltinProposer = {
   name: NAME,
   create: (ctx, snapshot) => new EasProposer(ctx, snapshot),
+  options: OPTIONS,
+  summary: {
+    does: 'architecture search by network transformation (Net2Wider, Net2Deeper) from a starting network',
+    seeded: true,
+    finite: 'after `n_samples` trials',
+  },
 };

@@ -16,7 +16,8 @@ import type {
   Target,
 } from '../../types.js';
 import { iterationPlan, maxBracket } from './bracket-schedule.js';
-import { hyperbandTrialCount } from './hyperband-proposer.js';
+import { hyperbandDefinition, hyperbandTrialCount } from './hyperband-proposer.js';
+import { randomProposer } from '../random/random-proposer.js';
 
 const hyperband = getProposer('hyperband');
 
@@ -220,6 +221,34 @@ describe('hyperband successive halving', () => {
       [1, 1, 1],
     ]);
     expect(trial(p.ask()).params.x).toBe(0.3);
+  });
+
+  it('creates its engine with the lookup it was handed, and refuses an unknown one or one that schedules budgets', () => {
+    const asked: string[] = [];
+    const def = hyperbandDefinition((name) => {
+      asked.push(name);
+      if (name === 'mine') return randomProposer;
+      return name === 'budgeted' ? { ...randomProposer, name, schedulesBudgets: true } : `"${name}" is unknown here`;
+    });
+    expect(trial(def.create(ctx({ max_iter: 9, engine: ' Mine ' })).ask()).budget).toBe(1);
+    expect(asked).toEqual(['mine']);
+    const refusal = (engine: string) => {
+      try {
+        def.create(ctx({ engine }));
+      } catch (e) {
+        return { code: (e as AupError).code, message: (e as Error).message, details: (e as AupError).details };
+      }
+      return undefined;
+    };
+    expect(refusal('other')).toEqual({
+      code: 'AUP_ERR_PROPOSER_CONFIG',
+      message: 'engine: "other" is unknown here',
+      details: { path: 'engine' },
+    });
+    expect(refusal('budgeted')).toMatchObject({
+      code: 'AUP_ERR_PROPOSER_CONFIG',
+      message: 'engine: the hyperband proposer needs a proposer that samples configurations (e.g. "random"), found "budgeted"',
+    });
   });
 
   it('passes the configuration id as `tid`, unless a parameter has that name', () => {

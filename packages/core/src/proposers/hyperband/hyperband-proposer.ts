@@ -2,12 +2,14 @@
  * `hyperband` (Li et al. 2018): successive halving over brackets s = s_max..0 with budgets up to
  * `max_iter`, configurations from an `engine` proposer (default `random`).
  */
+import { Type } from '@sinclair/typebox';
 import { AupError } from '../../errors.js';
 import { isRngState, Rng } from '../../rng.js';
 import type { AskResult, Json, JsonObject, Outcome, ParamSpec, Proposer, ProposerContext, ProposerDefinition } from '../../types.js';
+import { Int, Positive } from '../../config/schema-builders.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
-// A cycle (the registry lists hyperband): load this module through the registry or the package index, not on its own.
-import { getProposer } from '../registry.js';
+import type { BuiltinProposer, ProposerLookup } from '../definition.js';
+import { ENGINE_OPTION, ETA_OPTION } from '../common-options.js';
 import { checkSpace, sampleParams } from '../space.js';
 import { CONFIG_ID_KEY, iterationPlan, iterationTrialCount, MAX_BRACKETS, maxBracket, type Rung } from './bracket-schedule.js';
 import { BracketScheduler, type Sampler } from './bracket-scheduler.js';
@@ -20,11 +22,15 @@ const SNAPSHOT_VERSION = 1;
 /** Auptimizer's defaults (HyperbandProposer.py). */
 export const HYPERBAND_DEFAULTS = { max_iter: 81, eta: 3, skip_last: 0, engine: 'random' } as const;
 
-/** Keys that belong to hyperband; the rest of `options` goes to the engine. */
-const OWN_KEYS = new Set(['max_iter', 'eta', 'skip_last', 'engine']);
-
-/** Proposers that cannot be an engine: they schedule budgets themselves. */
-const NOT_ENGINES = new Set(['hyperband', 'bohb']);
+/** Hyperband's config keys; the rest of `options` goes to the engine. */
+const OPTIONS = {
+  max_iter: Positive('Most resource (e.g. epochs) one configuration gets (default 81).'),
+  eta: ETA_OPTION,
+  skip_last: Type.Union([Int(0, 'Skip the last rounds of each bracket (0 or 1).'), Type.Boolean()], {
+    description: 'Skip the last round of each bracket.',
+  }),
+  engine: ENGINE_OPTION,
+};
 
 /** Hyperband's settings after defaults and checks. */
 export interface HyperbandSettings {
@@ -52,7 +58,6 @@ export function hyperbandSettings(options: JsonObject): HyperbandSettings {
             ok: (x) => Number.isSafeInteger(x) && x >= 0,
           });
   const engine = readString(NAME, options, 'engine', HYPERBAND_DEFAULTS.engine).toLowerCase();
-  if (NOT_ENGINES.has(engine)) throw optionError(NAME, 'engine', 'a proposer that samples configurations (e.g. "random")', engine);
   const sMax = maxBracket(maxIter, eta);
   if (sMax >= MAX_BRACKETS) {
     throw optionError(NAME, 'eta', `a rate that gives at most ${MAX_BRACKETS} brackets for max_iter ${maxIter}`, eta);
@@ -83,8 +88,11 @@ export class HyperbandProposer implements Proposer {
   private asked = 0;
   private told: ToldCounts = { finished: 0, failed: 0, early_stopped: 0 };
 
-  /** Starts fresh from `ctx.seed`, or continues exactly from a snapshot this class produced. */
-  constructor(ctx: ProposerContext, snapshot?: Json) {
+  /**
+   * Starts fresh from `ctx.seed`, or continues exactly from a snapshot this class produced; the
+   * engine named by the `engine` option is looked up with `engines` (the registry hands it in).
+   */
+  constructor(ctx: ProposerContext, engines: ProposerLookup, snapshot?: Json) {
     checkSpace(ctx.space);
     checkNSamples(NAME, ctx);
     checkSeed(NAME, ctx);
@@ -102,8 +110,8 @@ export class HyperbandProposer implements Proposer {
     // The engine gets its own stream, derived from the seed, so our fallback draws never shift its proposals.
     const engineSeed = new Rng(ctx.seed).nextUint32() ^ 0x5bd1e995;
     const engineOptions: JsonObject = {};
-    for (const [k, v] of Object.entries(ctx.options)) if (!OWN_KEYS.has(k)) engineOptions[k] = v;
-    const engineDef = getProposer(settings.engine);
+    for (const [k, v] of Object.entries(ctx.options)) if (!Object.hasOwn(OPTIONS, k)) engineOptions[k] = v;
+    const engineDef = engineDefinition(engines, settings.engine);
     const engineCtx: ProposerContext = {
       space: ctx.space,
       target: ctx.target,
@@ -172,21 +180,26 @@ export class HyperbandProposer implements Proposer {
   }
 }
 
-/** The `hyperband` proposer's registry entry. */
-export const hyperbandProposer: ProposerDefinition = {
-  name: NAME,
-  create: (ctx, snapshot) => {
-    try {
-      return new HyperbandProposer(ctx, snapshot);
-    } catch (e) {
-      // An unknown engine is a setting of this proposer: say which key names it.
-      if (e instanceof AupError && e.code === 'AUP_ERR_PROPOSER_UNKNOWN') {
-        throw new AupError('AUP_ERR_PROPOSER_CONFIG', `engine: ${e.message.replace(/^proposer: /, '')}`, {
-          details: { path: 'engine' },
-          cause: e,
-        });
-      }
-      throw e;
-    }
-  },
-};
+/** The definition registered as `engine`: one that samples configurations; throws AUP_ERR_PROPOSER_CONFIG naming the key otherwise. */
+function engineDefinition(engines: ProposerLookup, engine: string): ProposerDefinition {
+  const found = engines(engine);
+  if (typeof found === 'string') throw new AupError('AUP_ERR_PROPOSER_CONFIG', `engine: ${found}`, { details: { path: 'engine' } });
+  if (found.schedulesBudgets === true) throw optionError(NAME, 'engine', 'a proposer that samples configurations (e.g. "random")', engine);
+  return found;
+}
+
+/** The `hyperband` proposer, creating its engines with what `engines` finds (the registry's lookup). */
+export function hyperbandDefinition(engines: ProposerLookup): BuiltinProposer {
+  return {
+    name: NAME,
+    create: (ctx, snapshot) => new HyperbandProposer(ctx, engines, snapshot),
+    options: OPTIONS,
+    trialCount: (_space, options) => hyperbandTrialCount(options),
+    schedulesBudgets: true,
+    summary: {
+      does: 'successive halving over brackets of budgets up to `max_iter`; configurations from an `engine` proposer',
+      seeded: true,
+      finite: 'after `n_samples` trials (the brackets repeat)',
+    },
+  };
+}

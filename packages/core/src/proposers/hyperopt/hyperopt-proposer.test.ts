@@ -3,7 +3,7 @@ import { AupError } from '../../errors.js';
 import { branin, hartmann6Function, type TestFunction } from '../../testing/benchmark-functions.js';
 import { SimulatedRun } from '../../testing/proposer-conformance.js';
 import type { Json, JsonObject, OutcomeStatus, ParamSpec, Params, ProposerContext } from '../../types.js';
-import { randomProposer } from '../random-proposer.js';
+import { randomProposer } from '../random/random-proposer.js';
 import { KernelSpace } from '../parzen/kernel-space.js';
 import { HyperoptProposer, hyperoptProposer } from './hyperopt-proposer.js';
 import { HYPEROPT_DEFAULTS } from './hyperopt-settings.js';

@@ -3,7 +3,11 @@
  * multivariate TPE with a constant liar for pending trials), `rand` and `anneal`.
  */
 import { isRngState, Rng } from '../../rng.js';
-import type { AskResult, Json, Outcome, OutcomeStatus, Params, Proposer, ProposerContext, ProposerDefinition } from '../../types.js';
+import type { AskResult, Json, Outcome, OutcomeStatus, Params, Proposer, ProposerContext } from '../../types.js';
+import { Type } from '@sinclair/typebox';
+import { Int, Positive } from '../../config/schema-builders.js';
+import type { BuiltinProposer } from '../definition.js';
+import { ENGINE_OPTION } from '../common-options.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
 import { KernelSpace } from '../parzen/kernel-space.js';
 import { checkSpace } from '../space.js';
@@ -193,8 +197,33 @@ export class HyperoptProposer implements Proposer {
   }
 }
 
+/** Hyperopt's config keys. */
+const OPTIONS = {
+  engine: ENGINE_OPTION,
+  n_startup_jobs: Int(0, 'Random proposals before the TPE model is used (default 10).'),
+  n_ei_candidates: Int(1, 'Candidates drawn from the good density per proposal (default 24).'),
+  gamma: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Fraction of results counted as good (default 0.1).' }),
+  bandwidth: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 1,
+    description: 'Kernel bandwidth constant of multivariate TPE (default 0.07; larger explores more).',
+  }),
+  prior_weight: Positive('Weight of the uniform prior in each Parzen estimator (default 1).'),
+  multivariate: Type.Boolean({ description: 'Joint kernels over all parameters (default true).' }),
+  constant_liar: Type.Boolean({ description: 'Count pending trials as bad results (default true).' }),
+  linear_forgetting: Int(1, 'Observations after which older ones weigh less (default 25).'),
+  avg_best_idx: Type.Number({ minimum: 1, description: "anneal: mean rank of the trial sampled around (hyperopt's default 2)." }),
+  shrink_coef: Type.Number({ minimum: 0, description: "anneal: how fast the neighbourhood shrinks (hyperopt's default 0.1)." }),
+};
+
 /** The `hyperopt` proposer's registry entry. */
-export const hyperoptProposer: ProposerDefinition = {
+export const hyperoptProposer: BuiltinProposer = {
   name: NAME,
   create: (ctx, snapshot) => new HyperoptProposer(ctx, snapshot),
+  options: OPTIONS,
+  summary: {
+    does: 'Tree-structured Parzen Estimator (`engine: "tpe"`), or hyperopt\'s random and annealing engines',
+    seeded: true,
+    finite: 'after `n_samples` trials',
+  },
 };

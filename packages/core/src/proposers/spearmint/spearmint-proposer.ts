@@ -11,17 +11,11 @@
 import { isRngState, Rng } from '../../rng.js';
 import { minimizeBox } from '../../math/minimize-box.js';
 import { SobolSequence } from '../../math/sobol.js';
-import type {
-  AskResult,
-  Json,
-  Outcome,
-  OutcomeStatus,
-  Params,
-  Proposer,
-  ProposerContext,
-  ProposerDefinition,
-  Target,
-} from '../../types.js';
+import type { AskResult, Json, Outcome, OutcomeStatus, Params, Proposer, ProposerContext, Target } from '../../types.js';
+import { Type } from '@sinclair/typebox';
+import { Int, Str } from '../../config/schema-builders.js';
+import type { BuiltinProposer } from '../definition.js';
+import { ENGINE_OPTION } from '../common-options.js';
 import { checkNSamples, checkSeed, checkTell, SnapshotReader } from '../checks.js';
 import { checkSpace } from '../space.js';
 import { logExpectedImprovement } from './expected-improvement.js';
@@ -465,8 +459,23 @@ function subset(data: GpData, size: number): GpData {
   return { x, y, n: count, dim };
 }
 
+/** Spearmint's config keys. */
+const OPTIONS = {
+  engine: ENGINE_OPTION,
+  grid_size: Int(1, 'Candidate points scored per proposal (default 1000).'),
+  n_init: Int(1, 'Points of the Sobol initial design before the Gaussian process is used (default max(5, d+1), at most 20).'),
+  engine_config: Type.Record(Type.String(), Type.Unknown(), { description: "Options for spearmint's chooser." }),
+  spearmint_dir: Str("Auptimizer's spearmint working folder; accepted and unused."),
+};
+
 /** The `spearmint` proposer's registry entry. */
-export const spearmintProposer: ProposerDefinition = {
+export const spearmintProposer: BuiltinProposer = {
   name: NAME,
   create: (ctx, snapshot) => new SpearmintProposer(ctx, snapshot),
+  options: OPTIONS,
+  summary: {
+    does: 'Bayesian optimisation: a Gaussian process with expected improvement (GP-EI)',
+    seeded: true,
+    finite: 'after `n_samples` trials',
+  },
 };

@@ -1,19 +1,24 @@
 import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely } from 'kysely';
 
-import type { DialectCaps } from '../dialect-caps.js';
+import type { Dialect } from '../dialect/dialect.js';
 
 type Table = CreateTableBuilder<string, never>;
 
-/** The first schema: Auptimizer's table names, plus text records, artifacts and workers (docs/decisions/0002). */
-export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> {
-  const t = caps.types;
-  // Ids are global and never reused (Auptimizer's jid): AUTOINCREMENT in SQLite, an identity in PG.
-  const id = (table: Table, reuse = false): Table =>
-    caps.dialect === 'sqlite'
-      ? table.addColumn('id', 'integer', (c) => (reuse ? c.primaryKey() : c.primaryKey().autoIncrement()))
-      : table.addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
-  const jobRef = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder => c.notNull().references('job.id').onDelete('cascade');
+const jobRef = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder => c.notNull().references('job.id').onDelete('cascade');
 
+/** The first schema: Auptimizer's table names, plus text records, artifacts and workers (docs/decisions/0002). */
+export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  // Ids are global and never reused (Auptimizer's jid): AUTOINCREMENT in SQLite, an identity in PG.
+  const id = (table: Table, reuse = false): Table => dialect.idColumn(table, reuse);
+  await experimentAndJobTables(db, dialect.types, id);
+  await workerTables(db, dialect.types, id);
+  await resultTables(db, dialect.types, id);
+}
+
+type Types = Dialect['types'];
+type IdColumn = (table: Table, reuse?: boolean) => Table;
+
+async function experimentAndJobTables(db: Kysely<unknown>, t: Types, id: IdColumn): Promise<void> {
   await id(db.schema.createTable('experiment'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('user_name', 'text', (c) => c.notNull())
@@ -52,7 +57,9 @@ export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> 
     .execute();
   await db.schema.createIndex('job_experiment_status').on('job').columns(['experiment_id', 'status']).execute();
   await db.schema.createIndex('job_experiment_score').on('job').columns(['experiment_id', 'score']).execute();
+}
 
+async function workerTables(db: Kysely<unknown>, t: Types, id: IdColumn): Promise<void> {
   await id(db.schema.createTable('worker'))
     .addColumn('host', 'text', (c) => c.notNull())
     .addColumn('pid', t.int)
@@ -82,7 +89,9 @@ export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> 
     .addUniqueConstraint('job_attempt_job_attempt', ['job_id', 'attempt'])
     .execute();
   await db.schema.createIndex('job_attempt_worker').on('job_attempt').column('worker_id').execute();
+}
 
+async function resultTables(db: Kysely<unknown>, t: Types, id: IdColumn): Promise<void> {
   // The rowid alias (no AUTOINCREMENT) keeps SQLite inserts cheap; the id only orders equal steps.
   await id(db.schema.createTable('intermediate_result'), true)
     .addColumn('job_id', t.bigint, jobRef)

@@ -1,16 +1,13 @@
 import type { Kysely } from 'kysely';
 
-import type { DialectCaps } from '../dialect-caps.js';
+import type { Dialect } from '../dialect/dialect.js';
 
 /** The change feed (docs/decisions/0005): one row per committed mutation the board shows, read by id. */
-export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> {
-  const t = caps.types;
+export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const t = dialect.types;
   // AUTOINCREMENT in SQLite so an id is never reused after the newest rows are deleted: a client's
   // cursor must never point past a row that is later written with the same id.
-  const table =
-    caps.dialect === 'sqlite'
-      ? db.schema.createTable('change').addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-      : db.schema.createTable('change').addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
+  const table = dialect.idColumn(db.schema.createTable('change'), false);
   // No foreign keys: the feed outlives what it reports (an `experiment_deleted` row names a gone experiment).
   await table
     .addColumn('experiment_id', t.bigint, (c) => c.notNull())

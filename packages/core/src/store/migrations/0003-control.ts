@@ -1,17 +1,14 @@
 import type { Kysely } from 'kysely';
 
-import type { DialectCaps } from '../dialect-caps.js';
+import type { Dialect } from '../dialect/dialect.js';
 
 /**
  * Control requests (stop, kill a job, change settings, enqueue a trial) travel from the board or the
  * CLI to the runner through this table, since the runner may be another process or machine.
  */
-export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> {
-  const t = caps.types;
-  const table =
-    caps.dialect === 'sqlite'
-      ? db.schema.createTable('control_request').addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-      : db.schema.createTable('control_request').addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
+export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const t = dialect.types;
+  const table = dialect.idColumn(db.schema.createTable('control_request'), false);
   await table
     .addColumn('experiment_id', t.bigint, (c) => c.notNull().references('experiment.id').onDelete('cascade'))
     // No foreign key: a request about a job outlives nothing, and the job id is only data to act on.

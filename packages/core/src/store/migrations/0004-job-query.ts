@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 
-import type { DialectCaps } from '../dialect-caps.js';
-import { paramRows } from '../job-query.js';
+import type { Dialect } from '../dialect/dialect.js';
+import { paramRows } from '../job-params.js';
 import type { JobParamTable } from '../schema.js';
 
 // Jobs read per round trip while back-filling: bounds memory on a large store.
@@ -19,8 +19,8 @@ interface JobParamsRow {
  * Job parameters one row per (job, name), typed: sorting and filtering a job page by a parameter is
  * then an indexed join on both dialects instead of parsing every job's JSON (docs/decisions/0006).
  */
-export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> {
-  const t = caps.types;
+export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const t = dialect.types;
   await db.schema
     .createTable('job_param')
     .addColumn('job_id', t.bigint, (c) => c.notNull().references('job.id').onDelete('cascade'))
@@ -56,5 +56,5 @@ export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> 
     }
     after = Number(jobs[jobs.length - 1]!.id);
   }
-  if (caps.dialect === 'postgres') await sql`analyze job_param`.execute(db);
+  if (dialect.analyze !== undefined) await dialect.analyze(db, 'job_param');
 }

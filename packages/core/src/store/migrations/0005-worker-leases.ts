@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-import type { DialectCaps } from '../dialect-caps.js';
+import type { Dialect } from '../dialect/dialect.js';
 
 /**
  * Worker mode (`aup run --workers external` + `aup worker`, docs/decisions/0010-worker-leases.md):
@@ -9,8 +9,8 @@ import type { DialectCaps } from '../dialect-caps.js';
  * the worker wrote (metrics and warnings travel on the attempt, since the driver completes the job);
  * a worker row says until when its last heartbeat vouches for it.
  */
-export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> {
-  const t = caps.types;
+export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const t = dialect.types;
   // Null: the driver runs the jobs itself; 'external': aup worker processes claim them.
   await db.schema.alterTable('experiment').addColumn('workers', 'text').execute();
   await db.schema

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-import type { DialectCaps } from '../dialect-caps.js';
+import type { Dialect } from '../dialect/dialect.js';
 
 /**
  * One driver per experiment (docs/decisions/0019-driver-lease.md): the process that drives an
@@ -9,8 +9,8 @@ import type { DialectCaps } from '../dialect-caps.js';
  * marks the environment of its jobs (AUP_DRIVER_TOKEN), so a driver that takes over a dead one's
  * lease can find and stop the processes it left behind.
  */
-export async function up(db: Kysely<unknown>, caps: DialectCaps): Promise<void> {
-  const t = caps.types;
+export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const t = dialect.types;
   await db.schema
     .createTable('driver_lease')
     .addColumn('experiment_id', t.bigint, (c) => c.primaryKey().references('experiment.id').onDelete('cascade'))

@@ -1,6 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
-import type { DialectCaps } from '../dialect-caps.js';
+import type { Dialect } from '../dialect/dialect.js';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-change-feed.js';
 import * as m0003 from './0003-control.js';
@@ -11,7 +11,7 @@ import * as m0007 from './0007-driver-lease.js';
 import * as m0008 from './0008-job-dir.js';
 
 interface AupMigration {
-  up(db: Kysely<unknown>, caps: DialectCaps): Promise<void>;
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
 }
 
 // Imported statically, never found by scanning a folder: a bundled aup has no folder to scan.
@@ -28,12 +28,12 @@ const MIGRATIONS: Record<string, AupMigration> = {
 };
 
 /** Kysely's MigrationProvider over the static list, with the dialect's column types bound in. */
-export function migrationProvider(caps: DialectCaps): MigrationProvider {
+export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations(): Promise<Record<string, Migration>> {
       const out: Record<string, Migration> = {};
       for (const [name, m] of Object.entries(MIGRATIONS)) {
-        out[name] = { up: (db) => m.up(db, caps) };
+        out[name] = { up: (db) => m.up(db, dialect) };
       }
       return Promise.resolve(out);
     },

@@ -1,4 +1,4 @@
-import { AupError } from '../errors.js';
+import { AupError } from '../../../errors.js';
 
 // What Node and the `bindings` package say when better-sqlite3's compiled part cannot be loaded:
 // never built (its install script did not run or failed), built for another Node.js

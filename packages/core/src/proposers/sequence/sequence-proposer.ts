@@ -3,9 +3,10 @@
  * ({@link gridValues}); trial k is the k-th point of their cartesian product with the FIRST parameter
  * varying fastest, so `[x, y]` visits (x0,y0), (x1,y0), ..., (x0,y1), ...
  */
-import type { AskResult, Json, Outcome, ParamValue, Params, Proposer, ProposerContext, ProposerDefinition } from '../types.js';
-import { checkNSamples, checkTell, SnapshotReader, type ToldCounts } from './checks.js';
-import { checkSpace, gridValues } from './space.js';
+import type { AskResult, Json, Outcome, ParamValue, Params, Proposer, ProposerContext } from '../../types.js';
+import type { BuiltinProposer } from '../definition.js';
+import { checkNSamples, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
+import { checkSpace, gridSize, gridValues } from '../space.js';
 
 const NAME = 'sequence';
 /** Snapshot format version; bump when the snapshot's shape changes. */
@@ -79,7 +80,14 @@ export class SequenceProposer implements Proposer {
 }
 
 /** The `sequence` proposer's registry entry. */
-export const sequenceProposer: ProposerDefinition = {
+export const sequenceProposer: BuiltinProposer = {
   name: NAME,
   create: (ctx, snapshot) => new SequenceProposer(ctx, snapshot),
+  options: {},
+  trialCount: (space) => gridSize(space),
+  summary: {
+    does: 'grid search, first parameter varying fastest',
+    seeded: false,
+    finite: 'after the grid or `n_samples` trials, whichever comes first',
+  },
 };

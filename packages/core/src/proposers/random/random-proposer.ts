@@ -1,8 +1,9 @@
 /** `random`: every parameter drawn independently and uniformly (log-uniformly with `log: true`). */
-import { isRngState, Rng } from '../rng.js';
-import type { AskResult, Json, Outcome, Params, ParamSpec, Proposer, ProposerContext, ProposerDefinition } from '../types.js';
-import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from './checks.js';
-import { checkSpace, sampleParams } from './space.js';
+import { isRngState, Rng } from '../../rng.js';
+import type { AskResult, Json, Outcome, Params, ParamSpec, Proposer, ProposerContext } from '../../types.js';
+import type { BuiltinProposer } from '../definition.js';
+import { checkNSamples, checkSeed, checkTell, SnapshotReader, type ToldCounts } from '../checks.js';
+import { checkSpace, sampleParams } from '../space.js';
 
 const NAME = 'random';
 /** Snapshot format version; bump when the snapshot's shape changes. */
@@ -70,7 +71,13 @@ export class RandomProposer implements Proposer {
 }
 
 /** The `random` proposer's registry entry. */
-export const randomProposer: ProposerDefinition = {
+export const randomProposer: BuiltinProposer = {
   name: NAME,
   create: (ctx, snapshot) => new RandomProposer(ctx, snapshot),
+  options: {},
+  summary: {
+    does: 'independent uniform samples per parameter',
+    seeded: true,
+    finite: 'after `n_samples` trials',
+  },
 };

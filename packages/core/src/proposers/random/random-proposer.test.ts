@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AupError } from '../errors.js';
-import type { ParamSpec, ProposerContext, Suggestion } from '../types.js';
+import { AupError } from '../../errors.js';
+import type { ParamSpec, ProposerContext, Suggestion } from '../../types.js';
 import { RandomProposer, randomProposer } from './random-proposer.js';
 
 function ctx(space: ParamSpec[], nSamples: number, seed = 0): ProposerContext {

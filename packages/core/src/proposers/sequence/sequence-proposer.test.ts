@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AupError } from '../errors.js';
-import type { AskResult, ParamSpec, ProposerContext, Suggestion } from '../types.js';
+import { AupError } from '../../errors.js';
+import type { AskResult, ParamSpec, ProposerContext, Suggestion } from '../../types.js';
 import { SequenceProposer, sequenceProposer } from './sequence-proposer.js';
-import { gridSize } from './space.js';
+import { gridSize } from '../space.js';
 
 function ctx(space: ParamSpec[], nSamples = 1000): ProposerContext {
   return { space, target: 'max', nSamples, seed: 0, options: {} };

@@ -1,0 +1,4 @@
+import { proposerConformance } from '../../testing/proposer-conformance.js';
+import { randomProposer } from './random-proposer.js';
+
+proposerConformance(randomProposer);
