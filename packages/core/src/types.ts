@@ -1,4 +1,5 @@
 /** Shared contracts of @aup/core. Implementations live in config/, proposers/, store/, runner/. */
+import type { EXPERIMENT_STATUSES, JOB_STATUSES } from './statuses.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -151,5 +152,5 @@ export interface ProposerDefinition {
 // ---------------------------------------------------------------------------------------------
 // Statuses (docs/architecture.md §2.5)
 
-export type ExperimentStatus = 'created' | 'running' | 'stopping' | 'stopped' | 'finished' | 'failed';
-export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'early_stopped' | 'interrupted';
+export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
+export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -1,51 +1,21 @@
-import { readFile } from 'node:fs/promises';
-
-import { AupError, VERSION, validateConfig, type ExperimentRecord, type Store } from '@aup/core';
-import { Type } from '@sinclair/typebox';
+import { AupError, type Store } from '@aup/core';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 
+import { apiRoutes } from './api/api-routes.js';
 import { addJsonDepthLimit } from './api/body-depth.js';
 import { addCors } from './api/cors.js';
-
 import { notFoundBody, toErrorReply } from './api/error-reply.js';
-import { buildOpenApi, routeEntries, type RouteEntry } from './api/openapi.js';
-import { removeJobFiles } from './api/remove-job-files.js';
-import { eventsRoutes, type EventStreamOptions } from './api/events-routes.js';
-import { controlRoutes } from './api/control-routes.js';
-import { exportRoutes } from './api/export-routes.js';
-import { jobRoutes } from './api/job-routes.js';
-import { workerRoutes } from './api/worker-routes.js';
-import { experimentJobCounts, queryRoutes } from './api/query-routes.js';
-import {
-  ConfigBodySchema,
-  ConfigValidationSchema,
-  DeleteExperimentQuerySchema,
-  DeleteExperimentResultSchema,
-  ERROR_RESPONSES,
-  ExperimentDetailSchema,
-  ExperimentIdParamsSchema,
-  HealthSchema,
-  type ConfigValidation,
-  type DeleteExperimentQuery,
-  type DeleteExperimentResult,
-  type ExperimentDetail,
-  type ExperimentIdParams,
-  type Health,
-} from './api/schemas.js';
-import { toExperimentDetailOf } from './api/to-dto.js';
-import { BOARD_PAGE_CSP, boardPage } from './board/board-page.js';
-import { BOARD_ASSETS, boardAssetPath, boardAssetType, isBoardAsset } from './board/widgets-bundle.js';
+import type { EventStreamOptions } from './api/events-routes.js';
+import { routeEntries, type RouteEntry } from './api/openapi.js';
+import { API_PREFIX } from './api/route-context.js';
+import { siteRoutes } from './board/site-routes.js';
 import { addHostCheck } from './host-check.js';
 import { addOriginCheck } from './origin-check.js';
 import { ACCESS_TOKEN_PARAM, addTokenCheck } from './token-check.js';
 
 export { TOKEN_HEADER } from './token-check.js';
-
 /** Every API route lives under this prefix; a breaking change gets a new version, not a changed route. */
-export const API_PREFIX = '/api/v1';
-
-/** Experiment states in which a runner may be writing rows, so the experiment cannot be deleted. */
-const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'stopping']);
+export { API_PREFIX };
 
 /**
  * The largest request body the API reads. A config is a few kilobytes; a JSON body bigger than
@@ -102,17 +72,7 @@ export interface CreateServerOptions {
 export function createServer(opts: CreateServerOptions): FastifyInstance {
   const { store } = opts;
   const readOnly = opts.readOnly ?? false;
-  const configBaseDir = opts.configBaseDir ?? process.cwd();
-  if (opts.token === '') {
-    throw new AupError('AUP_ERR_CLI_USAGE', 'createServer: the session token is empty: expected a non-empty string, or no token at all');
-  }
-  const readsNeedToken = opts.readsNeedToken ?? false;
-  if (readsNeedToken && opts.token === undefined) {
-    throw new AupError(
-      'AUP_ERR_CLI_USAGE',
-      'createServer: readsNeedToken is true but there is no token: expected a token for the reads to need',
-    );
-  }
+  const readsNeedToken = checkTokenOptions(opts);
   const faultsLogged = opts.logger === true || opts.errorLog !== undefined;
 
   const app = Fastify({
@@ -134,18 +94,7 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
   app.addHook('onRoute', (route) => {
     routes.push(...routeEntries(route));
   });
-  let openApi: Record<string, unknown> | undefined;
-
-  app.setErrorHandler((error, request, reply) => {
-    const view = { method: request.method, url: request.url, params: request.params, query: request.query };
-    const out = toErrorReply(error, view, { logged: faultsLogged });
-    if (out.fault) {
-      request.log.error({ err: error }, 'request failed');
-      opts.errorLog?.write(faultLine(request.method, request.url, error));
-    }
-    return reply.code(out.statusCode).send(out.body);
-  });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody({ method: request.method, url: request.url })));
+  addErrorHandlers(app, faultsLogged, opts.errorLog);
 
   // In this order, each an onRequest hook ahead of every route: a foreign Host gets nothing (not
   // even CORS headers), then a foreign page's mutation is refused whatever the token, then the token.
@@ -155,189 +104,50 @@ export function createServer(opts: CreateServerOptions): FastifyInstance {
   addTokenCheck(app, { apiPrefix: API_PREFIX, token: opts.token, readOnly, readsNeedToken });
   addJsonDepthLimit(app);
 
-  void app.register(
-    async (api) => {
-      api.get(
-        '/health',
-        {
-          schema: {
-            summary: 'Liveness, version, whether the board is read-only and which requests need the session token',
-            response: { 200: HealthSchema, ...ERROR_RESPONSES },
-          },
-        },
-        async (): Promise<Health> => ({
-          ok: true,
-          version: VERSION,
-          read_only: readOnly,
-          token_required: opts.token !== undefined && !readOnly,
-          read_token_required: readsNeedToken,
-        }),
-      );
-
-      // The experiment list and job pages are SQL queries (api/query-routes.ts).
-      await queryRoutes(api, { store, readOnly, configBaseDir });
-
-      api.get<{ Params: ExperimentIdParams }>(
-        '/experiments/:id',
-        {
-          schema: {
-            summary: 'One experiment: normalised config, best job and job counts',
-            params: ExperimentIdParamsSchema,
-            response: { 200: ExperimentDetailSchema, ...ERROR_RESPONSES },
-          },
-        },
-        async (request): Promise<ExperimentDetail> => {
-          const exp = await experimentOr404(store, request.params.id, request);
-          // Counts and the best job only: an experiment's jobs are never all read to show it.
-          const best = exp.bestJobId === null ? undefined : await store.getJob(exp.bestJobId);
-          return toExperimentDetailOf(exp, await experimentJobCounts(store, exp.id), best);
-        },
-      );
-
-      api.get(
-        '/openapi.json',
-        {
-          schema: {
-            summary: 'This OpenAPI 3.1 document, built from the route schemas',
-            response: { 200: Type.Unknown(), ...ERROR_RESPONSES },
-          },
-        },
-        async () => {
-          openApi ??= buildOpenApi(routes, {
-            title: 'aup-board API',
-            version: VERSION,
-            description: 'The JSON API of aup-board. Errors share one shape: { code, message, details }.',
-          });
-          return openApi;
-        },
-      );
-
-      await eventsRoutes(api, { store, readOnly, configBaseDir, streams: opts.streams });
-      await jobRoutes(api, { store, readOnly, configBaseDir });
-      await exportRoutes(api, { store, readOnly, configBaseDir });
-      await workerRoutes(api, { store, readOnly, configBaseDir });
-
-      // Mutating routes are not declared at all in read-only mode, so they answer 404.
-      if (readOnly) return;
-
-      api.post<{ Body: unknown }>(
-        '/config/validate',
-        {
-          schema: {
-            summary: 'Validate an experiment config without creating anything',
-            'x-mutating': true,
-            body: ConfigBodySchema,
-            response: { 200: ConfigValidationSchema, ...ERROR_RESPONSES },
-          },
-        },
-        async (request): Promise<ConfigValidation> => {
-          const result = validateConfig(request.body, { baseDir: configBaseDir });
-          return result.ok ? { ok: true, config: result.config } : { ok: false, problems: result.problems };
-        },
-      );
-
-      api.delete<{ Params: ExperimentIdParams; Querystring: DeleteExperimentQuery }>(
-        '/experiments/:id',
-        {
-          schema: {
-            summary: 'Delete an experiment and its rows (and its job files with files=true)',
-            'x-mutating': true,
-            params: ExperimentIdParamsSchema,
-            querystring: DeleteExperimentQuerySchema,
-            response: { 200: DeleteExperimentResultSchema, ...ERROR_RESPONSES },
-          },
-        },
-        async (request): Promise<DeleteExperimentResult> => {
-          const exp = await experimentOr404(store, request.params.id, request);
-          if (LIVE_STATES.has(exp.status)) {
-            throw new AupError(
-              'AUP_ERR_EXPERIMENT_STATE',
-              `Experiment ${exp.id} (${exp.name}) is ${exp.status}: expected a stopped, finished, failed or created experiment; stop it before deleting it`,
-              { details: { id: exp.id, status: exp.status } },
-            );
-          }
-          const jobIds = (await store.listJobs(exp.id)).map((j) => j.id);
-          await store.deleteExperiment(exp.id);
-          const files = request.query.files
-            ? await removeJobFiles(exp.workingDir, exp.jobDir, jobIds, { folder: true })
-            : { removed: [], skipped: [] };
-          return {
-            id: exp.id,
-            deleted: true,
-            jobs_deleted: jobIds.length,
-            files_removed: files.removed.length,
-            files_skipped: files.skipped,
-          };
-        },
-      );
-
-      await controlRoutes(api, { store, readOnly, configBaseDir, attached: opts.attached ?? false, dbUrl: opts.dbUrl });
-    },
-    { prefix: API_PREFIX },
-  );
-
-  void app.register(async (site) => {
-    site.get('/', { schema: { summary: 'The board page (HTML)' } }, async (_request, reply) => {
-      return (
-        reply
-          .type('text/html; charset=utf-8')
-          .header('cache-control', 'no-cache')
-          .header('content-security-policy', BOARD_PAGE_CSP)
-          .header('x-content-type-options', 'nosniff')
-          // The page is opened as /?token=...: no link or request it makes may carry that URL along.
-          .header('referrer-policy', 'no-referrer')
-          .send(boardPage({ apiBase: API_PREFIX, version: VERSION, attached: opts.attached ?? false }))
-      );
-    });
-
-    site.get<{ Params: { name: string } }>(
-      '/assets/:name',
-      { schema: { summary: 'The widgets bundle, aup-widgets.js' } },
-      async (request, reply) => {
-        const { name } = request.params;
-        const path = isBoardAsset(name) ? boardAssetPath(name) : undefined;
-        if (!isBoardAsset(name) || path === undefined) {
-          throw new AupError(
-            'AUP_ERR_NOT_FOUND',
-            isBoardAsset(name)
-              ? `The widgets bundle is not installed: expected the @aup/widgets package with dist/${name} (build it with 'npm run build')`
-              : `No board asset is named '${name}': expected ${BOARD_ASSETS.join(', ')}`,
-            { details: { asset: name } },
-          );
-        }
-        let body: Buffer;
-        try {
-          body = await readFile(path);
-        } catch (cause) {
-          throw new AupError(
-            'AUP_ERR_NOT_FOUND',
-            `The board asset ${name} cannot be read from ${path}: build the widgets with 'npm run build'`,
-            {
-              details: { asset: name },
-              cause,
-            },
-          );
-        }
-        return reply.type(boardAssetType(name)).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(body);
-      },
-    );
-  });
-
+  const attached = opts.attached ?? false;
+  const api = {
+    store,
+    readOnly,
+    configBaseDir: opts.configBaseDir ?? process.cwd(),
+    token: opts.token,
+    readsNeedToken,
+    attached,
+    dbUrl: opts.dbUrl,
+    streams: opts.streams,
+    routes,
+  };
+  void app.register(async (scope) => apiRoutes(scope, api), { prefix: API_PREFIX });
+  void app.register(async (site) => siteRoutes(site, attached));
   return app;
 }
 
-async function experimentOr404(store: Store, id: number, request: { method: string; url: string }): Promise<ExperimentRecord> {
-  const exp = await store.getExperiment(id);
-  if (exp === undefined) {
+/** Refuses an empty token, and reads that need a token without one; answers `readsNeedToken`. */
+function checkTokenOptions(opts: CreateServerOptions): boolean {
+  if (opts.token === '') {
+    throw new AupError('AUP_ERR_CLI_USAGE', 'createServer: the session token is empty: expected a non-empty string, or no token at all');
+  }
+  const readsNeedToken = opts.readsNeedToken ?? false;
+  if (readsNeedToken && opts.token === undefined) {
     throw new AupError(
-      'AUP_ERR_EXPERIMENT_NOT_FOUND',
-      `No experiment has id ${id} (${request.method} ${request.url}); GET ${API_PREFIX}/experiments lists them`,
-      {
-        details: { id },
-      },
+      'AUP_ERR_CLI_USAGE',
+      'createServer: readsNeedToken is true but there is no token: expected a token for the reads to need',
     );
   }
-  return exp;
+  return readsNeedToken;
+}
+
+/** The one error shape for every failure and for unknown routes; faults go to the log with their stack. */
+function addErrorHandlers(app: FastifyInstance, faultsLogged: boolean, errorLog: NodeJS.WritableStream | undefined): void {
+  app.setErrorHandler((error, request, reply) => {
+    const view = { method: request.method, url: request.url, params: request.params, query: request.query };
+    const out = toErrorReply(error, view, { logged: faultsLogged });
+    if (out.fault) {
+      request.log.error({ err: error }, 'request failed');
+      errorLog?.write(faultLine(request.method, request.url, error));
+    }
+    return reply.code(out.statusCode).send(out.body);
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody({ method: request.method, url: request.url })));
 }
 
 /** One line (and the stack) for the error log; a token in the query is not written. */

@@ -22,7 +22,6 @@ export { isLoopbackHost } from './loopback.js';
 export { openUrl } from './open-url.js';
 export { listenOnFreePort, boardUrl, PORT_SEARCH_SPAN, type ListenResult } from './listen-on-free-port.js';
 export {
-  JOB_SORT_COLUMNS,
   DEFAULT_JOB_PAGE_SIZE,
   MAX_JOB_PAGE_SIZE,
   type ConfigValidation,
@@ -33,9 +32,7 @@ export {
   type ExperimentSummary,
   type Health,
   type JobCounts,
-  type JobPage,
-  type JobPageQuery,
-  type JobSortColumn,
   type JobSummary,
   type SortOrder,
 } from './api/schemas.js';
+export type { JobPage } from './api/query-schemas.js';

@@ -57,10 +57,19 @@ export { AupApiClient, type BoardHealth, type ExportFormat } from './api/api-cli
 export { AupApiError, type ApiErrorBody } from './api/api-error.js';
 export type { IntermediateSeries, BestSoFarSeries, BestSoFarX, JobRecordValue } from './api/series.js';
 export type { JobQuery, JobFilter, FilterOp } from './api/job-query.js';
-export type { JobSummary, JobPage } from './api/job-summary.js';
+export type { JobSummary, JobPage, ServedJobPage } from './api/job-summary.js';
 export type { JobColumns } from './api/job-columns.js';
 export type { JobDetail, JobAttempt, LogSlice } from './api/job-detail.js';
-export type { ExperimentDetail, JobStatus, ParamValue, JobCounts } from './api/experiment-detail.js';
+export type { ExperimentDetail, GitState, JobStatus, ParamValue, JobCounts } from './api/experiment-detail.js';
+export type {
+  ConfigCheck,
+  ControlAnswer,
+  ControlResult,
+  ControlledExperiment,
+  DeleteExperimentResult,
+  DeleteJobResult,
+  ReportJobResult,
+} from './api/answers.js';
 export {
   NO_SELECTION,
   isEmptySelection,

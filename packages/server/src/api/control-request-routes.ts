@@ -5,14 +5,13 @@ import {
   ControlRequestSchema,
   ControlWaitQuerySchema,
   EnqueueTrialBodySchema,
-  JobIdParamsSchema,
   SetExperimentBodySchema,
   type ControlRequestDto,
   type ControlWaitQuery,
   type EnqueueTrialBody,
-  type JobIdParams,
   type SetExperimentBody,
 } from './control-schemas.js';
+import { JobIdParamsSchema, type JobIdParams } from './job-schemas.js';
 import type { RouteContext } from './route-context.js';
 import { ERROR_RESPONSES, ExperimentIdParamsSchema, type ExperimentIdParams } from './schemas.js';
 import { isoTime } from './to-dto.js';

@@ -1,11 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-
-import { hostname } from 'node:os';
 
 import {
   AupError,
-  checkNoLiveDriver,
   ConfigSyntaxError,
   createExperiment,
   parseConfigText,
@@ -23,7 +19,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { resetEnvironment, resettableDatabase } from '../environment-reset.js';
 import { MAX_BODY_DEPTH, valueDepth } from './body-depth.js';
 import { controlRequestRoutes } from './control-request-routes.js';
-import { RunnerChildren, type RunnerChild } from '../runner-children.js';
+import { RunnerChildren } from '../runner-children.js';
 import { storeHolderOf } from '../swappable-store.js';
 import {
   ControlledExperimentSchema,
@@ -31,7 +27,6 @@ import {
   CreateExperimentBodySchema,
   EnvironmentResetBodySchema,
   EnvironmentResetResultSchema,
-  JobIdParamsSchema,
   ReportJobBodySchema,
   ReportJobResultSchema,
   type ControlledExperiment,
@@ -39,34 +34,16 @@ import {
   type CreateExperimentBody,
   type EnvironmentResetBody,
   type EnvironmentResetResult,
-  type JobIdParams,
   type ReportJobBody,
   type ReportJobResult,
 } from './control-schemas.js';
+import { JobIdParamsSchema, type JobIdParams } from './job-schemas.js';
 import type { RouteContext } from './route-context.js';
 import { ERROR_RESPONSES, ExperimentIdParamsSchema, type ExperimentIdParams } from './schemas.js';
-import { experimentJobCounts } from './query-routes.js';
-import { toExperimentSummary, toExperimentSummaryOf } from './to-dto.js';
+import { isDirectory, LIVE_STATES, RUNNER_EXIT_GRACE_MS, startRunner } from './runner-start.js';
+import { toExperimentSummary } from './to-dto.js';
 
-/**
- * How long starting a runner waits for it to mark the experiment running before answering. Opening
- * the store and the proposer takes well under a second; a loaded machine may need a few.
- */
-export const RUNNER_START_WAIT_MS = 15_000;
-/** How often the start route reads the experiment's status while it waits. */
-const RUNNER_START_POLL_MS = 100;
-/** Characters of a runner's log quoted when it exits at once: its error, not its whole output. */
-const LOG_TAIL_CHARS = 2_000;
-
-/** States in which a runner may be writing rows: nothing may start, resume or reset then. */
-const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'stopping']);
-/**
- * How long a resume waits for the previous runner of a stopped or failed experiment to exit: it
- * records `stopped` and then still closes its store and log, well under a second. A resume clicked
- * right after a stop waits for that instead of being refused.
- */
-const RUNNER_EXIT_GRACE_MS = 5_000;
-const ENDED_STATES: ReadonlySet<string> = new Set(['stopped', 'failed']);
+export { RUNNER_START_WAIT_MS } from './runner-start.js';
 
 /** What the control routes need beyond the common route context. */
 export interface ControlContext extends RouteContext {
@@ -79,80 +56,38 @@ export interface ControlContext extends RouteContext {
   dbUrl?: string;
 }
 
+/** What the control routes share: the runners this board started and the folder new configs resolve against. */
+interface ControlState {
+  ctx: ControlContext;
+  store: Store;
+  runners: RunnerChildren;
+  /** Mutable: an environment reset moves the database and the folder new configs resolve against. */
+  baseDir: string;
+}
+
 /**
  * The board's control routes: create and copy experiments, start and resume them in runner child
  * processes, report passive results, reset the environment. Runners still alive when the server
  * closes are asked to stop (their running jobs become `interrupted`, so they can be resumed).
  */
 export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): Promise<void> {
-  const { store } = ctx;
-  // Mutable: an environment reset moves the database and the folder new configs resolve against.
-  let baseDir = ctx.configBaseDir;
-  const runners = new RunnerChildren(ctx.dbUrl ?? store.url);
-  api.addHook('onClose', async () => runners.stopAll());
+  const state: ControlState = {
+    ctx,
+    store: ctx.store,
+    runners: new RunnerChildren(ctx.dbUrl ?? ctx.store.url),
+    baseDir: ctx.configBaseDir,
+  };
+  api.addHook('onClose', async () => state.runners.stopAll());
   await controlRequestRoutes(api, ctx);
+  createRoutes(api, state);
+  startRoutes(api, state);
+  reportRoute(api, state.store);
+  resetRoute(api, state);
+}
 
-  const refuseAttached = (what: string): void => {
-    if (!ctx.attached) return;
-    throw new AupError(
-      'AUP_ERR_BOARD_ATTACHED',
-      `This board was started by 'aup run --board' beside one running experiment, so it does not ${what}; stop, kill, report, enqueue and changing n_parallel/n_samples work. Run 'aup-board --db <url>' for a board that does.`,
-      { details: { attached: true } },
-    );
-  };
-
-  const start = async (exp: ExperimentRecord, allowed: readonly string[], verb: string): Promise<ControlledExperiment> => {
-    let live = runners.get(exp.id);
-    if (live !== undefined && ENDED_STATES.has(exp.status)) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([live.exited, new Promise((r) => (timer = setTimeout(r, RUNNER_EXIT_GRACE_MS)))]);
-      clearTimeout(timer);
-      live = runners.get(exp.id);
-    }
-    // Another process drives it (`aup run`, `aup resume`, another board's runner): 409 naming it.
-    if (live === undefined) await checkNoLiveDriver(store, exp.id);
-    // A running experiment whose driver is gone (a kill -9, a lost machine) may be resumed: the
-    // new runner takes the lease over and stops the dead driver's jobs first.
-    const orphaned = live === undefined && LIVE_STATES.has(exp.status) && allowed.includes('stopped');
-    if (live !== undefined || (!allowed.includes(exp.status) && !orphaned)) {
-      const hint =
-        exp.status === 'finished'
-          ? `; copy it (POST /api/v1/experiments/${exp.id}/copy) to run it again`
-          : LIVE_STATES.has(exp.status) || live !== undefined
-            ? '; stop it first, or wait for it to end'
-            : exp.status === 'created'
-              ? `; use POST /api/v1/experiments/${exp.id}/start`
-              : `; use POST /api/v1/experiments/${exp.id}/resume`;
-      throw new AupError(
-        'AUP_ERR_EXPERIMENT_STATE',
-        `Experiment ${exp.id} (${exp.name}) is ${live !== undefined && !LIVE_STATES.has(exp.status) ? 'being started by this board' : exp.status}: ${verb} expects a ${allowed.join(' or ')} experiment${hint}`,
-        { details: { id: exp.id, status: exp.status } },
-      );
-    }
-    if (runners.dbUrl === ':memory:') {
-      throw new AupError(
-        'AUP_ERR_RUNNER_START',
-        `The board's database is :memory:, which a runner process cannot open: start aup-board --db on a file or PostgreSQL to run experiments from it`,
-        {
-          details: { database: ':memory:' },
-        },
-      );
-    }
-    if (!isDirectory(exp.workingDir)) {
-      throw new AupError(
-        'AUP_ERR_RUNNER_START',
-        `Cannot start experiment ${exp.id}: its working directory ${exp.workingDir} does not exist on the board's machine`,
-        {
-          details: { id: exp.id, workingDir: exp.workingDir },
-        },
-      );
-    }
-    const child = runners.start(exp.id, exp.workingDir);
-    const now = await waitForRunner(store, exp, child);
-    // The job counts, not the jobs: a resumed experiment may hold 100,000 of them.
-    return { experiment: toExperimentSummaryOf(now, await experimentJobCounts(store, now.id)), runner: { pid: child.pid, log: child.log } };
-  };
-
+/** POST /experiments and POST /experiments/:id/copy. */
+function createRoutes(api: FastifyInstance, state: ControlState): void {
+  const { store } = state;
   api.post<{ Body: CreateExperimentBody }>(
     '/experiments',
     {
@@ -164,9 +99,9 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       },
     },
     async (request, reply): Promise<ControlledExperiment> => {
-      refuseAttached('create experiments');
+      refuseAttached(state.ctx, 'create experiments');
       const body = request.body;
-      const folder = resolve(baseDir, body.working_dir ?? '.');
+      const folder = resolve(state.baseDir, body.working_dir ?? '.');
       if (!isDirectory(folder)) {
         throw new AupError(
           'AUP_ERR_BAD_REQUEST',
@@ -182,7 +117,7 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       if (!result.ok) throw configInvalid(result.problems, body.yaml !== undefined ? 'yaml' : 'config');
       const exp = await createExperiment(store, raw, result.config);
       reply.code(201);
-      if (body.start === true) return start(exp, ['created'], 'start');
+      if (body.start === true) return startRunner(store, state.runners, exp, ['created'], 'start');
       return { experiment: toExperimentSummary(exp, []), runner: null };
     },
   );
@@ -200,7 +135,7 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       preValidation: emptyBodyIsEmptyObject,
     },
     async (request, reply): Promise<ControlledExperiment> => {
-      refuseAttached('copy experiments');
+      refuseAttached(state.ctx, 'copy experiments');
       const source = await experimentOr404(store, request.params.id);
       const body = request.body;
       // The normalised config, not the raw one: its paths are absolute, while the raw config's
@@ -215,11 +150,15 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       }
       const exp = await createExperiment(store, raw, config);
       reply.code(201);
-      if (body.start === true) return start(exp, ['created'], 'start');
+      if (body.start === true) return startRunner(store, state.runners, exp, ['created'], 'start');
       return { experiment: toExperimentSummary(exp, []), runner: null };
     },
   );
+}
 
+/** POST /experiments/:id/start and /resume. */
+function startRoutes(api: FastifyInstance, state: ControlState): void {
+  const { store } = state;
   api.post<{ Params: ExperimentIdParams }>(
     '/experiments/:id/start',
     {
@@ -231,8 +170,8 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       },
     },
     async (request): Promise<ControlledExperiment> => {
-      refuseAttached('start experiments');
-      return start(await experimentOr404(store, request.params.id), ['created'], 'start');
+      refuseAttached(state.ctx, 'start experiments');
+      return startRunner(store, state.runners, await experimentOr404(store, request.params.id), ['created'], 'start');
     },
   );
 
@@ -248,11 +187,14 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       },
     },
     async (request): Promise<ControlledExperiment> => {
-      refuseAttached('resume experiments');
-      return start(await experimentOr404(store, request.params.id), ['stopped', 'failed'], 'resume');
+      refuseAttached(state.ctx, 'resume experiments');
+      return startRunner(store, state.runners, await experimentOr404(store, request.params.id), ['stopped', 'failed'], 'resume');
     },
   );
+}
 
+/** POST /jobs/:jid/report. */
+function reportRoute(api: FastifyInstance, store: Store): void {
   api.post<{ Params: JobIdParams; Body: ReportJobBody }>(
     '/jobs/:jid/report',
     {
@@ -270,7 +212,10 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       return { job_id: request.params.jid, attempt: attempt.attempt, score, metrics: metrics ?? {} };
     },
   );
+}
 
+/** POST /environment/reset. */
+function resetRoute(api: FastifyInstance, state: ControlState): void {
   api.post<{ Body: EnvironmentResetBody }>(
     '/environment/reset',
     {
@@ -283,8 +228,9 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
       preValidation: emptyBodyIsEmptyObject,
     },
     async (request): Promise<EnvironmentResetResult> => {
-      refuseAttached('reset the environment');
-      const holder = storeHolderOf(store);
+      const { runners } = state;
+      refuseAttached(state.ctx, 'reset the environment');
+      const holder = storeHolderOf(state.store);
       if (holder === undefined) {
         throw new AupError(
           'AUP_ERR_ENV_RESET',
@@ -295,8 +241,8 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
         );
       }
       // PostgreSQL and :memory: are refused whatever runs.
-      resettableDatabase(runners.dbUrl, baseDir);
-      const live = (await store.listExperiments()).filter((e) => LIVE_STATES.has(e.status));
+      resettableDatabase(runners.dbUrl, state.baseDir);
+      const live = (await state.store.listExperiments()).filter((e) => LIVE_STATES.has(e.status));
       // Runners of experiments that have ended close their store and log within a moment.
       if (live.length === 0 && runners.size > 0) await runners.settle(RUNNER_EXIT_GRACE_MS);
       if (live.length > 0 || runners.size > 0) {
@@ -307,11 +253,20 @@ export async function controlRoutes(api: FastifyInstance, ctx: ControlContext): 
           { details: { running: ids } },
         );
       }
-      const result = await resetEnvironment(holder, runners.dbUrl, baseDir, request.body.working_dir);
+      const result = await resetEnvironment(holder, runners.dbUrl, state.baseDir, request.body.working_dir);
       runners.dbUrl = result.database;
-      baseDir = result.workingDir;
+      state.baseDir = result.workingDir;
       return { database: result.database, backup: result.backup, working_dir: result.workingDir };
     },
+  );
+}
+
+function refuseAttached(ctx: ControlContext, what: string): void {
+  if (!ctx.attached) return;
+  throw new AupError(
+    'AUP_ERR_BOARD_ATTACHED',
+    `This board was started by 'aup run --board' beside one running experiment, so it does not ${what}; stop, kill, report, enqueue and changing n_parallel/n_samples work. Run 'aup-board --db <url>' for a board that does.`,
+    { details: { attached: true } },
   );
 }
 
@@ -381,47 +336,4 @@ async function experimentOr404(store: Store, id: number): Promise<ExperimentReco
 /** Lets a POST whose body fields are all optional be sent with no body at all. */
 async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
   request.body ??= {};
-}
-
-function isDirectory(path: string): boolean {
-  return existsSync(path) && statSync(path).isDirectory();
-}
-
-/**
- * Waits until the new runner has changed the experiment's status (it marks it running first), the
- * runner exits, or RUNNER_START_WAIT_MS pass. A runner that exits with the status unchanged never
- * started: its log says why.
- */
-async function waitForRunner(store: Store, before: ExperimentRecord, child: RunnerChild): Promise<ExperimentRecord> {
-  let exitedCode: number | null | undefined;
-  void child.exited.then(({ code }) => {
-    exitedCode = code;
-  });
-  const deadline = Date.now() + RUNNER_START_WAIT_MS;
-  for (;;) {
-    const now = (await store.getExperiment(before.id)) ?? before;
-    if (now.status !== before.status || now.startedAt !== before.startedAt) return now;
-    // An experiment whose dead driver left it running stays running: the new runner shows by its lease.
-    if (LIVE_STATES.has(before.status)) {
-      const lease = await store.getDriverLease(before.id);
-      if (lease !== undefined && lease.pid === child.pid && lease.host === hostname()) return now;
-    }
-    if (exitedCode !== undefined) {
-      throw new AupError(
-        'AUP_ERR_RUNNER_START',
-        `The runner of experiment ${before.id} exited (code ${exitedCode}) before starting it; the end of its log ${child.log}:\n${logTail(child.log)}`,
-        { details: { id: before.id, log: child.log, exitCode: exitedCode } },
-      );
-    }
-    if (Date.now() >= deadline) return now;
-    await new Promise((r) => setTimeout(r, RUNNER_START_POLL_MS));
-  }
-}
-
-function logTail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').slice(-LOG_TAIL_CHARS).trim();
-  } catch {
-    return '(the log cannot be read)';
-  }
 }

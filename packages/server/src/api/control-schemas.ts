@@ -1,14 +1,13 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
-import { ExperimentSummarySchema, MAX_ID } from './schemas.js';
+import { Nullable } from './schema-kit.js';
+import { ExperimentSummarySchema } from './schemas.js';
 
 // Wire shapes of the control routes (control-routes.ts): creating, copying, starting and stopping
 // experiments, requests to a running experiment's runner, passive results, environment reset.
 
 /** Longest `?wait=` a request may block for: the board's controls wait a moment, never a minute. */
 export const MAX_CONTROL_WAIT_MS = 30_000;
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const CreateExperimentBodySchema = Type.Object(
   {
@@ -45,14 +44,13 @@ export const RunnerInfoSchema = Type.Object({
   log: Type.String({ description: "File the runner's output goes to, in the experiment's working directory" }),
 });
 
+export type RunnerInfo = Static<typeof RunnerInfoSchema>;
+
 export const ControlledExperimentSchema = Type.Object({
   experiment: ExperimentSummarySchema,
   runner: Nullable(RunnerInfoSchema),
 });
 export type ControlledExperiment = Static<typeof ControlledExperimentSchema>;
-
-export const JobIdParamsSchema = Type.Object({ jid: Type.Integer({ minimum: 1, maximum: MAX_ID }) }, { additionalProperties: false });
-export type JobIdParams = Static<typeof JobIdParamsSchema>;
 
 export const ControlWaitQuerySchema = Type.Object(
   {

@@ -2,7 +2,7 @@ import { AupError, MAX_QUERY_JOB_IDS, type JobRecord, type Store } from '@aup/co
 import type { FastifyInstance } from 'fastify';
 
 import { csvStream, experimentExportTable, exportTable, jsonStream, xlsxBuffer } from './export-jobs.js';
-import { contentDisposition } from './job-routes.js';
+import { contentDisposition } from './job-file-routes.js';
 import { ExportQuerySchema, FileBodySchema, type ExportFormat, type ExportQuery } from './job-schemas.js';
 import type { RouteContext } from './route-context.js';
 import { ERROR_RESPONSES, ExperimentIdParamsSchema, type ExperimentIdParams } from './schemas.js';

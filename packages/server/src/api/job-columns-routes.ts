@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 
 import type { RouteContext } from './route-context.js';
-import { ERROR_RESPONSES, ExperimentIdParamsSchema, JOB_STATUSES, type ExperimentIdParams } from './schemas.js';
+import { ERROR_RESPONSES, ExperimentIdParamsSchema, JobStatusSchema, type ExperimentIdParams } from './schemas.js';
 import { finiteOrNull } from './to-dto.js';
 
 // GET /experiments/:id/job-columns: the jobs of GET /experiments/:id/jobs (in id order, unfiltered)
@@ -37,7 +37,7 @@ export const JobColumnsSchema = Type.Object({
   limit: Type.Integer(),
   id: Type.Array(Type.Integer(), { description: 'Job ids, ascending; cell i of every other array belongs to job id[i]' }),
   trial: Type.Array(Type.Integer()),
-  status: Type.Array(Type.Unsafe<(typeof JOB_STATUSES)[number]>({ type: 'string', enum: [...JOB_STATUSES] })),
+  status: Type.Array(JobStatusSchema),
   score: Type.Array(NumberOrNull, { description: 'null: no score, or one that is not finite' }),
   budget: Type.Array(NumberOrNull),
   attempts: Type.Array(Type.Integer()),

@@ -1,25 +1,14 @@
-import { createReadStream } from 'node:fs';
-import { basename, extname } from 'node:path';
-
-import {
-  AupError,
-  type ArtifactRecord,
-  type AttemptRecord,
-  type ExperimentRecord,
-  type JobRecord,
-  type Store,
-  type TextRecord,
-} from '@aup/core';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AupError, type ArtifactRecord, type AttemptRecord, type JobRecord, type TextRecord } from '@aup/core';
+import type { FastifyInstance } from 'fastify';
 
 import { resolveConfined } from './confined-path.js';
+import { jobFileRoutes } from './job-file-routes.js';
+import { experimentOf, jobOr404, pathOf, textOf, valuesOf } from './job-lookup.js';
 import { jobColumnsRoutes } from './job-columns-routes.js';
 import {
   AttemptParamsSchema,
   DeleteJobQuerySchema,
   DeleteJobResultSchema,
-  FileBodySchema,
-  FileIndexParamsSchema,
   JobDetailSchema,
   JobIdParamsSchema,
   JobRecordsSchema,
@@ -29,7 +18,6 @@ import {
   type AttemptParams,
   type DeleteJobQuery,
   type DeleteJobResult,
-  type FileIndexParams,
   type JobDetail,
   type JobIdParams,
   type JobRecords,
@@ -43,34 +31,6 @@ import type { RouteContext } from './route-context.js';
 import { ERROR_RESPONSES } from './schemas.js';
 import { finiteOrNull, isoTime } from './to-dto.js';
 
-/** Content types the board names for a file it serves; anything else is served as opaque bytes. */
-const IMAGE_TYPES: Readonly<Record<string, string>> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.bmp': 'image/bmp',
-  '.svg': 'image/svg+xml',
-};
-const ARTIFACT_TYPES: Readonly<Record<string, string>> = {
-  ...IMAGE_TYPES,
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.log': 'text/plain; charset=utf-8',
-  '.out': 'text/plain; charset=utf-8',
-  '.csv': 'text/csv; charset=utf-8',
-  '.md': 'text/plain; charset=utf-8',
-  '.yaml': 'text/plain; charset=utf-8',
-  '.yml': 'text/plain; charset=utf-8',
-  '.pdf': 'application/pdf',
-  '.zip': 'application/zip',
-  '.gz': 'application/gzip',
-};
-const OPAQUE = 'application/octet-stream';
-// A served file never runs as part of the board's origin: no scripts, no plugins, even for an
-// SVG or an HTML file a job wrote (HTML is served as opaque bytes anyway).
-const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
 /** Job states in which a runner owns the job (running it, or about to): it cannot be deleted then. */
 const OWNED_JOB_STATES: ReadonlySet<string> = new Set(['running', 'queued']);
 /** Experiment states in which a runner may be writing rows (and holds its best job in memory). */
@@ -83,6 +43,14 @@ const LIVE_EXPERIMENT_STATES: ReadonlySet<string> = new Set(['running', 'stoppin
 export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promise<void> {
   // The jobs of an experiment as columns, for views that draw them all (job-columns-routes.ts).
   await jobColumnsRoutes(api, ctx);
+  jobDetailRoutes(api, ctx);
+  jobFileRoutes(api, ctx);
+  // Mutating: not declared at all in read-only mode (404), as the other control routes.
+  if (!ctx.readOnly) jobDeleteRoute(api, ctx);
+}
+
+/** `GET /jobs/:jid`, its attempt logs and its records. */
+function jobDetailRoutes(api: FastifyInstance, ctx: RouteContext): void {
   api.get<{ Params: JobIdParams }>(
     '/jobs/:jid',
     {
@@ -173,62 +141,10 @@ export async function jobRoutes(api: FastifyInstance, ctx: RouteContext): Promis
       return { job_id: job.id, records: out };
     },
   );
+}
 
-  api.get<{ Params: FileIndexParams }>(
-    '/jobs/:jid/images/:index',
-    {
-      schema: {
-        summary: 'An image file a job recorded (the index-th image record), served inline',
-        params: FileIndexParamsSchema,
-        response: { 200: FileBodySchema, ...ERROR_RESPONSES },
-      },
-    },
-    async (request, reply) => {
-      const store = ctx.store;
-      const { jid, index } = request.params;
-      const job = await jobOr404(store, jid);
-      const images = (await store.listTextRecords(job.id)).filter((r) => r.kind === 'image');
-      const image = images[index];
-      if (image === undefined) throw noSuchIndex('image', job.id, index, images.length);
-      const recorded = pathOf(image);
-      const type = IMAGE_TYPES[extname(recorded).toLowerCase()];
-      const file = await resolveConfined(await workingDirOf(store, job), recorded, `image ${index} of job ${job.id}`);
-      if (type === undefined) {
-        throw new AupError(
-          'AUP_ERR_FILE_NOT_FOUND',
-          `Image ${index} of job ${job.id} is recorded as '${recorded}', which is not an image the board shows: expected one of ${Object.keys(IMAGE_TYPES).join(', ')}; download it as an artifact instead`,
-          { details: { job_id: job.id, index, path: recorded } },
-        );
-      }
-      return sendFile(reply, file.path, file.size, type, 'inline', recorded);
-    },
-  );
-
-  api.get<{ Params: FileIndexParams }>(
-    '/jobs/:jid/artifacts/:index',
-    {
-      schema: {
-        summary: 'Download an artifact a job recorded (the index-th), as an attachment',
-        params: FileIndexParamsSchema,
-        response: { 200: FileBodySchema, ...ERROR_RESPONSES },
-      },
-    },
-    async (request, reply) => {
-      const store = ctx.store;
-      const { jid, index } = request.params;
-      const job = await jobOr404(store, jid);
-      const artifacts = await store.listArtifacts(job.id);
-      const artifact = artifacts[index];
-      if (artifact === undefined) throw noSuchIndex('artifact', job.id, index, artifacts.length);
-      const file = await resolveConfined(await workingDirOf(store, job), artifact.path, `artifact ${index} of job ${job.id}`);
-      const type = ARTIFACT_TYPES[extname(artifact.path).toLowerCase()] ?? OPAQUE;
-      return sendFile(reply, file.path, file.size, type, 'attachment', artifact.path);
-    },
-  );
-
-  // Mutating: not declared at all in read-only mode (404), as the other control routes.
-  if (ctx.readOnly) return;
-
+/** `DELETE /jobs/:jid`. */
+function jobDeleteRoute(api: FastifyInstance, ctx: RouteContext): void {
   api.delete<{ Params: JobIdParams; Querystring: DeleteJobQuery }>(
     '/jobs/:jid',
     {
@@ -313,75 +229,4 @@ export function toJobDetail(job: JobRecord, attempts: AttemptRecord[], records: 
     records: grouped,
     artifacts: artifacts.map((a, index) => ({ index, path: a.path, time: new Date(a.time).toISOString() })),
   };
-}
-
-async function jobOr404(store: Store, id: number): Promise<JobRecord> {
-  const job = await store.getJob(id);
-  if (job === undefined) {
-    throw new AupError('AUP_ERR_JOB_NOT_FOUND', `No job has id ${id}; GET /api/v1/experiments/{id}/jobs lists the jobs of an experiment`, {
-      details: { id },
-    });
-  }
-  return job;
-}
-
-async function experimentOf(store: Store, job: JobRecord): Promise<ExperimentRecord> {
-  const exp = await store.getExperiment(job.experimentId);
-  if (exp === undefined) {
-    throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `Job ${job.id} belongs to experiment ${job.experimentId}, which no longer exists`, {
-      details: { job_id: job.id, experiment_id: job.experimentId },
-    });
-  }
-  return exp;
-}
-
-async function workingDirOf(store: Store, job: JobRecord): Promise<string> {
-  return (await experimentOf(store, job)).workingDir;
-}
-
-function noSuchIndex(what: 'image' | 'artifact', jobId: number, index: number, count: number): AupError {
-  return new AupError(
-    'AUP_ERR_FILE_NOT_FOUND',
-    `Job ${jobId} has no ${what} ${index}: it recorded ${count} ${what}(s), numbered from 0 (GET /api/v1/jobs/${jobId} lists them)`,
-    { details: { job_id: jobId, index, count } },
-  );
-}
-
-function sendFile(
-  reply: FastifyReply,
-  path: string,
-  size: number,
-  type: string,
-  disposition: 'inline' | 'attachment',
-  recorded: string,
-): FastifyReply {
-  return reply
-    .type(type)
-    .header('content-length', size)
-    .header('content-disposition', contentDisposition(disposition, basename(recorded)))
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', FILE_CSP)
-    .header('cache-control', 'no-cache')
-    .send(createReadStream(path));
-}
-
-/** A header value safe for any file name: an ASCII fallback plus the exact name per RFC 6266/5987. */
-export function contentDisposition(disposition: 'inline' | 'attachment', name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_') || 'file';
-  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}
-
-function textOf(r: TextRecord): string {
-  const text = (r.payload as { text?: unknown } | null)?.text;
-  return typeof text === 'string' ? text : '';
-}
-
-function valuesOf(r: TextRecord): number[] {
-  const values = (r.payload as { values?: unknown } | null)?.values;
-  return Array.isArray(values) ? values.filter((v): v is number => typeof v === 'number') : [];
-}
-
-function pathOf(r: TextRecord): string {
-  const path = (r.payload as { path?: unknown } | null)?.path;
-  return typeof path === 'string' ? path : '';
 }

@@ -1,6 +1,7 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
-import { JOB_STATUSES, MAX_ID } from './schemas.js';
+import { MAX_ID, Nullable, ParamValue, StringEnum, Timestamp } from './schema-kit.js';
+import { JobStatusSchema } from './schemas.js';
 
 // Wire shapes of one job in full (job-routes.ts), the export (export-routes.ts) and the workers
 // (worker-routes.ts). Paths are given as the job recorded them: the working directory and other
@@ -11,11 +12,6 @@ export const DEFAULT_LOG_TAIL = 64 * 1024;
 /** The most bytes one log request serves, so a log of gigabytes is only ever read in slices. */
 export const MAX_LOG_CHUNK = 1024 * 1024;
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const StringEnum = <T extends readonly string[]>(values: T, options: { default?: T[number]; description?: string } = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
-const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
-const ParamValue = Type.Union([Type.Number(), Type.String(), Type.Boolean()]);
 const Id = Type.Integer({ minimum: 1, maximum: MAX_ID });
 
 export const RECORD_KINDS = ['text', 'histogram', 'image'] as const;
@@ -58,7 +54,7 @@ export type FileIndexParams = Static<typeof FileIndexParamsSchema>;
 
 export const AttemptSchema = Type.Object({
   attempt: Type.Integer(),
-  status: StringEnum(JOB_STATUSES),
+  status: JobStatusSchema,
   host: Nullable(Type.String()),
   slot: Nullable(Type.String({ description: "Resource slot, e.g. 'cpu:0', 'gpu:1', 'user@host'" })),
   worker_id: Nullable(Type.Integer()),
@@ -95,7 +91,7 @@ export const JobDetailSchema = Type.Object({
   id: Type.Integer(),
   experiment_id: Type.Integer(),
   trial: Type.Integer(),
-  status: StringEnum(JOB_STATUSES),
+  status: JobStatusSchema,
   params: Type.Record(Type.String(), ParamValue),
   budget: Nullable(Type.Number()),
   score: Nullable(Type.Number()),
@@ -163,6 +159,7 @@ export const JobRecordSchema = Type.Object({
   image_index: Type.Optional(Type.Integer({ description: 'kind image: for GET /jobs/{jid}/images/{index}' })),
   path: Type.Optional(Type.String({ description: 'kind image: the path as recorded' })),
 });
+export type JobRecord = Static<typeof JobRecordSchema>;
 export const JobRecordsSchema = Type.Object({ job_id: Type.Integer(), records: Type.Array(JobRecordSchema) });
 export type JobRecords = Static<typeof JobRecordsSchema>;
 
@@ -198,5 +195,6 @@ export const WorkerSchema = Type.Object({
   stale: Type.Boolean({ description: 'No heartbeat for longer than the lease while not stopped: the worker is probably dead' }),
   current_jobs: Type.Array(Type.Integer(), { description: 'Jobs with a running attempt on this worker' }),
 });
+export type Worker = Static<typeof WorkerSchema>;
 export const WorkerListSchema = Type.Object({ workers: Type.Array(WorkerSchema) });
 export type WorkerList = Static<typeof WorkerListSchema>;

@@ -1,31 +1,25 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { EXPERIMENT_STATUSES, JOB_STATUSES, type JobStatus } from '@aup/core';
+import { Type, type Static, type TInteger } from '@sinclair/typebox';
+
+import { MAX_ID, Nullable, ParamValue, StringEnum, Timestamp } from './schema-kit.js';
 
 // The API's wire shapes. Each schema is validation (requests), serialization (responses: fields not
-// listed here never reach the client) and the TypeScript type at once.
+// listed here never reach the client) and the TypeScript type at once; wire.ts lists them for the
+// widgets and other clients.
 
-/** Ids are bigint identities in PostgreSQL; JavaScript numbers hold them exactly up to 2^53 - 1. */
-export const MAX_ID = Number.MAX_SAFE_INTEGER;
+export { MAX_ID };
 /** Page size when the client names none: a screenful of rows with room to scroll. */
 export const DEFAULT_JOB_PAGE_SIZE = 100;
 /** Upper bound on one page, so a single request cannot ask the server to serialize a whole large experiment. */
 export const MAX_JOB_PAGE_SIZE = 1000;
 
-/** Columns a job page may be sorted by; anything else is a 400 (never interpolated into a query). */
-export const JOB_SORT_COLUMNS = ['id', 'score', 'status', 'started_at', 'ended_at'] as const;
-export type JobSortColumn = (typeof JOB_SORT_COLUMNS)[number];
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
 
-export const EXPERIMENT_STATUSES = ['created', 'running', 'stopping', 'stopped', 'finished', 'failed'] as const;
-export const JOB_STATUSES = ['queued', 'running', 'finished', 'failed', 'early_stopped', 'interrupted'] as const;
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-// A plain `enum` (not TypeBox's anyOf of literals) so a bad value yields one validation error that
-// lists the allowed values, which the error handler turns into a readable message.
-const StringEnum = <T extends readonly string[]>(values: T, options: { default?: T[number]; description?: string } = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
-const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
-const ParamValue = Type.Union([Type.Number(), Type.String(), Type.Boolean()]);
+export { EXPERIMENT_STATUSES, JOB_STATUSES };
+export const ExperimentStatusSchema = StringEnum(EXPERIMENT_STATUSES);
+export const JobStatusSchema = StringEnum(JOB_STATUSES);
+export const ParamValueSchema = ParamValue;
 
 export const ErrorBodySchema = Type.Object({
   code: Type.String({ description: 'An AUP_ERR_* code (docs/reference/errors.md)' }),
@@ -50,7 +44,7 @@ export type Health = Static<typeof HealthSchema>;
 export const ExperimentSummarySchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
-  status: StringEnum(EXPERIMENT_STATUSES),
+  status: ExperimentStatusSchema,
   proposer: Type.String(),
   target: StringEnum(['min', 'max'] as const),
   n_samples: Type.Integer(),
@@ -64,18 +58,25 @@ export const ExperimentSummarySchema = Type.Object({
 });
 export type ExperimentSummary = Static<typeof ExperimentSummarySchema>;
 
-export const ExperimentListSchema = Type.Object({ experiments: Type.Array(ExperimentSummarySchema) });
-export type ExperimentList = Static<typeof ExperimentListSchema>;
-
-export const JobCountsSchema = Type.Object({
-  queued: Type.Integer(),
-  running: Type.Integer(),
-  finished: Type.Integer(),
-  failed: Type.Integer(),
-  early_stopped: Type.Integer(),
-  interrupted: Type.Integer(),
-});
+/** Jobs per status, every status present. */
+export const JobCountsSchema = Type.Object(
+  Object.fromEntries(JOB_STATUSES.map((status) => [status, Type.Integer()])) as unknown as Record<JobStatus, TInteger>,
+);
 export type JobCounts = Static<typeof JobCountsSchema>;
+
+/** Counts of zero for every status, to add to. */
+export function noJobCounts(): JobCounts {
+  return Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as JobCounts;
+}
+
+/** One row of GET /experiments: the summary with its job counts. */
+export const ExperimentListRowSchema = Type.Composite([
+  ExperimentSummarySchema,
+  Type.Object({ job_counts: JobCountsSchema, jobs_total: Type.Integer() }),
+]);
+export type ExperimentListRow = Static<typeof ExperimentListRowSchema>;
+export const ExperimentListSchema = Type.Object({ experiments: Type.Array(ExperimentListRowSchema) });
+export type ExperimentList = Static<typeof ExperimentListSchema>;
 
 export const BestJobSchema = Type.Object({
   id: Type.Integer(),
@@ -83,6 +84,7 @@ export const BestJobSchema = Type.Object({
   score: Nullable(Type.Number()),
   params: Type.Record(Type.String(), ParamValue),
 });
+export type BestJob = Static<typeof BestJobSchema>;
 
 export const ExperimentDetailSchema = Type.Composite([
   ExperimentSummarySchema,
@@ -104,7 +106,7 @@ export type ExperimentDetail = Static<typeof ExperimentDetailSchema>;
 export const JobSummarySchema = Type.Object({
   id: Type.Integer(),
   trial: Type.Integer(),
-  status: StringEnum(JOB_STATUSES),
+  status: JobStatusSchema,
   score: Nullable(Type.Number()),
   metrics: Type.Record(Type.String(), Type.Number()),
   params: Type.Record(Type.String(), ParamValue),
@@ -115,29 +117,8 @@ export const JobSummarySchema = Type.Object({
 });
 export type JobSummary = Static<typeof JobSummarySchema>;
 
-export const JobPageSchema = Type.Object({
-  total: Type.Integer({ description: 'Jobs in the experiment, regardless of the page' }),
-  limit: Type.Integer(),
-  offset: Type.Integer(),
-  sort: StringEnum(JOB_SORT_COLUMNS),
-  order: StringEnum(SORT_ORDERS),
-  jobs: Type.Array(JobSummarySchema),
-});
-export type JobPage = Static<typeof JobPageSchema>;
-
 export const ExperimentIdParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }) }, { additionalProperties: false });
 export type ExperimentIdParams = Static<typeof ExperimentIdParamsSchema>;
-
-export const JobPageQuerySchema = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: MAX_JOB_PAGE_SIZE, default: DEFAULT_JOB_PAGE_SIZE }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
-    sort: StringEnum(JOB_SORT_COLUMNS, { default: 'id' }),
-    order: StringEnum(SORT_ORDERS, { default: 'asc' }),
-  },
-  { additionalProperties: false },
-);
-export type JobPageQuery = Static<typeof JobPageQuerySchema>;
 
 /** The error responses every route declares, so they serialize through the one shape. */
 export const ERROR_RESPONSES = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } as const;
@@ -150,6 +131,7 @@ export const ConfigProblemSchema = Type.Object({
   suggestion: Type.Optional(Type.String()),
   file: Type.Optional(Type.String()),
 });
+export type ConfigProblem = Static<typeof ConfigProblemSchema>;
 
 export const ConfigValidationSchema = Type.Union([
   Type.Object({ ok: Type.Literal(true), config: Type.Unknown({ description: 'The normalised config, defaults filled in' }) }),

@@ -1,6 +1,6 @@
 import { hostnameOfInfo, type ExperimentRecord, type ExperimentSummaryRecord, type JobRecord, type JobStatus } from '@aup/core';
 
-import type { ExperimentDetail, ExperimentSummary, JobCounts, JobSummary } from './schemas.js';
+import { noJobCounts, type ExperimentDetail, type ExperimentSummary, type JobCounts, type JobSummary } from './schemas.js';
 
 /** Job statuses after which the job no longer runs and has used up its sample. */
 const DONE_STATUSES: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'early_stopped']);
@@ -29,7 +29,7 @@ function jobsDone(counts: JobCounts): number {
 
 /** Counts jobs per status, every status present (zero when no job has it). */
 export function countJobs(jobs: readonly JobRecord[]): JobCounts {
-  const counts: JobCounts = { queued: 0, running: 0, finished: 0, failed: 0, early_stopped: 0, interrupted: 0 };
+  const counts = noJobCounts();
   for (const job of jobs) counts[job.status] += 1;
   return counts;
 }

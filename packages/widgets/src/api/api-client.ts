@@ -1,11 +1,25 @@
-import type { ExperimentSummary } from '../experiment-list/experiment-summary.js';
+import {
+  parseConfigCheck,
+  parseControlAnswer,
+  parseControlled,
+  parseHealth,
+  parseObject,
+  type BoardHealth,
+  type ConfigCheck,
+  type ControlAnswer,
+  type ControlledExperiment,
+  type DeleteExperimentResult,
+  type DeleteJobResult,
+  type EnvironmentResetResult,
+  type ReportJobResult,
+} from './answers.js';
 import { AupApiError, apiErrorFrom } from './api-error.js';
-import { parseExperimentDetail, parseExperimentSummaries, type ExperimentDetail } from './experiment-detail.js';
+import { parseExperimentDetail, parseExperimentSummaries, type ExperimentDetail, type ExperimentSummary } from './experiment-detail.js';
 import { parseJobColumns, type JobColumns } from './job-columns.js';
 import { parseJobDetail, parseLogSlice, type JobDetail, type LogSlice } from './job-detail.js';
 import { jobQueryString, type JobQuery } from './job-query.js';
 import { networkError } from './network-error.js';
-import { parseJobPage, type JobPage } from './job-summary.js';
+import { parseJobPage, type ServedJobPage } from './job-summary.js';
 import { pageToken } from './session-token.js';
 import {
   parseBestSoFar,
@@ -16,19 +30,10 @@ import {
   type IntermediateSeries,
   type JobRecordValue,
 } from './series.js';
+import type { CopyExperimentBody, CreateExperimentBody, SetExperimentBody } from './wire.js';
 
+export type { BoardHealth };
 export type ExportFormat = 'csv' | 'json' | 'xlsx';
-
-/** GET /health: whether the board is read-only (no control routes), its version, and what needs the token. */
-export interface BoardHealth {
-  ok: boolean;
-  version: string;
-  read_only: boolean;
-  /** Requests that change data need the session token (older boards do not say). */
-  token_required?: boolean;
-  /** Reads need the session token too: a board others can reach (older boards do not say). */
-  read_token_required?: boolean;
-}
 
 /** The header the board reads the session token from. */
 const AUTHORIZATION = 'authorization';
@@ -61,7 +66,7 @@ export class AupApiClient {
 
   /** GET /health (and remembers whether this board's reads need the token). */
   async health(signal?: AbortSignal): Promise<BoardHealth> {
-    const health = await this.get('/health', (json) => json as BoardHealth, signal);
+    const health = await this.get('/health', parseHealth, signal);
     readsNeedToken.set(this.base, health.read_token_required === true);
     return health;
   }
@@ -77,7 +82,7 @@ export class AupApiClient {
   }
 
   /** GET /experiments/:id/jobs with paging, sort, filters and search. */
-  jobs(experimentId: number, query: JobQuery = {}, signal?: AbortSignal): Promise<JobPage> {
+  jobs(experimentId: number, query: JobQuery = {}, signal?: AbortSignal): Promise<ServedJobPage> {
     const qs = jobQueryString(query);
     return this.get(`/experiments/${experimentId}/jobs${qs === '' ? '' : `?${qs}`}`, parseJobPage, signal);
   }
@@ -133,69 +138,90 @@ export class AupApiClient {
     return this.opened(`${this.base}/jobs/${jobId}/images/${index}`);
   }
 
-  // Mutating routes (each needs the token). They answer the API's JSON, which the caller reads.
+  // Mutating routes (each needs the token). Each answers the route's shape (wire.ts).
 
   /** POST /config/validate: `{ ok: true, config }` or `{ ok: false, problems }`. */
-  validateConfig(config: unknown, signal?: AbortSignal): Promise<unknown> {
-    return this.send('POST', '/config/validate', config, signal);
+  validateConfig(config: unknown, signal?: AbortSignal): Promise<ConfigCheck> {
+    return this.sendFor('POST', '/config/validate', config, parseConfigCheck, signal);
   }
 
   /** POST /experiments: create from a config object or YAML text, optionally starting it. */
-  createExperiment(
-    body: { config?: unknown; yaml?: string; working_dir?: string; name?: string; start?: boolean },
-    signal?: AbortSignal,
-  ): Promise<unknown> {
-    return this.send('POST', '/experiments', body, signal);
+  createExperiment(body: CreateExperimentBody, signal?: AbortSignal): Promise<ControlledExperiment> {
+    return this.sendFor('POST', '/experiments', body, parseControlled, signal);
   }
 
   /** POST /experiments/:id/copy. */
-  copyExperiment(
-    id: number,
-    body: { name?: string; n_samples?: number; random_seed?: number; start?: boolean } = {},
-    signal?: AbortSignal,
-  ): Promise<unknown> {
-    return this.send('POST', `/experiments/${id}/copy`, body, signal);
+  copyExperiment(id: number, body: CopyExperimentBody = {}, signal?: AbortSignal): Promise<ControlledExperiment> {
+    return this.sendFor('POST', `/experiments/${id}/copy`, body, parseControlled, signal);
   }
 
   /** POST /experiments/:id/start, /resume or /stop (stop waits up to `waitMs` for the runner's answer). */
-  control(id: number, action: 'start' | 'resume' | 'stop', waitMs?: number, signal?: AbortSignal): Promise<unknown> {
-    const wait = action === 'stop' && waitMs !== undefined ? `?wait=${waitMs}` : '';
-    return this.send('POST', `/experiments/${id}/${action}${wait}`, undefined, signal);
+  control(id: number, action: 'start' | 'resume', waitMs?: number, signal?: AbortSignal): Promise<ControlledExperiment>;
+  control(id: number, action: 'stop', waitMs?: number, signal?: AbortSignal): Promise<ControlAnswer>;
+  control(
+    id: number,
+    action: 'start' | 'resume' | 'stop',
+    waitMs?: number,
+    signal?: AbortSignal,
+  ): Promise<ControlledExperiment | ControlAnswer>;
+  control(
+    id: number,
+    action: 'start' | 'resume' | 'stop',
+    waitMs?: number,
+    signal?: AbortSignal,
+  ): Promise<ControlledExperiment | ControlAnswer> {
+    if (action !== 'stop') return this.sendFor('POST', `/experiments/${id}/${action}`, undefined, parseControlled, signal);
+    const wait = waitMs !== undefined ? `?wait=${waitMs}` : '';
+    return this.sendFor('POST', `/experiments/${id}/stop${wait}`, undefined, parseControlAnswer, signal);
   }
 
   /** DELETE /experiments/:id (with its job files when `files`). */
-  deleteExperiment(id: number, files = false, signal?: AbortSignal): Promise<unknown> {
-    return this.send('DELETE', `/experiments/${id}${files ? '?files=true' : ''}`, undefined, signal);
+  deleteExperiment(id: number, files = false, signal?: AbortSignal): Promise<DeleteExperimentResult> {
+    return this.sendFor('DELETE', `/experiments/${id}${files ? '?files=true' : ''}`, undefined, parseObject('body'), signal);
   }
 
   /** PATCH /experiments/:id: change n_parallel and/or n_samples of a running experiment. */
-  updateExperiment(id: number, body: { n_parallel?: number; n_samples?: number }, waitMs?: number, signal?: AbortSignal): Promise<unknown> {
-    return this.send('PATCH', `/experiments/${id}${waitMs === undefined ? '' : `?wait=${waitMs}`}`, body, signal);
+  updateExperiment(id: number, body: SetExperimentBody, waitMs?: number, signal?: AbortSignal): Promise<ControlAnswer> {
+    return this.sendFor('PATCH', `/experiments/${id}${waitMs === undefined ? '' : `?wait=${waitMs}`}`, body, parseControlAnswer, signal);
   }
 
   /** POST /experiments/:id/trials: run a trial with these params next. */
-  enqueueTrial(id: number, params: Record<string, number | string | boolean>, waitMs?: number, signal?: AbortSignal): Promise<unknown> {
-    return this.send('POST', `/experiments/${id}/trials${waitMs === undefined ? '' : `?wait=${waitMs}`}`, { params }, signal);
+  enqueueTrial(
+    id: number,
+    params: Record<string, number | string | boolean>,
+    waitMs?: number,
+    signal?: AbortSignal,
+  ): Promise<ControlAnswer> {
+    const path = `/experiments/${id}/trials${waitMs === undefined ? '' : `?wait=${waitMs}`}`;
+    return this.sendFor('POST', path, { params }, parseControlAnswer, signal);
   }
 
   /** POST /jobs/:jid/kill. */
-  killJob(jobId: number, waitMs?: number, signal?: AbortSignal): Promise<unknown> {
-    return this.send('POST', `/jobs/${jobId}/kill${waitMs === undefined ? '' : `?wait=${waitMs}`}`, undefined, signal);
+  killJob(jobId: number, waitMs?: number, signal?: AbortSignal): Promise<ControlAnswer> {
+    return this.sendFor(
+      'POST',
+      `/jobs/${jobId}/kill${waitMs === undefined ? '' : `?wait=${waitMs}`}`,
+      undefined,
+      parseControlAnswer,
+      signal,
+    );
   }
 
   /** DELETE /jobs/:jid (with its job files when `files`); 409 for a running or queued job. */
-  deleteJob(jobId: number, files = false, signal?: AbortSignal): Promise<unknown> {
-    return this.send('DELETE', `/jobs/${jobId}${files ? '?files=true' : ''}`, undefined, signal);
+  deleteJob(jobId: number, files = false, signal?: AbortSignal): Promise<DeleteJobResult> {
+    return this.sendFor('DELETE', `/jobs/${jobId}${files ? '?files=true' : ''}`, undefined, parseObject('body'), signal);
   }
 
   /** POST /jobs/:jid/report: the result of a passive job. */
-  reportJob(jobId: number, score: number, metrics?: Record<string, number>, signal?: AbortSignal): Promise<unknown> {
-    return this.send('POST', `/jobs/${jobId}/report`, metrics === undefined ? { score } : { score, metrics }, signal);
+  reportJob(jobId: number, score: number, metrics?: Record<string, number>, signal?: AbortSignal): Promise<ReportJobResult> {
+    const body = metrics === undefined ? { score } : { score, metrics };
+    return this.sendFor('POST', `/jobs/${jobId}/report`, body, parseObject('body'), signal);
   }
 
   /** POST /environment/reset: back up the database and start on an empty one. */
-  resetEnvironment(workingDir?: string, signal?: AbortSignal): Promise<unknown> {
-    return this.send('POST', '/environment/reset', workingDir === undefined ? {} : { working_dir: workingDir }, signal);
+  resetEnvironment(workingDir?: string, signal?: AbortSignal): Promise<EnvironmentResetResult> {
+    const body = workingDir === undefined ? {} : { working_dir: workingDir };
+    return this.sendFor('POST', '/environment/reset', body, parseObject('body'), signal);
   }
 
   /** URL of GET /experiments/:id/export (a file download, so a link rather than a fetch). */
@@ -234,6 +260,15 @@ export class AupApiClient {
    * throws AupApiError with the API's code (e.g. `AUP_ERR_UNAUTHORIZED` without a valid token).
    */
   async send(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    return (await this.mutate(method, path, body, signal)).answer;
+  }
+
+  private async mutate(
+    method: 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<{ answer: unknown; status: number; url: string }> {
     const url = `${this.base}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token !== undefined) headers[AUTHORIZATION] = `Bearer ${this.token}`;
@@ -248,7 +283,19 @@ export class AupApiClient {
     }
     const answer: unknown = await response.json().catch(() => undefined);
     if (!response.ok) throw apiErrorFrom(response.status, response.statusText, url, answer);
-    return answer;
+    return { answer, status: response.status, url };
+  }
+
+  /** `send`, then the answer through `parse` (a shape it does not have is AUP_WIDGET_BAD_RESPONSE). */
+  private async sendFor<T>(
+    method: 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    body: unknown,
+    parse: (json: unknown) => T,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const { answer, status, url } = await this.mutate(method, path, body, signal);
+    return parsed(answer, parse, status, url);
   }
 
   /** GETs `path` under the base and parses the JSON body; throws AupApiError. */
@@ -266,15 +313,20 @@ export class AupApiClient {
     }
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) throw apiErrorFrom(response.status, response.statusText, url, body);
-    try {
-      return parse(body);
-    } catch (e) {
-      throw new AupApiError(
-        { code: 'AUP_WIDGET_BAD_RESPONSE', message: `${url} answered an unexpected shape: ${(e as Error).message}`, details: {} },
-        response.status,
-        url,
-        { cause: e },
-      );
-    }
+    return parsed(body, parse, response.status, url);
+  }
+}
+
+/** `parse(body)`, or AUP_WIDGET_BAD_RESPONSE naming the URL and what was off. */
+function parsed<T>(body: unknown, parse: (json: unknown) => T, status: number, url: string): T {
+  try {
+    return parse(body);
+  } catch (e) {
+    throw new AupApiError(
+      { code: 'AUP_WIDGET_BAD_RESPONSE', message: `${url} answered an unexpected shape: ${(e as Error).message}`, details: {} },
+      status,
+      url,
+      { cause: e },
+    );
   }
 }

@@ -1,9 +1,7 @@
+import type { ErrorBody } from './wire.js';
+
 /** The board API's error body: every failed request answers `{ code, message, details }`. */
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-  details: Record<string, unknown>;
-}
+export type ApiErrorBody = ErrorBody;
 
 /**
  * A failed API request: the API's own `{ code, message, details }` when it sent one, otherwise a

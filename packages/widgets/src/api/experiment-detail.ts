@@ -1,25 +1,42 @@
-// The wire shape of GET /api/v1/experiments/:id (the server's ExperimentDetail schema).
-import type { ExperimentSummary } from '../experiment-list/experiment-summary.js';
+// The wire shapes of GET /api/v1/experiments and GET /api/v1/experiments/:id (wire.ts, printed from
+// the server's schemas), as the elements take them.
 import { arrayAt, numberAt, objectAt } from './parse.js';
+import type {
+  ExperimentDetail as WireExperimentDetail,
+  ExperimentStatus,
+  ExperimentSummary as WireExperimentSummary,
+  JobCounts,
+  JobStatus,
+  ParamValue,
+} from './wire.js';
 
-export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'early_stopped' | 'interrupted';
-/** A hyperparameter value as the API sends it. */
-export type ParamValue = number | string | boolean;
+export type { ExperimentStatus, JobCounts, JobStatus, ParamValue };
 
-/** How many jobs are in each status. */
-export type JobCounts = Record<JobStatus, number>;
+/**
+ * One experiment as the board API lists it; also what the `data` property of
+ * `<aup-experiment-list>` takes. `hostname` may be left out of plain data (and older boards omit it).
+ */
+export interface ExperimentSummary extends Omit<WireExperimentSummary, 'hostname'> {
+  /** The machine the experiment was created on; absent or null when unknown. */
+  hostname?: string | null;
+}
 
-/** One experiment in full; also what the `data` property of `<aup-experiment-overview>` takes. */
-export interface ExperimentDetail extends ExperimentSummary {
-  error: string | null;
-  /** The normalised experiment config. */
-  config: unknown;
-  best_job: { id: number; trial: number; score: number | null; params: Record<string, ParamValue> } | null;
-  job_counts: JobCounts;
+/** The working directory's git state when an experiment was created. */
+export interface GitState {
+  commit: string | null;
+  branch: string | null;
+  dirty: boolean;
+}
+
+/**
+ * One experiment in full; also what the `data` property of `<aup-experiment-overview>` takes. The
+ * API sends `host` and `git` as free JSON; here they have the outline the elements read.
+ */
+export interface ExperimentDetail extends ExperimentSummary, Omit<WireExperimentDetail, 'hostname' | 'host' | 'git'> {
   /** The machine the experiment was created on (os, cores, node, hostname, ...); absent from older boards. */
   host?: Record<string, unknown> | null;
   /** The working directory's git state when it was created; null outside a repository. */
-  git?: { commit: string | null; branch: string | null; dirty: boolean } | null;
+  git?: GitState | null;
 }
 
 /** Reads the body of GET /experiments/:id. */

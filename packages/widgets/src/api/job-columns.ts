@@ -1,26 +1,9 @@
-// The wire shape of GET /api/v1/experiments/:id/job-columns (the server's JobColumns schema): the
-// jobs route's jobs, unfiltered and in id order, as one array per field.
-import type { JobStatus, ParamValue } from './experiment-detail.js';
-import type { JobSummary } from './job-summary.js';
+// The wire shape of GET /api/v1/experiments/:id/job-columns (wire.ts, printed from the server's
+// JobColumns schema): the jobs route's jobs, unfiltered and in id order, as one array per field.
 import { arrayAt, numberAt, objectAt } from './parse.js';
+import type { JobColumns, JobSummary, ParamValue } from './wire.js';
 
-export interface JobColumns {
-  total: number;
-  offset: number;
-  limit: number;
-  id: number[];
-  trial: number[];
-  status: JobStatus[];
-  score: (number | null)[];
-  budget: (number | null)[];
-  attempts: number[];
-  /** Epoch milliseconds. */
-  started_at: (number | null)[];
-  ended_at: (number | null)[];
-  /** Null where a job has no value. */
-  params: Record<string, (ParamValue | null)[]>;
-  metrics: Record<string, (number | null)[]>;
-}
+export type { JobColumns };
 
 const ROW_COLUMNS = ['trial', 'status', 'score', 'budget', 'attempts', 'started_at', 'ended_at'] as const;
 

@@ -1,32 +1,16 @@
-// The wire shape of GET /api/v1/experiments/:id/jobs (the server's JobPage schema).
-import type { JobStatus, ParamValue } from './experiment-detail.js';
+// The wire shape of GET /api/v1/experiments/:id/jobs (wire.ts, printed from the server's JobPage schema).
 import { arrayAt, numberAt, objectAt } from './parse.js';
+import type { JobPage as ServedJobPage, JobSummary } from './wire.js';
 
-/** One job as the jobs route lists it; also one element of `<aup-job-table>`'s `data`. */
-export interface JobSummary {
-  id: number;
-  trial: number;
-  status: JobStatus;
-  score: number | null;
-  metrics: Record<string, number>;
-  params: Record<string, ParamValue>;
-  budget: number | null;
-  attempts: number;
-  /** ISO 8601 timestamps. */
-  started_at: string | null;
-  ended_at: string | null;
-}
+/** `JobSummary`: one job as the jobs route lists it; also one element of `<aup-job-table>`'s `data`. */
+export type { JobSummary };
 
-/** One page of jobs and the total that matched. */
-export interface JobPage {
-  total: number;
-  limit: number;
-  offset: number;
-  jobs: JobSummary[];
-}
+/** One page of jobs and the total that matched: the part of the served page (`ServedJobPage`) the elements read. */
+export type JobPage = Pick<ServedJobPage, 'total' | 'limit' | 'offset' | 'jobs'>;
+export type { ServedJobPage };
 
 /** Reads the body of GET /experiments/:id/jobs. */
-export function parseJobPage(json: unknown): JobPage {
+export function parseJobPage(json: unknown): ServedJobPage {
   const o = objectAt(json, 'body');
   numberAt(o, 'total', 'body');
   const jobs = arrayAt(o['jobs'], 'body.jobs');
@@ -36,5 +20,5 @@ export function parseJobPage(json: unknown): JobPage {
     objectAt(row['params'], `jobs[${i}].params`);
     objectAt(row['metrics'], `jobs[${i}].metrics`);
   });
-  return o as unknown as JobPage;
+  return o as unknown as ServedJobPage;
 }

@@ -1,43 +1,13 @@
 // The wire shapes of the series routes: GET /experiments/:id/series, GET /best-so-far and
-// GET /jobs/:jid/records (the server's query-routes.ts and job-schemas.ts).
+// GET /jobs/:jid/records (wire.ts, printed from the server's schemas).
 import { arrayAt, numberAt, objectAt, stringAt } from './parse.js';
+import type { BestSoFarResponse, BestSoFarSeries, IntermediateSeries, JobRecord } from './wire.js';
 
-/** One job's values of one label, in step order, possibly downsampled (min and max kept). */
-export interface IntermediateSeries {
-  job_id: number;
-  label: string;
-  steps: number[];
-  values: number[];
-  /** Values stored; more than `steps.length` when downsampled. */
-  count: number;
-}
-
-/** An experiment's best score so far, one point per improvement. */
-export interface BestSoFarSeries {
-  experiment_id: number;
-  target: 'min' | 'max';
-  /** Trial index, or the job's end in epoch ms (see `BestSoFarX`). */
-  x: number[];
-  best: number[];
-  /** The job that set each new best. */
-  job_ids: number[];
-}
-
-export type BestSoFarX = 'index' | 'time';
-
+export type { BestSoFarSeries, IntermediateSeries };
+/** What a best-so-far curve's x is: the trial index, or the job's end in epoch ms. */
+export type BestSoFarX = BestSoFarResponse['x'];
 /** A text, histogram or image record of a job. */
-export interface JobRecordValue {
-  kind: 'text' | 'histogram' | 'image';
-  name: string;
-  step: number | null;
-  time: string;
-  text?: string;
-  /** Histogram values; a non-finite value is null. */
-  values?: Array<number | null>;
-  /** For GET /jobs/:jid/images/:index. */
-  image_index?: number;
-  path?: string;
-}
+export type JobRecordValue = JobRecord;
 
 /** Reads the body of GET /experiments/:id/series. */
 export function parseSeries(json: unknown): IntermediateSeries[] {

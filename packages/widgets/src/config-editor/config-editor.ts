@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { stringify as toYaml } from 'yaml';
 
+import type { ConfigProblem } from '../api/answers.js';
 import { AupApiClient } from '../api/api-client.js';
 import type { AupApiError } from '../api/api-error.js';
 import type { ExperimentSummary } from '../experiment-list/experiment-summary.js';
@@ -17,14 +18,7 @@ import { configEditorStyles } from './config-editor.styles.js';
 export const VALIDATE_DEBOUNCE_MS = 400;
 
 /** One problem the validate route reports, at its JSON path. */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-  expected?: string;
-  found?: string;
-  suggestion?: string;
-  file?: string;
-}
+export type { ConfigProblem };
 
 /** Where validation stands. */
 export type ValidationState =
@@ -166,10 +160,10 @@ export class AupConfigEditor extends LitElement {
     } else {
       this.validation = { status: 'pending' };
       try {
-        const answer = (await new AupApiClient(this.api, this.token).validateConfig(
+        const answer = await new AupApiClient(this.api, this.token).validateConfig(
           configForValidation(parsed.value, this.workingDir),
           abort.signal,
-        )) as { ok: true; config: Record<string, unknown> } | { ok: false; problems: ConfigProblem[] };
+        );
         next = answer.ok ? { status: 'valid', config: answer.config, local: false } : { status: 'invalid', problems: answer.problems };
       } catch (e) {
         if (abort.signal.aborted) return this.validation;
@@ -368,10 +362,7 @@ export class AupConfigEditor extends LitElement {
         ...(this.workingDir.trim() === '' ? {} : { working_dir: this.workingDir.trim() }),
         start: this.startNow,
       };
-      const answer = (await new AupApiClient(this.api, this.token).createExperiment(body)) as {
-        experiment: ExperimentSummary;
-        runner: unknown;
-      };
+      const answer = await new AupApiClient(this.api, this.token).createExperiment(body);
       fire<ExperimentCreatedDetail>(this, 'aup-experiment-created', {
         id: answer.experiment.id,
         experiment: answer.experiment,

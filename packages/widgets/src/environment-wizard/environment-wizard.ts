@@ -1,16 +1,13 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 
+import type { EnvironmentResetResult } from '../api/answers.js';
 import { AupApiClient } from '../api/api-client.js';
 import { CapabilitiesController } from '../controllers/board-capabilities.js';
 import { fire } from '../events.js';
 import { environmentWizardStyles } from './environment-wizard.styles.js';
 
 /** The answer of POST /environment/reset: the new database, where the old one went, the new working directory. */
-export interface EnvironmentResetResult {
-  database: string;
-  backup: string;
-  working_dir: string;
-}
+export type { EnvironmentResetResult };
 export type AupEnvironmentResetEvent = CustomEvent<EnvironmentResetResult>;
 
 /**
@@ -149,7 +146,7 @@ export class AupEnvironmentWizard extends LitElement {
     this.running = true;
     this.error = undefined;
     try {
-      const r = (await new AupApiClient(this.api, this.token).resetEnvironment(wd === '' ? undefined : wd)) as EnvironmentResetResult;
+      const r = await new AupApiClient(this.api, this.token).resetEnvironment(wd === '' ? undefined : wd);
       this.result = r;
       this.confirmed = false;
       fire<EnvironmentResetResult>(this, 'aup-environment-reset', r);

@@ -1,27 +1,8 @@
-// The wire shape of one row of GET /api/v1/experiments (the server's ExperimentSummary schema).
-// Widgets take no run-time code from the server, so the type is spelled out here.
+// The wire shape of one row of GET /api/v1/experiments: the api/ module's type, printed from the
+// server's ExperimentSummary schema.
+import type { ExperimentSummary } from '../api/experiment-detail.js';
 
-export type ExperimentStatus = 'created' | 'running' | 'stopping' | 'stopped' | 'finished' | 'failed';
-
-/** One experiment as the board API lists it; also what the `data` property of `<aup-experiment-list>` takes. */
-export interface ExperimentSummary {
-  id: number;
-  name: string;
-  status: ExperimentStatus;
-  proposer: string;
-  target: 'min' | 'max';
-  n_samples: number;
-  /** Jobs that reached an end state (finished, failed or early_stopped). */
-  jobs_done: number;
-  best_score: number | null;
-  user: string;
-  /** The machine the experiment was created on; absent or null when unknown. */
-  hostname?: string | null;
-  /** ISO 8601 timestamps. */
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-}
+export type { ExperimentStatus, ExperimentSummary } from '../api/experiment-detail.js';
 
 /** Reads the body of GET /experiments, checking the outline the list relies on. */
 export function parseExperimentList(json: unknown): ExperimentSummary[] {

@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import { parseExperimentDetail, type ExperimentDetail, type JobStatus } from '../api/experiment-detail.js';
+import { JOB_STATUSES } from '../api/job-statuses.js';
 import { JsonFetchController } from '../controllers/json-fetch-controller.js';
 import { LiveController, type LiveMode } from '../controllers/live-controller.js';
 import { fire, type OpenJobDetail } from '../events.js';
@@ -27,7 +28,6 @@ export type OverviewSection = 'summary' | 'config';
  */
 const TICK_MS = 1_000;
 
-const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'finished', 'failed', 'early_stopped', 'interrupted'];
 const JOB_STATUS_LABELS: Record<JobStatus, string> = {
   queued: 'Queued jobs',
   running: 'Running jobs',

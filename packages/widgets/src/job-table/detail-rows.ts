@@ -196,10 +196,7 @@ export class JobDetailRows {
     this.setDetail(id, { action: { kind, phase: 'pending', message: kind === 'kill' ? `Killing job ${id}…` : `Deleting job ${id}…` } });
     try {
       if (kind === 'kill') {
-        const answer = (await client.killJob(id, KILL_WAIT_MS)) as {
-          done_at?: string | null;
-          result?: { ok?: boolean; message?: string } | null;
-        };
+        const answer = await client.killJob(id, KILL_WAIT_MS);
         const ok = answer.result?.ok;
         const message =
           answer.done_at == null

@@ -1,5 +1,6 @@
 import type { ColumnDefinition, Options, RowComponent, Tabulator as TabulatorTable } from 'tabulator-tables';
 
+import { JOB_STATUSES } from '../api/job-statuses.js';
 import type { JobSummary } from '../api/job-summary.js';
 import type { JobSelection } from '../events.js';
 import { jobInSelection } from '../selection/job-selection.js';
@@ -22,7 +23,6 @@ export const PAGE_SIZES = [50, 100, 250, 500, 1000];
 export const FILTER_DEBOUNCE_MS = 300;
 /** Any truthy URL turns on Tabulator's remote loading; the request function asks the board API itself. */
 const REMOTE_URL = 'aup-board-jobs';
-const JOB_STATUSES = ['queued', 'running', 'finished', 'failed', 'early_stopped', 'interrupted'];
 
 /** The parameters Tabulator hands a remote request (remote paging, sorting and filtering). */
 export interface RemoteParams {

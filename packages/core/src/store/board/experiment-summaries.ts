@@ -1,9 +1,8 @@
 import { hostnameOfInfo } from '../../env-info.js';
+import { JOB_STATUSES } from '../../statuses.js';
 import type { JobStatus } from '../../types.js';
 import type { ExperimentSummaryRecord } from '../job-query.js';
 import type { StoreContext } from '../store-context.js';
-
-const JOB_STATUS_LIST: readonly JobStatus[] = ['queued', 'running', 'finished', 'failed', 'early_stopped', 'interrupted'];
 
 /** The `hostname` of an experiment's host-info JSON; null when it has none (or it is not JSON). */
 function hostnameOf(hostJson: string | null): string | null {
@@ -75,5 +74,5 @@ export async function experimentSummaries(ctx: StoreContext): Promise<Experiment
 }
 
 function emptyCounts(): Record<JobStatus, number> {
-  return Object.fromEntries(JOB_STATUS_LIST.map((s) => [s, 0])) as Record<JobStatus, number>;
+  return Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
 }
