@@ -13,7 +13,7 @@ const WHY = 'docs/architecture.md §1';
 
 /**
  * Config blocks for a tree laid out as this repository is (`<root>/packages/<name>/src`).
- * `severity` of the cycle rule: 'error' once a tree has no cycle left.
+ * `cycles`: the cycle rule's severity ('error'; 'warn' only while a tree is being cleaned up).
  */
 export function architectureRules(root, { cycles = 'error' } = {}) {
   const pkg = (name) => join(root, 'packages', name);

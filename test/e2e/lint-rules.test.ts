@@ -80,3 +80,18 @@ describe('the architecture lint rules', () => {
     expect(await problems('packages/core/src/leaf.ts')).toEqual([]);
   });
 });
+
+describe("the repository's own lint config", () => {
+  it('fails (severity error, not a warning) on an import cycle, a crossed boundary and a function over 100 lines', async () => {
+    const repo = new URL('../../', import.meta.url).pathname;
+    const eslint = new ESLint({ cwd: repo });
+    const config = (await eslint.calculateConfigForFile(join(repo, 'packages/core/src/index.ts'))) as { rules: Record<string, unknown[]> };
+    const severity = (rule: string): unknown => config.rules[rule]?.[0];
+    expect({
+      cycle: severity('import-x/no-cycle'),
+      boundaries: severity('import-x/no-restricted-paths'),
+      length: severity('max-lines-per-function'),
+    }).toEqual({ cycle: 2, boundaries: 2, length: 2 });
+    expect(config.rules['max-lines-per-function']?.[1]).toMatchObject({ max: 100 });
+  });
+});
