@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 
 import { controlRoutes } from './control-routes.js';
+import { LIVE_STATES } from './runner-start.js';
 import { eventsRoutes, type EventStreamOptions } from './events-routes.js';
 import { exportRoutes } from './export-routes.js';
 import { jobRoutes } from './job-routes.js';
@@ -30,7 +31,6 @@ import { toExperimentDetailOf } from './to-dto.js';
 import { workerRoutes } from './worker-routes.js';
 
 /** Experiment states in which a runner may be writing rows, so the experiment cannot be deleted. */
-const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'stopping']);
 
 /** What the API's routes need from createServer's options. */
 export interface ApiContext extends RouteContext {

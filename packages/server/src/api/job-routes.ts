@@ -5,6 +5,7 @@ import { resolveConfined } from './confined-path.js';
 import { jobFileRoutes } from './job-file-routes.js';
 import { experimentOf, jobOr404, pathOf, textOf, valuesOf } from './job-lookup.js';
 import { jobColumnsRoutes } from './job-columns-routes.js';
+import { LIVE_STATES } from './runner-start.js';
 import {
   AttemptParamsSchema,
   DeleteJobQuerySchema,
@@ -34,7 +35,6 @@ import { finiteOrNull, isoTime } from './to-dto.js';
 /** Job states in which a runner owns the job (running it, or about to): it cannot be deleted then. */
 const OWNED_JOB_STATES: ReadonlySet<string> = new Set(['running', 'queued']);
 /** Experiment states in which a runner may be writing rows (and holds its best job in memory). */
-const LIVE_EXPERIMENT_STATES: ReadonlySet<string> = new Set(['running', 'stopping']);
 
 /**
  * Routes for one job in full: `GET /jobs/:jid`, its attempt logs, records, images and artifacts.
@@ -168,7 +168,7 @@ function jobDeleteRoute(api: FastifyInstance, ctx: RouteContext): void {
       }
       const exp = await store.getExperiment(job.experimentId);
       // A running runner keeps its best job in memory and would write the deleted id back.
-      if (exp !== undefined && exp.bestJobId === job.id && LIVE_EXPERIMENT_STATES.has(exp.status)) {
+      if (exp !== undefined && exp.bestJobId === job.id && LIVE_STATES.has(exp.status)) {
         throw new AupError(
           'AUP_ERR_EXPERIMENT_STATE',
           `Job ${job.id} is the best job of experiment ${exp.id}, which is ${exp.status}: stop the experiment before deleting its best job`,
