@@ -81,14 +81,17 @@ export async function acquireDriverLease(ctx: StoreContext, req: DriverLeaseRequ
 export async function renewDriverLease(ctx: StoreContext, experimentId: number, token: string, leaseMs: number): Promise<boolean> {
   // No change-feed row: a heartbeat is not something the board shows, and one every few seconds
   // per driver would flood the feed.
-  const res = await ctx.write((trx) =>
-    trx
+  // One reading of the lease clock for both columns, as acquire does: two readings (Date.now()
+  // twice on SQLite, clock_timestamp() twice on PostgreSQL) may fall a millisecond apart.
+  const res = await ctx.write(async (trx) => {
+    const now = await ctx.dialect.readNow(trx);
+    return trx
       .updateTable('driver_lease')
-      .set({ heartbeat_at: ctx.dialect.now(), expires_at: ctx.dialect.later(leaseMs) })
+      .set({ heartbeat_at: now, expires_at: now + Math.round(leaseMs) })
       .where('experiment_id', '=', experimentId)
       .where('token', '=', token)
-      .executeTakeFirst(),
-  );
+      .executeTakeFirst();
+  });
   return res.numUpdatedRows > 0n;
 }
 
