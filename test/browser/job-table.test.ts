@@ -246,7 +246,8 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
     const detail = page.locator('aup-job-table [part="detail"]');
     await expect(detail.locator('[part="detail-attempts"]').innerText({ timeout: UI_TIMEOUT_MS })).resolves.toContain('finished');
     await poll(() => detail.locator('[part="log"]').innerText()).toContain(`training job ${id} with x=`);
-    expect(await detail.locator('[part="log-tab"]').allInnerTexts()).toEqual(['Attempt 1']);
+    // innerText is the raw text until the tab is laid out: wait for layout on a loaded machine.
+    await poll(async () => (await detail.locator('[part="log-tab"]').allInnerTexts()).map((t) => t.trim())).toEqual(['Attempt 1']);
     expect(await detail.locator('[part="detail-text"]').innerText()).toMatch(/act was (relu|tanh|gelu)/);
     const link = detail.locator('a[part="artifact"]');
     expect(await link.innerText()).toBe(`model-${id}.txt`);
@@ -255,10 +256,13 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
     const artifact = await page.evaluate(async (url) => (await fetch(url)).text(), href!);
     expect(artifact).toBe('weights');
     expect(await detail.locator('[part="detail-host"]').innerText()).toMatch(/cpu\s+\d+ cores/);
-    // The next row is still a row below the detail (the table measured the taller row).
-    const box = await jobRows(page).nth(1).boundingBox();
-    const detailBox = await detail.boundingBox();
-    expect(box!.y).toBeGreaterThanOrEqual(detailBox!.y + detailBox!.height - 1);
+    // The next row is still a row below the detail (the table measured the taller row). Tabulator
+    // redraws rows after it measures the taller one, so a row may be detached for a moment.
+    await poll(async () => {
+      const box = await jobRows(page).nth(1).boundingBox();
+      const detailBox = await detail.boundingBox();
+      return box === null || detailBox === null ? 'not laid out yet' : box.y >= detailBox.y + detailBox.height - 1;
+    }).toBe(true);
     expect(errors).toEqual([]);
   });
 

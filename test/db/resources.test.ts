@@ -343,7 +343,8 @@ forEachDatabase('passive resource', (db) => {
 
   it('prints the command that runs a passive job with its script', async () => {
     const url = await db.fresh();
-    // Auptimizer's way to report: the printed command must put aup's Python module on PYTHONPATH.
+    // Auptimizer's way to report: the printed command must put aup's Python module on PYTHONPATH,
+    // with the line `aup env python` prints.
     const dir = workdir({ 'train.py': 'import sys, aup\naup.print_result(aup.BasicConfig().load(sys.argv[1])["x"])\n' });
     writeFileSync(
       join(dir, 'experiment.json'),
@@ -365,7 +366,7 @@ forEachDatabase('passive resource', (db) => {
     expect(code).toBe(1);
     const printed = /^ {2}run: (.*)$/m.exec(out)?.[1];
     expect(printed).toContain(
-      `(cd ${dir} && PYTHONPATH=${PYTHON_CLIENT_DIR}\${PYTHONPATH:+:$PYTHONPATH} python3 ${join(dir, 'train.py')} ${join(dir, 'jobs')}/e1-`,
+      `(cd ${dir} && export PYTHONPATH=${PYTHON_CLIENT_DIR}\${PYTHONPATH:+:$PYTHONPATH} && python3 ${join(dir, 'train.py')} ${join(dir, 'jobs')}/e1-`,
     );
     expect(printed).toMatch(/ \S+\/jobs\/e1-[0-9a-f]{6}\/1\.json\)$/);
     // It works as printed, from a shell that knows nothing of aup.

@@ -92,6 +92,14 @@ describe('aup validate / schema / init', () => {
     }
   });
 
+  it('prints where the Python aup module is: the PYTHONPATH line to export, or with --path the folder', () => {
+    const folder = join(root, 'packages/logger/python');
+    const r = aup(['env', 'python'], { cwd: tempDir() });
+    expect(r).toEqual({ code: 0, stdout: `export PYTHONPATH=${folder}\${PYTHONPATH:+:$PYTHONPATH}\n`, stderr: '' });
+    expect(aup(['env', 'python', '--path'])).toEqual({ code: 0, stdout: `${folder}\n`, stderr: '' });
+    expect(existsSync(join(folder, 'aup.py'))).toBe(true);
+  });
+
   it('prints the JSON Schema', () => {
     const r = aup(['schema']);
     expect(r.code).toBe(0);
@@ -246,6 +254,9 @@ describe('aup validate / schema / init', () => {
       `aup: --board-port: expected an integer from 0 to 65535, found "http" ("aup run --help" lists its options)`,
     ],
     [['schema', '--db', 'x.db'], `aup: unknown option '--db' ("aup schema --help" lists its options)`],
+    [['env'], `aup: missing required argument 'language' ("aup env --help" lists its options)`],
+    [['env', 'ruby'], `aup: env: unknown environment "ruby"; expected python ("aup env --help" lists its options)`],
+    [['env', 'python', '--pth'], `aup: unknown option '--pth'; did you mean --path? ("aup env --help" lists its options)`],
   ])('a usage error (%j) is exit 2 and one line naming the help', (args, line) => {
     const r = aup(args, { cwd: tempDir() });
     expect(r.code).toBe(2);

@@ -327,7 +327,11 @@ def aup_args(func):
 
 def aup_flags(flags):
     """Decorator for an absl/TensorFlow ``main(argv)``: sets the FLAGS named in the job file (the
-    last element of argv) before calling it, and reports what it returns."""
+    last element of argv) before calling it, and reports what it returns.
+
+    The wrapper returns None, as Auptimizer's did: ``app.run(main)`` exits with what ``main``
+    returns, so a returned score would make every job exit 1 and fail. An exception in ``main``
+    still propagates, so a failing script exits non-zero."""
 
     def decorator(func):
         @functools.wraps(func)
@@ -340,7 +344,6 @@ def aup_flags(flags):
             value = func(argv) if inspect.signature(func).parameters else func()
             if value is not None:
                 print_result(value)
-            return value
 
         return wrapper
 

@@ -129,6 +129,17 @@ describe('Auptimizer scripts run unchanged', () => {
     expect(r.stderr).toBe('\n#Auptimizer:1.5\n');
   });
 
+  it('aup_flags under app.run: a main returning a score exits 0 and reports it; a main raising exits non-zero', () => {
+    // app.run exits with what main returns; Auptimizer's wrapper returned None, so the job exits 0.
+    const ok = python(script('absl-app-run.py', writeJob('5.json', { lr: 0.25, layers: 4, job_id: 5 })));
+    expect(ok.status).toBe(0);
+    expect(records(ok.stderr)).toEqual([{ type: 'auptimizer', values: [1] }]);
+    const failing = python(script('absl-app-run.py', writeJob('6.json', { lr: 0.25, fail: true, job_id: 6 })));
+    expect(failing.status).not.toBe(0);
+    expect(failing.stderr).toContain('RuntimeError: training diverged');
+    expect(records(failing.stderr)).toEqual([]);
+  });
+
   it('aup_save_model: the callback runs inside aup_models/<folder_name> when save_model is true', () => {
     const job = writeJob('3.json', { x: 4, job_id: 3, save_model: true, folder_name: 'models_2' });
     const r = python(script('save-model.py', job));

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { validateConfig, type ConfigProblem } from '../config/index.js';
 import { AupError } from '../errors.js';
 import { listProposers } from '../proposers/registry.js';
+import { RESOURCE_DEFINITIONS } from '../resources/registry.js';
 import type { JsonObject } from '../types.js';
 
 /** What `aup init` writes when nothing else is said (`--yes`, or an empty answer). */
@@ -19,7 +20,8 @@ export const INIT_DEFAULTS = {
 } as const;
 
 const TARGETS = ['max', 'min'];
-const RESOURCES = ['cpu', 'gpu', 'node', 'passive'];
+/** The resources a config may run on, in registry order (cpu, gpu, node, passive): aws, accepted only to be refused, is not offered. */
+const RESOURCES = RESOURCE_DEFINITIONS.filter((d) => d.refusal === undefined).map((d) => d.name);
 const PARAM_TYPES = ['float', 'int', 'choice'];
 
 /** Settings given as `aup init` flags; any one of them means: ask nothing, take defaults for the rest. */

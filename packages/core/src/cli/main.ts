@@ -14,6 +14,7 @@ import { checkInitConfig, configFromSettings, initWizard, INIT_DEFAULTS, parsePa
 import { formatProblems, type ConfigProblem } from '../config/config-problem.js';
 import type { JsonObject } from '../types.js';
 import { addWorkerCommand, parseTags, workersOption } from './worker-command.js';
+import { addEnvCommand } from './env-command.js';
 import { VERSION } from '../version.js';
 import { reportJobResult } from '../resources/index.js';
 import type { PassiveJobInfo, RunnerEvents } from '../runner/runner.js';
@@ -608,6 +609,7 @@ export function buildProgram(io: CliIo): Command {
   addMigrateCommand(program, io);
   addInitCommand(program, io);
   addWorkerCommand(program, io, dbOption, dbHelp);
+  addEnvCommand(program, io);
 
   // A usage error is one line, `aup: <what is wrong> (<where help is>)`, not the whole usage text.
   for (const command of [program, ...program.commands]) {

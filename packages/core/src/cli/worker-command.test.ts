@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { MIN_LEASE_SECONDS, parseLease, parseTags, workerSlots, workersOption } from './worker-command.js';
+import { MIN_LEASE_SECONDS, parseLease, parseTags, WORKER_RESOURCES, WORKER_SLOTS, workerSlots, workersOption } from './worker-command.js';
 
 const cwd = '/tmp';
 
@@ -31,6 +31,11 @@ describe('aup worker options', () => {
     expect(parseLease('1.5')).toBe(1.5);
     expect(parseLease(String(MIN_LEASE_SECONDS))).toBe(MIN_LEASE_SECONDS);
     for (const bad of ['0.1', '-3', 'soon', '']) expect(() => parseLease(bad)).toThrow(/--lease: expected seconds, at least 0.5/);
+  });
+
+  it('takes the resources whose jobs run on this machine, each with its slots', () => {
+    expect(WORKER_RESOURCES).toEqual(['cpu', 'gpu']);
+    expect(Object.keys(WORKER_SLOTS).sort()).toEqual([...WORKER_RESOURCES].sort());
   });
 
   it('gives cpu slots, and refuses what does not fit the resource', async () => {

@@ -5,8 +5,7 @@
 import type { Command } from 'commander';
 
 import { AupError } from '../errors.js';
-import { cpuSlots, type ResourceSlot } from '../resources/index.js';
-import { gpuSlots } from '../resources/index.js';
+import { cpuSlots, gpuSlots, RESOURCE_DEFINITIONS, type ResourceSlot } from '../resources/index.js';
 import { openStore, parseDbUrl } from '../store/index.js';
 import { PG_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../store/open-store.js';
 import type { ExperimentWorkers } from '../store/store-types.js';
@@ -80,14 +79,20 @@ export function parseLease(value: string): number {
   return n;
 }
 
-/** The slots of `aup worker --resource cpu|gpu` on this machine. */
-export async function workerSlots(resource: string, slots: number | undefined, gpus: string | undefined): Promise<ResourceSlot[]> {
-  if (resource === 'cpu') {
+/**
+ * The resources `aup worker --resource` takes: those whose jobs run on this machine, in registry
+ * order (cpu, gpu). Each has its slots made from the flags in `WORKER_SLOTS`.
+ */
+export const WORKER_RESOURCES: readonly string[] = RESOURCE_DEFINITIONS.filter((d) => d.jobs === 'local').map((d) => d.name);
+
+/** How a worker makes a local resource's slots from `--slots` and `--gpus` (each refuses the other's flag). */
+export const WORKER_SLOTS: Readonly<Record<string, (slots: number | undefined, gpus: string | undefined) => Promise<ResourceSlot[]>>> = {
+  cpu: async (slots, gpus) => {
     if (gpus !== undefined)
       throw new AupError('AUP_ERR_CLI_USAGE', '--gpus is given with --resource cpu: add --resource gpu to run jobs on GPUs');
     return cpuSlots(slots ?? 1);
-  }
-  if (resource === 'gpu') {
+  },
+  gpu: async (slots, gpus) => {
     if (slots !== undefined)
       throw new AupError(
         'AUP_ERR_CLI_USAGE',
@@ -105,11 +110,23 @@ export async function workerSlots(resource: string, slots: number | undefined, g
         { cause: e },
       );
     }
-  }
-  throw new AupError(
-    'AUP_ERR_CLI_USAGE',
-    `--resource: expected cpu or gpu (the resources of this machine a worker runs jobs on), found "${resource}"`,
-  );
+  },
+};
+
+/** The slots of `aup worker --resource <local resource>` on this machine. */
+export async function workerSlots(resource: string, slots: number | undefined, gpus: string | undefined): Promise<ResourceSlot[]> {
+  const make = WORKER_RESOURCES.includes(resource) ? WORKER_SLOTS[resource] : undefined;
+  if (make === undefined)
+    throw new AupError(
+      'AUP_ERR_CLI_USAGE',
+      `--resource: expected ${orList(WORKER_RESOURCES)} (the resources of this machine a worker runs jobs on), found "${resource}"`,
+    );
+  return make(slots, gpus);
+}
+
+/** `a, b or c`. */
+function orList(words: readonly string[]): string {
+  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
 }
 
 interface WorkerFlags {
@@ -129,7 +146,7 @@ export function addWorkerCommand(program: Command, io: WorkerCliIo, dbOption: st
     .description('claim queued jobs of worker-mode experiments (aup run --workers external) from a shared database and run them here')
     .option(dbOption, dbHelp)
     .option('--slots <n>', 'jobs at once on this machine (cpu; default 1)', (v) => parsePositiveInt(v, '--slots'))
-    .option('--resource <kind>', 'where jobs run here: cpu or gpu', 'cpu')
+    .option('--resource <kind>', `where jobs run here: ${orList(WORKER_RESOURCES)}`, 'cpu')
     .option('--gpus <ids>', 'gpu: the GPU ids, one job each (default: what nvidia-smi lists)')
     .option('--experiment <eid>', "claim only this experiment's jobs", (v) => parsePositiveInt(v, '--experiment'))
     .option('--tags <list>', "this worker's tags: it claims jobs of experiments whose tags (aup run --tags) it has all of", parseTags)

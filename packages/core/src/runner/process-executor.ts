@@ -59,6 +59,20 @@ export function pythonClientDir(): string {
   return pythonDir;
 }
 
+/** `word` as one sh/bash/zsh word: as is when nothing in it is special, else single-quoted. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The shell line that puts the Python `aup` module first on PYTHONPATH, keeping the user's own
+ * (sh, bash and zsh): what `aup env python` prints and the passive resource's `run:` command starts
+ * with, so a job script run by hand imports the same module as under the runner.
+ */
+export function pythonPathExport(): string {
+  return `export PYTHONPATH=${shellQuote(pythonClientDir())}\${PYTHONPATH:+:$PYTHONPATH}`;
+}
+
 /** The environment of a job's child: the runner's, the slot's (e.g. CUDA_VISIBLE_DEVICES) and aup's own variables. */
 export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
   return {

@@ -30,7 +30,7 @@ import {
 } from './schemas.js';
 import { toJobSummary, toSummaryOfRecord } from './to-dto.js';
 
-// The board's read-only queries, answered in SQL by the store (job-query.ts in @aup/core): the
+// The board's read-only queries, answered in SQL by the store (store/board/ in @aup/core): the
 // experiment list, job pages sorted and filtered by any column, downsampled intermediate series
 // and best-so-far curves. Request text reaches the store only as whitelisted column names
 // (checked there) and bound values.

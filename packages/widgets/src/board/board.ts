@@ -3,6 +3,7 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { AupApiClient } from '../api/api-client.js';
 import { adoptPageToken } from '../api/session-token.js';
 import type { JobDetail } from '../api/job-detail.js';
+import { AsyncLoadController } from '../controllers/async-load-controller.js';
 import { CapabilitiesController } from '../controllers/board-capabilities.js';
 import { JsonFetchController } from '../controllers/json-fetch-controller.js';
 import { LiveController } from '../controllers/live-controller.js';
@@ -111,10 +112,12 @@ export class AupBoard extends LitElement {
   /** The job selection shared by the table, the chart and the intermediate view. */
   selection: JobSelection = NO_SELECTION;
 
-  private jobPanel: { jobId: number; detail?: JobDetail; error?: string } | undefined;
+  /** The job the panel shows (its detail loads through `jobDetail`); undefined: no panel. */
+  private jobPanel: number | undefined;
   private listView: ExperimentListView = 'list';
   private everLive = false;
   private readonly caps = new CapabilitiesController(this);
+  private readonly jobDetail = new AsyncLoadController<JobDetail>(this);
   private readonly experiments = new JsonFetchController<ExperimentSummary[]>(this, parseExperimentList);
   private readonly live = new LiveController(this, (batch) => {
     // The board itself shows names (title, compare choices): reload them when experiments change.
@@ -153,7 +156,7 @@ export class AupBoard extends LitElement {
     }
     if (this.live.mode === 'stream') this.everLive = true;
     if (changed.has('route')) {
-      this.jobPanel = undefined;
+      this.closeJobPanel();
       const prev = changed.get('route') as BoardRoute | undefined;
       // A selection belongs to one experiment's jobs.
       if (prev !== undefined && experimentOf(prev) !== experimentOf(this.route)) this.selection = NO_SELECTION;
@@ -340,19 +343,21 @@ export class AupBoard extends LitElement {
   }
 
   private renderJobPanel(): TemplateResult | typeof nothing {
-    const p = this.jobPanel;
-    if (p === undefined) return nothing;
-    const d = p.detail;
-    return html`<aside class="job-panel" part="job-panel" role="dialog" aria-label="Job ${p.jobId}">
+    const jobId = this.jobPanel;
+    if (jobId === undefined) return nothing;
+    const s = this.jobDetail.state;
+    // Only this job's detail: a previous job's, kept by the controller while this one loads, is not shown.
+    const d = s.status === 'complete' ? s.value : undefined;
+    return html`<aside class="job-panel" part="job-panel" role="dialog" aria-label="Job ${jobId}">
       <header>
-        <strong>Job ${p.jobId}</strong>${d ? html` <span class="badge ${d.status}">${d.status}</span>` : nothing}<span class="grow"></span>
-        <button data-action="close-job" aria-label="Close" @click=${() => (this.jobPanel = undefined)}>×</button>
+        <strong>Job ${jobId}</strong>${d ? html` <span class="badge ${d.status}">${d.status}</span>` : nothing}<span class="grow"></span>
+        <button data-action="close-job" aria-label="Close" @click=${this.closeJobPanel}>×</button>
       </header>
       ${
-        p.error !== undefined
-          ? html`<p class="message error" role="alert">Could not load job ${p.jobId}: ${p.error}</p>`
+        s.status === 'error'
+          ? html`<p class="message error" role="alert">Could not load job ${jobId}: ${s.message}</p>`
           : d === undefined
-            ? html`<p class="message" role="status">Loading job ${p.jobId}…</p>`
+            ? html`<p class="message" role="status">Loading job ${jobId}…</p>`
             : html`<dl>
                   <dt>Score</dt>
                   <dd data-field="job-score">${formatScore(d.score)}</dd>
@@ -418,14 +423,16 @@ export class AupBoard extends LitElement {
       return;
     }
     if (!this.api) return;
-    this.jobPanel = { jobId };
-    try {
-      const detail = await new AupApiClient(this.api).job(jobId);
-      if (this.jobPanel?.jobId === jobId) this.jobPanel = { jobId, detail };
-    } catch (err) {
-      if (this.jobPanel?.jobId === jobId) this.jobPanel = { jobId, error: (err as Error).message };
-    }
+    this.jobPanel = jobId;
+    const client = new AupApiClient(this.api);
+    this.jobDetail.runAs('fresh', (signal) => client.job(jobId, signal));
   }
+
+  /** Closes the job panel; the detail still loading is dropped. */
+  private closeJobPanel = (): void => {
+    this.jobPanel = undefined;
+    this.jobDetail.clear();
+  };
 
   private toggleTheme = (): void => {
     this.theme = this.theme === 'dark' ? 'light' : 'dark';

@@ -5,6 +5,7 @@ import type { ConfigProblem } from '../api/answers.js';
 import { AupApiClient } from '../api/api-client.js';
 import type { AupApiError } from '../api/api-error.js';
 import type { ExperimentSummary } from '../experiment-list/experiment-summary.js';
+import { AsyncLoadController } from '../controllers/async-load-controller.js';
 import { CapabilitiesController } from '../controllers/board-capabilities.js';
 import { compactJson } from '../experiment-overview/compact-json.js';
 import { fire } from '../events.js';
@@ -138,49 +139,34 @@ export class AupConfigEditor extends LitElement {
   private startNow = true;
   private lastControl: boolean | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private inFlight: AbortController | undefined;
   private readonly caps = new CapabilitiesController(this);
+  /** The checks of the text: a newer one aborts the one in flight, leaving the page aborts it too. */
+  private readonly checks = new AsyncLoadController<ValidationState>(this);
 
   /** Validates the text now (instead of after the debounce). */
   async validate(): Promise<ValidationState> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.inFlight?.abort();
-    const abort = new AbortController();
-    this.inFlight = abort;
     const parsed = this.parsed();
-    let next: ValidationState;
-    if (!parsed.ok) {
-      next = { status: 'syntax', message: parsed.message, line: parsed.line, column: parsed.column };
-    } else if (!this.caps.value.control || !this.api) {
-      next =
-        typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)
-          ? { status: 'valid', config: parsed.value as Record<string, unknown>, local: true }
-          : { status: 'invalid', problems: [{ path: '(root)', message: 'expected an object of config keys' }] };
-    } else {
-      this.validation = { status: 'pending' };
-      try {
-        const answer = await new AupApiClient(this.api, this.token).validateConfig(
-          configForValidation(parsed.value, this.workingDir),
-          abort.signal,
-        );
-        next = answer.ok ? { status: 'valid', config: answer.config, local: false } : { status: 'invalid', problems: answer.problems };
-      } catch (e) {
-        if (abort.signal.aborted) return this.validation;
-        next = { status: 'error', message: (e as Error).message };
-      }
-    }
-    if (this.inFlight !== abort) return this.validation;
-    this.inFlight = undefined;
-    this.validation = next;
-    fire(this, 'aup-config-validated', next);
-    return next;
+    const api = this.caps.value.control ? this.api : undefined;
+    // Only a request to the board shows "Checking…"; the syntax and a local parse answer at once.
+    if (parsed.ok && api) this.validation = { status: 'pending' };
+    let mine: ValidationState | undefined;
+    await this.checks.run(async (signal) => (mine = await this.check(parsed, api, signal)));
+    // A newer check started meanwhile (or the element left the page): that one reports.
+    const s = this.checks.state;
+    if (mine === undefined || s.status !== 'complete' || s.value !== mine) return this.validation;
+    this.validation = mine;
+    fire(this, 'aup-config-validated', mine);
+    return mine;
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.inFlight?.abort();
+    // The controller aborted the check in flight; forgetting it keeps a reconnect from repeating
+    // it for no one (the next edit validates).
+    this.checks.clear();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -344,6 +330,24 @@ export class AupConfigEditor extends LitElement {
                 </tbody>
               </table>`
       }`;
+  }
+
+  /** One check of the text: its syntax, then the board's validate route when `api` is set, else a local parse. */
+  private async check(parsed: ParsedConfigText, api: string | undefined, signal: AbortSignal): Promise<ValidationState> {
+    if (!parsed.ok) return { status: 'syntax', message: parsed.message, line: parsed.line, column: parsed.column };
+    if (!api) {
+      return typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)
+        ? { status: 'valid', config: parsed.value as Record<string, unknown>, local: true }
+        : { status: 'invalid', problems: [{ path: '(root)', message: 'expected an object of config keys' }] };
+    }
+    try {
+      const answer = await new AupApiClient(api, this.token).validateConfig(configForValidation(parsed.value, this.workingDir), signal);
+      return answer.ok ? { status: 'valid', config: answer.config, local: false } : { status: 'invalid', problems: answer.problems };
+    } catch (e) {
+      // An aborted check is overtaken, not failed: the controller drops it.
+      if (signal.aborted) throw e;
+      return { status: 'error', message: (e as Error).message };
+    }
   }
 
   private async create(): Promise<void> {

@@ -1,7 +1,8 @@
 // Header filters, global search and the shared selection, turned into the jobs route's filters
 // (server mode) or tested on rows (the `data` property). The row tests mirror the server's
-// semantics (packages/core/src/store/job-query.ts), so a table behaves the same with and without
-// a server: a filter matches only rows that have a value in its column, `contains` ignores case.
+// semantics (packages/core/src/store/board/job-columns.ts), so a table behaves the same with and
+// without a server: a filter matches only rows that have a value in its column, `contains` ignores
+// case.
 import type { FilterOp, JobFilter } from '../api/job-query.js';
 import { isEmptySelection, type JobSelection } from '../events.js';
 import { isIntervalRange, selectionFilters } from '../selection/job-selection.js';

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { AupError } from '../../errors.js';
 import { resolveCommand, splitCommand } from '../../runner/command.js';
 import { jobFiles } from '../../runner/job-files.js';
-import { pythonClientDir, type ProcessLaunch } from '../../runner/process-executor.js';
+import { pythonPathExport, shellQuote, type ProcessLaunch } from '../../runner/process-executor.js';
 import type { AttemptRecord, JobRecord, Store } from '../../store/store-types.js';
 import type { NormalizedConfig } from '../../types.js';
 import {
@@ -198,12 +198,9 @@ function writePassiveJob(config: ResourceConfig, launch: ProcessLaunch): Passive
       command = [...splitCommand(config.script), jobFile].map(shellQuote).join(' ');
     }
     // As for the jobs aup starts itself, the Python `aup` module goes first on PYTHONPATH, so the
-    // command works as printed (sh, bash and zsh syntax; the person's own PYTHONPATH is kept).
-    command = `PYTHONPATH=${shellQuote(pythonClientDir())}\${PYTHONPATH:+:$PYTHONPATH} ${command}`;
+    // command works as printed; it is the line `aup env python` prints, which the docs teach for
+    // running a job by hand (sh, bash and zsh syntax; the person's own PYTHONPATH is kept).
+    command = `${pythonPathExport()} && ${command}`;
   }
   return { jobFile, workingDir, command };
-}
-
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
