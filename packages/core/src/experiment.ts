@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { AupError } from './errors.js';
 import { loadConfig, normalizeConfig } from './config/index.js';
+import { formatProblems, type ConfigProblem } from './config/config-problem.js';
 import { collectGitInfo, collectHostInfo, pythonVersion } from './env-info.js';
 import { checkRunnable } from './config/check-runnable.js';
 import { driveExperiment, type Objective, type RunnerEvents } from './runner/runner.js';
@@ -58,8 +59,21 @@ export interface RunExperimentOptions extends StoreOptions {
   /** Aborting stops the experiment (running jobs interrupted; resume later). */
   signal?: AbortSignal;
   events?: RunnerEvents;
-  /** Folder against which relative paths in the config resolve (default: the current folder). */
+  /**
+   * Folder against which relative paths in the config resolve (default: the current folder), except
+   * `workingdir`: that one resolves against the current folder, as with `aup run` (and Auptimizer).
+   */
   baseDir?: string;
+  /**
+   * Told each config warning (an unknown key ignored, a parameter's default, a relative workingdir);
+   * by default it goes to `process.emitWarning`, where Node sends a library's warnings.
+   */
+  onConfigWarning?: (warning: ConfigProblem) => void;
+}
+
+/** A config warning as Node's warnings go: printed on stderr unless a `process.on('warning')` handler takes it. */
+function emitConfigWarning(file: string | undefined): (warning: ConfigProblem) => void {
+  return (warning) => process.emitWarning(formatProblems([warning], file), { code: 'AUP_CONFIG_WARNING' });
 }
 
 function currentUser(): string {
@@ -162,8 +176,12 @@ export async function experimentResult(store: Store, exp: ExperimentRecord): Pro
  * });
  */
 export async function runExperiment(config: ExperimentConfigInput & RunExperimentOptions): Promise<ExperimentResult> {
-  const { objective, db, signal, events, baseDir, ...raw } = config;
-  const normalized = normalizeConfig(raw, { baseDir: baseDir ?? process.cwd(), inProcess: objective !== undefined });
+  const { objective, db, signal, events, baseDir, onConfigWarning, ...raw } = config;
+  const normalized = normalizeConfig(raw, {
+    baseDir: baseDir ?? process.cwd(),
+    inProcess: objective !== undefined,
+    onWarning: onConfigWarning ?? emitConfigWarning(undefined),
+  });
   return withStore(db, async (store) => {
     const { exp, hostDone } = await recordExperiment(store, raw as JsonObject, normalized, undefined, false);
     const done = await driveExperiment({ store, experimentId: exp.id, objective, signal, events });
@@ -172,12 +190,23 @@ export async function runExperiment(config: ExperimentConfigInput & RunExperimen
   });
 }
 
-/** Runs an experiment described by a config file (experiment.json or YAML), as `aup run` does. */
+/**
+ * Runs an experiment described by a config file (experiment.json or YAML), as `aup run` does; `cwd`
+ * is the folder a relative `workingdir` resolves against (default: the current folder).
+ */
 export async function runExperimentFile(
   file: string,
-  options: RunExperimentOptions & { name?: string; onCreated?: (exp: ExperimentRecord) => void; workers?: ExperimentWorkers } = {},
+  options: RunExperimentOptions & {
+    name?: string;
+    onCreated?: (exp: ExperimentRecord) => void;
+    workers?: ExperimentWorkers;
+    cwd?: string;
+  } = {},
 ): Promise<ExperimentResult> {
-  const { raw, config } = await loadConfig(file);
+  const { raw, config } = await loadConfig(file, {
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    onWarning: options.onConfigWarning ?? emitConfigWarning(file),
+  });
   if (options.name) config.name = options.name;
   return withStore(options.db, async (store) => {
     const { exp, hostDone } = await recordExperiment(store, raw, config, options.workers, false);

@@ -11,7 +11,7 @@ import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js
 import { createProgress, formatParams, formatScore, isCapableTerminal } from './progress.js';
 import { initExample } from './init-example.js';
 import { checkInitConfig, configFromSettings, initWizard, INIT_DEFAULTS, parseParamFlag, type InitSettings } from './init-wizard.js';
-import { formatProblems } from '../config/config-problem.js';
+import { formatProblems, type ConfigProblem } from '../config/config-problem.js';
 import type { JsonObject } from '../types.js';
 import { addWorkerCommand, parseTags, workersOption } from './worker-command.js';
 import { addEnvCommand } from './env-command.js';
@@ -282,7 +282,7 @@ function addRunCommand(program: Command, io: CliIo): void {
       async (file: string, o: { db?: string; name?: string; board?: boolean; boardPort?: number; workers?: string; tags?: string[] }) => {
         const path = resolve(io.cwd, file);
         const workers = workersOption(o.workers, o.tags, o.db, io.cwd);
-        const { config } = await loadConfig(path);
+        const { config } = await loadConfig(path, { cwd: io.cwd, onWarning: printWarning(io, path) });
         if (o.boardPort !== undefined && !o.board)
           throw new AupError('AUP_ERR_CLI_USAGE', '--board-port is given without --board: add --board to serve the board');
         const dbForBoard = o.board ? boardDbUrl(o.db, io.cwd) : undefined;
@@ -301,6 +301,9 @@ function addRunCommand(program: Command, io: CliIo): void {
           const result = await withStopSignals(io, (signal) => {
             signal.addEventListener('abort', () => (interrupted = true), { once: true });
             return runExperimentFile(path, {
+              cwd: io.cwd,
+              // Printed above, when the config was first read.
+              onConfigWarning: () => {},
               db: store,
               name: o.name,
               signal,
@@ -485,6 +488,14 @@ function addShowCommand(program: Command, io: CliIo): void {
     });
 }
 
+/**
+ * A config warning on stderr, one line, `aup: warning: <file>: <key>: <what>`, like the other
+ * lines aup prints about itself; the command goes on.
+ */
+function printWarning(io: CliIo, file: string): (warning: ConfigProblem) => void {
+  return (warning) => void io.stderr.write(`aup: warning: ${formatProblems([warning], file)}\n`);
+}
+
 /** `aup validate`: a config checked and printed normalised. */
 function addValidateCommand(program: Command, io: CliIo): void {
   program
@@ -492,7 +503,8 @@ function addValidateCommand(program: Command, io: CliIo): void {
     .description('check an experiment config and print it normalised')
     .argument('<config>', 'the experiment config file')
     .action(async (file: string) => {
-      const { config } = await loadConfig(resolve(io.cwd, file));
+      const path = resolve(io.cwd, file);
+      const { config } = await loadConfig(path, { cwd: io.cwd, onWarning: printWarning(io, path) });
       io.stdout.write(JSON.stringify(config, null, 2) + '\n');
     });
 }

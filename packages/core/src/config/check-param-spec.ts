@@ -7,20 +7,35 @@ import { displayFile, formatFound, formatPath, problem, type ConfigProblem, type
  */
 export const RESERVED_PARAM_NAMES: readonly string[] = ['job_id', 'n_iterations', 'budget', 'save_model', 'folder_name'];
 
+/** Auptimizer's values for a parameter written without `type` or `range` (its AbstractProposer). */
+export const PARAM_DEFAULTS = { type: 'int', range: [0, 1] } as const;
+
 /**
  * Checks what the schema cannot say about one parameter (an entry of `parameter_config` or a
  * template leaf that already matches the schema) and returns its normalised spec, or undefined
- * after reporting each problem through `report`.
+ * after reporting each problem through `report`. A missing `type` or `range` takes
+ * PARAM_DEFAULTS, said through `warn`.
  */
-export function checkParamSpec(item: JsonObject, at: PathSegments, report: (p: ConfigProblem) => void): ParamSpec | undefined {
+export function checkParamSpec(
+  item: JsonObject,
+  at: PathSegments,
+  report: (p: ConfigProblem) => void,
+  warn: (p: ConfigProblem) => void = () => {},
+): ParamSpec | undefined {
   let ok = true;
   const fail = (p: ConfigProblem): void => {
     ok = false;
     report(p);
   };
   const name = item.name as string;
-  const type = item.type as ParamSpec['type'];
-  const range = item.range as ParamValue[];
+  const type = (item.type as ParamSpec['type'] | undefined) ?? PARAM_DEFAULTS.type;
+  const range = (item.range as ParamValue[] | undefined) ?? [...PARAM_DEFAULTS.range];
+  for (const key of ['type', 'range'] as const) {
+    if (item[key] === undefined) {
+      const value = JSON.stringify(PARAM_DEFAULTS[key]).replace(',', ', ');
+      warn({ path: formatPath([...at, key]), message: `not given: ${value}, Auptimizer's default`, expected: 'a value', found: 'nothing' });
+    }
+  }
 
   if (name.trim() === '') fail(problem([...at, 'name'], 'a non-blank name', JSON.stringify(name)));
   if (RESERVED_PARAM_NAMES.includes(name)) {

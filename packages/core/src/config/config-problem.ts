@@ -122,17 +122,27 @@ export function problem(
 /** Beyond this many, listing the known keys in a message buries the problem (the top level has ~40). */
 const MAX_KEYS_LISTED = 12;
 
-/** A problem for a key that the schema does not know at this place. */
-export function unknownKeyProblem(segments: PathSegments, key: string, known: readonly string[], hint?: string): ConfigProblem {
+/**
+ * A problem for a key that the schema does not know at this place. `ignored`: the key is let through
+ * (a warning), so the message says so.
+ */
+export function unknownKeyProblem(
+  segments: PathSegments,
+  key: string,
+  known: readonly string[],
+  hint?: string,
+  ignored = false,
+): ConfigProblem {
   const suggestion = hint ?? didYouMean(key, known);
+  const head = ignored ? 'unknown key, ignored' : 'unknown key';
   const p: ConfigProblem = {
     path: formatPath([...segments, key]),
     message:
       suggestion !== undefined
-        ? `unknown key; did you mean \`${suggestion}\`?`
+        ? `${head}; did you mean \`${suggestion}\`?`
         : known.length <= MAX_KEYS_LISTED
-          ? `unknown key (known here: ${known.join(', ')})`
-          : 'unknown key (`aup schema` lists the known keys)',
+          ? `${head} (known here: ${known.join(', ')})`
+          : `${head} (\`aup schema\` lists the known keys)`,
     expected: 'a known key',
     found: JSON.stringify(key),
   };
@@ -217,16 +227,29 @@ function knownKeys(schema: TSchema): string[] {
   return props && typeof props === 'object' ? Object.keys(props) : [];
 }
 
+/** How `schemaProblems` treats keys the schema does not know. */
+export interface UnknownKeyPolicy {
+  /** Maps an unknown top-level key to where it belongs (`save_model` → `resource_args.save_model`). */
+  hints?: Readonly<Record<string, string>>;
+  /**
+   * Given, an unknown key that is no likely typo of a known one (and has no hint) is a warning told
+   * here, as Auptimizer ignored such keys; without it every unknown key is a problem.
+   */
+  warn?: (p: ConfigProblem) => void;
+  /** Top-level keys accepted and ignored without a word. */
+  silent?: ReadonlySet<string>;
+}
+
 /**
  * Converts TypeBox's errors for `value` into problems, one per path (TypeBox can report several for
  * one value, e.g. a missing property is both "required" and "expected string").
- * `hints` maps an unknown key to where it belongs (`save_model` → `resource_args.save_model`).
+ * `unknown` says what an unknown key is (UnknownKeyPolicy).
  */
 export function schemaProblems(
   errors: Iterable<ValueError>,
   root: unknown,
   prefix: PathSegments = [],
-  hints: Readonly<Record<string, string>> = {},
+  unknown: UnknownKeyPolicy = {},
 ): ConfigProblem[] {
   const seen = new Set<string>();
   const out: ConfigProblem[] = [];
@@ -237,8 +260,14 @@ export function schemaProblems(
     if (e.type === ValueErrorType.ObjectAdditionalProperties) {
       const key = String(segments[segments.length - 1]);
       const parent = [...prefix, ...segments.slice(0, -1)];
-      const hint = parent.length === 0 ? hints[key] : undefined;
-      out.push(unknownKeyProblem(parent, key, knownKeys(e.schema), hint));
+      const hint = parent.length === 0 ? unknown.hints?.[key] : undefined;
+      if (parent.length === 0 && unknown.silent?.has(key)) continue;
+      const known = knownKeys(e.schema);
+      if (unknown.warn && hint === undefined && didYouMean(key, known) === undefined) {
+        unknown.warn(unknownKeyProblem(parent, key, known, undefined, true));
+        continue;
+      }
+      out.push(unknownKeyProblem(parent, key, known, hint));
       continue;
     }
     const expected = describeSchema(e.schema);

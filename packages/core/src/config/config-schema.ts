@@ -30,11 +30,13 @@ const paramFields = {
 /** A parameter leaf inside a config template: a parameter without its name (the name is its path). */
 export const ParamLeafSchema = Type.Object(paramFields, { additionalProperties: false });
 
-/** One entry of `parameter_config`. */
+/** One entry of `parameter_config`: without `type` or `range`, Auptimizer's defaults (int, [0, 1]) apply. */
 export const ParamItemSchema = Type.Object(
   {
     name: Str('Name of the hyperparameter, as the script reads it.'),
     ...paramFields,
+    type: Type.Optional(paramFields.type),
+    range: Type.Optional(paramFields.range),
     size: Type.Optional(Type.Literal(1, { description: "Spearmint's vector size; accepted for Auptimizer configs, only 1 is supported." })),
   },
   { additionalProperties: false },
@@ -172,6 +174,9 @@ export const MISPLACED_KEY_HINTS: Readonly<Record<string, string>> = Object.free
   ...Object.fromEntries(Object.keys(EarlyStopSchema.properties).map((k) => [k, `resource_args.early_stop.${k}`])),
   ...Object.fromEntries(Object.keys(JobFailureSchema.properties).map((k) => [k, `job_failure.${k}`])),
 });
+
+/** Keys Auptimizer writes into the configs it stores (`cwd`, the folder it ran in): accepted and ignored without a word. */
+export const AUPTIMIZER_WRITTEN_KEYS: ReadonlySet<string> = new Set(['cwd']);
 
 /** Where JSON Schema's draft-07 meta-schema lives; TypeBox emits draft-07-compatible keywords. */
 const JSON_SCHEMA_DRAFT = 'http://json-schema.org/draft-07/schema#';

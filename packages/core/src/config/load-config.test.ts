@@ -23,8 +23,17 @@ async function rejection(promise: Promise<unknown>): Promise<AupError> {
 }
 
 describe("Auptimizer's experiment.json files", () => {
+  it('takes a relative workingdir from the folder aup runs in, with a warning naming both folders', async () => {
+    const { config, warnings } = await loadConfig(fixture('rosenbrock-random.json'), { cwd: '/srv/elsewhere' });
+    expect(config.workingdir).toBe('/srv/elsewhere');
+    expect(warnings.map((w) => w.path)).toEqual(['workingdir']);
+    expect(warnings[0]!.message).toContain(`(from the config's folder it would be ${FIXTURES.replace(/\/$/, '')})`);
+  });
+
   it('loads a random-search config as written', async () => {
-    const { raw, config } = await loadConfig(fixture('rosenbrock-random.json'));
+    // Its "workingdir": "./" is the folder aup runs in (Auptimizer's rule): run from the config's folder here.
+    const { raw, config, warnings } = await loadConfig(fixture('rosenbrock-random.json'), { cwd: FIXTURES });
+    expect(warnings).toEqual([]);
     expect(raw.n_samples).toBe(20);
     expect(config).toMatchObject({
       name: 'rosenbrock random search',

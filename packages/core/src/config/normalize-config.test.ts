@@ -32,6 +32,14 @@ function problemsOf(raw: unknown, extra: Partial<NormalizeOptions> = {}): Config
   return result.problems;
 }
 
+/** The single warning of a config that is accepted; fails the test when it has problems, or not one warning. */
+function onlyWarning(raw: unknown, extra: Partial<NormalizeOptions> = {}): ConfigProblem {
+  const result = validateConfig(raw, opts(extra));
+  if (!result.ok) throw new Error(`expected a valid config, got ${JSON.stringify(result.problems)}`);
+  expect(result.warnings, JSON.stringify(result.warnings)).toHaveLength(1);
+  return result.warnings[0]!;
+}
+
 /** The single problem a config has; fails the test when there are none or several. */
 function onlyProblem(raw: unknown, extra: Partial<NormalizeOptions> = {}): ConfigProblem {
   const problems = problemsOf(raw, extra);
@@ -135,10 +143,24 @@ describe('defaults', () => {
 });
 
 describe('paths and the script', () => {
-  it('resolves workingdir against the config folder', () => {
+  // Was "resolves workingdir against the config folder": issue 15 resolves it as Auptimizer did.
+  it('resolves a relative workingdir against the folder aup runs in, as Auptimizer did', () => {
     mkdirSync(join(dir, 'runs'));
-    expect(normalizeConfig({ script: 'train.py', workingdir: 'runs' }, opts()).workingdir).toBe(join(dir, 'runs'));
-    expect(normalizeConfig({ script: 'train.py', workingdir: './' }, opts()).workingdir).toBe(dir);
+    expect(normalizeConfig({ script: 'train.py', workingdir: 'runs' }, opts({ cwd: dir })).workingdir).toBe(join(dir, 'runs'));
+    expect(normalizeConfig({ script: 'train.py', workingdir: './' }, opts({ cwd: dir })).workingdir).toBe(dir);
+    expect(validateConfig({ script: 'train.py', workingdir: 'runs' }, opts({ cwd: dir })).warnings).toEqual([]);
+    expect(normalizeConfig({ script: 'train.py' }, opts({ cwd: '/elsewhere' })).workingdir).toBe(dir);
+  });
+
+  it('warns when the config folder would give another workingdir', () => {
+    const result = validateConfig({ script: 'train.py', workingdir: 'runs' }, opts({ cwd: '/srv/project' }));
+    expect(result.ok && result.config.workingdir).toBe('/srv/project/runs');
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatchObject({ path: 'workingdir', found: '"runs"' });
+    expect(result.warnings[0]!.message).toBe(
+      `"runs" is taken from the folder aup runs in, as Auptimizer did: /srv/project/runs (from the config's folder it would be ${join(dir, 'runs')})`,
+    );
+    expect(validateConfig({ script: 'train.py', workingdir: '/abs/runs' }, opts({ cwd: '/srv/project' })).warnings).toEqual([]);
   });
 
   it('takes the script file from a command with arguments', () => {
@@ -161,7 +183,7 @@ describe('paths and the script', () => {
   it("finds a script in workingdir when it is not beside the config (Auptimizer's rule)", () => {
     mkdirSync(join(dir, 'work'));
     writeFileSync(join(dir, 'work', 'job.py'), '');
-    expect(normalizeConfig({ script: 'job.py', workingdir: 'work' }, opts()).script_path).toBe(join(dir, 'work', 'job.py'));
+    expect(normalizeConfig({ script: 'job.py', workingdir: 'work' }, opts({ cwd: dir })).script_path).toBe(join(dir, 'work', 'job.py'));
   });
 
   it('reports a missing script as AUP_ERR_SCRIPT_NOT_FOUND naming the path', () => {
@@ -174,7 +196,7 @@ describe('paths and the script', () => {
   });
 
   it('names both places looked in when workingdir differs', () => {
-    const e = thrown(() => normalizeConfig({ script: 'missing.py', workingdir: 'elsewhere' }, opts()));
+    const e = thrown(() => normalizeConfig({ script: 'missing.py', workingdir: 'elsewhere' }, opts({ cwd: dir })));
     expect(e.message).toContain(`${join(dir, 'missing.py')} does not exist (nor ${join(dir, 'elsewhere', 'missing.py')})`);
   });
 
@@ -209,8 +231,17 @@ describe('unknown keys', () => {
     expect(p.message).toBe('unknown key; did you mean `n_samples`?');
   });
 
-  it('does not list the forty top-level keys for an unrelated word', () => {
-    expect(onlyProblem({ script: 'train.py', learning_rate: 0.1 }).message).toBe('unknown key (`aup schema` lists the known keys)');
+  // Was an error; issue 15: Auptimizer ignored such keys, so they are a warning.
+  it('warns of an unrelated word without listing the forty top-level keys, and goes on', () => {
+    expect(onlyWarning({ script: 'train.py', learning_rate: 0.1 })).toMatchObject({
+      path: 'learning_rate',
+      message: 'unknown key, ignored (`aup schema` lists the known keys)',
+    });
+  });
+
+  it('accepts `cwd`, which Auptimizer writes into the configs it stores, without a word', () => {
+    const result = validateConfig({ script: 'train.py', cwd: '/home/someone/project' }, opts());
+    expect(result).toMatchObject({ ok: true, warnings: [] });
   });
 
   it('points a key at the level it belongs to', () => {
@@ -230,9 +261,10 @@ describe('unknown keys', () => {
       path: 'job_failure.job_retry',
       suggestion: 'job_retries',
     });
-    const p = onlyProblem({ script: 'train.py', job_failure: { retries_please: 2 } });
+    // Was an error; issue 15: no likely typo, so a warning (Auptimizer ignored it).
+    const p = onlyWarning({ script: 'train.py', job_failure: { retries_please: 2 } });
     expect(p.suggestion).toBeUndefined();
-    expect(p.message).toBe('unknown key (known here: job_retries, ignore_fail)');
+    expect(p).toMatchObject({ path: 'job_failure.retries_please', message: 'unknown key, ignored (known here: job_retries, ignore_fail)' });
     expect(onlyProblem({ script: 'train.py', resource_args: { early_stop: { aup_policy: 'median', warm_up: 2 } } })).toMatchObject({
       path: 'resource_args.early_stop.warm_up',
       suggestion: 'warmup',
@@ -531,5 +563,38 @@ describe("a proposer's own trial count", () => {
     const config = normalizeConfig({ proposer: 'Seven-Trials-Test' }, { baseDir: process.cwd(), inProcess: true });
     expect(config.n_samples).toBe(7);
     expect(normalizeConfig({ proposer: 'random' }, { baseDir: process.cwd(), inProcess: true }).n_samples).toBe(10);
+  });
+});
+
+describe("parameters without type or range (Auptimizer's defaults)", () => {
+  it('takes int and [0, 1], with a warning each', () => {
+    const result = validateConfig({ script: 'train.py', parameter_config: [{ name: 'a' }, { name: 'b', type: 'float' }] }, opts());
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.config.parameter_config).toEqual([
+      { name: 'a', type: 'int', range: [0, 1] },
+      { name: 'b', type: 'float', range: [0, 1] },
+    ]);
+    expect(result.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([
+      `parameter_config[0].type: not given: "int", Auptimizer's default`,
+      `parameter_config[0].range: not given: [0, 1], Auptimizer's default`,
+      `parameter_config[1].range: not given: [0, 1], Auptimizer's default`,
+    ]);
+  });
+
+  it('still checks a given range against the default type', () => {
+    expect(onlyProblem({ script: 'train.py', parameter_config: [{ name: 'a', range: [0.5, 2.5] }] })).toMatchObject({
+      path: 'parameter_config[0].range',
+      expected: 'integer bounds for an int parameter',
+    });
+  });
+});
+
+describe('warnings', () => {
+  it('reach onWarning also when the config is then refused', () => {
+    const seen: string[] = [];
+    expect(() =>
+      normalizeConfig({ script: 'train.py', colour: 'red', n_sample: 3 }, opts({ onWarning: (w) => seen.push(w.path) })),
+    ).toThrow(/did you mean `n_samples`/);
+    expect(seen).toEqual(['colour']);
   });
 });

@@ -15,7 +15,7 @@ import {
   type ConfigProblem,
   type PathSegments,
 } from './config-problem.js';
-import { ExperimentConfigSchema, MISPLACED_KEY_HINTS, PROPOSER_OPTION_KEYS } from './config-schema.js';
+import { AUPTIMIZER_WRITTEN_KEYS, ExperimentConfigSchema, MISPLACED_KEY_HINTS, PROPOSER_OPTION_KEYS } from './config-schema.js';
 import { scanTemplate } from './config-template.js';
 import { ConfigSyntaxError, formatOf, parseConfigText } from './parse-config-text.js';
 import { expandHome, locateScript, scriptFileWord } from './resolve-script.js';
@@ -48,17 +48,27 @@ export const CONFIG_DEFAULTS = {
 export interface NormalizeOptions {
   /** The config file, for messages, the default name and `config_path`. */
   file?: string;
-  /** Folder that relative paths (script, workingdir, config_template) resolve against. */
+  /** Folder that relative paths (script, config_template) resolve against: the config file's. */
   baseDir: string;
+  /**
+   * Folder a relative `workingdir` resolves against, as in Auptimizer, which took it from the folder
+   * it was run in (default: the current folder). A warning says when `baseDir` would give another.
+   */
+  cwd?: string;
+  /** Told each warning: something accepted as Auptimizer accepted it that may not be what was meant. */
+  onWarning?: (warning: ConfigProblem) => void;
   /** The jobs run as an in-process objective: no `script` needed, none checked. */
   inProcess?: boolean;
 }
 
-export type ValidationResult = { ok: true; config: NormalizedConfig } | { ok: false; problems: ConfigProblem[] };
+/** The checked config or its problems; `warnings` either way (what was accepted as Auptimizer accepted it). */
+export type ValidationResult =
+  { ok: true; config: NormalizedConfig; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[]; warnings: ConfigProblem[] };
 
 interface Analysis {
   config?: NormalizedConfig;
   problems: ConfigProblem[];
+  warnings?: ConfigProblem[];
   code: AupErrorCode;
   details: Record<string, unknown>;
 }
@@ -118,6 +128,9 @@ function loadTemplate(
 /** The problems found so far in one config, and which of them are about its template. */
 class Findings {
   readonly problems: ConfigProblem[] = [];
+  /** What is accepted but said: unknown keys, parameter defaults, a relative workingdir. */
+  readonly warnings: ConfigProblem[] = [];
+  readonly warn = (p: ConfigProblem): void => void this.warnings.push(p);
   /** Problems that are about a template, so the error is AUP_ERR_TEMPLATE when they are all there is. */
   readonly templateProblems = new Set<ConfigProblem>();
   readonly report = (p: ConfigProblem): void => void this.problems.push(p);
@@ -154,7 +167,7 @@ function collectParameters(raw: JsonObject, baseDir: string, found: Findings): {
   items.forEach((item, i) => {
     const at = ['parameter_config', i];
     if (!isObject(item) || !found.clean(at)) return;
-    const spec = checkParamSpec(item, at, found.report);
+    const spec = checkParamSpec(item, at, found.report, found.warn);
     if (spec) placed.push({ spec, namePath: [...at, 'name'] });
   });
   if (raw.config_template !== undefined && raw.compression !== undefined) {
@@ -222,9 +235,9 @@ function buildConfig(
   params: { placed: PlacedParam[]; loaded?: LoadedTemplate },
   resource: ResourceKind,
   file: string | undefined,
-  baseDir: string,
+  dirs: { baseDir: string; cwd: string; warn: (p: ConfigProblem) => void },
 ): NormalizedConfig {
-  const workingdir = resolve(baseDir, expandHome((raw.workingdir as string | undefined) ?? '.'));
+  const workingdir = resolveWorkingdir(raw.workingdir as string | undefined, dirs);
   const resource_args = structuredClone({
     ...(raw.runtime_args as JsonObject | undefined),
     ...(raw.resource_args as JsonObject | undefined),
@@ -276,6 +289,27 @@ function buildConfig(
   return config;
 }
 
+/**
+ * The folder jobs run in. Not given: the config's folder. Relative: against the folder aup runs in,
+ * as Auptimizer resolved it (its tests/data configs say `"workingdir": "tests"` and are run from the
+ * repository's root), with a warning when the config's folder would give another folder.
+ */
+function resolveWorkingdir(given: string | undefined, dirs: { baseDir: string; cwd: string; warn: (p: ConfigProblem) => void }): string {
+  if (given === undefined) return dirs.baseDir;
+  const expanded = expandHome(given);
+  const fromCwd = resolve(dirs.cwd, expanded);
+  const fromConfig = resolve(dirs.baseDir, expanded);
+  if (fromCwd !== fromConfig) {
+    dirs.warn({
+      path: 'workingdir',
+      message: `${JSON.stringify(given)} is taken from the folder aup runs in, as Auptimizer did: ${fromCwd} (from the config's folder it would be ${fromConfig})`,
+      expected: 'a folder',
+      found: JSON.stringify(given),
+    });
+  }
+  return fromCwd;
+}
+
 /** What a run of a well-formed config would still refuse: a missing script, and check-runnable.ts's checks. */
 function checkRunnableConfig(config: NormalizedConfig, raw: JsonObject, opts: NormalizeOptions, baseDir: string, file?: string): Analysis {
   let missingScript: { problem: ConfigProblem; details: Record<string, unknown> } | undefined;
@@ -311,24 +345,28 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
     found.report(problem([], 'an object of config keys', kindOf(raw)));
     return found.fail(raw, file);
   }
-  found.problems.push(...schemaProblems(Value.Errors(ExperimentConfigSchema, raw), raw, [], MISPLACED_KEY_HINTS));
+  const unknown = { hints: MISPLACED_KEY_HINTS, warn: found.warn, silent: AUPTIMIZER_WRITTEN_KEYS };
+  found.problems.push(...schemaProblems(Value.Errors(ExperimentConfigSchema, raw), raw, [], unknown));
   const params = collectParameters(raw, baseDir, found);
   const resource = (raw.resource as ResourceKind | undefined) ?? CONFIG_DEFAULTS.resource;
   const resourceDef = resourceDefinition(resource);
   checkScriptCommand(raw, resourceDef, opts, found);
   checkAcrossKeys(raw, resourceDef, baseDir, found);
-  if (found.problems.length > 0) return found.fail(raw, file);
-  return checkRunnableConfig(buildConfig(raw, params, resource, file, baseDir), raw, opts, baseDir, file);
+  if (found.problems.length > 0) return { ...found.fail(raw, file), warnings: sortProblems(found.warnings, raw) };
+  const dirs = { baseDir, cwd: resolve(opts.cwd ?? process.cwd()), warn: found.warn };
+  const analysis = checkRunnableConfig(buildConfig(raw, params, resource, file, dirs), raw, opts, baseDir, file);
+  return { ...analysis, warnings: sortProblems(found.warnings, raw) };
 }
 
 /**
  * Checks a config and fills in defaults: every key gets its final value, relative paths become
- * absolute, template parameters join `parameter_config`. Throws AupError (AUP_ERR_CONFIG_INVALID,
+ * absolute, template parameters join `parameter_config`; warnings go to `opts.onWarning`. Throws AupError (AUP_ERR_CONFIG_INVALID,
  * AUP_ERR_TEMPLATE or AUP_ERR_SCRIPT_NOT_FOUND) listing every problem, one per line.
  * @example normalizeConfig({ script: 'python3 train.py', parameter_config: [{ name: 'lr', range: [0, 1], type: 'float' }] }, { baseDir: '.' })
  */
 export function normalizeConfig(raw: unknown, opts: NormalizeOptions): NormalizedConfig {
   const analysis = analyze(raw, opts);
+  if (opts.onWarning) analysis.warnings?.forEach(opts.onWarning);
   if (analysis.problems.length > 0) {
     const file = opts.file !== undefined ? resolve(opts.file) : undefined;
     throw new AupError(analysis.code, formatProblems(analysis.problems, file), { details: analysis.details });
@@ -339,5 +377,8 @@ export function normalizeConfig(raw: unknown, opts: NormalizeOptions): Normalize
 /** Like `normalizeConfig`, but answers with the problems instead of throwing (for the server and the board's editor). */
 export function validateConfig(raw: unknown, opts: NormalizeOptions): ValidationResult {
   const analysis = analyze(raw, opts);
-  return analysis.problems.length > 0 ? { ok: false, problems: analysis.problems } : { ok: true, config: analysis.config! };
+  const warnings = analysis.warnings ?? [];
+  return analysis.problems.length > 0
+    ? { ok: false, problems: analysis.problems, warnings }
+    : { ok: true, config: analysis.config!, warnings };
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import type { Json } from '../types.js';
-import { JsonSyntaxError, lineColumn, parseJson } from './parse-json.js';
+import { JsonSyntaxError, lineColumn, parseJson, type DuplicateKey, type ParseJsonOptions } from './parse-json.js';
 
 export type ConfigFormat = 'json' | 'yaml';
 
@@ -89,10 +89,14 @@ function yamlTooDeep(text: string, limit: number): number | undefined {
   return undefined;
 }
 
-function parseAs(text: string, format: ConfigFormat): Json {
+function parseAs(text: string, format: ConfigFormat, json: ParseJsonOptions): Json {
   if (format === 'json') {
     try {
-      return parseJson(text);
+      // Duplicates are told only once the whole text parsed: a text that is not JSON is tried as YAML.
+      const duplicates: DuplicateKey[] = [];
+      const value = parseJson(text, json.onDuplicate ? { onDuplicate: (d) => void duplicates.push(d) } : {});
+      duplicates.forEach((d) => json.onDuplicate!(d));
+      return value;
     } catch (e) {
       if (e instanceof JsonSyntaxError) throw new ConfigSyntaxError(e.message, 'json', e.line, e.column);
       throw e;
@@ -137,15 +141,17 @@ function parseAs(text: string, format: ConfigFormat): Json {
 /**
  * Parses a config or template text as JSON or YAML. With no format (an unknown extension) it tries
  * JSON, then YAML; when both fail, the error of the format the text looks like is reported.
+ * `json` says how JSON treats a repeated key (parse-json.ts); YAML, a format Auptimizer never read,
+ * always refuses one.
  */
-export function parseConfigText(text: string, format: ConfigFormat | undefined): Json {
+export function parseConfigText(text: string, format: ConfigFormat | undefined, json: ParseJsonOptions = {}): Json {
   if (text.trim() === '') throw new ConfigSyntaxError('the file is empty', format ?? 'json', 1, 1);
-  if (format) return parseAs(text, format);
+  if (format) return parseAs(text, format, json);
   try {
-    return parseAs(text, 'json');
+    return parseAs(text, 'json', json);
   } catch (jsonError) {
     try {
-      return parseAs(text, 'yaml');
+      return parseAs(text, 'yaml', json);
     } catch (yamlError) {
       const looksJson = /^\s*[[{]/.test(text.replace(/^\uFEFF/, ''));
       throw looksJson ? jsonError : yamlError;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JsonSyntaxError, parseJson } from './parse-json.js';
+import { JsonSyntaxError, parseJson, type DuplicateKey } from './parse-json.js';
 
 function syntaxError(text: string): JsonSyntaxError {
   try {
@@ -50,6 +50,19 @@ describe('parseJson', () => {
     const e = syntaxError('{\n  "n_samples": 10,\n  "n_samples": 20\n}');
     expect(e.message).toBe('duplicate key "n_samples"');
     expect([e.line, e.column]).toEqual([3, 3]);
+  });
+
+  it("keeps the last of duplicate keys, as Python's json does, when told where they are", () => {
+    const seen: DuplicateKey[] = [];
+    const text = '{\n  "name": "a",\n  "p": [{"x": 1, "x": 2}],\n  "n": 1,\n  "name": "b"\n}';
+    const value = parseJson(text, { onDuplicate: (d) => seen.push(d) });
+    expect(value).toEqual({ name: 'b', p: [{ x: 2 }], n: 1 });
+    // Python's dict keeps the first place of a key: so does the object.
+    expect(Object.keys(value as object)).toEqual(['name', 'p', 'n']);
+    expect(seen).toEqual([
+      { key: 'x', parent: ['p', 0], line: 3, column: 18 },
+      { key: 'name', parent: [], line: 5, column: 3 },
+    ]);
   });
 
   it('points at the end of an unfinished document', () => {

@@ -33,20 +33,42 @@ function show(c: string | undefined): string {
   return c === undefined ? 'the end of the file' : JSON.stringify(c);
 }
 
+/** A key given twice in one object: where its second (or later) occurrence is. */
+export interface DuplicateKey {
+  key: string;
+  /** Path of the object holding it, from the document's root. */
+  parent: (string | number)[];
+  line: number;
+  column: number;
+}
+
+export interface ParseJsonOptions {
+  /**
+   * Called for each repeated key, whose last value then wins as in Python's `json` (Auptimizer's
+   * configs rely on it). Without it a repeated key is a syntax error.
+   */
+  onDuplicate?: (duplicate: DuplicateKey) => void;
+}
+
 /**
  * Strict JSON (RFC 8259) parsing that, unlike `JSON.parse`, always says where a mistake is and
- * rejects duplicate keys: `JSON.parse` keeps the last of two `"n_samples"` silently, which hides a
- * config mistake.
+ * reports duplicate keys: `JSON.parse` keeps the last of two `"n_samples"` silently, which hides a
+ * config mistake. They are an error unless `onDuplicate` is given.
  */
-export function parseJson(text: string): Json {
-  return new JsonParser(text).document();
+export function parseJson(text: string, opts: ParseJsonOptions = {}): Json {
+  return new JsonParser(text, opts.onDuplicate).document();
 }
 
 /** A recursive-descent parser over one text; `i` is the offset of the next character to read. */
 class JsonParser {
   private i: number;
+  /** Keys and indices from the root to the value being read, for the place of a duplicate. */
+  private readonly path: (string | number)[] = [];
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly onDuplicate?: (duplicate: DuplicateKey) => void,
+  ) {
     this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   }
 
@@ -148,11 +170,16 @@ class JsonParser {
       }
       const keyAt = this.i;
       const key = this.string();
-      if (Object.prototype.hasOwnProperty.call(obj, key)) this.fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
+      if (Object.prototype.hasOwnProperty.call(obj, key)) {
+        if (!this.onDuplicate) this.fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
+        this.onDuplicate({ key, parent: [...this.path], ...lineColumn(this.text, keyAt) });
+      }
       this.skipSpace();
       if (t[this.i] !== ':') this.fail(`expected : after the key ${JSON.stringify(key)}, found ${show(t[this.i])}`);
       this.i++;
+      this.path.push(key);
       const value = this.value(depth + 1);
+      this.path.pop();
       // defineProperty: a plain assignment of "__proto__" would replace the prototype instead.
       Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
       this.skipSpace();
@@ -180,7 +207,9 @@ class JsonParser {
     for (;;) {
       this.skipSpace();
       if (t[this.i] === ']') this.fail('a comma before ] is not allowed in JSON');
+      this.path.push(arr.length);
       arr.push(this.value(depth + 1));
+      this.path.pop();
       this.skipSpace();
       if (t[this.i] === ',') {
         this.i++;

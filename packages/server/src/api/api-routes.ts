@@ -135,7 +135,8 @@ function validateRoute(api: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request): Promise<ConfigValidation> => {
-      const result = validateConfig(request.body, { baseDir: ctx.configBaseDir });
+      // As when the board creates the experiment (control-routes.ts): a relative workingdir resolves in the base folder.
+      const result = validateConfig(request.body, { baseDir: ctx.configBaseDir, cwd: ctx.configBaseDir });
       return result.ok ? { ok: true, config: result.config } : { ok: false, problems: result.problems };
     },
   );

@@ -113,7 +113,8 @@ function createRoutes(api: FastifyInstance, state: ControlState): void {
       }
       const raw = configOf(body);
       if (body.name !== undefined) raw['name'] = body.name;
-      const result = validateConfig(raw, { baseDir: folder });
+      // The chosen folder stands for the one `aup run` is run from: a relative workingdir resolves in it.
+      const result = validateConfig(raw, { baseDir: folder, cwd: folder });
       if (!result.ok) throw configInvalid(result.problems, body.yaml !== undefined ? 'yaml' : 'config');
       const exp = await createExperiment(store, raw, result.config);
       reply.code(201);
