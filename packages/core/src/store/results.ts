@@ -3,10 +3,13 @@
  * results (through the dialect's batch insert, the ingest's hot path), multiple results, text
  * records and artifacts. A fence limits a worker's writes to the attempt it still holds.
  */
+import type { Kysely } from 'kysely';
+
 import * as feed from './change-feed.js';
 import { checkFence } from './job-leases.js';
 import { replaceMetrics } from './jobs.js';
 import { chunks, fromJson, toJson } from './rows.js';
+import type { AupDatabase } from './schema.js';
 import type { StoreContext } from './store-context.js';
 import { isForeignKeyViolation, missingJobIn } from './store-errors.js';
 import type { ArtifactRecord, AttemptFence, IntermediateRecord, TextRecord } from './store-types.js';
@@ -39,29 +42,7 @@ export async function addTextRecords(ctx: StoreContext, rows: TextRecord[], fenc
     payload: toJson(r.payload),
     time: r.time,
   }));
-  await ctx.write(async (trx) => {
-    if (fence !== undefined) await checkFence(trx, ctx.dialect, fence);
-    for (const chunk of chunks(values, rowsPerStatement(ctx, 6))) {
-      await trx
-        .insertInto('text_record')
-        .values(chunk)
-        .execute()
-        .catch((e: unknown) => {
-          throw isForeignKeyViolation(e)
-            ? missingJobIn(
-                chunk.map((r) => r.job_id),
-                e,
-              )
-            : e;
-        });
-    }
-    await feed.recordJobChanges(
-      trx,
-      ctx.dialect,
-      values.map((r) => r.job_id),
-      'records',
-    );
-  });
+  await insertJobRows(ctx, values, 6, fence, (trx, chunk) => trx.insertInto('text_record').values(chunk).execute());
 }
 
 export async function listTextRecords(ctx: StoreContext, jobId: number): Promise<TextRecord[]> {
@@ -78,29 +59,7 @@ export async function listTextRecords(ctx: StoreContext, jobId: number): Promise
 
 export async function addArtifacts(ctx: StoreContext, rows: ArtifactRecord[], fence?: AttemptFence): Promise<void> {
   const values = rows.map((r) => ({ job_id: r.jobId, path: r.path, time: r.time }));
-  await ctx.write(async (trx) => {
-    if (fence !== undefined) await checkFence(trx, ctx.dialect, fence);
-    for (const chunk of chunks(values, rowsPerStatement(ctx, 3))) {
-      await trx
-        .insertInto('artifact')
-        .values(chunk)
-        .execute()
-        .catch((e: unknown) => {
-          throw isForeignKeyViolation(e)
-            ? missingJobIn(
-                chunk.map((r) => r.job_id),
-                e,
-              )
-            : e;
-        });
-    }
-    await feed.recordJobChanges(
-      trx,
-      ctx.dialect,
-      values.map((r) => r.job_id),
-      'records',
-    );
-  });
+  await insertJobRows(ctx, values, 3, fence, (trx, chunk) => trx.insertInto('artifact').values(chunk).execute());
 }
 
 export async function listArtifacts(ctx: StoreContext, jobId: number): Promise<ArtifactRecord[]> {
@@ -110,4 +69,37 @@ export async function listArtifacts(ctx: StoreContext, jobId: number): Promise<A
 
 function rowsPerStatement(ctx: StoreContext, columns: number): number {
   return Math.floor(ctx.dialect.maxParameters / columns);
+}
+
+/**
+ * Inserts a job's rows in statements of as many rows as the dialect binds, behind the attempt's
+ * fence, and notes the jobs in the change feed, all in one transaction. A row naming an unknown job
+ * is AUP_ERR_JOB_NOT_FOUND for the chunk it was in.
+ */
+async function insertJobRows<R extends { job_id: number }>(
+  ctx: StoreContext,
+  values: R[],
+  columns: number,
+  fence: AttemptFence | undefined,
+  insert: (trx: Kysely<AupDatabase>, chunk: R[]) => Promise<unknown>,
+): Promise<void> {
+  await ctx.write(async (trx) => {
+    if (fence !== undefined) await checkFence(trx, ctx.dialect, fence);
+    for (const chunk of chunks(values, rowsPerStatement(ctx, columns))) {
+      await insert(trx, chunk).catch((e: unknown) => {
+        throw isForeignKeyViolation(e)
+          ? missingJobIn(
+              chunk.map((r) => r.job_id),
+              e,
+            )
+          : e;
+      });
+    }
+    await feed.recordJobChanges(
+      trx,
+      ctx.dialect,
+      values.map((r) => r.job_id),
+      'records',
+    );
+  });
 }
