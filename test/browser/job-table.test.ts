@@ -35,11 +35,12 @@ const UI_TIMEOUT_MS = 15_000;
 const TRAIN_SCRIPT = `#!/usr/bin/env node
 const { readFileSync, writeFileSync } = require('node:fs');
 const p = JSON.parse(readFileSync(process.argv[process.argv.length - 1], 'utf8'));
+const id = process.env.AUP_JOB_ID;
 const score = (p.x - 0.3) ** 2 + (p.act === 'tanh' ? 0.5 : 0);
-console.log('training job ' + p.job_id + ' with x=' + p.x + ' act=' + p.act);
-writeFileSync('model-' + p.job_id + '.txt', 'weights');
+console.log('training job ' + id + ' with x=' + p.x + ' act=' + p.act);
+writeFileSync('model-' + id + '.txt', 'weights');
 console.log('#aup:' + JSON.stringify({ type: 'text', name: 'notes', text: 'act was ' + p.act }));
-console.log('#aup:' + JSON.stringify({ type: 'artifact', path: 'model-' + p.job_id + '.txt' }));
+console.log('#aup:' + JSON.stringify({ type: 'artifact', path: 'model-' + id + '.txt' }));
 console.log('#aup:' + JSON.stringify({ type: 'result', value: score, metrics: { f1: 1 - score } }));
 `;
 
@@ -47,7 +48,7 @@ console.log('#aup:' + JSON.stringify({ type: 'result', value: score, metrics: { 
 const HOLD_SCRIPT = `#!/usr/bin/env node
 const { existsSync, readFileSync } = require('node:fs');
 const p = JSON.parse(readFileSync(process.argv[process.argv.length - 1], 'utf8'));
-console.log('started job ' + p.job_id);
+console.log('started job ' + process.env.AUP_JOB_ID);
 const wait = () => (existsSync('hold') ? setTimeout(wait, 50) : console.error('#Auptimizer:' + p.x));
 wait();
 `;

@@ -159,7 +159,7 @@ describe.skipIf(!sshd.available)('node resource (real sshd)', () => {
           expect(existsSync(join(local, `ran-${job.id}.txt`))).toBe(false);
           // The same layout there: the experiment's folder, named as here.
           const remoteJob = JSON.parse(readFileSync(join(remote, jobDirIn(local)!, `${job.id}.json`), 'utf8')) as Record<string, unknown>;
-          expect(remoteJob).toMatchObject({ ...job.params, job_id: job.id });
+          expect(remoteJob).toEqual(job.params);
           // The attempt log here holds what the job printed there.
           const log = readLog(local, job.id, 1);
           expect(log).toContain(`hello from ${remote} python 3`);
