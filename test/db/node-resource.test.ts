@@ -340,6 +340,17 @@ if __name__ == "__main__":
     // Python's repr and JavaScript's String both print a float's shortest round-trip form.
     expect(readFileSync(join(local, 'aup_models', folderName, 'model.txt'), 'utf8')).toBe(`x=${String(best.params.x)}`);
     expect(existsSync(join(remote, 'aup_models', folderName, 'model.txt'))).toBe(true);
+    // The model save is the best job's second attempt, not a job of its own.
+    expect(result.jobs).toHaveLength(3);
+    const store = await openStore(join(local, 'runs.db'));
+    try {
+      expect((await store.listAttempts(best.id)).map((a) => [a.kind, a.status])).toEqual([
+        ['trial', 'finished'],
+        ['save_model', 'finished'],
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('copies the script only when the host lacks it, or always with overwrite', async () => {

@@ -213,9 +213,23 @@ forEachDatabase('runner', (db) => {
     const result = await runExperimentFile(file, { db: url });
     expect(result.status).toBe('finished');
     const saved = JSON.parse(readFileSync(join(dir, 'aup_models', `models_${result.experimentId}`, 'model.json'), 'utf8'));
-    expect(saved.x).toBe(result.best!.params.x);
-    expect(saved.save_model).toBe(true);
+    expect(saved).toEqual({ x: result.best!.params.x, save_model: true, folder_name: `models_${result.experimentId}` });
+    // The model save is an attempt of the best job: 4 jobs, 4 job files, the best job's second log.
+    expect(result.jobs).toHaveLength(4);
+    const bestId = result.best!.jobId;
     const [jobDir] = readdirSync(join(dir, 'jobs'));
-    expect(readdirSync(join(dir, 'jobs', jobDir!)).filter((f) => f.endsWith('.json'))).toHaveLength(5);
+    const files = readdirSync(join(dir, 'jobs', jobDir!));
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(4);
+    expect(files).toContain(`${bestId}.2.out`);
+    const store = await openStore(url);
+    try {
+      expect((await store.listAttempts(bestId)).map((a) => [a.attempt, a.kind, a.status, a.exitCode])).toEqual([
+        [1, 'trial', 'finished', 0],
+        [2, 'save_model', 'finished', 0],
+      ]);
+      expect(await store.getJob(bestId)).toMatchObject({ status: 'finished', score: result.best!.score, attempts: 2 });
+    } finally {
+      await store.close();
+    }
   });
 });

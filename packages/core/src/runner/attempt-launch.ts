@@ -66,7 +66,8 @@ export function jobLaunch(
 
 /**
  * The recorder of one attempt. With `track`, every result line is also an intermediate `score`;
- * `onIntermediate` hears each intermediate value as it arrives (isScore picks the scores).
+ * `onIntermediate` hears each intermediate value as it arrives (isScore picks the scores). A model
+ * save records artifacts only (AttemptRecorderOptions.artifactsOnly).
  */
 export function attemptRecorder(
   config: NormalizedConfig,
@@ -74,8 +75,16 @@ export function attemptRecorder(
   queue: IngestQueue,
   track: boolean,
   onIntermediate?: (label: string, step: number, value: number) => void,
+  artifactsOnly = false,
 ): AttemptRecorder {
-  return new AttemptRecorder({ jobId, queue, labels: config.resource_args?.multi_res_labels, trackIntermediate: track, onIntermediate });
+  return new AttemptRecorder({
+    jobId,
+    queue,
+    labels: config.resource_args?.multi_res_labels,
+    trackIntermediate: track,
+    onIntermediate,
+    artifactsOnly,
+  });
 }
 
 /** Whether an intermediate value is a finite score (what the pruner and an early stop read). */

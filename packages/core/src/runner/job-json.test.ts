@@ -77,6 +77,33 @@ if __name__ == "__main__":
     print_result(train(**config))
 `;
 
+// Auptimizer's Examples/mnist_keras_save_model/mnist_wo_decorator.py without TensorFlow: the
+// signature takes save_model and folder_name, which only the best job's model save has.
+const WO_DECORATOR = `import os, shutil, sys
+from aup import BasicConfig, print_result
+
+def do_train(x=0.0, y=1, save_model=False, folder_name=None):
+    score = -(x - 1) ** 2 - y
+    if save_model is True:
+        path = os.path.join("aup_models", folder_name)
+        if os.path.exists(path):
+            shutil.rmtree(path)
+        os.makedirs(path)
+        with open(os.path.join(path, "model.txt"), "w") as f:
+            f.write(repr((x, y)))
+    return score
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        print("config file required")
+        exit(1)
+    config = BasicConfig()
+    config.load(sys.argv[1])
+    val = do_train(**config)
+    print(str(val))
+    print_result(val)
+`;
+
 // Hyperband's job file adds tid and n_iterations, as Auptimizer's did; the budget is also AUP_BUDGET.
 const HYPERBAND_SIGNATURE = `import os, sys
 from aup import BasicConfig, print_result
@@ -131,6 +158,29 @@ describe('job files in real experiments', () => {
         AUP_PARAMS: JSON.stringify(job.params),
       });
     }
+  });
+
+  it("runs Auptimizer's mnist_wo_decorator pattern with save_model: n_samples jobs, the model saved by the best one", async () => {
+    writeFileSync(join(dir, 'train.py'), WO_DECORATOR);
+    const result = await runExperiment({
+      script: 'train.py',
+      parameter_config: xy,
+      n_samples: 4,
+      n_parallel: 2,
+      resource_args: { save_model: true },
+      workingdir: dir,
+      baseDir: dir,
+      db: store,
+    });
+    expect(result.status, result.error ?? '').toBe('finished');
+    expect(result.jobs).toHaveLength(4);
+    const { x, y } = result.best!.params as { x: number; y: number };
+    const saved = readFileSync(join(dir, 'aup_models', `models_${result.experimentId}`, 'model.txt'), 'utf8');
+    expect(saved).toBe(`(${String(x)}, ${y})`);
+    expect((await store.listAttempts(result.best!.jobId)).map((a) => [a.kind, a.status])).toEqual([
+      ['trial', 'finished'],
+      ['save_model', 'finished'],
+    ]);
   });
 
   it('runs a hyperband script whose signature takes tid and n_iterations, as under Auptimizer', async () => {
