@@ -267,6 +267,41 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
     expect(errors).toEqual([]);
   });
 
+  it("shows the best job's model save as its next attempt, with its own log tab, and no job of its own", async () => {
+    const savedDir = join(tmp.dir, 'saved');
+    mkdirSync(savedDir);
+    runExperiment({
+      db,
+      dir: savedDir,
+      files: { 'train.cjs': TRAIN_SCRIPT },
+      config: {
+        name: 'saved',
+        script: 'train.cjs',
+        n_samples: 2,
+        target: 'min',
+        resource_args: { save_model: true },
+        parameter_config: [
+          { name: 'x', range: [0, 1], type: 'float' },
+          { name: 'act', range: ['relu', 'tanh', 'gelu'], type: 'choice' },
+        ],
+      },
+    });
+    const exps = (await api<{ experiments: Array<{ id: number; name: string }> }>('/experiments')).experiments;
+    const saved = exps.find((e) => e.name === 'saved')!;
+    const { page, errors } = await openTable({ api: '/api/v1', experiment: String(saved.id) });
+    await poll(() => shownIds(page).then((ids) => ids.length)).toBe(2);
+    const best = (await api<{ best_job: { id: number } }>(`/experiments/${saved.id}`)).best_job.id;
+    await page.locator(`aup-job-table button.expander[aria-label="Expand job ${best}"]`).click();
+    const detail = page.locator('aup-job-table [part="detail"]');
+    await poll(async () => (await detail.locator('[part="log-tab"]').allInnerTexts()).map((t) => t.trim())).toEqual([
+      'Attempt 1',
+      'Attempt 2 (model save)',
+    ]);
+    expect(await detail.locator('[part="detail-attempts"]').innerText()).toContain('model save');
+    expect(await cell(page, best, 'status').innerText()).toContain('finished');
+    expect(errors).toEqual([]);
+  });
+
   it('selects rows, fires aup-selection-change, and exports the selected rows as CSV', async () => {
     const { page, errors } = await openTable({ api: '/api/v1', experiment: String(grid) });
     await page.evaluate(() => {
