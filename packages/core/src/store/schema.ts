@@ -158,6 +158,23 @@ export interface DriverLeaseTable {
   expires_at: number;
 }
 
+/** migrations/0009: where an imported experiment came from, and the reader's cursor for `--follow`. */
+export interface ImportSourceTable {
+  experiment_id: number;
+  tool: string;
+  source_key: string;
+  cursor: string;
+  synced_at: number;
+}
+
+/** migrations/0009: the job made from each imported trial, and a fingerprint of what was imported. */
+export interface ImportJobTable {
+  job_id: number;
+  experiment_id: number;
+  source_key: string;
+  fingerprint: string;
+}
+
 export interface AupDatabase {
   experiment: ExperimentTable;
   job: JobTable;
@@ -171,6 +188,8 @@ export interface AupDatabase {
   control_request: ControlRequestTable;
   change: ChangeTable;
   driver_lease: DriverLeaseTable;
+  import_source: ImportSourceTable;
+  import_job: ImportJobTable;
 }
 
 /** The tables aup creates; a database holding one of them without aup's migration table is foreign. */
@@ -187,6 +206,8 @@ export const AUP_TABLES = [
   'change',
   'job_param',
   'driver_lease',
+  'import_source',
+  'import_job',
 ] as const;
 
 /** Kysely's migration bookkeeping, renamed so that its presence marks a database as aup's. */
