@@ -268,14 +268,23 @@ async function insertTrialRows(
     ctx,
     trx,
     'intermediate_result',
-    jobs.flatMap(({ job, jobId }) => (job.intermediate ?? []).map((r) => ({ job_id: jobId, label: r.label, step: r.step, value: r.value, time: r.time }))),
+    jobs.flatMap(({ job, jobId }) =>
+      (job.intermediate ?? []).map((r) => ({ job_id: jobId, label: r.label, step: r.step, value: r.value, time: r.time })),
+    ),
   );
   await insertRows(
     ctx,
     trx,
     'text_record',
     jobs.flatMap(({ job, jobId }) =>
-      (job.records ?? []).map((r) => ({ job_id: jobId, kind: r.kind, name: r.name, step: r.step, payload: toJson(r.payload), time: r.time })),
+      (job.records ?? []).map((r) => ({
+        job_id: jobId,
+        kind: r.kind,
+        name: r.name,
+        step: r.step,
+        payload: toJson(r.payload),
+        time: r.time,
+      })),
     ),
   );
 }

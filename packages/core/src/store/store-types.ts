@@ -624,7 +624,8 @@ export interface BoardQueries {
  * over Kysely for SQLite and PostgreSQL. Every multi-row write is one transaction.
  */
 export interface Store
-  extends StoreHandle,
+  extends
+    StoreHandle,
     ExperimentStore,
     JobStore,
     ResultStore,

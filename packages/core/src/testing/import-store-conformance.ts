@@ -62,9 +62,18 @@ export function importStoreConformance(ctx: StoreSuiteContext): void {
       expect((await store().listTextRecords(jobs[1]!.id))[0]).toMatchObject({ name: 'user_attr:note', payload: { text: 'trial 1' } });
       expect(await store().listAttempts(jobs[1]!.id)).toMatchObject([{ attempt: 1, status: 'finished', host: 'box', startedAt: T0 + 1 }]);
       // The board's SQL queries see the parameters.
-      const page = await store().queryJobs({ experimentId: res.experimentId, sort: { column: 'param:x', order: 'desc' }, offset: 0, limit: 1 });
+      const page = await store().queryJobs({
+        experimentId: res.experimentId,
+        sort: { column: 'param:x', order: 'desc' },
+        offset: 0,
+        limit: 1,
+      });
       expect(page.jobs[0]!.id).toBe(jobs[2]!.id);
-      expect(await store().findImport('test:source#1')).toMatchObject({ experimentId: res.experimentId, tool: 'test', cursor: { last: 3 } });
+      expect(await store().findImport('test:source#1')).toMatchObject({
+        experimentId: res.experimentId,
+        tool: 'test',
+        cursor: { last: 3 },
+      });
       expect(await store().getImport(res.experimentId)).toMatchObject({ sourceKey: 'test:source#1' });
       expect(await store().getImport(res.experimentId + 1)).toBeUndefined();
     });
