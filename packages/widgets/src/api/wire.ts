@@ -343,10 +343,14 @@ export type ConfigValidation =
       ok: true;
       /** The normalised config, defaults filled in */
       config: unknown;
+      /** What was accepted as Auptimizer accepted it but deserves a look (an unknown key, a relative workingdir, a defaulted parameter) */
+      warnings: ConfigProblem[];
     }
   | {
       ok: false;
       problems: ConfigProblem[];
+      /** What was accepted as Auptimizer accepted it but deserves a look (an unknown key, a relative workingdir, a defaulted parameter) */
+      warnings: ConfigProblem[];
     };
 
 export interface DeleteExperimentResult {
