@@ -5,6 +5,8 @@
  */
 import type { Command } from 'commander';
 
+import { addImportAuptimizerCommand } from './import-auptimizer-command.js';
+
 export interface ImportCliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -19,6 +21,7 @@ export function addImportCommand(program: Command, io: ImportCliIo, dbOption: st
     .command('import')
     .description('bring the experiments of another tool into the aup store (aup import <tool> --help)');
   // Subcommands, one module each (import-<tool>-command.ts), added here:
+  addImportAuptimizerCommand(command, io, dbOption, dbHelp);
   void io;
   void dbOption;
   void dbHelp;
