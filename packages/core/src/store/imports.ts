@@ -134,6 +134,7 @@ async function findOrCreateExperiment(ctx: StoreContext, input: ImportedExperime
     created_at: e.createdAt,
     started_at: e.startedAt,
     ended_at: e.endedAt,
+    imported_from: input.tool,
   };
   try {
     const experimentId = await ctx.write(async (trx) => {

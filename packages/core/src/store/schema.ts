@@ -29,6 +29,8 @@ export interface ExperimentTable {
   worker_tags: Generated<string>;
   /** migrations/0008: the folder of its job files, relative to working_dir; null until the runner chooses it. */
   job_dir: Generated<string | null>;
+  /** migrations/0009: the tool an imported experiment came from ('optuna', 'auptimizer'); null: aup ran it. */
+  imported_from: Generated<string | null>;
 }
 
 export interface JobTable {

@@ -41,6 +41,8 @@ export interface ExperimentRecord {
    * until the runner first runs one of its jobs as a process (docs/decisions/0021-job-file-layout.md).
    */
   jobDir: string | null;
+  /** The tool it was imported from (`aup import`, Store.getImport); null for an experiment aup ran. */
+  importedFrom: string | null;
 }
 
 export interface JobRecord {

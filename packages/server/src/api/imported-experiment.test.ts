@@ -99,6 +99,13 @@ describe('an imported experiment on the board', () => {
     ]);
   });
 
+  it('marks it as imported in the experiment list and its detail, and not a copy of it', async () => {
+    const list = (await app.inject({ method: 'GET', url: '/api/v1/experiments' })).json().experiments as any[];
+    expect(list.find((e) => e.id === ids.stopped)).toMatchObject({ imported_from: 'auptimizer' });
+    const detail = (await app.inject({ method: 'GET', url: `/api/v1/experiments/${ids.stopped}` })).json();
+    expect(detail).toMatchObject({ imported_from: 'auptimizer' });
+  });
+
   it('refuses to resume or start it with 409, naming the import', async () => {
     for (const [id, verb, done] of [
       [ids.stopped, 'resume', 'resumed'],
@@ -124,6 +131,7 @@ describe('an imported experiment on the board', () => {
     const copy = res.json().experiment;
     expect(copy).toMatchObject({ name: 'again', status: 'created' });
     expect(await store.getImport(copy.id)).toBeUndefined();
+    expect(copy.imported_from).toBeNull();
     const exp = await store.getExperiment(copy.id);
     expect(exp?.config).toMatchObject({ name: 'again', script: 'python3 train.py', script_path: join(root, 'train.py'), workingdir: root });
   });

@@ -55,6 +55,9 @@ export const ExperimentSummarySchema = Type.Object({
   created_at: Timestamp,
   started_at: Nullable(Timestamp),
   ended_at: Nullable(Timestamp),
+  imported_from: Nullable(
+    Type.String({ description: 'The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran' }),
+  ),
 });
 export type ExperimentSummary = Static<typeof ExperimentSummarySchema>;
 

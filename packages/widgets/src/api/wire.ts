@@ -52,6 +52,8 @@ export interface ExperimentSummary {
   started_at: string | null;
   /** ISO 8601, UTC */
   ended_at: string | null;
+  /** The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran */
+  imported_from: string | null;
 }
 
 export interface ExperimentListRow {
@@ -73,6 +75,8 @@ export interface ExperimentListRow {
   started_at: string | null;
   /** ISO 8601, UTC */
   ended_at: string | null;
+  /** The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran */
+  imported_from: string | null;
   job_counts: JobCounts;
   jobs_total: number;
 }
@@ -107,6 +111,8 @@ export interface ExperimentDetail {
   started_at: string | null;
   /** ISO 8601, UTC */
   ended_at: string | null;
+  /** The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran */
+  imported_from: string | null;
   error: string | null;
   /** The normalised experiment config */
   config: unknown;

@@ -12,6 +12,8 @@ import type { Dialect } from '../dialect/dialect.js';
  */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   const t = dialect.types;
+  // The tool an imported experiment came from, on its row, so that lists show it without a join.
+  await db.schema.alterTable('experiment').addColumn('imported_from', 'text').execute();
   await db.schema
     .createTable('import_source')
     .addColumn('experiment_id', t.bigint, (c) => c.primaryKey().references('experiment.id').onDelete('cascade'))
