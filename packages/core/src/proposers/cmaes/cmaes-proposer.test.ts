@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SimulatedRun } from '../../testing/proposer-conformance.js';
+import { SimulatedRun, type SimulationOptions } from '../../testing/proposer-conformance.js';
 import { rosenbrock4 } from '../../testing/benchmark-functions.js';
 import { runExperiment } from '../../experiment.js';
 import { validateConfig } from '../../config/normalize-config.js';
@@ -129,6 +129,17 @@ describe('cmaes: generations, failures, choices and users’ trials', () => {
       p.tell({ trialId: a.trialId, params: a.params, status: 'finished', score: sphere(4)(a.params) });
     }
     expect(p.ask()).toMatchObject({ kind: 'trial', trialId: lambda });
+  });
+
+  it('proposes the same trials whatever the number in flight and the order they end in', () => {
+    // The distribution moves only once a whole generation is told, so trial k is the same draw however tells interleave.
+    const f = sphere(4);
+    const status = (id: number): OutcomeStatus => (id % 4 === 3 ? 'failed' : id % 7 === 5 ? 'early_stopped' : 'finished');
+    const c = ctx({ nSamples: 120 });
+    const params = (o: SimulationOptions) => new SimulatedRun(cmaesProposer, c, o).runToEnd().trials.map((t) => t.params);
+    const sequential = params({ score: f, status });
+    expect(params({ score: f, status, nParallel: 3, outOfOrder: true, orderSeed: 1 })).toEqual(sequential);
+    expect(params({ score: f, status, nParallel: 20, outOfOrder: true, orderSeed: 2 })).toEqual(sequential);
   });
 
   it('replaces a failed trial by a fresh sample of the same generation, and still converges with a third failing', () => {
