@@ -52,6 +52,14 @@ describe.skipIf(!browser.available)('<aup-config-editor> against a real board', 
     expect(await range.innerText()).toContain('two numbers');
     expect(await page.locator('aup-config-editor [part="problem"][data-path="n_samples"]').count()).toBe(1);
 
+    // Accepted as Auptimizer accepted it, but flagged, as `aup run` prints its warnings.
+    await editor.fill(JSON.stringify({ script: 'train.cjs', n_samples: 1, my_notes: 'kept', parameter_config: [{ name: 'x' }] }, null, 2));
+    await page.locator('aup-config-editor [data-validation="valid"]').waitFor();
+    const notes = page.locator('aup-config-editor [part="warning"][data-path="my_notes"]');
+    await notes.waitFor();
+    expect(await notes.innerText()).toMatch(/unknown/i);
+    expect(await page.locator('aup-config-editor [part="warning"]').count()).toBeGreaterThanOrEqual(2);
+
     // Broken syntax is caught before asking the board, with its line.
     await editor.fill('{\n  "name": "x",\n  "n_samples": \n}');
     await page.locator('aup-config-editor [data-validation="syntax"]').waitFor();

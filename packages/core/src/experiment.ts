@@ -154,6 +154,25 @@ async function recordExperiment(
   return { exp, hostDone };
 }
 
+/**
+ * Throws AUP_ERR_EXPERIMENT_STATE when `exp` came from another tool (`aup import`): an import is not
+ * a run, so there is no script, proposer state or job of it that aup could go on with
+ * (docs/decisions/0029-imports.md). `verb` says what was asked ("resumed", "started").
+ */
+export async function refuseImported(
+  store: Pick<Store, 'getImport'>,
+  exp: Pick<ExperimentRecord, 'id' | 'name'>,
+  verb: string,
+): Promise<void> {
+  const source = await store.getImport(exp.id);
+  if (source === undefined) return;
+  throw new AupError(
+    'AUP_ERR_EXPERIMENT_STATE',
+    `Experiment ${exp.id} (${exp.name}) was imported from ${source.tool}, not run by aup, so it cannot be ${verb}: run its config as a new experiment instead (aup run with its config file, or Copy on the board)`,
+    { details: { id: exp.id, imported: { tool: source.tool, sourceKey: source.sourceKey } } },
+  );
+}
+
 /** Summarises a finished drive into what `runExperiment` returns. */
 export async function experimentResult(store: Store, exp: ExperimentRecord): Promise<ExperimentResult> {
   const jobs = await store.listJobs(exp.id);
@@ -239,6 +258,7 @@ export async function resumeExperiment(
     if (exp.status === 'finished') {
       throw new AupError('AUP_ERR_EXPERIMENT_STATE', `experiment ${experimentId} has already finished; nothing to resume`);
     }
+    await refuseImported(store, exp, 'resumed');
     // Before anything is said or done: a second driver is refused here (AUP_ERR_DRIVER_LIVE).
     const driverLease = await acquireDriverLease(store, experimentId);
     try {

@@ -33,6 +33,7 @@ export {
   resumeExperiment,
   createExperiment,
   experimentResult,
+  refuseImported,
   type ExperimentResult,
   type ExperimentConfigInput,
   type RunExperimentOptions,

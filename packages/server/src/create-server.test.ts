@@ -327,6 +327,24 @@ describe('routing, token and faults', () => {
     });
   });
 
+  it('answers the warnings of a config it accepts, as aup run prints them', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/config/validate',
+      headers: { authorization: 'Bearer s3cret' },
+      payload: { script: 'node -e 1', n_samples: 2, my_notes: 'kept', parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ ok: true, warnings: [{ path: 'my_notes', message: expect.stringMatching(/unknown/i) }] });
+    const clean = await app.inject({
+      method: 'POST',
+      url: '/api/v1/config/validate',
+      headers: { authorization: 'Bearer s3cret' },
+      payload: { script: 'node -e 1', n_samples: 2, parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }] },
+    });
+    expect(clean.json()).toMatchObject({ ok: true, warnings: [] });
+  });
+
   it('refuses an empty token rather than silently running without one', () => {
     expect(() => createServer({ store, token: '' })).toThrow(/token is empty/);
   });

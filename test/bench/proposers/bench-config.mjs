@@ -11,6 +11,7 @@ export const FUNCTION_ROWS = [
   { row: 'random', proposer: 'random' },
   { row: 'spearmint', proposer: 'spearmint' },
   { row: 'hyperopt', proposer: 'hyperopt' },
+  { row: 'cmaes', proposer: 'cmaes' },
 ];
 
 export const OPTUNA_SAMPLERS = { tpe: 'Optuna TPE', tpe_mv: 'Optuna TPE multivariate', random: 'Optuna Random', cmaes: 'Optuna CMA-ES' };
@@ -119,6 +120,7 @@ export const OVERHEAD_ROWS = [
   { row: 'random', proposer: 'random' },
   { row: 'hyperopt', proposer: 'hyperopt' },
   { row: 'spearmint', proposer: 'spearmint', spearmint: true },
+  { row: 'cmaes', proposer: 'cmaes' },
 ];
 export const OPTUNA_OVERHEAD = ['tpe', 'tpe_mv', 'cmaes', 'random'];
 
@@ -134,3 +136,27 @@ export const TARGETS = [
   { text: 'Branin @50: hyperopt ≤ 0.13', fn: 'branin', row: 'hyperopt', at: 50, max: 0.13 },
   { text: 'Rosenbrock-4D @100: best aup proposer ≤ 40', fn: 'rosenbrock4', row: '*', at: 100, max: 40 },
 ];
+
+/**
+ * The `cmaes` case (issue 16): aup's CMA-ES beside Optuna's CmaEsSampler on the continuous functions
+ * at 200 trials, with and without restarts; its own section of docs/benchmarks.md.
+ */
+export const CMAES_CASE = {
+  functions: ['rosenbrock4', 'hartmann6'],
+  budgets: [50, 100, 200],
+  rows: [
+    { row: 'cmaes', proposer: 'cmaes' },
+    { row: 'cmaes (restarts none)', proposer: 'cmaes', options: { restarts: 'none' } },
+  ],
+  /** optuna_peer.py's sampler names and their rows. */
+  optuna: { cmaes: 'Optuna CMA-ES', cmaes_ipop: 'Optuna CMA-ES (IPOP)' },
+  /** The goal: aup's `cmaes` median regret at `at` trials within `ratio` × the better Optuna row's. */
+  target: { row: 'cmaes', at: 200, ratio: 1.2 },
+  overhead: {
+    trials: 1000,
+    windows: [
+      [1, 100],
+      [901, 1000],
+    ],
+  },
+};

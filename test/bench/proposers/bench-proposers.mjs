@@ -1,11 +1,11 @@
 // `npm run bench:proposers`: aup's proposers side by side with Optuna 3.1 on the benchmarks of
 // docs/benchmarks.md ("Benchmark problems") (test functions, Counting Ones, learning curves with early stopping, overhead).
 // Build first: npx tsc -b packages/core
-// Usage: node test/bench/proposers/bench-proposers.mjs [--quick] [--seeds N] [--proposers a,b]
-//        [--cases functions,counting,curves,overhead] [--no-optuna] [--no-parallel] [--write-docs | --no-docs]
+// Usage: node test/bench/proposers/bench-proposers.mjs [--quick] [--seeds N] [--proposers a,b] [--functions a,b]
+//        [--cases functions,counting,curves,overhead,cmaes] [--no-optuna] [--no-parallel] [--write-docs | --no-docs]
 //        [--register path/to/module.js]... [--optuna-cache file.jsonl]
-// Full runs write the table into docs/benchmarks.md (section "Proposers"); --quick runs only print
-// it unless --write-docs is given. aup and Optuna run one after the other (one heavy process at a time).
+// Full runs write the tables into docs/benchmarks.md (section "Proposers"; the cmaes case into its own,
+// "Proposers: CMA-ES"); --quick runs only print them unless --write-docs is given. aup and Optuna run one after the other (one heavy process at a time).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -32,6 +32,7 @@ import {
   TARGETS,
 } from './bench-config.mjs';
 import { fmt, machineInfo, summaryCell, table, writeDocsSection } from './report.mjs';
+import { CMAES_INTRO, CMAES_SECTION, cmaesOptunaSpec, cmaesReport, readCmaesOptunaLine, runCmaesAup } from './cmaes-case.mjs';
 
 const PYTHON = '/usr/bin/python3';
 const PEER = new URL('./optuna_peer.py', import.meta.url).pathname;
@@ -49,7 +50,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     seeds: { type: 'string' },
     proposers: { type: 'string' },
-    cases: { type: 'string', default: 'functions,counting,curves,overhead' },
+    functions: { type: 'string' },
+    cases: { type: 'string', default: 'functions,counting,curves,overhead,cmaes' },
     'no-optuna': { type: 'boolean', default: false },
     'no-parallel': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
@@ -71,6 +73,11 @@ const seeds = Array.from({ length: nSeeds }, (_, i) => i);
 const cases = new Set(args.cases.split(','));
 const modes = args['no-parallel'] ? [1] : [1, PARALLEL];
 const wanted = args.proposers === undefined ? null : new Set(args.proposers.split(','));
+/** --functions: the test functions the functions and cmaes cases run (all when absent). */
+const onlyFunctions = args.functions === undefined ? null : new Set(args.functions.split(','));
+const functions = FUNCTIONS.filter((fn) => onlyFunctions === null || onlyFunctions.has(fn));
+/** The cases that write the "Proposers" section (the cmaes case writes its own). */
+const mainCases = ['functions', 'counting', 'curves', 'overhead'].filter((c) => cases.has(c));
 const registered = new Set(listProposers());
 const pruners = await loadPruners();
 const notes = [];
@@ -95,7 +102,7 @@ const once = (rows) => rows.filter(runnable);
 
 // ---------------------------------------------------------------------------------------------
 // aup side
-const results = { functions: {}, counting: {}, curves: {}, overhead: {} };
+const results = { functions: {}, counting: {}, curves: {}, overhead: {}, cmaes: { regret: {}, overhead: {} } };
 const started = performance.now();
 const put = (obj, keys, value) => {
   let o = obj;
@@ -105,7 +112,7 @@ const put = (obj, keys, value) => {
 
 if (cases.has('functions')) {
   for (const r of once(FUNCTION_ROWS)) {
-    for (const fn of FUNCTIONS) {
+    for (const fn of functions) {
       for (const par of modes) {
         const t0 = performance.now();
         for (const seed of seeds) {
@@ -138,11 +145,12 @@ if (cases.has('overhead')) {
     log(`aup ${r.row} overhead: ${JSON.stringify(results.overhead[r.row])}`);
   }
 }
+if (cases.has('cmaes')) results.cmaes = runCmaesAup({ seeds, modes, functions: onlyFunctions, runnable, log });
 const aupSeconds = (performance.now() - started) / 1000;
 
 // ---------------------------------------------------------------------------------------------
 // Optuna side
-const optuna = { functions: {}, counting: {}, curves: {}, overhead: {}, version: null };
+const optuna = { functions: {}, counting: {}, curves: {}, overhead: {}, cmaes: { regret: {}, overhead: {} }, version: null };
 let optunaSeconds = 0;
 if (args['no-optuna']) {
   notes.push('Optuna not run (--no-optuna): aup figures alone');
@@ -154,7 +162,7 @@ if (args['no-optuna']) {
   const spec = {
     seeds,
     functions: cases.has('functions')
-      ? FUNCTIONS.flatMap((fn) =>
+      ? functions.flatMap((fn) =>
           modes.map((par) => ({ function: fn, samplers: Object.keys(OPTUNA_SAMPLERS), at: FUNCTION_BUDGETS, parallel: par })),
         )
       : [],
@@ -163,6 +171,7 @@ if (args['no-optuna']) {
     overhead: cases.has('overhead')
       ? OPTUNA_OVERHEAD.map((s) => ({ sampler: s, trials: profile.optunaOverhead.trials, windows: profile.optunaOverhead.windows }))
       : [],
+    ...(cases.has('cmaes') ? cmaesOptunaSpec({ modes, functions: onlyFunctions }) : {}),
   };
   // --optuna-cache <file>: Optuna's figures do not change with aup's code, so a run with the same
   // spec (seeds, budgets, rows) may reuse them; the file's first line is the spec it was made for.
@@ -192,6 +201,7 @@ if (args['no-optuna']) {
   for (const line of stdout.split('\n')) {
     if (line.trim() === '') continue;
     const m = JSON.parse(line);
+    if (readCmaesOptunaLine(m, optuna.cmaes)) continue;
     const trace = m.trace?.map(([u, r]) => [u, r ?? Infinity]);
     if (m.kind === 'hello') optuna.version = m.optuna;
     else if (m.kind === 'function') {
@@ -222,23 +232,21 @@ const compare = (aupValues, optRows) => {
 };
 const optNote = optuna.version === null ? '' : ` and Optuna ${optuna.version}`;
 
-md.push(
+/** The lines every section written by this run starts with: the command, the machine, seeds, wall time, how to read the cells. */
+const header = [
   `Command: \`node test/bench/proposers/bench-proposers.mjs${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}\``,
-);
-md.push('');
-md.push(
+  '',
   `${machineInfo()}. Seeds per cell: ${nSeeds} (aup seeds 0..${nSeeds - 1}${optNote}; the two RNG streams differ, so distributions are compared, not seed pairs). Wall time: aup ${aupSeconds.toFixed(0)} s, Optuna ${optunaSeconds > 0 ? `${optunaSeconds.toFixed(0)} s` : 'not run here'}.`,
-);
-md.push('');
-md.push(
+  '',
   'Cells are median [25th–75th percentile] of the regret (lower is better). "vs best Optuna" is the ratio of the aup median to the best Optuna median in the same cell, with the two-sided Mann–Whitney U p-value (normal approximation, tie-corrected); a ratio below 1 means aup is better.',
-);
+];
+md.push(...header);
 
 if (cases.has('functions')) {
   for (const par of modes) {
     md.push('', `### Test functions, ${par === 1 ? 'sequential' : `${par} trials pending at a time (oldest told first)`}`, '');
     const rows = [];
-    for (const fn of FUNCTIONS) {
+    for (const fn of functions) {
       const aupRows = results.functions[fn]?.[par] ?? {};
       const optRows = optuna.functions[fn]?.[par] ?? {};
       for (const [row, byN] of Object.entries(aupRows)) {
@@ -414,11 +422,19 @@ if (cases.has('overhead')) {
 
 md.push('', '### Targets (issue 3)', '');
 md.push(...table(['target', 'measured (median)', ''], targets));
-if (notes.length > 0) md.push('', '**Notes:**', '', ...[...new Set(notes)].map((n) => `- ${n}`));
+const noteLines = notes.length > 0 ? ['', '**Notes:**', '', ...[...new Set(notes)].map((n) => `- ${n}`)] : [];
+md.push(...noteLines);
 
-const text = md.join('\n');
-process.stdout.write(`${text}\n`);
-if (!args['no-docs'] && (!args.quick || args['write-docs'])) {
-  const file = writeDocsSection(text);
-  log(`written to ${file}`);
+const writeDocs = !args['no-docs'] && (!args.quick || args['write-docs']);
+if (mainCases.length > 0) {
+  const text = md.join('\n');
+  process.stdout.write(`${text}\n`);
+  if (writeDocs) log(`written to ${writeDocsSection(text)}`);
+}
+if (cases.has('cmaes')) {
+  const text = [...header, cmaesReport({ aup: results.cmaes, optuna: optuna.cmaes, modes, functions: onlyFunctions }), ...noteLines].join(
+    '\n',
+  );
+  process.stdout.write(`\n${text}\n`);
+  if (writeDocs) log(`written to ${writeDocsSection(text, CMAES_SECTION, CMAES_INTRO)}`);
 }

@@ -75,6 +75,8 @@ def make_sampler(name, seed):
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "cmaes":
         return optuna.samplers.CmaEsSampler(seed=seed)
+    if name == "cmaes_ipop":
+        return optuna.samplers.CmaEsSampler(seed=seed, restart_strategy="ipop")
     raise ValueError(f"unknown sampler {name}")
 
 
@@ -234,6 +236,21 @@ def main():
                 emit({"kind": "function", "function": case["function"], "parallel": case["parallel"], "row": sampler,
                       "seed": seed, "at": {str(n): regrets[n - 1] for n in case["at"]}})
             progress(f"{sampler} {case['function']} parallel {case['parallel']}", started)
+    # The CMA-ES comparison (its own section of docs/benchmarks.md): the same runs, their own kind.
+    for case in spec.get("cmaes", []):
+        for sampler in case["samplers"]:
+            started = time.perf_counter()
+            for seed in seeds:
+                regrets = run_function(case["function"], sampler, seed, max(case["at"]), case["parallel"])
+                emit({"kind": "cmaes", "function": case["function"], "parallel": case["parallel"], "row": sampler,
+                      "seed": seed, "at": {str(n): regrets[n - 1] for n in case["at"]}})
+            progress(f"{sampler} {case['function']} parallel {case['parallel']} (cmaes case)", started)
+    for case in spec.get("cmaes_overhead", []):
+        windows = [tuple(w) for w in case["windows"]]
+        started = time.perf_counter()
+        emit({"kind": "cmaes_overhead", "row": case["sampler"], "trials": case["trials"],
+              "ms": run_overhead(case["sampler"], case["trials"], windows)})
+        progress(f"{case['sampler']} overhead (cmaes case)", started)
     for case in spec.get("counting_ones", []):
         started = time.perf_counter()
         for seed in seeds:

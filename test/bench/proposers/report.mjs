@@ -48,25 +48,32 @@ export function machineInfo() {
   return `Machine: nproc ${nproc}, ${cpu}, ${(os.totalmem() / GIB).toFixed(1)} GiB RAM, Node ${process.version}; run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, load average at the end ${load}${os.loadavg()[0] > Number(nproc) ? ' (other work shared the cores: timings are upper bounds)' : ''}`;
 }
 
-/** Replaces (or appends) the "Proposers" section of docs/benchmarks.md with `body`; returns the file. */
-export function writeDocsSection(body) {
-  const intro = [
-    "aup's proposers side by side with Optuna 3.1 (Debian's python3-optuna) in the same run, on the [benchmark problems](#benchmark-problems) above. This section is written by `npm run bench:proposers` (test/bench/proposers/bench-proposers.mjs); rebuild first with `npx tsc -b packages/core`.",
-    '',
-    '- The harness drives every registered proposer by name through ask/tell (docs/architecture.md §2.2), as the runner does, sequentially and with 4 trials pending (the oldest is told first). A proposer that is not registered is skipped with a note; it is picked up by name once registered.',
-    '- Optuna runs in `test/bench/proposers/optuna_peer.py` under `/usr/bin/python3` (ask/tell too; the same functions, budgets and seeds count); without Optuna the harness prints the aup figures alone with a note.',
-    '- Statistics: median [25th–75th percentile] over seeds; the ratio of the aup median to the best Optuna median of the cell; the two-sided Mann–Whitney U p-value (normal approximation, tie-corrected; `mannWhitneyU` in `@aup/core/testing`). Seeds cannot be paired across languages, so distributions are compared.',
-    '- Flags: `--quick` (5 seeds, shorter multi-fidelity runs, 400-trial Optuna overhead runs; prints only unless `--write-docs`), `--seeds N`, `--proposers a,b`, `--cases functions,counting,curves,overhead`, `--no-optuna`, `--no-parallel`, `--no-docs`, `--register module.js` (registers the ProposerDefinitions a module exports, e.g. your own), `--optuna-cache file` (reuses Optuna results made for the same spec).',
-  ].join('\n');
-  const section = `${SECTION}\n\n${intro}\n\n${body.trim()}\n`;
+/** The intro of the "Proposers" section: what the harness does and its flags. */
+const PROPOSERS_INTRO = [
+  "aup's proposers side by side with Optuna 3.1 (Debian's python3-optuna) in the same run, on the [benchmark problems](#benchmark-problems) above. This section is written by `npm run bench:proposers` (test/bench/proposers/bench-proposers.mjs); rebuild first with `npx tsc -b packages/core`.",
+  '',
+  '- The harness drives every registered proposer by name through ask/tell ([architecture](architecture.md) §2.2), as the runner does, sequentially and with 4 trials pending (the oldest is told first). A proposer that is not registered is skipped with a note; it is picked up by name once registered.',
+  '- Optuna runs in `test/bench/proposers/optuna_peer.py` under `/usr/bin/python3` (ask/tell too; the same functions, budgets and seeds count); without Optuna the harness prints the aup figures alone with a note.',
+  '- Statistics: median [25th–75th percentile] over seeds; the ratio of the aup median to the best Optuna median of the cell; the two-sided Mann–Whitney U p-value (normal approximation, tie-corrected; `mannWhitneyU` in `@aup/core/testing`). Seeds cannot be paired across languages, so distributions are compared.',
+  '- Flags: `--quick` (5 seeds, shorter multi-fidelity runs, 400-trial Optuna overhead runs; prints only unless `--write-docs`), `--seeds N`, `--proposers a,b`, `--functions branin,hartmann6,rosenbrock4` (the test functions the `functions` and `cmaes` cases run), `--cases functions,counting,curves,overhead,cmaes` (`cmaes` writes its own section, [Proposers: CMA-ES](#proposers-cma-es), so a run of that case alone leaves this one as it is), `--no-optuna`, `--no-parallel`, `--no-docs`, `--register module.js` (registers the ProposerDefinitions a module exports, e.g. your own), `--optuna-cache file` (reuses Optuna results made for the same spec).',
+].join('\n');
+
+/**
+ * Replaces (or appends) a second-level section of docs/benchmarks.md (by default "Proposers", with
+ * its intro) with `body`; returns the file. The section runs to the next second-level heading.
+ */
+export function writeDocsSection(body, section = SECTION, intro = PROPOSERS_INTRO) {
+  const text = `${section}\n\n${intro}\n\n${body.trim()}\n`;
   let doc = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-  const start = doc.indexOf(`${SECTION}\n`);
+  const start = doc.indexOf(`${section}\n`);
   if (start === -1) {
-    doc = `${doc.trimEnd()}\n\n${section}`;
+    // A new section goes after the "Proposers" one when there is one (its siblings stay together), else at the end.
+    const after = doc.indexOf(`${SECTION}\n`);
+    const next = after === -1 ? -1 : doc.indexOf('\n## ', after + SECTION.length);
+    doc = next === -1 ? `${doc.trimEnd()}\n\n${text}` : `${doc.slice(0, next + 1)}${text}\n${doc.slice(next + 1)}`;
   } else {
-    // The section runs to the next second-level heading (the lead's sections), or to the end.
-    const next = doc.indexOf('\n## ', start + SECTION.length);
-    doc = `${doc.slice(0, start)}${section}${next === -1 ? '' : `\n${doc.slice(next + 1)}`}`;
+    const next = doc.indexOf('\n## ', start + section.length);
+    doc = `${doc.slice(0, start)}${text}${next === -1 ? '' : `\n${doc.slice(next + 1)}`}`;
   }
   writeFileSync(DOCS, doc);
   return DOCS;

@@ -15,6 +15,7 @@ import { formatProblems, type ConfigProblem } from '../config/config-problem.js'
 import type { JsonObject } from '../types.js';
 import { addWorkerCommand, parseTags, workersOption } from './worker-command.js';
 import { addEnvCommand } from './env-command.js';
+import { addImportCommand } from './import-command.js';
 import { VERSION } from '../version.js';
 import { reportJobResult } from '../resources/index.js';
 import type { PassiveJobInfo, RunnerEvents } from '../runner/runner.js';
@@ -610,6 +611,7 @@ export function buildProgram(io: CliIo): Command {
   addInitCommand(program, io);
   addWorkerCommand(program, io, dbOption, dbHelp);
   addEnvCommand(program, io);
+  addImportCommand(program, io, dbOption, dbHelp);
 
   // A usage error is one line, `aup: <what is wrong> (<where help is>)`, not the whole usage text.
   for (const command of [program, ...program.commands]) {

@@ -59,6 +59,12 @@ export interface NormalizeOptions {
   onWarning?: (warning: ConfigProblem) => void;
   /** The jobs run as an in-process objective: no `script` needed, none checked. */
   inProcess?: boolean;
+  /**
+   * Only the config's own form is checked and its defaults filled, not what a run on this machine
+   * needs (the script on disk, a proposer and resource aup runs): for an experiment imported from
+   * another tool (`aup import`), which aup keeps but never runs.
+   */
+  shapeOnly?: boolean;
 }
 
 /** The checked config or its problems; `warnings` either way (what was accepted as Auptimizer accepted it). */
@@ -355,7 +361,11 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   checkAcrossKeys(raw, resourceDef, baseDir, found);
   if (found.problems.length > 0) return { ...found.fail(raw, file), warnings: sortProblems(found.warnings, raw) };
   const dirs = { baseDir, cwd: resolve(opts.cwd ?? process.cwd()), warn: found.warn };
-  const analysis = checkRunnableConfig(buildConfig(raw, params, resource, file, dirs), raw, opts, baseDir, file);
+  const config = buildConfig(raw, params, resource, file, dirs);
+  const analysis: Analysis =
+    opts.shapeOnly === true
+      ? { config, problems: [], code: 'AUP_ERR_CONFIG_INVALID', details: {} }
+      : checkRunnableConfig(config, raw, opts, baseDir, file);
   return { ...analysis, warnings: sortProblems(found.warnings, raw) };
 }
 

@@ -35,5 +35,7 @@ export {
   DEFAULT_GRID_SIZE as SPEARMINT_DEFAULT_GRID_SIZE,
 } from './spearmint/index.js';
 export { EasProposer, easProposer, easSettings, DEFAULT_N_CHILDREN as EAS_DEFAULT_N_CHILDREN } from './eas/eas-proposer.js';
+export { CmaesProposer, cmaesProposer } from './cmaes/cmaes-proposer.js';
+export { cmaesSettings, CMAES_DEFAULTS, type CmaesSettings, type RestartStrategy } from './cmaes/cmaes-settings.js';
 export { checkSpace, fromUnit, toUnit, sampleParams, gridValues, gridSize, GRID_EPSILON, MAX_GRID_VALUES_PER_PARAM } from './space.js';
 export { Rng, isRngState, type RngState } from '../rng.js';

@@ -88,7 +88,16 @@ describe('proposer registry', () => {
   });
 
   it('lists every built-in once, each found under its name with its options and its summary', () => {
-    expect(BUILTIN_PROPOSERS.map((d) => d.name)).toEqual(['random', 'sequence', 'hyperband', 'bohb', 'hyperopt', 'spearmint', 'eas']);
+    expect(BUILTIN_PROPOSERS.map((d) => d.name)).toEqual([
+      'random',
+      'sequence',
+      'hyperband',
+      'bohb',
+      'hyperopt',
+      'spearmint',
+      'eas',
+      'cmaes',
+    ]);
     expect(listProposers()).toEqual(expect.arrayContaining(BUILTIN_PROPOSERS.map((d) => d.name)));
     for (const def of BUILTIN_PROPOSERS) {
       expect(getProposer(def.name)).toBe(def);

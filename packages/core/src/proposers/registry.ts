@@ -14,6 +14,7 @@ import { bohbProposer } from './bohb/bohb-proposer.js';
 import { hyperoptProposer } from './hyperopt/hyperopt-proposer.js';
 import { spearmintProposer } from './spearmint/spearmint-proposer.js';
 import { easProposer } from './eas/eas-proposer.js';
+import { cmaesProposer } from './cmaes/cmaes-proposer.js';
 
 /** Auptimizer's proposers; a name from this list that is not registered gets a "not available yet" note. */
 export const AUPTIMIZER_PROPOSERS = ['random', 'sequence', 'spearmint', 'hyperopt', 'hyperband', 'bohb', 'eas'] as const;
@@ -33,6 +34,7 @@ export const BUILTIN_PROPOSERS: readonly BuiltinProposer[] = [
   hyperoptProposer,
   spearmintProposer,
   easProposer,
+  cmaesProposer,
 ];
 
 /** Every name and alias, lower-case, to its definition. */

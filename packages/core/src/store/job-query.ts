@@ -72,6 +72,8 @@ export interface ExperimentSummaryRecord {
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;
+  /** The tool it was imported from; null for an experiment aup ran. */
+  importedFrom: string | null;
   /** Jobs per status, every status present. */
   jobCounts: Record<JobStatus, number>;
   jobsTotal: number;

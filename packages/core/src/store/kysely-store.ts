@@ -18,6 +18,7 @@ import type {
   SeriesQuery,
 } from './job-query.js';
 import * as leases from './job-leases.js';
+import * as imports from './imports.js';
 import * as jobs from './jobs.js';
 import * as results from './results.js';
 import type { StoreContext } from './store-context.js';
@@ -36,6 +37,9 @@ import type {
   ExperimentPatch,
   ExperimentRecord,
   HeldAttempt,
+  ImportedExperiment,
+  ImportRecord,
+  ImportSyncResult,
   IntermediateRecord,
   JobPatch,
   JobRecord,
@@ -235,5 +239,16 @@ export class KyselyStore implements Store {
   }
   bestSoFar(experimentIds: number[], opts: { x: BestSoFarX }): Promise<BestSoFarSeries[]> {
     return bestSoFar(this.#ctx, experimentIds, opts);
+  }
+
+  // ImportStore (imports.ts)
+  syncImport(input: ImportedExperiment): Promise<ImportSyncResult> {
+    return imports.syncImport(this.#ctx, input);
+  }
+  findImport(sourceKey: string): Promise<ImportRecord | undefined> {
+    return imports.findImport(this.#ctx, sourceKey);
+  }
+  getImport(experimentId: number): Promise<ImportRecord | undefined> {
+    return imports.getImport(this.#ctx, experimentId);
   }
 }

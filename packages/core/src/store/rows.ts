@@ -44,6 +44,7 @@ export function toExperiment(r: Selectable<ExperimentTable>): ExperimentRecord {
     endedAt: r.ended_at,
     workers: toExperimentWorkers(r.workers, r.worker_tags),
     jobDir: r.job_dir,
+    importedFrom: r.imported_from,
   };
 }
 

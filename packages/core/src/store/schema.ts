@@ -29,6 +29,8 @@ export interface ExperimentTable {
   worker_tags: Generated<string>;
   /** migrations/0008: the folder of its job files, relative to working_dir; null until the runner chooses it. */
   job_dir: Generated<string | null>;
+  /** migrations/0009: the tool an imported experiment came from ('optuna', 'auptimizer'); null: aup ran it. */
+  imported_from: Generated<string | null>;
 }
 
 export interface JobTable {
@@ -160,6 +162,23 @@ export interface DriverLeaseTable {
   expires_at: number;
 }
 
+/** migrations/0009: where an imported experiment came from, and the reader's cursor for `--follow`. */
+export interface ImportSourceTable {
+  experiment_id: number;
+  tool: string;
+  source_key: string;
+  cursor: string;
+  synced_at: number;
+}
+
+/** migrations/0009: the job made from each imported trial, and a fingerprint of what was imported. */
+export interface ImportJobTable {
+  job_id: number;
+  experiment_id: number;
+  source_key: string;
+  fingerprint: string;
+}
+
 export interface AupDatabase {
   experiment: ExperimentTable;
   job: JobTable;
@@ -173,6 +192,8 @@ export interface AupDatabase {
   control_request: ControlRequestTable;
   change: ChangeTable;
   driver_lease: DriverLeaseTable;
+  import_source: ImportSourceTable;
+  import_job: ImportJobTable;
 }
 
 /** The tables aup creates; a database holding one of them without aup's migration table is foreign. */
@@ -189,6 +210,8 @@ export const AUP_TABLES = [
   'change',
   'job_param',
   'driver_lease',
+  'import_source',
+  'import_job',
 ] as const;
 
 /** Kysely's migration bookkeeping, renamed so that its presence marks a database as aup's. */

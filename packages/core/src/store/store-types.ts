@@ -41,6 +41,8 @@ export interface ExperimentRecord {
    * until the runner first runs one of its jobs as a process (docs/decisions/0021-job-file-layout.md).
    */
   jobDir: string | null;
+  /** The tool it was imported from (`aup import`, Store.getImport); null for an experiment aup ran. */
+  importedFrom: string | null;
 }
 
 export interface JobRecord {
@@ -529,6 +531,93 @@ export interface ChangeFeed {
   lastChangeId(): Promise<number>;
 }
 
+/**
+ * One experiment of another tool, in aup's terms, as a reader of that tool's store made it
+ * (packages/core/src/import/). `syncImport` writes it; the same input again changes nothing.
+ */
+export interface ImportedExperiment {
+  /** The tool it came from ('auptimizer', 'optuna'). */
+  tool: string;
+  /**
+   * What names it among every source, e.g. `optuna:sqlite:///abs/path.db#study=3`: a second import
+   * of the same key updates the experiment made by the first instead of making another.
+   */
+  sourceKey: string;
+  experiment: ImportedExperimentFields;
+  /**
+   * Its trials: every one on a first import, or only those new or changed since the cursor on a
+   * later one (a trial left out is left as it was). Each `sourceKey` at most once per call.
+   */
+  jobs: ImportedJob[];
+  /** The reader's position in the source, kept for the next sync (`--follow`). */
+  cursor: Json;
+}
+
+/** The experiment row of an import; written on the first sync, its changeable fields on each. */
+export interface ImportedExperimentFields extends NewExperiment {
+  status: ExperimentStatus;
+  error?: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+/** One trial of an import, in aup's terms. */
+export interface ImportedJob {
+  /** What names it within its experiment in the source (Auptimizer's jid, Optuna's trial_id). */
+  sourceKey: string;
+  /** Its position in the experiment (0, 1, ...), as aup's trial numbers. */
+  trial: number;
+  status: JobStatus;
+  params: Params;
+  budget?: number | null;
+  extra?: Json;
+  score: number | null;
+  metrics?: Record<string, number>;
+  intermediate?: Omit<IntermediateRecord, 'jobId'>[];
+  records?: Omit<TextRecord, 'jobId'>[];
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Where it ran, when the source says (shown as its one attempt's host). */
+  host?: string | null;
+}
+
+/** What one `syncImport` did. */
+export interface ImportSyncResult {
+  experimentId: number;
+  /** Whether this call made the experiment (false: an earlier import had). */
+  created: boolean;
+  jobsAdded: number;
+  jobsUpdated: number;
+  jobsUnchanged: number;
+}
+
+/** The import an experiment came from. */
+export interface ImportRecord {
+  experimentId: number;
+  tool: string;
+  sourceKey: string;
+  cursor: Json;
+  syncedAt: number;
+}
+
+/** Experiments brought in from other tools' stores (imports.ts, docs/decisions/0029-imports.md). */
+export interface ImportStore {
+  /**
+   * Writes an imported experiment and its trials: the experiment on the first call for its key,
+   * then new trials added, changed ones (by fingerprint) replaced whole with their results, and
+   * unchanged ones left alone; the best job recomputed by the runner's rule. Trials are written in
+   * transactions of a few thousand, each committing the trials with their mapping, so a sync cut
+   * short leaves whole trials and the next sync completes it.
+   */
+  syncImport(input: ImportedExperiment): Promise<ImportSyncResult>;
+  /** The import with this source key, if one was made. */
+  findImport(sourceKey: string): Promise<ImportRecord | undefined>;
+  /** The import an experiment came from; undefined for an experiment aup ran. */
+  getImport(experimentId: number): Promise<ImportRecord | undefined>;
+}
+
 /** The board's queries, answered in SQL (board/, docs/decisions/0006-job-queries.md). */
 export interface BoardQueries {
   /** A page of an experiment's jobs sorted, filtered and searched in SQL; unknown columns are AUP_ERR_BAD_QUERY. */
@@ -546,4 +635,14 @@ export interface BoardQueries {
  * over Kysely for SQLite and PostgreSQL. Every multi-row write is one transaction.
  */
 export interface Store
-  extends StoreHandle, ExperimentStore, JobStore, ResultStore, ControlRequestStore, WorkerQueue, DriverLeases, ChangeFeed, BoardQueries {}
+  extends
+    StoreHandle,
+    ExperimentStore,
+    JobStore,
+    ResultStore,
+    ControlRequestStore,
+    WorkerQueue,
+    DriverLeases,
+    ChangeFeed,
+    BoardQueries,
+    ImportStore {}

@@ -5,6 +5,7 @@ import { changeFeedConformance } from './change-feed-conformance.js';
 import { controlRequestConformance } from './control-request-conformance.js';
 import { driverLeaseConformance } from './driver-lease-conformance.js';
 import { experimentStoreConformance } from './experiment-store-conformance.js';
+import { importStoreConformance } from './import-store-conformance.js';
 import { jobQueryConformance } from './job-query-conformance.js';
 import { jobStoreConformance } from './job-store-conformance.js';
 import { resultStoreConformance } from './result-store-conformance.js';
@@ -50,6 +51,7 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
     changeFeedConformance(ctx);
     workerQueueConformance(ctx);
     driverLeaseConformance(ctx);
+    importStoreConformance(ctx);
     if (options.openSibling !== undefined) siblingsTests(ctx, options.openSibling);
   });
 }

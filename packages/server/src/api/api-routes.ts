@@ -137,7 +137,9 @@ function validateRoute(api: FastifyInstance, ctx: ApiContext): void {
     async (request): Promise<ConfigValidation> => {
       // As when the board creates the experiment (control-routes.ts): a relative workingdir resolves in the base folder.
       const result = validateConfig(request.body, { baseDir: ctx.configBaseDir, cwd: ctx.configBaseDir });
-      return result.ok ? { ok: true, config: result.config } : { ok: false, problems: result.problems };
+      return result.ok
+        ? { ok: true, config: result.config, warnings: result.warnings }
+        : { ok: false, problems: result.problems, warnings: result.warnings };
     },
   );
 }

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 
 import {
   AupError,
@@ -139,9 +139,7 @@ function createRoutes(api: FastifyInstance, state: ControlState): void {
       refuseAttached(state.ctx, 'copy experiments');
       const source = await experimentOr404(store, request.params.id);
       const body = request.body;
-      // The normalised config, not the raw one: its paths are absolute, while the raw config's
-      // relative paths resolved against a folder the row does not record.
-      const config = structuredClone(source.config) as unknown as NormalizedConfig;
+      const config = await copyableConfig(store, source);
       const raw = structuredClone(source.configRaw) as JsonObject;
       for (const key of ['name', 'n_samples', 'random_seed'] as const) {
         const value = body[key];
@@ -321,6 +319,28 @@ function configInvalid(problems: readonly ConfigProblem[], field: string): AupEr
     {
       details: { field, problems },
     },
+  );
+}
+
+/**
+ * The normalised config a copy of `source` runs: its own, whose paths are absolute (the raw config's
+ * relative paths resolved against a folder the row does not record). An imported experiment's
+ * (docs/decisions/0029-imports.md) was never checked for a run, so its stored config is checked here
+ * as `aup run` would check it, from the folder its tool ran in; 400 naming each problem if it cannot run.
+ */
+async function copyableConfig(store: Store, source: ExperimentRecord): Promise<NormalizedConfig> {
+  const imported = await store.getImport(source.id);
+  if (imported === undefined) return structuredClone(source.config) as unknown as NormalizedConfig;
+  const raw = source.configRaw;
+  const given = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw['cwd'] : undefined;
+  const cwd = typeof given === 'string' && isAbsolute(given) ? given : source.workingDir;
+  const result = validateConfig(raw, { baseDir: cwd, cwd });
+  if (result.ok) return { ...result.config, name: source.name };
+  const lines = result.problems.map((p) => `  ${p.path === '' ? '(the whole config)' : p.path}: ${p.message}`);
+  throw new AupError(
+    'AUP_ERR_CONFIG_INVALID',
+    `Experiment ${source.id} (${source.name}) was imported from ${imported.tool}, and its config cannot run here (${result.problems.length} problem(s)):\n${lines.join('\n')}`,
+    { details: { id: source.id, imported: { tool: imported.tool, sourceKey: imported.sourceKey }, problems: result.problems } },
   );
 }
 

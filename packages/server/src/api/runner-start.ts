@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 
-import { AupError, checkNoLiveDriver, type ExperimentRecord, type Store } from '@aup/core';
+import { AupError, checkNoLiveDriver, refuseImported, type ExperimentRecord, type Store } from '@aup/core';
 
 import type { RunnerChild, RunnerChildren } from '../runner-children.js';
 import type { ControlledExperiment } from './control-schemas.js';
@@ -42,6 +42,8 @@ export async function startRunner(
   allowed: readonly string[],
   verb: string,
 ): Promise<ControlledExperiment> {
+  // An imported experiment has nothing aup can run (docs/decisions/0029-imports.md): 409.
+  await refuseImported(store, exp, verb === 'start' ? 'started' : 'resumed');
   const live = await previousRunner(runners, exp);
   // Another process drives it (`aup run`, `aup resume`, another board's runner): 409 naming it.
   if (live === undefined) await checkNoLiveDriver(store, exp.id);

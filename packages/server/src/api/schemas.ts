@@ -55,6 +55,9 @@ export const ExperimentSummarySchema = Type.Object({
   created_at: Timestamp,
   started_at: Nullable(Timestamp),
   ended_at: Nullable(Timestamp),
+  imported_from: Nullable(
+    Type.String({ description: 'The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran' }),
+  ),
 });
 export type ExperimentSummary = Static<typeof ExperimentSummarySchema>;
 
@@ -133,9 +136,18 @@ export const ConfigProblemSchema = Type.Object({
 });
 export type ConfigProblem = Static<typeof ConfigProblemSchema>;
 
+const ConfigWarningsSchema = Type.Array(ConfigProblemSchema, {
+  description:
+    'What was accepted as Auptimizer accepted it but deserves a look (an unknown key, a relative workingdir, a defaulted parameter)',
+});
+
 export const ConfigValidationSchema = Type.Union([
-  Type.Object({ ok: Type.Literal(true), config: Type.Unknown({ description: 'The normalised config, defaults filled in' }) }),
-  Type.Object({ ok: Type.Literal(false), problems: Type.Array(ConfigProblemSchema) }),
+  Type.Object({
+    ok: Type.Literal(true),
+    config: Type.Unknown({ description: 'The normalised config, defaults filled in' }),
+    warnings: ConfigWarningsSchema,
+  }),
+  Type.Object({ ok: Type.Literal(false), problems: Type.Array(ConfigProblemSchema), warnings: ConfigWarningsSchema }),
 ]);
 export type ConfigValidation = Static<typeof ConfigValidationSchema>;
 

@@ -55,6 +55,7 @@ export function toExperimentSummaryOf(exp: ExperimentRecord, counts: JobCounts):
     created_at: new Date(exp.createdAt).toISOString(),
     started_at: isoTime(exp.startedAt),
     ended_at: isoTime(exp.endedAt),
+    imported_from: exp.importedFrom,
   };
 }
 
@@ -74,6 +75,7 @@ export function toSummaryOfRecord(e: ExperimentSummaryRecord): ExperimentSummary
     created_at: new Date(e.createdAt).toISOString(),
     started_at: isoTime(e.startedAt),
     ended_at: isoTime(e.endedAt),
+    imported_from: e.importedFrom,
   };
 }
 

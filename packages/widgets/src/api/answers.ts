@@ -29,7 +29,10 @@ export interface BoardHealth extends Omit<Health, 'ok' | 'token_required' | 'rea
 export type ConfigProblem = Pick<WireConfigProblem, 'path' | 'message'> & Partial<Omit<WireConfigProblem, 'path' | 'message'>>;
 
 /** POST /config/validate: the normalised config, or the problems. */
-export type ConfigCheck = { ok: true; config: Record<string, unknown> } | { ok: false; problems: ConfigProblem[] };
+/** The validate route's answer; `warnings` is empty from a board older than the field. */
+export type ConfigCheck =
+  | { ok: true; config: Record<string, unknown>; warnings: ConfigProblem[] }
+  | { ok: false; problems: ConfigProblem[]; warnings: ConfigProblem[] };
 
 /** What a runner answered a control request: `{ ok: true, ... }` or `{ ok: false, code, message }`. */
 export interface ControlResult {
@@ -52,8 +55,9 @@ export function parseHealth(json: unknown): BoardHealth {
 /** Reads the body of POST /config/validate. */
 export function parseConfigCheck(json: unknown): ConfigCheck {
   const o = objectAt(json, 'validation');
-  if (o['ok'] === true) return { ok: true, config: objectAt(o['config'], 'validation.config') };
-  return { ok: false, problems: arrayAt(o['problems'], 'validation.problems') as ConfigProblem[] };
+  const warnings = o['warnings'] === undefined ? [] : (arrayAt(o['warnings'], 'validation.warnings') as ConfigProblem[]);
+  if (o['ok'] === true) return { ok: true, config: objectAt(o['config'], 'validation.config'), warnings };
+  return { ok: false, problems: arrayAt(o['problems'], 'validation.problems') as ConfigProblem[], warnings };
 }
 
 /** Reads the answer of create, copy, start and resume: the experiment and the runner the board started. */

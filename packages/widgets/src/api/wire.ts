@@ -52,6 +52,8 @@ export interface ExperimentSummary {
   started_at: string | null;
   /** ISO 8601, UTC */
   ended_at: string | null;
+  /** The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran */
+  imported_from: string | null;
 }
 
 export interface ExperimentListRow {
@@ -73,6 +75,8 @@ export interface ExperimentListRow {
   started_at: string | null;
   /** ISO 8601, UTC */
   ended_at: string | null;
+  /** The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran */
+  imported_from: string | null;
   job_counts: JobCounts;
   jobs_total: number;
 }
@@ -107,6 +111,8 @@ export interface ExperimentDetail {
   started_at: string | null;
   /** ISO 8601, UTC */
   ended_at: string | null;
+  /** The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran */
+  imported_from: string | null;
   error: string | null;
   /** The normalised experiment config */
   config: unknown;
@@ -345,10 +351,14 @@ export type ConfigValidation =
       ok: true;
       /** The normalised config, defaults filled in */
       config: unknown;
+      /** What was accepted as Auptimizer accepted it but deserves a look (an unknown key, a relative workingdir, a defaulted parameter) */
+      warnings: ConfigProblem[];
     }
   | {
       ok: false;
       problems: ConfigProblem[];
+      /** What was accepted as Auptimizer accepted it but deserves a look (an unknown key, a relative workingdir, a defaulted parameter) */
+      warnings: ConfigProblem[];
     };
 
 export interface DeleteExperimentResult {

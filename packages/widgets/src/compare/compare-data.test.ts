@@ -20,6 +20,7 @@ const experiment = (id: number, jobsDone: number, proposer: string): ExperimentS
   created_at: '2026-01-01T00:00:00Z',
   started_at: null,
   ended_at: '2026-01-01T00:01:00Z',
+  imported_from: null,
 });
 
 describe('compare data and spec', () => {

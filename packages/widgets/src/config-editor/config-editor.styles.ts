@@ -81,12 +81,21 @@ export const configEditorStyles = [
       color: var(--_danger);
       font-weight: 600;
     }
-    ul.problems {
+    .warn {
+      color: var(--_warning);
+      font-weight: 600;
+    }
+    ul.problems,
+    ul.warnings {
       list-style: none;
       padding: 0;
       margin: 0;
     }
-    ul.problems li {
+    ul.warnings code.path {
+      color: var(--_warning);
+    }
+    ul.problems li,
+    ul.warnings li {
       padding: 0.4rem 0;
       border-bottom: 1px solid var(--_border);
     }

@@ -26,8 +26,8 @@ export type ValidationState =
   | { status: 'idle' }
   | { status: 'pending' }
   | { status: 'syntax'; message: string; line: number | null; column: number | null }
-  | { status: 'valid'; config: Record<string, unknown>; local: boolean }
-  | { status: 'invalid'; problems: ConfigProblem[] }
+  | { status: 'valid'; config: Record<string, unknown>; local: boolean; warnings: ConfigProblem[] }
+  | { status: 'invalid'; problems: ConfigProblem[]; warnings: ConfigProblem[] }
   | { status: 'error'; message: string };
 
 /** `detail` of `aup-experiment-created`. */
@@ -81,6 +81,7 @@ export const EXAMPLE_CONFIG = `{
  * @csspart editor - The text area.
  * @csspart panel - The validation panel.
  * @csspart problem - One problem in the panel.
+ * @csspart warning - One warning in the panel (accepted, but flagged as `aup run` flags it).
  * @csspart create - The CREATE button.
  *
  * @cssprop --aup-color-surface - Background.
@@ -270,20 +271,29 @@ export class AupConfigEditor extends LitElement {
         return html`<p class="bad" data-validation="error">Could not validate: ${v.message}</p>`;
       case 'invalid':
         return html`<p class="bad" data-validation="invalid">${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}</p>
-          ${this.renderProblems(v.problems)}`;
+          ${this.renderProblems(v.problems)} ${this.renderWarnings(v.warnings)}`;
       case 'valid':
         return html`<p class="ok" data-validation="valid">
             ${v.local ? 'Parsed (not checked by a board)' : 'Valid: this is how aup reads it'}
           </p>
-          ${this.renderValues(v.config)}`;
+          ${this.renderWarnings(v.warnings)} ${this.renderValues(v.config)}`;
     }
   }
 
-  private renderProblems(problems: readonly ConfigProblem[]): TemplateResult {
-    return html`<ul class="problems">
+  /** What the board accepted but flags, as `aup run` prints its `aup: warning:` lines. */
+  private renderWarnings(warnings: readonly ConfigProblem[]): TemplateResult | typeof nothing {
+    if (warnings.length === 0) return nothing;
+    return html`<p class="warn" data-validation-warnings=${warnings.length}>
+        ${warnings.length} warning${warnings.length === 1 ? '' : 's'}
+      </p>
+      ${this.renderProblems(warnings, 'warning')}`;
+  }
+
+  private renderProblems(problems: readonly ConfigProblem[], kind: 'problem' | 'warning' = 'problem'): TemplateResult {
+    return html`<ul class=${kind === 'problem' ? 'problems' : 'warnings'}>
       ${problems.map(
         (p) =>
-          html`<li part="problem" data-path=${p.path}>
+          html`<li part=${kind} data-path=${p.path}>
             <code class="path">${p.path || '(root)'}</code>: ${p.message}
             ${p.suggestion ? html`<div class="hint">${p.suggestion}</div>` : nothing}
           </li>`,
@@ -337,12 +347,14 @@ export class AupConfigEditor extends LitElement {
     if (!parsed.ok) return { status: 'syntax', message: parsed.message, line: parsed.line, column: parsed.column };
     if (!api) {
       return typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)
-        ? { status: 'valid', config: parsed.value as Record<string, unknown>, local: true }
-        : { status: 'invalid', problems: [{ path: '(root)', message: 'expected an object of config keys' }] };
+        ? { status: 'valid', config: parsed.value as Record<string, unknown>, local: true, warnings: [] }
+        : { status: 'invalid', problems: [{ path: '(root)', message: 'expected an object of config keys' }], warnings: [] };
     }
     try {
       const answer = await new AupApiClient(api, this.token).validateConfig(configForValidation(parsed.value, this.workingDir), signal);
-      return answer.ok ? { status: 'valid', config: answer.config, local: false } : { status: 'invalid', problems: answer.problems };
+      return answer.ok
+        ? { status: 'valid', config: answer.config, local: false, warnings: answer.warnings }
+        : { status: 'invalid', problems: answer.problems, warnings: answer.warnings };
     } catch (e) {
       // An aborted check is overtaken, not failed: the controller drops it.
       if (signal.aborted) throw e;

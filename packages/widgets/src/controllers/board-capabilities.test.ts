@@ -48,6 +48,11 @@ describe('experimentActions', () => {
     expect(experimentActions('failed', all).run).toBe('resume');
     expect(experimentActions('finished', all).run).toBeNull();
   });
+  it('offers no run action for an imported experiment, followed (running) or not', () => {
+    expect(experimentActions('running', all, 'optuna')).toEqual({ run: null, copy: true, delete: false });
+    expect(experimentActions('stopped', all, 'auptimizer')).toEqual({ run: null, copy: true, delete: true });
+    expect(experimentActions('stopped', all, null).run).toBe('resume');
+  });
   it('only stops and deletes on an attached board, and offers nothing read-only', () => {
     expect(experimentActions('created', attached)).toEqual({ run: null, copy: false, delete: true });
     expect(experimentActions('running', attached).run).toBe('stop');

@@ -216,5 +216,14 @@ export const experimentListStyles = [
       overflow: hidden;
       clip: rect(0 0 0 0);
     }
+    .imported {
+      margin-left: 0.5em;
+      padding: 0 0.4em;
+      border: 1px solid var(--_border);
+      border-radius: 0.6em;
+      color: var(--_muted);
+      font-size: 0.8em;
+      white-space: nowrap;
+    }
   `,
 ];

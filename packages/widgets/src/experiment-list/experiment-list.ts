@@ -70,6 +70,7 @@ export type ExperimentListView = 'list' | 'tiles';
  * @csspart tile - One experiment's tile.
  * @csspart progress - A progress bar.
  * @csspart actions - The buttons of one experiment.
+ * @csspart imported - The "imported from <tool>" mark of an experiment `aup import` brought in (it has no run button).
  * @csspart confirm - The delete confirmation dialog.
  * @csspart message - The loading, empty and error messages.
  * @csspart retry - The button that reloads after a failed load.
@@ -236,7 +237,10 @@ export class AupExperimentList extends LitElement {
                 @keydown=${(ev: KeyboardEvent) => this.onRowKey(ev, e.id)}
               >
                 <td class="num">${e.id}</td>
-                <td class="name">${e.name}</td>
+                <td class="name">
+                  ${e.name}
+                  ${e.imported_from ? html`<span class="imported" part="imported" data-imported=${e.imported_from}>imported from ${e.imported_from}</span>` : nothing}
+                </td>
                 <td><span class="badge ${e.status}">${e.status}</span></td>
                 <td class="progress-cell">${this.renderProgress(e)}</td>
                 <td class="num" title=${e.best_score === null ? nothing : String(e.best_score)}>
@@ -318,7 +322,7 @@ export class AupExperimentList extends LitElement {
   }
 
   private renderActions(e: ExperimentSummary): TemplateResult {
-    const acts = experimentActions(e.status, this.caps.value);
+    const acts = experimentActions(e.status, this.caps.value, e.imported_from);
     const busy = this.busy.has(e.id);
     // Buttons sit inside a clickable row: they must not also open the experiment.
     const click = (f: () => void) => (ev: Event) => {

@@ -34,6 +34,7 @@ export async function experimentSummaries(ctx: StoreContext): Promise<Experiment
       'created_at',
       'started_at',
       'ended_at',
+      'imported_from',
     ])
     .orderBy('id', 'desc')
     .execute();
@@ -67,6 +68,7 @@ export async function experimentSummaries(ctx: StoreContext): Promise<Experiment
       createdAt: Number(e.created_at),
       startedAt: e.started_at === null ? null : Number(e.started_at),
       endedAt: e.ended_at === null ? null : Number(e.ended_at),
+      importedFrom: e.imported_from,
       jobCounts,
       jobsTotal: Object.values(jobCounts).reduce((a, b) => a + b, 0),
     };

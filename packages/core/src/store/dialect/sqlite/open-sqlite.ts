@@ -114,7 +114,7 @@ let sqliteLoaded = false;
  * open sets it for that moment (unless the user set it) and removes it again, so that jobs do not
  * inherit it. Plain paths mean the same with URIs on: aup's are absolute or ':memory:'.
  */
-function loadSqliteWithUris(): void {
+export function loadSqliteWithUris(): void {
   if (sqliteLoaded) return;
   sqliteLoaded = true;
   const unset = process.env['SQLITE_USE_URI'] === undefined;
