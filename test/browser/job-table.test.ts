@@ -35,11 +35,12 @@ const UI_TIMEOUT_MS = 15_000;
 const TRAIN_SCRIPT = `#!/usr/bin/env node
 const { readFileSync, writeFileSync } = require('node:fs');
 const p = JSON.parse(readFileSync(process.argv[process.argv.length - 1], 'utf8'));
+const id = process.env.AUP_JOB_ID;
 const score = (p.x - 0.3) ** 2 + (p.act === 'tanh' ? 0.5 : 0);
-console.log('training job ' + p.job_id + ' with x=' + p.x + ' act=' + p.act);
-writeFileSync('model-' + p.job_id + '.txt', 'weights');
+console.log('training job ' + id + ' with x=' + p.x + ' act=' + p.act);
+writeFileSync('model-' + id + '.txt', 'weights');
 console.log('#aup:' + JSON.stringify({ type: 'text', name: 'notes', text: 'act was ' + p.act }));
-console.log('#aup:' + JSON.stringify({ type: 'artifact', path: 'model-' + p.job_id + '.txt' }));
+console.log('#aup:' + JSON.stringify({ type: 'artifact', path: 'model-' + id + '.txt' }));
 console.log('#aup:' + JSON.stringify({ type: 'result', value: score, metrics: { f1: 1 - score } }));
 `;
 
@@ -47,7 +48,7 @@ console.log('#aup:' + JSON.stringify({ type: 'result', value: score, metrics: { 
 const HOLD_SCRIPT = `#!/usr/bin/env node
 const { existsSync, readFileSync } = require('node:fs');
 const p = JSON.parse(readFileSync(process.argv[process.argv.length - 1], 'utf8'));
-console.log('started job ' + p.job_id);
+console.log('started job ' + process.env.AUP_JOB_ID);
 const wait = () => (existsSync('hold') ? setTimeout(wait, 50) : console.error('#Auptimizer:' + p.x));
 wait();
 `;
@@ -263,6 +264,41 @@ describe.skipIf(!browser.available)('<aup-job-table> against a real board', () =
       const detailBox = await detail.boundingBox();
       return box === null || detailBox === null ? 'not laid out yet' : box.y >= detailBox.y + detailBox.height - 1;
     }).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it("shows the best job's model save as its next attempt, with its own log tab, and no job of its own", async () => {
+    const savedDir = join(tmp.dir, 'saved');
+    mkdirSync(savedDir);
+    runExperiment({
+      db,
+      dir: savedDir,
+      files: { 'train.cjs': TRAIN_SCRIPT },
+      config: {
+        name: 'saved',
+        script: 'train.cjs',
+        n_samples: 2,
+        target: 'min',
+        resource_args: { save_model: true },
+        parameter_config: [
+          { name: 'x', range: [0, 1], type: 'float' },
+          { name: 'act', range: ['relu', 'tanh', 'gelu'], type: 'choice' },
+        ],
+      },
+    });
+    const exps = (await api<{ experiments: Array<{ id: number; name: string }> }>('/experiments')).experiments;
+    const saved = exps.find((e) => e.name === 'saved')!;
+    const { page, errors } = await openTable({ api: '/api/v1', experiment: String(saved.id) });
+    await poll(() => shownIds(page).then((ids) => ids.length)).toBe(2);
+    const best = (await api<{ best_job: { id: number } }>(`/experiments/${saved.id}`)).best_job.id;
+    await page.locator(`aup-job-table button.expander[aria-label="Expand job ${best}"]`).click();
+    const detail = page.locator('aup-job-table [part="detail"]');
+    await poll(async () => (await detail.locator('[part="log-tab"]').allInnerTexts()).map((t) => t.trim())).toEqual([
+      'Attempt 1',
+      'Attempt 2 (model save)',
+    ]);
+    expect(await detail.locator('[part="detail-attempts"]').innerText()).toContain('model save');
+    expect(await cell(page, best, 'status').innerText()).toContain('finished');
     expect(errors).toEqual([]);
   });
 

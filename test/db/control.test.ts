@@ -35,7 +35,7 @@ const job = `
 import { readFileSync, writeFileSync } from 'node:fs';
 const p = JSON.parse(readFileSync(process.argv[process.argv.length - 1], 'utf8'));
 const ms = Number(readFileSync('sleep_ms', 'utf8'));
-writeFileSync('started.' + p.job_id, String(ms));
+writeFileSync('started.' + process.env.AUP_JOB_ID, String(ms));
 await new Promise((r) => setTimeout(r, ms));
 console.log('#Auptimizer:' + p.x);
 `;

@@ -159,7 +159,7 @@ describe.skipIf(!sshd.available)('node resource (real sshd)', () => {
           expect(existsSync(join(local, `ran-${job.id}.txt`))).toBe(false);
           // The same layout there: the experiment's folder, named as here.
           const remoteJob = JSON.parse(readFileSync(join(remote, jobDirIn(local)!, `${job.id}.json`), 'utf8')) as Record<string, unknown>;
-          expect(remoteJob).toMatchObject({ ...job.params, job_id: job.id });
+          expect(remoteJob).toEqual(job.params);
           // The attempt log here holds what the job printed there.
           const log = readLog(local, job.id, 1);
           expect(log).toContain(`hello from ${remote} python 3`);
@@ -340,6 +340,17 @@ if __name__ == "__main__":
     // Python's repr and JavaScript's String both print a float's shortest round-trip form.
     expect(readFileSync(join(local, 'aup_models', folderName, 'model.txt'), 'utf8')).toBe(`x=${String(best.params.x)}`);
     expect(existsSync(join(remote, 'aup_models', folderName, 'model.txt'))).toBe(true);
+    // The model save is the best job's second attempt, not a job of its own.
+    expect(result.jobs).toHaveLength(3);
+    const store = await openStore(join(local, 'runs.db'));
+    try {
+      expect((await store.listAttempts(best.id)).map((a) => [a.kind, a.status])).toEqual([
+        ['trial', 'finished'],
+        ['save_model', 'finished'],
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('copies the script only when the host lacks it, or always with overwrite', async () => {

@@ -41,7 +41,7 @@ const p = JSON.parse(readFileSync(process.argv[process.argv.length - 1], 'utf8')
 const cuda = process.env.CUDA_VISIBLE_DEVICES ?? 'unset';
 const start = Date.now();
 await new Promise((r) => setTimeout(r, 300));
-appendFileSync('spans.jsonl', JSON.stringify({ job: p.job_id, cuda, start, end: Date.now() }) + '\\n');
+appendFileSync('spans.jsonl', JSON.stringify({ job: Number(process.env.AUP_JOB_ID), cuda, start, end: Date.now() }) + '\\n');
 console.log('#aup:' + JSON.stringify({ type: 'text', name: 'cuda', text: cuda }));
 console.log('#Auptimizer:' + p.x);
 `;
@@ -238,7 +238,7 @@ forEachDatabase('passive resource', (db) => {
       for (const job of jobs) {
         expect(job).toMatchObject({ status: 'finished', score: job.id * 10, metrics: { half: job.id * 5 } });
         // The job file a person runs the script with was written, as for any job.
-        expect(JSON.parse(readFileSync(join(dir, exp.jobDir!, `${job.id}.json`), 'utf8'))).toMatchObject({ ...job.params, job_id: job.id });
+        expect(JSON.parse(readFileSync(join(dir, exp.jobDir!, `${job.id}.json`), 'utf8'))).toEqual(job.params);
         const attempts = await store.listAttempts(job.id);
         expect(attempts).toHaveLength(1);
         expect(attempts[0]!.slot).toMatch(/^passive:0$/);
@@ -345,7 +345,9 @@ forEachDatabase('passive resource', (db) => {
     const url = await db.fresh();
     // Auptimizer's way to report: the printed command must put aup's Python module on PYTHONPATH,
     // with the line `aup env python` prints.
-    const dir = workdir({ 'train.py': 'import sys, aup\naup.print_result(aup.BasicConfig().load(sys.argv[1])["x"])\n' });
+    const dir = workdir({
+      'train.py': 'import sys, aup\nprint("job", aup.job_id())\naup.print_result(aup.BasicConfig().load(sys.argv[1])["x"])\n',
+    });
     writeFileSync(
       join(dir, 'experiment.json'),
       JSON.stringify({
@@ -366,7 +368,7 @@ forEachDatabase('passive resource', (db) => {
     expect(code).toBe(1);
     const printed = /^ {2}run: (.*)$/m.exec(out)?.[1];
     expect(printed).toContain(
-      `(cd ${dir} && export PYTHONPATH=${PYTHON_CLIENT_DIR}\${PYTHONPATH:+:$PYTHONPATH} && python3 ${join(dir, 'train.py')} ${join(dir, 'jobs')}/e1-`,
+      `(cd ${dir} && export PYTHONPATH=${PYTHON_CLIENT_DIR}\${PYTHONPATH:+:$PYTHONPATH} && AUP_JOB_ID=1 AUP_EXPERIMENT_ID=1 AUP_ATTEMPT=1 python3 ${join(dir, 'train.py')} ${join(dir, 'jobs')}/e1-`,
     );
     expect(printed).toMatch(/ \S+\/jobs\/e1-[0-9a-f]{6}\/1\.json\)$/);
     // It works as printed, from a shell that knows nothing of aup.
@@ -374,6 +376,7 @@ forEachDatabase('passive resource', (db) => {
     const byHand = spawnSync('/bin/sh', ['-c', printed!], { encoding: 'utf8', env });
     expect(byHand.status, byHand.stderr).toBe(0);
     expect(byHand.stdout + byHand.stderr).toMatch(/^#Auptimizer:0\.\d+$/m);
+    expect(byHand.stdout).toMatch(/^job 1$/m);
     // Stopped while waiting: the job is interrupted and takes no result until the experiment resumes.
     expect(out).toMatch(/stopped: continue with "aup resume 1/);
     const late = aup(['report', '1', '0.5', '--db', url], { cwd: dir });

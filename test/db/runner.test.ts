@@ -30,7 +30,9 @@ import { readFileSync } from 'node:fs';
 const file = process.argv[process.argv.length - 1];
 const p = JSON.parse(readFileSync(file, 'utf8'));
 const env = JSON.parse(process.env.AUP_PARAMS);
-const ok = env.job_id === p.job_id && Number(process.env.AUP_JOB_ID) === p.job_id && new RegExp('/jobs/e' + process.env.AUP_EXPERIMENT_ID + '-[0-9a-f]{6}/' + p.job_id + '[.]json$').test(file);
+// The job file holds the parameters only (Auptimizer's, for a proposer that adds no key); the job id is in the environment.
+const ok = JSON.stringify(env) === JSON.stringify(p) && Object.keys(p).sort().join() === 'act,k,x' && process.env.AUP_BUDGET === undefined &&
+  new RegExp('/jobs/e' + process.env.AUP_EXPERIMENT_ID + '-[0-9a-f]{6}/' + process.env.AUP_JOB_ID + '[.]json$').test(file);
 for (let s = 0; s < 5; s++) console.log('#aup:' + JSON.stringify({ type: 'scalar', name: 'loss', step: s, value: p.x * p.x + 1 / (s + 1) }));
 console.error('#Auptimizer: ' + (p.x * p.x) + ',' + p.k + ',' + (ok ? 1 : 0));
 console.log('#aup:{"type":"text","name":"notes","text":"hello"}');
@@ -134,7 +136,7 @@ forEachDatabase('runner', (db) => {
     const script = `
       import { readFileSync } from 'node:fs';
       const p = JSON.parse(readFileSync(process.argv.at(-1), 'utf8'));
-      if (p.x > 3 || (p.job_id % 2 === 0 && process.env.AUP_ATTEMPT === '1')) process.exit(1);
+      if (p.x > 3 || (Number(process.env.AUP_JOB_ID) % 2 === 0 && process.env.AUP_ATTEMPT === '1')) process.exit(1);
       console.log('#Auptimizer:' + p.x);
     `;
     const dir = workdir({ 'job.mjs': script });
@@ -169,7 +171,7 @@ forEachDatabase('runner', (db) => {
       import { readFileSync } from 'node:fs';
       const p = JSON.parse(readFileSync(process.argv.at(-1), 'utf8'));
       // Job 4's first attempt is slow, so it is surely still running when the third job ends and the run is stopped.
-      const slow = p.job_id === 4 && process.env.AUP_ATTEMPT === '1';
+      const slow = process.env.AUP_JOB_ID === '4' && process.env.AUP_ATTEMPT === '1';
       setTimeout(() => console.log('#Auptimizer:' + (p.x + p.k)), slow ? 3000 : 150);
     `;
     const config = { script: 'job.mjs', parameter_config: space, n_samples: 8, n_parallel: 2, random_seed: 11 };
@@ -211,9 +213,23 @@ forEachDatabase('runner', (db) => {
     const result = await runExperimentFile(file, { db: url });
     expect(result.status).toBe('finished');
     const saved = JSON.parse(readFileSync(join(dir, 'aup_models', `models_${result.experimentId}`, 'model.json'), 'utf8'));
-    expect(saved.x).toBe(result.best!.params.x);
-    expect(saved.save_model).toBe(true);
+    expect(saved).toEqual({ x: result.best!.params.x, save_model: true, folder_name: `models_${result.experimentId}` });
+    // The model save is an attempt of the best job: 4 jobs, 4 job files, the best job's second log.
+    expect(result.jobs).toHaveLength(4);
+    const bestId = result.best!.jobId;
     const [jobDir] = readdirSync(join(dir, 'jobs'));
-    expect(readdirSync(join(dir, 'jobs', jobDir!)).filter((f) => f.endsWith('.json'))).toHaveLength(5);
+    const files = readdirSync(join(dir, 'jobs', jobDir!));
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(4);
+    expect(files).toContain(`${bestId}.2.out`);
+    const store = await openStore(url);
+    try {
+      expect((await store.listAttempts(bestId)).map((a) => [a.attempt, a.kind, a.status, a.exitCode])).toEqual([
+        [1, 'trial', 'finished', 0],
+        [2, 'save_model', 'finished', 0],
+      ]);
+      expect(await store.getJob(bestId)).toMatchObject({ status: 'finished', score: result.best!.score, attempts: 2 });
+    } finally {
+      await store.close();
+    }
   });
 });

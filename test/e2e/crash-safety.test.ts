@@ -1,7 +1,7 @@
 // Crash safety as a user meets it (issue 6 §3): the real `aup` CLI in child processes, killed with
 // SIGKILL mid-experiment, then resumed; and two runners writing one SQLite file at once.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,6 +206,70 @@ forEachDatabase('crash safety: kill -9 of the runner', (db) => {
           if (a.status === 'running' || a.endedAt === null) open.push(`job ${job.id} attempt ${a.attempt}: ${a.status}`);
       }
       expect(open).toEqual([]);
+    } finally {
+      await killOrphans(store, 1).catch(() => undefined);
+      await store.close();
+    }
+  });
+});
+
+// A job whose model save (save_model: true in its job file) hangs the first time, as a runner
+// killed mid-save leaves it, and saves the model into aup_models/<folder_name>/ the next time.
+const saveScript = `#!/bin/sh
+x=$(sed -n 's/.*"x": *\\([-0-9.eE+]*\\).*/\\1/p' "$1")
+if grep -q '"save_model": *true' "$1"; then
+  if [ -e hang ]; then rm hang; sleep 60; fi
+  folder=$(sed -n 's/.*"folder_name": *"\\([^"]*\\)".*/\\1/p' "$1")
+  mkdir -p "aup_models/$folder" && echo "$x" > "aup_models/$folder/model.txt"
+fi
+echo "#Auptimizer:$x"
+`;
+
+forEachDatabase('crash safety: kill -9 during the model save', (db) => {
+  it('resume runs no trial again, saves the model as a new attempt of the best job, and ends with n_samples jobs', async () => {
+    const url = await db.fresh();
+    const dir = tempDir({
+      'job.sh': saveScript,
+      hang: '',
+      'experiment.json': JSON.stringify({
+        script: 'job.sh',
+        n_samples: 4,
+        parameter_config: [{ name: 'x', range: [0, 1], type: 'float' }],
+        resource_args: { save_model: true },
+      }),
+    });
+    const store = await openStore(url);
+    try {
+      const run = startAup(['run', 'experiment.json', '--db', url], dir);
+      // Killed once the model save runs with its process started.
+      let best = 0;
+      await waitFor(
+        async () => {
+          best = (await store.getExperiment(1))?.bestJobId ?? 0;
+          return best > 0 && (await store.listAttempts(best)).some((a) => a.kind === 'save_model' && a.pid !== null);
+        },
+        'the model save to run',
+        60_000,
+      );
+      run.child.kill('SIGKILL');
+      await run.exit;
+      expect((await store.getExperiment(1))!.status).toBe('running');
+      const resumed = aup(['resume', '1', '--db', url], dir);
+      expect(resumed.stderr).toBe('');
+      expect(resumed.code).toBe(0);
+      const done = show(1, url, dir);
+      expect(done.experiment.status).toBe('finished');
+      expect(done.jobs).toHaveLength(4);
+      expect(done.jobs.every((j) => j.status === 'finished')).toBe(true);
+      // No trial ran again: only the best job has more than its one attempt.
+      for (const job of done.jobs) expect(job.attempts).toBe(job.id === best ? 3 : 1);
+      expect((await store.listAttempts(best)).map((a) => [a.kind, a.status])).toEqual([
+        ['trial', 'finished'],
+        ['save_model', 'interrupted'],
+        ['save_model', 'finished'],
+      ]);
+      const bestJob = done.jobs.find((j) => j.id === best)!;
+      expect(readFileSync(join(dir, 'aup_models', 'models_1', 'model.txt'), 'utf8').trim()).toBe(String(bestJob.params.x));
     } finally {
       await killOrphans(store, 1).catch(() => undefined);
       await store.close();

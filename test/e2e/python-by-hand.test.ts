@@ -16,7 +16,7 @@ const bareEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PYTHONDONTWRITEB
 
 function jobDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'aup-by-hand-'));
-  writeFileSync(join(dir, '12.json'), JSON.stringify({ x: 1.5, epochs: 2, job_id: 12 }));
+  writeFileSync(join(dir, '12.json'), JSON.stringify({ x: 1.5, epochs: 2 }));
   return dir;
 }
 

@@ -7,14 +7,14 @@
  * Both are deterministic, so the example gives the same outcome on every run.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { getParams, printResult } from '@aup/logger';
+import { getParams, jobId as currentJobId, printResult } from '@aup/logger';
 
 const DIVERGES_ABOVE = 0.7;
 const FLAKY_EVERY = 3;
 
 const params = getParams();
 const x = Number(params.x);
-const jobId = Number(params.job_id);
+const jobId = currentJobId() ?? 0;
 
 if (x > DIVERGES_ABOVE) {
   throw new Error(`loss diverged to NaN with x=${x} (x must stay at or below ${DIVERGES_ABOVE})`);

@@ -1,8 +1,8 @@
 """Rosenbrock's banana function as an aup job, written exactly as an Auptimizer script.
 
 aup runs it as ``python3 rosenbrock.py <job.json>``: the job file holds the proposed ``x`` and
-``y`` (plus ``job_id``). The minimum is 0 at x = y = 1, inside a long curved valley that makes
-the function a classic test of optimisers.
+``y``. The minimum is 0 at x = y = 1, inside a long curved valley that makes the function a
+classic test of optimisers.
 """
 
 import sys

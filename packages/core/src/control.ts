@@ -19,12 +19,16 @@ export async function requestStop(store: Store, experimentId: number): Promise<C
   return store.requestControl({ experimentId, action: 'stop' });
 }
 
-/** Asks the runner to kill one running job: it ends `failed` ("killed by request") and the experiment goes on. */
+/**
+ * Asks the runner to kill one running job: it ends `failed` ("killed by request") and the experiment
+ * goes on. A finished best job whose model save runs (runner/save-model.ts) can be killed too: the
+ * save's attempt fails, the job stays finished.
+ */
 export async function requestKillJob(store: Store, jobId: number): Promise<ControlRequest> {
   const job = await store.getJob(jobId);
   if (!job) throw new AupError('AUP_ERR_JOB_NOT_FOUND', `No job has id ${jobId} in ${store.url}`, { details: { jobId } });
   await runningExperiment(store, job.experimentId, `kill job ${jobId}`);
-  if (job.status !== 'running') {
+  if (job.status !== 'running' && !(await savingModel(store, job.id))) {
     throw new AupError('AUP_ERR_EXPERIMENT_STATE', `job ${jobId} is ${job.status}: only a running job can be killed`, {
       details: { jobId, status: job.status },
     });
@@ -186,7 +190,13 @@ async function runningExperiment(store: Store, experimentId: number, what: strin
   return exp;
 }
 
-/** Jobs created so far, not counting the save_model re-run (as the runner counts them). */
+/** Whether the job's last attempt is a model save still running. */
+async function savingModel(store: Store, jobId: number): Promise<boolean> {
+  const last = (await store.listAttempts(jobId)).at(-1);
+  return last !== undefined && last.kind === 'save_model' && last.endedAt === null;
+}
+
+/** Jobs created so far, not counting a save_model re-run an older aup recorded as a job (as the runner counts them). */
 async function createdJobs(store: Store, experimentId: number): Promise<number> {
   const jobs = await store.listJobs(experimentId);
   return jobs.filter((j) => !(j.extra && typeof j.extra === 'object' && !Array.isArray(j.extra) && j.extra.save_model === true)).length;

@@ -47,6 +47,7 @@ export interface ExperimentConfigInput {
   resource_args?: Record<string, unknown>;
   job_failure?: { job_retries?: number; ignore_fail?: boolean };
   job_timeout?: number;
+  job_file_keys?: 'auptimizer' | 'aup';
   n_parallel?: number;
   target?: string;
   workingdir?: string;

@@ -54,6 +54,12 @@ export interface ResourceArgs {
   [key: string]: unknown;
 }
 
+/**
+ * Which keys a job file holds besides the hyperparameters (docs/reference/protocol.md §1.1):
+ * `auptimizer`, only what Auptimizer's proposers added; `aup`, also aup's `job_id`, `budget`, `best_job`.
+ */
+export type JobFileKeys = 'auptimizer' | 'aup';
+
 export interface JobFailure {
   /** Extra attempts after a failure (0 = no retry). */
   job_retries: number;
@@ -81,6 +87,8 @@ export interface NormalizedConfig {
   job_failure?: JobFailure;
   /** Seconds; undefined = no limit. */
   job_timeout?: number;
+  /** Undefined (a config that does not say, an experiment stored before the key existed): `auptimizer`. */
+  job_file_keys?: JobFileKeys;
   n_parallel: number;
   target: Target;
   /** Absolute working directory of the jobs. */

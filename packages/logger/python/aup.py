@@ -46,7 +46,9 @@ AUP_PREFIX = "#aup:"
 # Same limit as the parser's MAX_NAME_LENGTH: names become labels in the store and on the board.
 MAX_NAME_LENGTH = 256
 MODELS_DIR = "aup_models"
-# Keys aup adds to a job's JSON next to the hyperparameters.
+# Keys a job's JSON may hold next to the hyperparameters that are no hyperparameter: ``n_iterations``,
+# ``save_model`` and ``folder_name`` as Auptimizer wrote them; ``job_id``, ``budget`` and ``best_job``
+# with the config's ``job_file_keys: "aup"``. ``@aup_args`` does not warn that they go unused.
 RESERVED_KEYS = ("job_id", "n_iterations", "budget", "save_model", "folder_name", "best_job")
 _SUPPORTED_FORMATS = ("json", "pkl")
 
@@ -390,15 +392,18 @@ def get_params():
 
 
 def job_id():
-    """The job id, or None when the script was not started by aup."""
+    """The job id: ``AUP_JOB_ID``, which the runner sets for every attempt, else the job file's
+    ``job_id`` (there with ``job_file_keys: "aup"``, or in a file of an older aup); None when the
+    script was not started by aup."""
+    try:
+        return int(os.environ["AUP_JOB_ID"])
+    except (KeyError, ValueError):
+        pass
     params = _try_params()
     value = params.get("job_id") if params is not None else None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    try:
-        return int(os.environ["AUP_JOB_ID"])
-    except (KeyError, ValueError):
-        return None
+    return None
 
 
 def should_save():

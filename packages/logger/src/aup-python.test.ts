@@ -206,6 +206,16 @@ describe('richer records', () => {
     expect(r.stdout).toBe('job 12 save True\n');
   });
 
+  it('job_id() reads AUP_JOB_ID first, then the job file (job_file_keys "aup", a job run by hand)', () => {
+    const code = 'import aup\nprint(aup.job_id())';
+    const withId = writeJob('30.json', { x: 1, job_id: 30 });
+    const plain = writeJob('31.json', { x: 1 });
+    expect(python(['-c', code, withId], { AUP_JOB_ID: '31' }).stdout).toBe('31\n');
+    expect(python(['-c', code, plain], { AUP_JOB_ID: '31' }).stdout).toBe('31\n');
+    expect(python(['-c', code, withId]).stdout).toBe('30\n');
+    expect(python(['-c', code, plain]).stdout).toBe('None\n');
+  });
+
   it('refuses bad arguments with an exception instead of printing a line the runner would reject', () => {
     const code = [
       'import aup',

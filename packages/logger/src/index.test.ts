@@ -103,10 +103,15 @@ describe('records', () => {
 });
 
 describe('jobId, shouldSave, saveModel', () => {
-  it('takes the job id from the job file, else AUP_JOB_ID, else undefined', () => {
+  it('takes the job id from AUP_JOB_ID, else from the job file (job_file_keys "aup", a job run by hand), else undefined', () => {
     const job = writeJob('5.json', { job_id: 5 });
-    expect(collecting({ args: [job], env: { AUP_JOB_ID: '9' } }).logger.jobId()).toBe(5);
+    const plain = writeJob('6.json', { x: 1 });
+    expect(collecting({ args: [job], env: { AUP_JOB_ID: '9' } }).logger.jobId()).toBe(9);
+    expect(collecting({ args: [plain], env: { AUP_JOB_ID: '9' } }).logger.jobId()).toBe(9);
     expect(collecting({ env: { AUP_JOB_ID: '9' } }).logger.jobId()).toBe(9);
+    expect(collecting({ args: [job] }).logger.jobId()).toBe(5);
+    expect(collecting({ args: [job], env: { AUP_JOB_ID: 'x' } }).logger.jobId()).toBe(5);
+    expect(collecting({ args: [plain] }).logger.jobId()).toBeUndefined();
     expect(collecting({ env: { AUP_JOB_ID: 'x' } }).logger.jobId()).toBeUndefined();
     expect(collecting().logger.jobId()).toBeUndefined();
   });

@@ -13,13 +13,21 @@ export const VERSION = '0.1.0';
 /** Folder (under the working directory) in which `saveModel` creates the model folder, as Auptimizer did. */
 export const MODELS_DIR = 'aup_models';
 
-/** A job's JSON: the hyperparameters plus aup's own keys. */
+/**
+ * A job's JSON: the hyperparameters plus the keys the proposer adds (protocol.md §1.1). `job_id`,
+ * `budget` and `best_job` are there only with the config's `job_file_keys: "aup"`; `jobId()` and
+ * `AUP_BUDGET` give them otherwise.
+ */
 export interface JobParams {
   job_id?: number;
+  /** The budget of a multi-fidelity proposer (hyperband, bohb), under Auptimizer's name. */
   n_iterations?: number;
   budget?: number;
+  /** Hyperband's and BOHB's configuration id. */
+  tid?: number;
   save_model?: boolean;
   folder_name?: string;
+  best_job?: number;
   [key: string]: unknown;
 }
 
@@ -50,7 +58,7 @@ export interface AupLogger {
   addArtifact(path: string, name?: string): void;
   /** Writes any record (for callers that build records themselves). */
   write(record: ReportRecord): void;
-  /** The job id, or `undefined` when the script was not started by aup. */
+  /** The job id: `AUP_JOB_ID`, else the job file's `job_id`; `undefined` when the script was not started by aup. */
   jobId(): number | undefined;
   /** Whether this run is the re-run of the best job that should save its model (`save_model: true`). */
   shouldSave(): boolean;
@@ -149,11 +157,13 @@ export function createLogger(options: LoggerOptions = {}): AupLogger {
     },
     write: emit,
     jobId() {
-      const id = tryParams()?.params.job_id;
-      if (typeof id === 'number') return id;
+      // The runner sets AUP_JOB_ID for every attempt; a job file holds `job_id` only with
+      // job_file_keys "aup" (or from an older aup), which a job run by hand may still have.
       const fromEnv = env().AUP_JOB_ID;
       const n = fromEnv === undefined || fromEnv === '' ? NaN : Number(fromEnv);
-      return Number.isSafeInteger(n) ? n : undefined;
+      if (Number.isSafeInteger(n)) return n;
+      const id = tryParams()?.params.job_id;
+      return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
     },
     shouldSave() {
       return tryParams()?.params.save_model === true;
@@ -190,7 +200,7 @@ export const addHistogram = (name: string, values: ArrayLike<number> | Iterable<
 export const addImage = (name: string, path: string, step?: number): void => defaultLogger.addImage(name, path, step);
 /** Records a file to keep with the job. */
 export const addArtifact = (path: string, name?: string): void => defaultLogger.addArtifact(path, name);
-/** The job id, or `undefined` when the script was not started by aup. */
+/** The job id: `AUP_JOB_ID`, else the job file's `job_id`; `undefined` when the script was not started by aup. */
 export const jobId = (): number | undefined => defaultLogger.jobId();
 /** Whether this run should save its model (the best job's re-run, `save_model: true`). */
 export const shouldSave = (): boolean => defaultLogger.shouldSave();

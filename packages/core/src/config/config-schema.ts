@@ -14,6 +14,8 @@ export const PARAM_TYPES = ['float', 'int', 'choice'] as const;
 /** The `resource` values, from the resource registry. */
 export const RESOURCES = RESOURCE_KINDS;
 export const TARGETS = ['min', 'max'] as const;
+/** The values of `job_file_keys` (types.ts JobFileKeys). */
+export const JOB_FILE_KEYS = ['auptimizer', 'aup'] as const;
 export const EARLY_STOP_POLICIES = ['bandit', 'median', 'truncation', 'curve_fitting', 'asha'] as const;
 
 const paramFields = {
@@ -141,6 +143,12 @@ export const ExperimentConfigSchema = Type.Object(
     ),
     job_failure: Type.Optional(JobFailureSchema),
     job_timeout: Type.Optional(Positive('Seconds a job may run before it is killed (default: no limit).')),
+    job_file_keys: Type.Optional(
+      OneOf(
+        JOB_FILE_KEYS,
+        "What a job file holds besides the hyperparameters: auptimizer (default), the keys Auptimizer's proposers added (tid, n_iterations, save_model, folder_name); aup, also job_id, budget and best_job.",
+      ),
+    ),
     n_parallel: Type.Optional(Int(1, 'Jobs run at the same time (default 1).')),
     target: Type.Optional(OneOf(TARGETS, 'Whether the best score is the largest or the smallest (default max).')),
     workingdir: Type.Optional(Str('Folder the jobs run in (default: the config file folder).')),

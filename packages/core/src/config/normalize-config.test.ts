@@ -95,6 +95,7 @@ describe('defaults', () => {
         target: 'min',
         resource: 'gpu',
         job_timeout: 2.5,
+        job_file_keys: 'aup',
       },
       opts(),
     );
@@ -106,7 +107,10 @@ describe('defaults', () => {
       target: 'min',
       resource: 'gpu',
       job_timeout: 2.5,
+      job_file_keys: 'aup',
     });
+    // Not given: left out, and the job file is Auptimizer's (runner/job-json.ts).
+    expect(normalizeConfig({ script: 'train.py' }, opts()).job_file_keys).toBeUndefined();
   });
 
   it('gives job_failure the missing half with Auptimizer defaults (3 retries, stop on failure)', () => {
@@ -394,6 +398,7 @@ describe('ranges and values', () => {
     expect(onlyProblem({ script: 'train.py', n_parallel: 0 }).path).toBe('n_parallel');
     expect(onlyProblem({ script: 'train.py', random_seed: -1 }).path).toBe('random_seed');
     expect(onlyProblem({ script: 'train.py', job_timeout: 0 })).toMatchObject({ path: 'job_timeout', expected: 'a number > 0' });
+    expect(onlyProblem({ script: 'train.py', job_file_keys: 'all' })).toMatchObject({ path: 'job_file_keys', found: '"all"' });
     expect(onlyProblem({ script: 'train.py', job_failure: { job_retries: -1 } })).toMatchObject({
       path: 'job_failure.job_retries',
       expected: 'an integer ≥ 0',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { AupError, type AupErrorCode } from '../errors.js';
-import type { Json, JsonObject, NormalizedConfig, ResourceArgs, ResourceKind, Target } from '../types.js';
+import type { JobFileKeys, Json, JsonObject, NormalizedConfig, ResourceArgs, ResourceKind, Target } from '../types.js';
 import { checkParamSpec, checkUniqueNames, type PlacedParam } from './check-param-spec.js';
 import {
   displayFile,
@@ -275,6 +275,7 @@ function buildConfig(
     };
   }
   if (raw.job_timeout !== undefined) config.job_timeout = raw.job_timeout as number;
+  if (raw.job_file_keys !== undefined) config.job_file_keys = raw.job_file_keys as JobFileKeys;
   // Proposers with a schedule of their own (a grid, Hyperband's brackets) run all of it when
   // n_samples is not given, as in Auptimizer.
   if (raw.n_samples === undefined) {

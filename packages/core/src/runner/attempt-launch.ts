@@ -5,7 +5,7 @@
  */
 import { AttemptRecorder, SCORE_LABEL } from './attempt-recorder.js';
 import type { IngestQueue } from './ingest-queue.js';
-import { buildJobJson } from './job-json.js';
+import { buildJobJson, type ModelSave } from './job-json.js';
 import type { ProcessLaunch, ProcessOutcome } from './process-executor.js';
 import type { ResourceSlot } from '../resources/resource.js';
 import type { JobRecord } from '../store/store-types.js';
@@ -26,7 +26,10 @@ export interface LaunchSettings {
 
 export type LaunchedJob = Pick<JobRecord, 'id' | 'experimentId' | 'params' | 'budget' | 'extra'>;
 
-/** The launch of one attempt: the job file's JSON, the script, the slot's env, the job timeout and the stop signal. */
+/**
+ * The launch of one attempt: the job file's JSON, the script, the slot's env, the job timeout and
+ * the stop signal. `save`: the attempt is the best job's model save (save-model.ts).
+ */
 export function jobLaunch(
   settings: LaunchSettings,
   job: LaunchedJob,
@@ -37,6 +40,7 @@ export function jobLaunch(
   queue: IngestQueue,
   attemptId?: number,
   onSpawn?: (pid: number) => void,
+  save?: ModelSave,
 ): ProcessLaunch {
   const { config } = settings;
   return {
@@ -48,7 +52,8 @@ export function jobLaunch(
     scriptPath: config.script_path,
     workingDir: config.workingdir,
     jobDir: settings.jobDir,
-    jobJson: settings.inProcess ? NO_JOB_JSON : buildJobJson(config, job),
+    jobJson: settings.inProcess ? NO_JOB_JSON : buildJobJson(config, job, save),
+    budget: job.budget ?? undefined,
     env: slot?.env,
     driverToken: settings.driverToken,
     timeoutMs: config.job_timeout === undefined ? undefined : config.job_timeout * 1000,
@@ -61,7 +66,8 @@ export function jobLaunch(
 
 /**
  * The recorder of one attempt. With `track`, every result line is also an intermediate `score`;
- * `onIntermediate` hears each intermediate value as it arrives (isScore picks the scores).
+ * `onIntermediate` hears each intermediate value as it arrives (isScore picks the scores). A model
+ * save records artifacts only (AttemptRecorderOptions.artifactsOnly).
  */
 export function attemptRecorder(
   config: NormalizedConfig,
@@ -69,8 +75,16 @@ export function attemptRecorder(
   queue: IngestQueue,
   track: boolean,
   onIntermediate?: (label: string, step: number, value: number) => void,
+  artifactsOnly = false,
 ): AttemptRecorder {
-  return new AttemptRecorder({ jobId, queue, labels: config.resource_args?.multi_res_labels, trackIntermediate: track, onIntermediate });
+  return new AttemptRecorder({
+    jobId,
+    queue,
+    labels: config.resource_args?.multi_res_labels,
+    trackIntermediate: track,
+    onIntermediate,
+    artifactsOnly,
+  });
 }
 
 /** Whether an intermediate value is a finite score (what the pruner and an early stop read). */

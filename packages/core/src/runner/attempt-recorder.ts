@@ -22,6 +22,12 @@ export interface AttemptRecorderOptions {
   trackIntermediate?: boolean;
   /** Called with every intermediate score (for early stopping). */
   onIntermediate?: (label: string, step: number, value: number) => void;
+  /**
+   * The best job's model save (save-model.ts): only artifacts are recorded on the job (and the
+   * score and metrics kept here, for its attempt). Its scalars, texts, histograms and images repeat
+   * what the trial recorded, and would double the job's series.
+   */
+  artifactsOnly?: boolean;
   now?: () => number;
 }
 
@@ -116,6 +122,7 @@ export class AttemptRecorder {
   record(rec: ProtocolRecord, where?: string): void {
     where = where === undefined ? '' : `${where}: `;
     const jobId = this.#opts.jobId;
+    if (this.#opts.artifactsOnly && SERIES_RECORDS.has(rec.type)) return;
     switch (rec.type) {
       case 'auptimizer': {
         const [score, ...extra] = rec.values;
@@ -185,6 +192,9 @@ export class AttemptRecorder {
     }
   }
 }
+
+/** The records a model save does not record (artifactsOnly). */
+const SERIES_RECORDS: ReadonlySet<ProtocolRecord['type']> = new Set(['scalar', 'text', 'histogram', 'image']);
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;

@@ -13,7 +13,7 @@ import type { NormalizedConfig } from '../types.js';
 import { SCORE_LABEL } from './attempt-recorder.js';
 import { experimentJobDir } from './job-files.js';
 import type { DriveOptions } from './runner-types.js';
-import { isSaveModelRun } from './save-model.js';
+import { closeOpenSaves, isSaveModelRun } from './save-model.js';
 import { Trials } from './trials.js';
 
 export interface DriveSetup {
@@ -57,7 +57,9 @@ export async function setUpDrive(opts: DriveOptions, host: ResourceHost): Promis
         await resource.close?.().catch(() => undefined);
         throw e;
       });
+  // Model saves recorded as jobs by an older aup are no trials.
   const jobs = (await store.listJobs(experimentId)).filter((j) => !isSaveModelRun(j));
+  await closeOpenSaves(store, exp.bestJobId);
   const trials = new Trials(config, exp.proposerState, jobs);
   const earlyStop = config.resource_args?.early_stop;
   const pruner = earlyStop ? createPruner(earlyStop, config.target) : undefined;
@@ -72,7 +74,8 @@ export async function setUpDrive(opts: DriveOptions, host: ResourceHost): Promis
 async function restorePruner(store: Store, pruner: Pruner, jobs: JobRecord[]): Promise<void> {
   for (const job of jobs) {
     if (job.status !== 'finished' && job.status !== 'early_stopped' && job.status !== 'failed') continue;
-    const attempts = await store.listAttempts(job.id);
+    // The best job's model save ran after the trials; its values are not the trial's.
+    const attempts = (await store.listAttempts(job.id)).filter((a) => a.kind === 'trial');
     const since = attempts.reduce((m, a) => Math.max(m, a.startedAt), Number.NEGATIVE_INFINITY);
     const byStep = new Map<number, number>();
     for (const row of await store.listIntermediate(job.id, SCORE_LABEL)) if (row.time >= since) byStep.set(row.step, row.value);

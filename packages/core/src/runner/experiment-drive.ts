@@ -23,7 +23,8 @@ import { runObjective } from './objective-run.js';
 import { runProcess, type StopReason } from './process-executor.js';
 import { RunningJobs, WOKEN, type RunningJob } from './running-jobs.js';
 import { deferred, type Completion, type DriveOptions, type RunnerEvents } from './runner-types.js';
-import { createSaveModelJob, wantsSaveModel } from './save-model.js';
+import type { ModelSave } from './job-json.js';
+import { modelSaved, prepareModelSave, wantsSaveModel } from './save-model.js';
 import type { Trials } from './trials.js';
 
 /** How long after a job starts its pid is written (ms); a job that ends sooner has it written with its end. */
@@ -245,7 +246,7 @@ class ExperimentDrive implements Drive {
       this.running.add(job.id, { promise, controller, slot, remote: true, saveModel: false, job });
       return;
     }
-    await this.#launchHere(job, false);
+    await this.#launchHere(job);
   }
 
   /**
@@ -278,9 +279,13 @@ class ExperimentDrive implements Drive {
     return true;
   }
 
-  /** The one launch path of a job run by this process: a trial, or the save_model re-run. */
-  async #launchHere(job: JobRecord, saveModel: boolean): Promise<void> {
+  /**
+   * The one launch path of an attempt run by this process: a trial, or (`save`) the best job's
+   * model save, an attempt that leaves the job's status alone (save-model.ts).
+   */
+  async #launchHere(job: JobRecord, save?: ModelSave): Promise<void> {
     const { store, running } = this;
+    const saveModel = save !== undefined;
     if (job.attempts > 0) {
       // A runner killed mid-job left its attempt open; it ends here, as interrupted, before the rerun.
       for (const open of (await store.listAttempts(job.id)).filter((a) => a.endedAt === null)) {
@@ -294,19 +299,22 @@ class ExperimentDrive implements Drive {
     let attemptRow;
     const startedAt = Date.now();
     try {
-      // The attempt row and the job's `running` in one transaction.
+      // The attempt row and the job's `running` in one transaction (a model save leaves the job as it is).
       attemptRow = await store.startAttempt({
         jobId: job.id,
         attempt,
+        kind: saveModel ? 'save_model' : 'trial',
         host: slot.host ?? hostname(),
         slot: slot.label,
-        job: { status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt, endedAt: null },
+        job: saveModel ? undefined : { status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt, endedAt: null },
       });
     } catch (e) {
       running.release(slotIndex);
       throw e;
     }
-    job = { ...job, status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt };
+    job = saveModel
+      ? { ...job, attempts: attempt }
+      : { ...job, status: 'running', attempts: attempt, startedAt: job.startedAt ?? startedAt };
     if (saveModel) {
       // A stop that came while the re-run was being created reaches it too.
       if (this.state.stopped) controller.abort('interrupted' satisfies StopReason);
@@ -318,7 +326,7 @@ class ExperimentDrive implements Drive {
     // instructions) finds the job.
     const entry: RunningJob = { promise: undefined!, controller, slot: slotIndex, remote: false, saveModel, job };
     running.add(job.id, entry);
-    entry.promise = this.#runAttempt(job, attempt, attemptRow.id, controller, slot, saveModel);
+    entry.promise = this.#runAttempt(job, attempt, attemptRow.id, controller, slot, save);
   }
 
   async #runAttempt(
@@ -327,10 +335,11 @@ class ExperimentDrive implements Drive {
     attemptId: number,
     controller: AbortController,
     slot: ResourceSlot,
-    saveModel: boolean,
+    save: ModelSave | undefined,
   ): Promise<Completion> {
     const { store, config, queue } = this;
     const signal = controller.signal;
+    const saveModel = save !== undefined;
     // The save_model re-run is no trial: the pruner does not hear it.
     const pruner = saveModel ? undefined : this.pruner;
     let lastScore: number | undefined;
@@ -350,6 +359,7 @@ class ExperimentDrive implements Drive {
               controller.abort('early_stopped' satisfies StopReason);
             }
           },
+      saveModel,
     );
     let status: Completion['status'];
     let exitCode: number | null = null;
@@ -357,15 +367,26 @@ class ExperimentDrive implements Drive {
     let pid: number | undefined;
     let pidTimer: NodeJS.Timeout | undefined;
     try {
-      const launch = jobLaunch(this.#launch, job, attempt, slot, signal, recorder, queue, attemptId, (p) => {
-        pid = p;
-        // Written a moment later, unless the job is over by then and its end carries it: one
-        // transaction less for each short job.
-        pidTimer = setTimeout(() => {
-          pidTimer = undefined;
-          void store.updateAttempt(attemptId, { pid: p }).catch(() => undefined);
-        }, PID_WRITE_DELAY_MS);
-      });
+      const launch = jobLaunch(
+        this.#launch,
+        job,
+        attempt,
+        slot,
+        signal,
+        recorder,
+        queue,
+        attemptId,
+        (p) => {
+          pid = p;
+          // Written a moment later, unless the job is over by then and its end carries it: one
+          // transaction less for each short job.
+          pidTimer = setTimeout(() => {
+            pidTimer = undefined;
+            void store.updateAttempt(attemptId, { pid: p }).catch(() => undefined);
+          }, PID_WRITE_DELAY_MS);
+        },
+        save,
+      );
       const objective = this.#opts.objective;
       // The slot's executor: a local child process, or the resource's own (node: over SSH; passive: a person).
       if (objective) ({ status, error } = await runObjective(objective, job, launch));
@@ -397,16 +418,22 @@ class ExperimentDrive implements Drive {
     };
   }
 
-  /** The best job once more with save_model, launched and waited for like any job (save-model.ts). */
+  /**
+   * The best job once more with save_model, as a new attempt of it, launched and waited for like
+   * any attempt (save-model.ts); not again when a resumed experiment's model is saved already.
+   */
   async #saveModel(): Promise<void> {
-    const bestJobId = this.completion.bestJobId!;
+    const { store, events } = this;
+    const best = await store.getJob(this.completion.bestJobId!);
+    if (best === undefined || (await modelSaved(store, best.id))) return;
     this.state.savingModel = true;
-    const job = await createSaveModelJob(this.store, this.#setup.exp, this.config, bestJobId);
-    if (job === undefined) return;
-    this.events.onMessage?.(`saving the model of job ${bestJobId} into aup_models/models_${this.experimentId} (job ${job.id})`);
-    await this.#launchHere(job, true);
-    const c = await this.running.get(job.id)!.promise;
-    this.running.remove(job.id);
+    const save = prepareModelSave(this.#setup.exp, this.config);
+    events.onMessage?.(
+      `saving the model of job ${best.id} into aup_models/${save.folderName} (attempt ${best.attempts + 1} of job ${best.id})`,
+    );
+    await this.#launchHere(best, save);
+    const c = await this.running.get(best.id)!.promise;
+    this.running.remove(best.id);
     await this.completion.completeSaveModel(c);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * What happens when a job's attempt ends: a retry, an interruption, or its result told to the
  * proposer and written with the experiment's best job in one transaction; and a failure that ends
- * the experiment. The save_model re-run ends here too, without a trial's consequences.
+ * the experiment. The best job's model save ends here too, without a trial's consequences.
  */
 import type { ExperimentRecord, JobRecord } from '../store/store-types.js';
 import type { ControlHandling } from './control-handling.js';
@@ -86,8 +86,10 @@ export class JobCompletion {
   }
 
   /**
-   * Records the end of the save_model re-run: its attempt and job, nothing told to the proposer;
-   * a failure (a timeout, a stop, a kill) is said, and the experiment keeps its status.
+   * Records the end of the best job's model save: its attempt's end (status, exit code, score,
+   * error), nothing told to the proposer, and the job's status, score and metrics left as they are.
+   * A failure (a timeout, a kill, an exit code) and the save's own warnings are added to the job's
+   * warnings and said; the experiment keeps its status (a stop has made it `stopped` already).
    */
   async completeSaveModel(c: Completion): Promise<void> {
     const { store, events, state, queue } = this.drive;
@@ -98,13 +100,15 @@ export class JobCompletion {
     const now = c.endedAt ?? Date.now();
     const end = attemptEndOf(c, now);
     if (end) await store.updateAttempt(end.id, end.patch);
-    await store.updateJob(c.job.id, {
-      status: c.status,
-      score: c.score ?? null,
-      metrics: c.metrics,
-      warnings: [...c.job.warnings, ...c.warnings],
-      endedAt: now,
-    });
+    const said = `model save (attempt ${c.attempt})`;
+    const added = [
+      ...c.warnings.map((w) => `${said}: ${w}`),
+      ...(c.status === 'failed' ? [`${said} failed: ${c.error ?? 'unknown error'}`] : []),
+    ];
+    if (added.length > 0) {
+      const job = await store.getJob(c.job.id);
+      await store.updateJob(c.job.id, { warnings: [...(job?.warnings ?? c.job.warnings), ...added] });
+    }
     kill?.resolve({ ok: true, jobId: c.job.id, status: 'failed' });
     if (c.status !== 'finished') events.onMessage?.(`saving the model failed: ${c.error ?? c.status}`);
   }

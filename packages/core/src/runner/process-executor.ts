@@ -30,6 +30,8 @@ export interface ProcessLaunch {
   jobDir: string;
   /** Written to <jobDir>/<jid>.json and passed as the last argument. */
   jobJson: JsonObject;
+  /** The job's budget from a multi-fidelity proposer (hyperband, bohb): AUP_BUDGET. */
+  budget?: number;
   /** Extra environment for this child only (e.g. CUDA_VISIBLE_DEVICES). */
   env?: Record<string, string>;
   timeoutMs?: number;
@@ -73,15 +75,30 @@ export function pythonPathExport(): string {
   return `export PYTHONPATH=${shellQuote(pythonClientDir())}\${PYTHONPATH:+:$PYTHONPATH}`;
 }
 
-/** The environment of a job's child: the runner's, the slot's (e.g. CUDA_VISIBLE_DEVICES) and aup's own variables. */
-export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
+/**
+ * aup's own facts about a job, as environment variables (docs/reference/protocol.md §1.2): the job
+ * file holds what Auptimizer's did, so these are how a script and the logger clients learn the job
+ * id, the attempt and the budget. The same for local jobs, `aup worker`'s and remote hosts'.
+ */
+export function aupJobVariables(launch: ProcessLaunch): Record<string, string> {
   return {
-    ...process.env,
-    ...launch.env,
     AUP_JOB_ID: String(launch.jobId),
     AUP_EXPERIMENT_ID: String(launch.experimentId),
     AUP_ATTEMPT: String(launch.attempt),
+    ...(launch.budget === undefined ? {} : { AUP_BUDGET: String(launch.budget) }),
     AUP_PARAMS: JSON.stringify(launch.jobJson),
+  };
+}
+
+/** The environment of a job's child: the runner's, the slot's (e.g. CUDA_VISIBLE_DEVICES) and aup's own variables. */
+export function jobEnv(launch: ProcessLaunch): NodeJS.ProcessEnv {
+  const runnerEnv: NodeJS.ProcessEnv = { ...process.env };
+  // A budget the runner's own environment carries (aup run inside a job) is not this job's.
+  delete runnerEnv.AUP_BUDGET;
+  return {
+    ...runnerEnv,
+    ...launch.env,
+    ...aupJobVariables(launch),
     PYTHONPATH: [pythonClientDir(), process.env.PYTHONPATH].filter(Boolean).join(delimiter),
     PYTHONUNBUFFERED: '1',
     ...(launch.driverToken === undefined ? {} : { [DRIVER_TOKEN_ENV]: launch.driverToken }),

@@ -12,7 +12,7 @@ export interface RunningJob {
   slot: number;
   /** Runs on an `aup worker`, not here: a new driver takes it over when this one loses its lease. */
   remote: boolean;
-  /** The save_model re-run, not a trial. */
+  /** The best job's model save (an attempt of it, save-model.ts), not a trial. */
   saveModel: boolean;
   job: JobRecord;
 }

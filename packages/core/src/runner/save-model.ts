@@ -1,42 +1,57 @@
 /**
  * Auptimizer's save_model: after a finished experiment, the best job's parameters run once more
  * with `save_model: true` and `folder_name: "models_<eid>"` in the job file, so the script saves
- * its model. The re-run is a job of its own, marked by its `extra.save_model` (ignored by later
- * resumes), and runs on the same launch path as any job: job_timeout, stop and kill_job apply.
+ * its model. The run is an attempt of the best job of its own kind (`save_model`,
+ * migrations/0010): its log, exit status and artifacts go with that job, whose status, score and
+ * metrics it leaves alone, and the experiment keeps its n_samples jobs. It runs on the launch path
+ * of any attempt: job_timeout, stop and kill_job apply.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobRecord, Store } from '../store/store-types.js';
-import type { ExperimentRecord } from '../store/store-types.js';
+import type { AttemptRecord, ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
 import type { NormalizedConfig } from '../types.js';
+import type { ModelSave } from './job-json.js';
 
-/** Whether a job is a save_model re-run, not a trial. */
+/**
+ * Whether a job is a save_model re-run that an aup before migration 0010 recorded as a job of its
+ * own (marked by `extra.save_model`): not a trial, so resumes and job counts leave it out.
+ */
 export function isSaveModelRun(job: JobRecord): boolean {
   return !!job.extra && typeof job.extra === 'object' && !Array.isArray(job.extra) && job.extra.save_model === true;
 }
 
-/** Whether the experiment's end calls for the re-run: it finished, with a best job whose script can run again. */
+/** Whether the experiment's end calls for the model save: it finished, with a best job whose script can run again. */
 export function wantsSaveModel(config: NormalizedConfig, bestJobId: number | null, runsScripts: boolean): boolean {
   return !!config.resource_args?.save_model && bestJobId !== null && runsScripts;
 }
 
-/** Creates the re-run's job (queued); undefined when the best job is gone. */
-export async function createSaveModelJob(
-  store: Store,
-  exp: ExperimentRecord,
-  config: NormalizedConfig,
-  bestJobId: number,
-): Promise<JobRecord | undefined> {
-  const best = await store.getJob(bestJobId);
-  if (!best) return undefined;
-  const folderName = `models_${exp.id}`;
+/** The model save of an experiment's best job: its folder under `<workingdir>/aup_models/`, made here. */
+export function prepareModelSave(exp: ExperimentRecord, config: NormalizedConfig): ModelSave {
   mkdirSync(join(config.workingdir, 'aup_models'), { recursive: true });
-  const trial = (await store.listJobs(exp.id)).reduce((m, j) => Math.max(m, j.trial), -1) + 1;
-  return store.createJob({
-    experimentId: exp.id,
-    trial,
-    params: best.params,
-    budget: best.budget,
-    extra: { save_model: true, folder_name: folderName, best_job: bestJobId },
-  });
+  return { folderName: `models_${exp.id}` };
+}
+
+/** The job's model-save attempts, oldest first. */
+export async function saveAttempts(store: Store, jobId: number): Promise<AttemptRecord[]> {
+  return (await store.listAttempts(jobId)).filter((a) => a.kind === 'save_model');
+}
+
+/**
+ * Whether the job's model is saved: its last model save finished. A resume of an experiment whose
+ * save ended otherwise (a crash, a stop, a failure) runs it again; one whose save finished does not.
+ */
+export async function modelSaved(store: Store, jobId: number): Promise<boolean> {
+  return (await saveAttempts(store, jobId)).at(-1)?.status === 'finished';
+}
+
+/**
+ * Closes the model saves a dead driver left open on the job (the drive holds the experiment's
+ * lease, so no one else runs them) as interrupted: the board then shows no save running, and a
+ * resume that ends finished saves the model again.
+ */
+export async function closeOpenSaves(store: Store, jobId: number | null): Promise<void> {
+  if (jobId === null) return;
+  for (const open of (await saveAttempts(store, jobId)).filter((a) => a.endedAt === null)) {
+    await store.updateAttempt(open.id, { status: 'interrupted', endedAt: Date.now() });
+  }
 }

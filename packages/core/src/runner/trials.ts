@@ -8,7 +8,7 @@ import type { Json, NormalizedConfig, Proposer, ProposerDefinition, Suggestion }
  */
 export class Trials {
   proposer: Proposer;
-  /** Jobs created so far (save_model re-runs aside): n_samples bounds it. */
+  /** Jobs created so far (model saves an older aup recorded as jobs aside): n_samples bounds it. */
   created: number;
   /** The proposer answered `done`. */
   exhausted = false;

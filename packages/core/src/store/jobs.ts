@@ -140,6 +140,7 @@ export async function startAttempt(ctx: StoreContext, input: NewAttempt): Promis
       .values({
         job_id: input.jobId,
         attempt: input.attempt,
+        kind: input.kind ?? 'trial',
         status: 'running',
         host: input.host ?? null,
         pid: input.pid ?? null,

@@ -95,6 +95,8 @@ forEachDatabase('openStore', (db) => {
       '0006-board-indexes',
       '0007-driver-lease',
       '0008-job-dir',
+      '0009-imports',
+      '0010-attempt-kind',
     ]);
   });
 
@@ -106,9 +108,14 @@ forEachDatabase('openStore', (db) => {
     const never = await store.createExperiment(experiment);
     expect((await store.getExperiment(ran.id))!.jobDir).toBeNull();
     await store.close();
-    // The database as aup left it before 0008: no job_dir column, 0008 not recorded.
+    // The database as aup left it before 0008: no job_dir column, 0008 and later not recorded
+    // (nor what they add: 0009's import tables and column, 0010's attempt kind).
     await rawQuery(url, db.dialect, 'alter table experiment drop column job_dir');
-    await rawQuery(url, db.dialect, `delete from aup_migration where name = '0008-job-dir'`);
+    await rawQuery(url, db.dialect, 'drop table import_job');
+    await rawQuery(url, db.dialect, 'drop table import_source');
+    await rawQuery(url, db.dialect, 'alter table experiment drop column imported_from');
+    await rawQuery(url, db.dialect, 'alter table job_attempt drop column kind');
+    await rawQuery(url, db.dialect, `delete from aup_migration where name >= '0008'`);
     const migrated = await openStore(url);
     expect((await migrated.getExperiment(ran.id))!.jobDir).toBe('jobs');
     expect((await migrated.getExperiment(never.id))!.jobDir).toBeNull();

@@ -81,6 +81,7 @@ export function toAttempt(r: Selectable<JobAttemptTable>): AttemptRecord {
     id: r.id,
     jobId: r.job_id,
     attempt: r.attempt,
+    kind: r.kind === 'save_model' ? 'save_model' : 'trial',
     status: r.status as JobStatus,
     host: r.host,
     pid: r.pid,

@@ -71,6 +71,8 @@ export interface JobAttemptTable {
   /** migrations/0005: the result's metrics and the warnings, as the worker recorded them (JSON). */
   metrics: Generated<string | null>;
   warnings: Generated<string | null>;
+  /** migrations/0010: 'trial', or 'save_model' for the best job's model save. */
+  kind: Generated<string>;
 }
 
 export interface IntermediateResultTable {

@@ -66,11 +66,18 @@ export interface JobRecord {
   endedAt: number | null;
 }
 
+/**
+ * What an attempt was run for: a `trial` of its job's parameters, or the best job's `save_model`
+ * run after the experiment (runner/save-model.ts), which leaves the job's status and score alone.
+ */
+export type AttemptKind = 'trial' | 'save_model';
+
 export interface AttemptRecord {
   id: number;
   jobId: number;
   /** 1-based attempt number; the log file is <job folder>/<jid>.<attempt>.out. */
   attempt: number;
+  kind: AttemptKind;
   status: JobStatus;
   host: string | null;
   pid: number | null;
@@ -167,6 +174,8 @@ export interface JobPatch {
 export interface NewAttempt {
   jobId: number;
   attempt: number;
+  /** Default `trial`. */
+  kind?: AttemptKind;
   host?: string | null;
   pid?: number | null;
   workerId?: number | null;

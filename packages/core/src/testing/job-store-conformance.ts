@@ -218,6 +218,7 @@ function attemptsTests(ctx: StoreSuiteContext): void {
       expect(a1).toMatchObject({
         jobId: j.id,
         attempt: 1,
+        kind: 'trial',
         status: 'running',
         host: 'h1',
         pid: 4242,
@@ -243,6 +244,28 @@ function attemptsTests(ctx: StoreSuiteContext): void {
       ]);
       expect(list[0]).toMatchObject({ score: 0.5, error: 'exit code 3', endedAt: FAR_TIME });
       expect(await store.listAttempts(123_456)).toEqual([]);
+    });
+
+    it("records the best job's model save as an attempt of its own kind, leaving the job's status and score", async () => {
+      const store = ctx.store();
+      const e = await newExperiment();
+      const j = await newJob(e.id);
+      const trial = await store.startAttempt({ jobId: j.id, attempt: 1, job: { status: 'running' } });
+      await store.completeJob(
+        j.id,
+        { status: 'finished', score: 0.75, endedAt: FAR_TIME },
+        { id: e.id, bestJobId: j.id, bestScore: 0.75 },
+        { id: trial.id, patch: { status: 'finished', exitCode: 0, endedAt: FAR_TIME } },
+      );
+      const save = await store.startAttempt({ jobId: j.id, attempt: 2, kind: 'save_model', slot: 'cpu:0' });
+      expect(save).toMatchObject({ attempt: 2, kind: 'save_model', status: 'running' });
+      await store.updateAttempt(save.id, { status: 'failed', exitCode: 1, error: 'exit code 1', endedAt: FAR_TIME + 9 });
+      expect((await store.listAttempts(j.id)).map((a) => [a.attempt, a.kind, a.status])).toEqual([
+        [1, 'trial', 'finished'],
+        [2, 'save_model', 'failed'],
+      ]);
+      expect(await store.getJob(j.id)).toMatchObject({ status: 'finished', score: 0.75, attempts: 2, endedAt: FAR_TIME });
+      expect(await store.listJobs(e.id)).toHaveLength(1);
     });
 
     it('rejects a repeated attempt number, an unknown job and an unknown attempt', async () => {

@@ -113,7 +113,15 @@ describe('GET /api/v1/jobs/:jid', () => {
       warnings: [],
     });
     expect(body.attempts).toHaveLength(2);
-    expect(body.attempts[0]).toMatchObject({ attempt: 1, status: 'failed', slot: 'cpu:0', host: 'h', exit_code: 3, duration_ms: 1500 });
+    expect(body.attempts[0]).toMatchObject({
+      attempt: 1,
+      kind: 'trial',
+      status: 'failed',
+      slot: 'cpu:0',
+      host: 'h',
+      exit_code: 3,
+      duration_ms: 1500,
+    });
     expect(body.attempts[1]).toMatchObject({ attempt: 2, status: 'running', slot: 'cpu:1', ended_at: null, duration_ms: null });
     expect(body.records.text).toEqual([{ name: 'notes', step: null, text: 'hello', time: new Date(1).toISOString() }]);
     expect(body.records.histogram).toEqual([{ name: 'w', step: 0, count: 4, time: new Date(2).toISOString() }]);

@@ -215,6 +215,7 @@ export function toJobDetail(job: JobRecord, attempts: AttemptRecord[], records: 
     ended_at: isoTime(job.endedAt),
     attempts: attempts.map((a) => ({
       attempt: a.attempt,
+      kind: a.kind,
       status: a.status,
       host: a.host,
       slot: a.slot,

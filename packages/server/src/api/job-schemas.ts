@@ -54,6 +54,10 @@ export type FileIndexParams = Static<typeof FileIndexParamsSchema>;
 
 export const AttemptSchema = Type.Object({
   attempt: Type.Integer(),
+  kind: Type.Union([Type.Literal('trial'), Type.Literal('save_model')], {
+    description:
+      "trial: a run of the job's parameters; save_model: the best job run again after the experiment to save its model (it leaves the job's status and score alone)",
+  }),
   status: JobStatusSchema,
   host: Nullable(Type.String()),
   slot: Nullable(Type.String({ description: "Resource slot, e.g. 'cpu:0', 'gpu:1', 'user@host'" })),

@@ -180,6 +180,8 @@ export interface JobColumns {
 
 export interface Attempt {
   attempt: number;
+  /** trial: a run of the job's parameters; save_model: the best job run again after the experiment to save its model (it leaves the job's status and score alone) */
+  kind: 'trial' | 'save_model';
   status: JobStatus;
   host: string | null;
   /** Resource slot, e.g. 'cpu:0', 'gpu:1', 'user@host' */

@@ -150,6 +150,10 @@ function params(job: JobDetail | undefined, row: JobRow): TemplateResult {
   </section>`;
 }
 
+/** Says what an attempt of kind save_model is (resource_args.save_model). */
+const SAVE_TITLE =
+  "The best job run again after the experiment, so that its script saves the model; it leaves the job's status and score as they are";
+
 function attempts(list: readonly JobAttempt[]): TemplateResult {
   return html`<section class="wide" part="detail-attempts">
     <h4>Attempts</h4>
@@ -172,7 +176,9 @@ function attempts(list: readonly JobAttempt[]): TemplateResult {
             ${list.map(
               (a) =>
                 html`<tr>
-                  <td class="num">${a.attempt}</td>
+                  <td class="num">
+                    ${a.attempt}${a.kind === 'save_model' ? html` <span class="badge" title=${SAVE_TITLE}>model save</span>` : nothing}
+                  </td>
                   <td><span class="badge ${a.status}">${a.status}</span></td>
                   <td>${a.host ?? MISSING}</td>
                   <td>${a.slot ?? MISSING}</td>
@@ -333,7 +339,7 @@ function logs(job: JobDetail, state: JobDetailState, ctx: JobDetailContext): Tem
             aria-selected=${a.attempt === chosen ? 'true' : 'false'}
             @click=${() => ctx.onLog(a.attempt)}
           >
-            Attempt ${a.attempt}
+            Attempt ${a.attempt}${a.kind === 'save_model' ? ' (model save)' : ''}
           </button>`,
       )}
     </div>

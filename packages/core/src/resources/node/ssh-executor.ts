@@ -17,7 +17,14 @@ import { INTERPRETER, scriptWordIndex, splitCommand } from '../../runner/command
 import { AttemptLog } from '../../runner/attempt-log.js';
 import { attemptOutcome, pipeOutput, type AttemptEnd } from '../../runner/output-pipe.js';
 import { jobFiles, ownsJobDir } from '../../runner/job-files.js';
-import { KILL_GRACE_MS, pythonClientDir, type ProcessLaunch, type ProcessOutcome, type StopReason } from '../../runner/process-executor.js';
+import {
+  aupJobVariables,
+  KILL_GRACE_MS,
+  pythonClientDir,
+  type ProcessLaunch,
+  type ProcessOutcome,
+  type StopReason,
+} from '../../runner/process-executor.js';
 import type { KnownHosts } from './known-hosts.js';
 import type { NodeHost } from './node-hosts.js';
 
@@ -597,10 +604,7 @@ export class SshExecutor {
     const s = this.settings;
     const env: Record<string, string> = {
       ...launch.env,
-      AUP_JOB_ID: String(launch.jobId),
-      AUP_EXPERIMENT_ID: String(launch.experimentId),
-      AUP_ATTEMPT: String(launch.attempt),
-      AUP_PARAMS: JSON.stringify(launch.jobJson),
+      ...aupJobVariables(launch),
       PYTHONUNBUFFERED: '1',
     };
     const lines = [

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { AupError } from '../../errors.js';
 import { resolveCommand, splitCommand } from '../../runner/command.js';
 import { jobFiles } from '../../runner/job-files.js';
-import { pythonPathExport, shellQuote, type ProcessLaunch } from '../../runner/process-executor.js';
+import { aupJobVariables, pythonPathExport, shellQuote, type ProcessLaunch } from '../../runner/process-executor.js';
 import type { AttemptRecord, JobRecord, Store } from '../../store/store-types.js';
 import type { NormalizedConfig } from '../../types.js';
 import {
@@ -199,8 +199,13 @@ function writePassiveJob(config: ResourceConfig, launch: ProcessLaunch): Passive
     }
     // As for the jobs aup starts itself, the Python `aup` module goes first on PYTHONPATH, so the
     // command works as printed; it is the line `aup env python` prints, which the docs teach for
-    // running a job by hand (sh, bash and zsh syntax; the person's own PYTHONPATH is kept).
-    command = `${pythonPathExport()} && ${command}`;
+    // running a job by hand (sh, bash and zsh syntax; the person's own PYTHONPATH is kept). The
+    // job's own variables (AUP_JOB_ID, ...) come with it, the job file being only the parameters;
+    // AUP_PARAMS is left out, the job file being there.
+    const vars = Object.entries(aupJobVariables(launch))
+      .filter(([k]) => k !== 'AUP_PARAMS')
+      .map(([k, v]) => `${k}=${shellQuote(v)}`);
+    command = `${pythonPathExport()} && ${[...vars, command].join(' ')}`;
   }
   return { jobFile, workingDir, command };
 }

@@ -10,6 +10,7 @@ import * as m0006 from './0006-board-indexes.js';
 import * as m0007 from './0007-driver-lease.js';
 import * as m0008 from './0008-job-dir.js';
 import * as m0009 from './0009-imports.js';
+import * as m0010 from './0010-attempt-kind.js';
 
 interface AupMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, AupMigration> = {
   '0007-driver-lease': m0007,
   '0008-job-dir': m0008,
   '0009-imports': m0009,
+  '0010-attempt-kind': m0010,
 };
 
 /** Kysely's MigrationProvider over the static list, with the dialect's column types bound in. */
