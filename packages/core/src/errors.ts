@@ -55,6 +55,8 @@ export const ERROR_CODES = {
     "The folder for an experiment's job files cannot be created under its working directory (permissions, a full disk, a file in the way).",
   AUP_ERR_PATH_FORBIDDEN:
     'A recorded file path leads outside the experiment working directory (.., an absolute path, a symlink out), so the board refuses to serve it.',
+  AUP_ERR_IMPORT_SOURCE:
+    "A store named for `aup import` cannot be read as that tool's: not its schema, a schema version aup does not know, or no study of the name given.",
 } as const;
 
 export type AupErrorCode = keyof typeof ERROR_CODES;

@@ -4,6 +4,7 @@
  * and hands what its reader made to Store.syncImport (docs/decisions/0029-imports.md).
  */
 import type { Command } from 'commander';
+import { addImportOptunaCommand } from './import-optuna-command.js';
 
 export interface ImportCliIo {
   stdout: NodeJS.WritableStream;
@@ -19,6 +20,7 @@ export function addImportCommand(program: Command, io: ImportCliIo, dbOption: st
     .command('import')
     .description('bring the experiments of another tool into the aup store (aup import <tool> --help)');
   // Subcommands, one module each (import-<tool>-command.ts), added here:
+  addImportOptunaCommand(command, io, dbOption, dbHelp);
   void io;
   void dbOption;
   void dbHelp;
