@@ -21,7 +21,7 @@ import {
   type DumpedStudy,
 } from '../../../../../test/setup/optuna.js';
 // @ts-expect-error: the benchmark's study builder is plain JavaScript, without types.
-import { addTrialsSqlite, createStudyWithOptuna } from '../../../../../test/bench/import-optuna/make-study.mjs';
+import { addTrialsPostgres, addTrialsSqlite, createStudyWithOptuna } from '../../../../../test/bench/import-optuna/make-study.mjs';
 import { openStore } from '../../store/open-store.js';
 import type { ImportStore, Store } from '../../store/store-types.js';
 import { followOptuna, OptunaSource, type StudySyncReport } from './index.js';
@@ -253,46 +253,97 @@ describe.skipIf(!optuna.available)('aup import optuna', () => {
     });
   });
 
-  it('imports a trial that commits after one with a higher id (PostgreSQL: ids from a sequence, commits in any order)', async () => {
-    const storeDb = testDatabases()[0]!;
-    const store = await openStore(await storeDb.fresh());
-    const a = new pg.Client({ connectionString: pgStorage });
-    const b = new pg.Client({ connectionString: pgStorage });
-    await a.connect();
-    await b.connect();
-    // A trial as Optuna writes one: its row, then its value, in one transaction.
-    const addTrial = async (c: pg.Client, number: number) => {
-      const { rows } = await c.query<{ trial_id: number }>(
-        "insert into trials (number, study_id, state, datetime_start, datetime_complete) values ($1, 2, 'COMPLETE', now(), now()) returning trial_id",
-        [number],
-      );
-      await c.query("insert into trial_values (trial_id, objective, value, value_type) values ($1, 0, $2, 'FINITE')", [
-        rows[0]!.trial_id,
-        number,
-      ]);
-      return rows[0]!.trial_id;
-    };
-    try {
-      await importOnce(store, pgStorage, ['maximise']);
-      await a.query('begin');
-      const early = await addTrial(a, 100);
-      const later = await addTrial(b, 101);
-      expect(later).toBeGreaterThan(early);
-      const first = await importOnce(store, pgStorage, ['maximise']);
-      expect(first[0]!.added).toBe(1);
-      await a.query('commit');
-      const second = await importOnce(store, pgStorage, ['maximise']);
-      expect(second[0]!.added).toBe(1);
-      const exp = (await store.listExperiments())[0]!;
-      expect((await store.listJobs(exp.id)).map((j) => j.trial).slice(-2)).toEqual([101, 100]);
-      // Settled now: the cursor holds no ids above the highest one read.
-      expect((await store.getImport(exp.id))!.cursor).toMatchObject({ settled: later, tail: [], pending: null });
-    } finally {
-      await a.query('rollback').catch(() => undefined);
-      await a.end();
-      await b.end();
-      await store.close();
-    }
+  describe('on a PostgreSQL storage that changes under the import', () => {
+    let growing = '';
+    beforeAll(async () => {
+      growing = await pgOptuna.fresh();
+      createStudyWithOptuna(optunaPostgresUrl(growing), 'growing');
+      await addTrialsPostgres(growing, 1, 0, 5);
+    }, 120_000);
+
+    it('imports a trial that commits after one with a higher id (PostgreSQL: ids from a sequence, commits in any order)', async () => {
+      const storeDb = testDatabases()[0]!;
+      const store = await openStore(await storeDb.fresh());
+      const a = new pg.Client({ connectionString: growing });
+      const b = new pg.Client({ connectionString: growing });
+      await a.connect();
+      await b.connect();
+      // A trial as Optuna writes one: its row, then its value, in one transaction.
+      const addTrial = async (c: pg.Client, number: number) => {
+        const { rows } = await c.query<{ trial_id: number }>(
+          "insert into trials (number, study_id, state, datetime_start, datetime_complete) values ($1, 1, 'COMPLETE', now(), now()) returning trial_id",
+          [number],
+        );
+        await c.query("insert into trial_values (trial_id, objective, value, value_type) values ($1, 0, $2, 'FINITE')", [
+          rows[0]!.trial_id,
+          number,
+        ]);
+        return rows[0]!.trial_id;
+      };
+      try {
+        await importOnce(store, growing, ['growing']);
+        await a.query('begin');
+        const early = await addTrial(a, 100);
+        const later = await addTrial(b, 101);
+        expect(later).toBeGreaterThan(early);
+        const first = await importOnce(store, growing, ['growing']);
+        expect(first[0]!.added).toBe(1);
+        await a.query('commit');
+        const second = await importOnce(store, growing, ['growing']);
+        expect(second[0]!.added).toBe(1);
+        const exp = (await store.listExperiments())[0]!;
+        expect((await store.listJobs(exp.id)).map((j) => j.trial).slice(-2)).toEqual([101, 100]);
+        // Settled now: the cursor holds no ids above the highest one read.
+        expect((await store.getImport(exp.id))!.cursor).toMatchObject({ settled: later, tail: [], pending: null });
+      } finally {
+        await a.query('rollback').catch(() => undefined);
+        await a.end();
+        await b.end();
+        await store.close();
+      }
+    });
+
+    it('follows on after its PostgreSQL connection to the storage is cut: it connects again', async () => {
+      const store = await openStore(await testDatabases()[0]!.fresh());
+      const admin = new pg.Client({ connectionString: growing });
+      await admin.connect();
+      const source = await OptunaSource.open(growing, dir);
+      const stop = new AbortController();
+      const errors: unknown[] = [];
+      let rounds = 0;
+      const following = followOptuna(source, {
+        store,
+        studies: ['growing'],
+        intervalMs: 50,
+        signal: stop.signal,
+        onSync: () => void rounds++,
+        onRoundError: (e) => errors.push(e),
+      });
+      try {
+        await until(() => rounds >= 1, 'the first round');
+        const database = new URL(growing).pathname.slice(1);
+        const cut = await admin.query<{ cut: boolean }>(
+          'select pg_terminate_backend(pid) as cut from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [database],
+        );
+        expect(cut.rows.some((r) => r.cut)).toBe(true);
+        await admin.query(
+          "insert into trials (number, study_id, state, datetime_start, datetime_complete) values (200, 1, 'COMPLETE', now(), now())",
+        );
+        await until(
+          async () => (await store.listJobs((await store.listExperiments())[0]!.id)).some((j) => j.trial === 200),
+          'the new trial',
+        );
+        // The lost connection is noticed between rounds (then no round fails) or by a round's query (then that one does).
+        expect(errors.length).toBeLessThanOrEqual(1);
+      } finally {
+        stop.abort();
+        await following.catch(() => undefined);
+        await source.close().catch(() => undefined);
+        await admin.end();
+        await store.close();
+      }
+    });
   });
 
   describe('refuses a storage it cannot read, naming it', () => {

@@ -111,29 +111,38 @@ function openSqliteSource(storage: Extract<OptunaStorage, { dialect: 'sqlite' }>
 
 async function openPostgresSource(storage: Extract<OptunaStorage, { dialect: 'postgres' }>): Promise<SourceDb> {
   const { default: pg } = await loadOptional('pg', () => import('pg'));
-  const client = new pg.Client({
-    connectionString: storage.connectionString,
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-        if (oid === PG_TIMESTAMP_OID || oid === PG_TIMESTAMPTZ_OID) return (v: string) => v;
-        return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format);
-      }) as typeof pg.types.getTypeParser,
-    },
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    // Every transaction of this session only reads.
-    await client.query('set session characteristics as transaction read only');
-  } catch (cause) {
-    await client.end().catch(() => undefined);
-    const missing = (cause as { code?: unknown }).code === PG_INVALID_CATALOG_NAME;
-    throw new AupError(
-      missing ? 'AUP_ERR_DB_MISSING' : 'AUP_ERR_DB_OPEN',
-      `Cannot ${missing ? 'open' : 'connect to'} Optuna storage ${storage.display}: ${errorText(cause)}`,
-      { details: { url: storage.display }, cause },
-    );
-  }
+  const connect = async () => {
+    const c = new pg.Client({
+      connectionString: storage.connectionString,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+          if (oid === PG_TIMESTAMP_OID || oid === PG_TIMESTAMPTZ_OID) return (v: string) => v;
+          return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format);
+        }) as typeof pg.types.getTypeParser,
+      },
+    });
+    // A lost connection (the server restarted) is reported by the next query; the read after it reconnects.
+    c.on('error', () => (lost = true));
+    c.on('end', () => (lost = true));
+    try {
+      await c.connect();
+      // Every transaction of this session only reads.
+      await c.query('set session characteristics as transaction read only');
+    } catch (cause) {
+      await c.end().catch(() => undefined);
+      const missing = (cause as { code?: unknown }).code === PG_INVALID_CATALOG_NAME;
+      throw new AupError(
+        missing ? 'AUP_ERR_DB_MISSING' : 'AUP_ERR_DB_OPEN',
+        `Cannot ${missing ? 'open' : 'connect to'} Optuna storage ${storage.display}: ${errorText(cause)}`,
+        { details: { url: storage.display }, cause },
+      );
+    }
+    lost = false;
+    return c;
+  };
+  let lost = false;
+  let client = await connect();
+  let closed = false;
   const reader: SourceReader = {
     all: async (sql, params = []) => (await client.query(numbered(sql), params as unknown[])).rows as Row[],
     among: (column, ids) => ({ sql: `${column} = any(?::int[])`, params: [[...ids]] }),
@@ -148,6 +157,10 @@ async function openPostgresSource(storage: Extract<OptunaStorage, { dialect: 'po
       return new Set(r.rows.map((x) => x.name));
     },
     read: async (fn) => {
+      if (lost && !closed) {
+        await client.end().catch(() => undefined);
+        client = await connect();
+      }
       await client.query('begin isolation level repeatable read read only');
       try {
         const snap = await client.query<{ xmin: string; xmax: string }>(
@@ -162,7 +175,10 @@ async function openPostgresSource(storage: Extract<OptunaStorage, { dialect: 'po
         throw e;
       }
     },
-    close: () => client.end(),
+    close: async () => {
+      closed = true;
+      await client.end();
+    },
   };
 }
 
