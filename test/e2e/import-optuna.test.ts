@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { testDatabases } from '../setup/databases.js';
+import { SseClient } from '../setup/sse-client.js';
 import { makeStudies, optunaOrSkip, optunaPostgresUrl, startLiveStudy, until } from '../setup/optuna.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -120,11 +121,23 @@ describe.skipIf(!optuna.available)('aup import optuna (the CLI)', () => {
     board.kill('SIGTERM');
   });
 
-  it('follows a running study until SIGINT, and exits 0 having brought every trial', async () => {
+  it('follows a running study until SIGINT, aup-board pushing each change as it lands, and exits 0 having brought every trial', async () => {
     const live = startLiveStudy(`sqlite:///${join(dir, 'live.db')}`, dir);
     children.push(live.child);
     await until(() => live.reached('started'), 'the live study to start');
     const db = join(dir, 'follow.db');
+    // The board first, on the database the follow writes: it shows the study as it goes.
+    const board = spawn(process.execPath, [boardBin, '--db', db, '--create', '--no-token', '--port', '0'], {
+      cwd: dir,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(board);
+    let printed = '';
+    board.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
+    await until(() => /aup-board: http:\/\/\S+/.test(printed), 'aup-board to print its URL', 30_000);
+    const events = await SseClient.connect(`${new URL(/aup-board: (http:\/\/\S+)/.exec(printed)![1]!).origin}/api/v1/events?after=0`);
+    const jobEvents = () => events.data<{ kind: string; job?: { trial: number; status: string } | null }>('job').map((e) => e.job);
     const f = aupChild(['import', 'optuna', 'sqlite:///live.db', '--follow', '--interval', '0.2', '--db', db], dir);
     children.push(f.child);
     await until(() => live.reached('running') && /optuna study "live"/.test(f.out()), 'the follow to see the live study');
@@ -138,9 +151,14 @@ describe.skipIf(!optuna.available)('aup import optuna (the CLI)', () => {
       }
     };
     await until(async () => (await jobs()).jobs.some((j) => j.trial === 2 && j.status === 'running'), 'the running trial in the store');
+    await events.waitFor(() => jobEvents().some((j) => j?.trial === 2 && j.status === 'running'), 30_000);
     live.release();
     await live.exited;
     await until(async () => (await jobs()).status === 'finished' && (await jobs()).jobs.length === 5, 'the ended study in the store');
+    await events.waitFor(() => jobEvents().some((j) => j?.trial === 2 && j.status === 'finished'), 30_000);
+    await events.waitFor(() => jobEvents().some((j) => j?.trial === 4 && j.status === 'finished'), 30_000);
+    events.close();
+    board.kill('SIGTERM');
     f.child.kill('SIGINT');
     expect(await f.exited).toBe(0);
     expect(f.err()).toMatch(/aup: SIGINT received: stopping the follow/);

@@ -126,8 +126,9 @@ async function openPostgresSource(storage: Extract<OptunaStorage, { dialect: 'po
     c.on('end', () => (lost = true));
     try {
       await c.connect();
-      // Every transaction of this session only reads.
+      // Every transaction of this session only reads; times come as ISO text, whatever the server's DateStyle.
       await c.query('set session characteristics as transaction read only');
+      await c.query("set datestyle to 'ISO'");
     } catch (cause) {
       await c.end().catch(() => undefined);
       const missing = (cause as { code?: unknown }).code === PG_INVALID_CATALOG_NAME;
