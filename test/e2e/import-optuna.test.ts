@@ -206,6 +206,8 @@ describe.skipIf(!optuna.available)('aup import optuna (the CLI)', () => {
         /^aup: --study: Optuna storage .* has no study named "nope": it holds "mixed", "maximise", "multi"/,
       ],
       [['import', 'optuna', 'optuna.db', '--interval', '1'], 2, /^aup: --interval is given without --follow/],
+      [['import', 'optuna'], 2, /^aup: missing required argument 'storage' \("aup import optuna --help" lists its options\)$/],
+      [['import', 'optuna', 'optuna.db', '--folow'], 2, /^aup: unknown option '--folow'; did you mean --follow\?/],
       [['import', 'optuna', 'optuna.db', '--follow', '--interval', '0'], 2, /^aup: --interval: expected seconds, at least 0\.1, found "0"/],
     ];
     for (const [args, code, message] of cases) {

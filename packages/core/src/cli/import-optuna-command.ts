@@ -55,6 +55,10 @@ export function addImportOptunaCommand(parent: Command, io: ImportCliIo, dbOptio
       `with --follow: seconds between reads of the storage (default ${DEFAULT_FOLLOW_INTERVAL_S})`,
       parseInterval,
     )
+    // A usage error is one line, as for the other commands (main.ts sets this for the top-level ones).
+    .configureOutput({
+      outputError: (message, write) => write(`aup: ${usageLine(message)} ("aup import optuna --help" lists its options)\n`),
+    })
     .action(async (url: string, o: OptunaFlags) => {
       if (o.interval !== undefined && !o.follow) {
         throw new AupError('AUP_ERR_CLI_USAGE', '--interval is given without --follow: add --follow to keep importing', {
@@ -109,6 +113,15 @@ async function importRounds(source: OptunaSource, store: Store, o: OptunaFlags, 
     io.stderr.write('aup: the import was stopped before the end; the next `aup import optuna` goes on from there\n');
     process.exitCode = 1;
   }
+}
+
+/** Commander's error text as one line: `error: ` dropped, its "(Did you mean x?)" line joined on. */
+function usageLine(message: string): string {
+  return message
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*\(Did you mean (.*)\)$/, '; did you mean $1')
+    .replace(/\s*\n\s*/g, ' ');
 }
 
 /** One line per study synced: what it became and what changed. */
