@@ -181,7 +181,8 @@ describe.skipIf(!optuna.available)('aup import optuna (the CLI)', () => {
     expect(f.out()).toMatch(/stopped following after 1 round\(s\)/);
   });
 
-  it('says what is wrong in one line, without a stack trace, with the exit code of its kind', () => {
+  it('says what is wrong in one line, without a stack trace, with the exit code of its kind', async () => {
+    await (await openStore(join(dir, 'aup-store.db'))).close();
     const unknown = join(dir, 'unknown.db');
     copyFileSync(storage, unknown);
     const db = new Database(unknown);
@@ -199,14 +200,14 @@ describe.skipIf(!optuna.available)('aup import optuna (the CLI)', () => {
         /^aup: Optuna storage .*missing\.db \(from 'sqlite:\/\/\/missing\.db'\) does not exist/,
       ],
       [['import', 'optuna', 'mysql://me:secret@db/optuna'], 2, /^aup: Optuna storage: 'mysql:\/\/me:\*\*\*@db\/optuna' is a mysql storage/],
-      [['import', 'optuna', 'experiments.db'], 1, /^aup: .*experiments\.db is not an Optuna storage: .*\(it is an aup database\)/],
+      [['import', 'optuna', 'aup-store.db'], 1, /^aup: .*aup-store\.db is not an Optuna storage: .*\(it is an aup database\)/],
       [
         ['import', 'optuna', 'optuna.db', '--study', 'nope'],
         1,
         /^aup: --study: Optuna storage .* has no study named "nope": it holds "mixed", "maximise", "multi"/,
       ],
       [['import', 'optuna', 'optuna.db', '--interval', '1'], 2, /^aup: --interval is given without --follow/],
-      [['import', 'optuna'], 2, /^aup: missing required argument 'storage' \("aup import optuna --help" lists its options\)$/],
+      [['import', 'optuna'], 2, /^aup: missing required argument 'storage' \("aup import optuna --help" lists its options\)\n$/],
       [['import', 'optuna', 'optuna.db', '--folow'], 2, /^aup: unknown option '--folow'; did you mean --follow\?/],
       [['import', 'optuna', 'optuna.db', '--follow', '--interval', '0'], 2, /^aup: --interval: expected seconds, at least 0\.1, found "0"/],
     ];
