@@ -286,10 +286,9 @@ describe("Auptimizer's example patterns, run unchanged with aup run", () => {
     }
   });
 
-  // Known, being fixed under issue 15: aup adds its own keys (job_id, ...) to the job file, so
-  // `fit(**config)` with a fixed signature gets an unexpected keyword argument, and the model-saving
-  // re-run is stored as one more job. Each of these fails until its fix lands; then drop `.fails`.
-  it.fails('the whole job file as keyword arguments of a fixed signature (no decorator), and its save_model re-run', () => {
+  // The job file holds the parameters and the proposer's keys only (aup's own facts are in AUP_*
+  // variables), and the model save is an attempt of the best job, not a job of its own.
+  it('the whole job file as keyword arguments of a fixed signature (no decorator), and its save_model re-run', () => {
     const r = run(join(STYLE, 'fit_kwargs.py'), {
       name: 'random_wo_decorator',
       proposer: 'random',
@@ -312,7 +311,7 @@ describe("Auptimizer's example patterns, run unchanged with aup run", () => {
     expect(model).toEqual({ ...r.show.best!.params, score: r.show.best!.score });
   });
 
-  it.fails('the save_model re-run is not counted as a job: n_samples jobs', () => {
+  it('the save_model re-run is not counted as a job: n_samples jobs', () => {
     const r = run(join(SCRIPTS, 'save-model.py'), {
       proposer: 'random',
       script: 'save-model.py',
