@@ -219,6 +219,7 @@ for (const db of testDatabases()) {
         created_at: expect.stringMatching(/Z$/),
         started_at: '2025-05-06T07:08:09.000Z',
         ended_at: '2025-05-06T07:13:09.000Z',
+        imported_from: null,
       });
     });
 

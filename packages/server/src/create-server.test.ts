@@ -110,6 +110,7 @@ describe('GET /api/v1/experiments', () => {
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       started_at: '2025-01-02T03:04:05.000Z',
       ended_at: null,
+      imported_from: null,
     });
     expect(rows[0]).toMatchObject({ name: 'later', jobs_done: 0, best_score: null, started_at: null, hostname: 'gpu-box-1' });
     expect(JSON.stringify(body)).not.toContain('proposer internals');
