@@ -37,6 +37,10 @@ const steps = [
   // Driver + workers on an embedded PostgreSQL, then the kill -9 fault run: here 1 and 8 workers
   // (about 2 min); --full runs the published 1, 2, 4, 8 and the 8-worker run with 1-s jobs (about 5 min).
   ['distributed', ['test/bench/distributed.mjs', ...(full ? [] : ['--workers', '1,8', '--long-job-seconds', '0'])]],
+  // `aup import optuna` of an Optuna study (needs /usr/bin/python3 with python3-optuna and
+  // psycopg2): here 10,000 trials from SQLite into SQLite (about 20 s with the study's build,
+  // cached under /tmp); --full runs the published 100,000 trials on SQLite and PostgreSQL (about 4 min).
+  ['import optuna', ['test/bench/import-optuna.mjs', ...(full ? [] : ['--trials', '10000', '--source', 'sqlite'])]],
 ];
 
 let failed = false;

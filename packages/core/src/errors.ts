@@ -56,7 +56,7 @@ export const ERROR_CODES = {
   AUP_ERR_PATH_FORBIDDEN:
     'A recorded file path leads outside the experiment working directory (.., an absolute path, a symlink out), so the board refuses to serve it.',
   AUP_ERR_IMPORT_SOURCE:
-    'The store `aup import` was pointed at does not exist, cannot be read, or is not what its tool writes (a file that is not an Auptimizer database, a table or column missing).',
+    'The store `aup import` was pointed at does not exist, cannot be read, or is not what its tool writes: not its schema (a table or column missing), a schema version aup does not know, or no experiment or study of the name given.',
 } as const;
 
 export type AupErrorCode = keyof typeof ERROR_CODES;

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 
 import { addImportAuptimizerCommand } from './import-auptimizer-command.js';
+import { addImportOptunaCommand } from './import-optuna-command.js';
 
 export interface ImportCliIo {
   stdout: NodeJS.WritableStream;
@@ -22,8 +23,6 @@ export function addImportCommand(program: Command, io: ImportCliIo, dbOption: st
     .description('bring the experiments of another tool into the aup store (aup import <tool> --help)');
   // Subcommands, one module each (import-<tool>-command.ts), added here:
   addImportAuptimizerCommand(command, io, dbOption, dbHelp);
-  void io;
-  void dbOption;
-  void dbHelp;
+  addImportOptunaCommand(command, io, dbOption, dbHelp);
   return command;
 }

@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AupError } from '../errors.js';
 import { gpuSlots } from './gpu/gpu-resource.js';
@@ -102,5 +106,58 @@ describe('resources', () => {
     const passive = await createResource({ resource: 'passive', resource_args: {}, n_parallel: 1 });
     expect(passive.slotsFor!(3).map((s) => s.label)).toEqual(['passive:0', 'passive:1', 'passive:2']);
     expect((await createResource({ resource: 'gpu', resource_args: { gpus: [0] }, n_parallel: 1 })).slotsFor).toBeUndefined();
+  });
+});
+
+describe("Auptimizer's gpu_mapping in .aup/env.ini", () => {
+  /** A project folder set up by Auptimizer's `aup.setup --gpu`: `.aup/env.ini` beside the config. */
+  function project(ini: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'aup-gpu-mapping-'));
+    mkdirSync(join(dir, '.aup'));
+    writeFileSync(join(dir, '.aup', 'env.ini'), ini);
+    return dir;
+  }
+  // A PATH with no nvidia-smi: any slot below comes from the file, not from detection.
+  const noNvidiaSmi = { PATH: mkdtempSync(join(tmpdir(), 'aup-empty-path-')) };
+  const labels = (slots: { label: string }[]) => slots.map((s) => s.label);
+
+  it('gives one slot per entry, in slot-id order, when resource_args.gpus is not set (a card listed twice is shared)', async () => {
+    const dir = project('[Auptimizer]\nSQL_ENGINE = sqlite\ngpu_mapping = {"2": "0", "1": "3",\n  "10": "0"}\n');
+    expect(await gpuSlots(undefined, noNvidiaSmi, dir)).toEqual([
+      { label: 'gpu:3', env: { CUDA_VISIBLE_DEVICES: '3' } },
+      { label: 'gpu:0', env: { CUDA_VISIBLE_DEVICES: '0' } },
+      { label: 'gpu:0', env: { CUDA_VISIBLE_DEVICES: '0' } },
+    ]);
+    // Ids the config lists win over the file.
+    expect(labels(await gpuSlots([1], noNvidiaSmi, dir))).toEqual(['gpu:1']);
+    // The gpu resource of a config file in that folder reads it.
+    const resource = await createResource({ resource: 'gpu', resource_args: {}, n_parallel: 2, config_path: join(dir, 'exp_gpu.json') });
+    expect(labels(resource.slots)).toEqual(['gpu:3', 'gpu:0', 'gpu:0']);
+  });
+
+  it('asks nvidia-smi when the file has no gpu_mapping (or an empty one)', async () => {
+    const fakeBin = fileURLToPath(new URL('../../../../test/fixtures/bin', import.meta.url));
+    const withFake = { PATH: `${fakeBin}:/usr/bin:/bin`, AUP_FAKE_GPU_COUNT: '3' };
+    expect(labels(await gpuSlots(undefined, withFake, project('[Auptimizer]\nSQL_ENGINE = sqlite\n')))).toEqual([
+      'gpu:0',
+      'gpu:1',
+      'gpu:2',
+    ]);
+    expect(labels(await gpuSlots(undefined, withFake, project('[Auptimizer]\ngpu_mapping = {}\n')))).toEqual(['gpu:0', 'gpu:1', 'gpu:2']);
+  });
+
+  it('names the file and what is wrong in a bad mapping', async () => {
+    const bad = project('[Auptimizer]\ngpu_mapping = {"1": "0", "2": "0,1"}\n');
+    const error = await gpuSlots(undefined, noNvidiaSmi, bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AupError);
+    expect((error as AupError).message).toBe(
+      `resource "gpu": ${join(bad, '.aup', 'env.ini')}: gpu_mapping entry 2: expected a GPU index (0, 1, ...) or a GPU UUID, found "0,1"`,
+    );
+    await expect(gpuSlots(undefined, noNvidiaSmi, project('[Auptimizer]\ngpu_mapping = [0, 1]\n'))).rejects.toThrow(
+      /env\.ini: gpu_mapping: expected a JSON object \{"1": "0", "2": "1", \.\.\.\}, found \[0, 1\]; or set resource_args\.gpus/,
+    );
+    await expect(gpuSlots(undefined, noNvidiaSmi, project('[Auptimizer]\ngpu_mapping = {1: 0}\n'))).rejects.toThrow(
+      /gpu_mapping is not JSON/,
+    );
   });
 });

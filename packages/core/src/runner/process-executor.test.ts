@@ -318,6 +318,21 @@ describe('slot shells', () => {
     expect(next).toMatchObject({ status: 'finished', exitCode: 0 });
   });
 
+  it('outlive a SIGTERM that reaches them between jobs (a stop racing the end of its job), and run the next job', async () => {
+    // Field 5 of /proc/<pid>/stat is the process group: the slot shell's, which the job runs in.
+    const body = `read -r _ _ _ _ g _ </proc/$$/stat; echo "#Auptimizer:$g"`;
+    const first = await run(body);
+    expect(first.status).toBe('finished');
+    const group = first.recorder.score!;
+    // What a stop sends when its job has just ended: the shell is idle, waiting for its next line.
+    process.kill(-group, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    const next = await run(body);
+    expect(next).toMatchObject({ status: 'finished', exitCode: 0 });
+    // The same shell ran it: the signal did not end it.
+    expect(next.recorder.score).toBe(group);
+  });
+
   it('do not keep the runner process alive when idle', async () => {
     const dir = dirWith('echo "#Auptimizer:1"');
     const core = fileURLToPath(new URL('../../dist/index.js', import.meta.url));

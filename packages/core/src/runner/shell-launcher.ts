@@ -24,9 +24,9 @@ import type { ProcessLaunch } from './process-executor.js';
  * `exit <status>`; it ends both output streams of the job with a marker line carrying a random
  * token, so the runner knows where one job's output stops. The shell leads a process group of its
  * own (spawned detached) and the job runs in it: a stop is SIGTERM to that group (the shell traps
- * TERM and carries on), SIGKILL after the grace period ends the shell too (a new one starts for the
- * next job). When a job's program exits, whatever it left in the background is sent SIGTERM, so its
- * output cannot run into the next job's.
+ * TERM and carries on, also when it comes between jobs), SIGKILL after the grace period ends the
+ * shell too (a new one starts for the next job). When a job's program exits, whatever it left in
+ * the background is sent SIGTERM, so its output cannot run into the next job's.
  */
 
 const SHELL = '/bin/sh';
@@ -36,9 +36,13 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function script(token: string): string {
   return [
-    'trap : TERM',
+    'trap t=1 TERM',
     'exec 4>&2',
-    'while IFS= read -r cmd; do',
+    // A stop meant for a job that has just ended can reach the shell while it waits for the next
+    // line, and dash's `read` then fails as at the end of its input: only a failure without a TERM
+    // ends the shell (an early stop racing a job's last values had ended it, failing the next job).
+    'while :; do',
+    '  t=; IFS= read -r cmd || { [ -n "$t" ] && continue; break; }',
     // `2>/dev/null` on the group keeps the shell's own "Killed" / "Terminated" notes out of the job's stderr.
     '  { ( read -r p _ </proc/self/stat || p=0; echo "pid $p" >&3; exec 2>&4 3>&- 4>&-; eval "$cmd" ) </dev/null; st=$?; } 2>/dev/null',
     '  kill -TERM 0 2>/dev/null',

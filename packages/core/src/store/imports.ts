@@ -40,13 +40,7 @@ export async function getImport(ctx: StoreContext, experimentId: number): Promis
 export async function syncImport(ctx: StoreContext, input: ImportedExperiment): Promise<ImportSyncResult> {
   checkTrialKeys(input);
   const { experimentId, created } = await findOrCreateExperiment(ctx, input);
-  const known = new Map<string, { jobId: number; fingerprint: string }>();
-  const rows = await ctx.db
-    .selectFrom('import_job')
-    .select(['source_key', 'job_id', 'fingerprint'])
-    .where('experiment_id', '=', experimentId)
-    .execute();
-  for (const r of rows) known.set(r.source_key, { jobId: Number(r.job_id), fingerprint: r.fingerprint });
+  const known = created ? new Map<string, KnownJob>() : await knownJobs(ctx, experimentId, input.jobs);
 
   const added: Fingerprinted[] = [];
   const changed: (Fingerprinted & { jobId: number })[] = [];
@@ -74,6 +68,32 @@ export async function syncImport(ctx: StoreContext, input: ImportedExperiment): 
     await feed.recordExperimentChange(trx, ctx.dialect, experimentId, 'experiment');
   });
   return { experimentId, created, jobsAdded: added.length, jobsUpdated: changed.length, jobsUnchanged: unchanged };
+}
+
+interface KnownJob {
+  jobId: number;
+  fingerprint: string;
+}
+
+/**
+ * The jobs already made from these trials, by source key: only the trials of this call are looked
+ * up (by the unique index), so a follow round of a few trials costs the same at 100,000 as at 100.
+ */
+async function knownJobs(ctx: StoreContext, experimentId: number, jobs: ImportedJob[]): Promise<Map<string, KnownJob>> {
+  const known = new Map<string, KnownJob>();
+  for (const keys of chunks(
+    jobs.map((j) => j.sourceKey),
+    ctx.dialect.maxParameters - 1,
+  )) {
+    const rows = await ctx.db
+      .selectFrom('import_job')
+      .select(['source_key', 'job_id', 'fingerprint'])
+      .where('experiment_id', '=', experimentId)
+      .where('source_key', 'in', keys)
+      .execute();
+    for (const r of rows) known.set(r.source_key, { jobId: Number(r.job_id), fingerprint: r.fingerprint });
+  }
+  return known;
 }
 
 interface Fingerprinted {

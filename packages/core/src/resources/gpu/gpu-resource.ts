@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { Type } from '@sinclair/typebox';
 import { AupError } from '../../errors.js';
+import { auptimizerEnvBaseDir, auptimizerMapping } from '../auptimizer-env.js';
 import { defineResource, type ResourceSlot } from '../resource.js';
 
 /** nvidia-smi answers in well under a second; a hung driver must not hang the experiment's start. */
@@ -49,12 +50,44 @@ export function detectGpus(env: NodeJS.ProcessEnv = process.env): Promise<string
 }
 
 /**
- * One slot per entry of `gpus` (an id listed twice = two jobs share that card), or per detected GPU.
- * Each slot sets `CUDA_VISIBLE_DEVICES` for its child only and is labelled `gpu:<id>`.
+ * The GPU ids of Auptimizer's `gpu_mapping` in `.aup/env.ini` (written by its `aup.setup --gpu`),
+ * looked for in `baseDir`, then in the home folder; undefined when neither lists any. An Auptimizer
+ * project keeps the cards it was set up with (a subset, or one card listed twice) instead of every
+ * card nvidia-smi sees.
+ */
+export function auptimizerGpuMapping(baseDir: string): string[] | undefined {
+  const env = auptimizerMapping(baseDir, 'gpu_mapping', '{"1": "0", "2": "1", ...}');
+  if (env === undefined) return undefined;
+  if (env.error !== undefined) {
+    throw new AupError('AUP_ERR_CONFIG_INVALID', `resource "gpu": ${env.file}: ${env.error}; or ${WHAT_TO_SET}`, {
+      details: { path: 'gpu_mapping', file: env.file },
+    });
+  }
+  const entries = env.entries ?? [];
+  if (entries.length === 0) return undefined;
+  return entries.map((entry, i) => {
+    try {
+      return gpuId(entry, i);
+    } catch {
+      throw new AupError(
+        'AUP_ERR_CONFIG_INVALID',
+        `resource "gpu": ${env.file}: gpu_mapping entry ${i + 1}: expected a GPU index (0, 1, ...) or a GPU UUID, found ${JSON.stringify(entry)}`,
+        { details: { path: 'gpu_mapping', file: env.file, found: entry } },
+      );
+    }
+  });
+}
+
+/**
+ * One slot per entry of `gpus` (an id listed twice = two jobs share that card); without `gpus`, per
+ * entry of Auptimizer's `gpu_mapping` when `baseDir` (the config's folder) or the home folder has
+ * one, else per GPU nvidia-smi lists. Each slot sets `CUDA_VISIBLE_DEVICES` for its child only and
+ * is labelled `gpu:<id>`.
  */
 export async function gpuSlots(
   gpus: ReadonlyArray<number | string> | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  baseDir?: string,
 ): Promise<ResourceSlot[]> {
   if (gpus !== undefined && !Array.isArray(gpus)) {
     throw new AupError(
@@ -70,7 +103,10 @@ export async function gpuSlots(
       { details: { path: 'resource_args.gpus', found: [] } },
     );
   }
-  const ids = gpus === undefined ? await detectGpus(env) : gpus.map((g, i) => gpuId(g, i));
+  const ids =
+    gpus !== undefined
+      ? gpus.map((g, i) => gpuId(g, i))
+      : ((baseDir !== undefined ? auptimizerGpuMapping(baseDir) : undefined) ?? (await detectGpus(env)));
   return ids.map((id) => ({ label: `gpu:${id}`, env: { CUDA_VISIBLE_DEVICES: id } }));
 }
 
@@ -101,6 +137,10 @@ export const gpuResource = defineResource({
   jobs: 'local',
   create: async (config) => ({
     kind: 'gpu',
-    slots: await gpuSlots(config.resource_args?.gpus as ReadonlyArray<number | string> | undefined),
+    slots: await gpuSlots(
+      config.resource_args?.gpus as ReadonlyArray<number | string> | undefined,
+      process.env,
+      auptimizerEnvBaseDir(config),
+    ),
   }),
 });

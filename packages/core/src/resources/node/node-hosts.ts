@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type * as Ssh2 from 'ssh2';
 import { displayFile, formatFound, problem, type ConfigProblem } from '../../config/config-problem.js';
 import { requireOptional } from '../../optional-package.js';
+import { AUPTIMIZER_ENV_FILE, auptimizerMapping, type AuptimizerMapping } from '../auptimizer-env.js';
 
 /** The port an entry without `:port` connects to. */
 export const DEFAULT_SSH_PORT = 22;
@@ -133,60 +134,15 @@ export interface LoadedNodes {
 }
 
 /** Auptimizer's environment file, which held the SSH hosts (`node_mapping`) of its `node` resource. */
-export const AUPTIMIZER_ENV_FILE = join('.aup', 'env.ini');
+export { AUPTIMIZER_ENV_FILE };
 
 /**
  * The `node_mapping` of Auptimizer's `.aup/env.ini` (section `[Auptimizer]`, a JSON object from
  * slot id to host entry), looked for in the config's folder, then in the home folder, as
  * Auptimizer did; undefined when neither has one.
  */
-export function auptimizerNodeMapping(baseDir: string): { file: string; entries?: string[]; error?: string } | undefined {
-  for (const file of [join(baseDir, AUPTIMIZER_ENV_FILE), join(homedir(), AUPTIMIZER_ENV_FILE)]) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const value = iniValue(text, 'Auptimizer', 'node_mapping');
-    if (value === undefined) continue;
-    let mapping: unknown;
-    try {
-      mapping = JSON.parse(value);
-    } catch (e) {
-      return { file, error: `node_mapping is not JSON: ${(e as Error).message}` };
-    }
-    if (mapping === null || typeof mapping !== 'object' || Array.isArray(mapping))
-      return { file, error: `node_mapping: expected a JSON object {"0": "user@host", ...}, found ${formatFound(mapping)}` };
-    const entries = Object.entries(mapping as Record<string, unknown>)
-      .sort(([a], [b]) => Number(a) - Number(b) || a.localeCompare(b))
-      .map(([, v]) => (typeof v === 'string' ? v : JSON.stringify(v)));
-    return { file, entries };
-  }
-  return undefined;
-}
-
-/** One value of an INI file (Python's configparser: `key = value` or `key: value`, indented lines continue it). */
-function iniValue(text: string, section: string, key: string): string | undefined {
-  let inSection = false;
-  let value: string | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    const header = /^\s*\[(.+)\]\s*$/.exec(line);
-    if (header) {
-      if (value !== undefined) return value;
-      inSection = header[1]!.trim() === section;
-      continue;
-    }
-    if (!inSection) continue;
-    if (value !== undefined && /^\s+\S/.test(line)) {
-      value += `\n${line.trim()}`;
-      continue;
-    }
-    if (value !== undefined) return value;
-    const kv = /^([^=:#;\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(line);
-    if (kv && kv[1] === key) value = kv[2]!;
-  }
-  return value;
+export function auptimizerNodeMapping(baseDir: string): AuptimizerMapping | undefined {
+  return auptimizerMapping(baseDir, 'node_mapping', '{"0": "user@host", ...}');
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
