@@ -18,6 +18,8 @@ const steps = [
   // One job printing 1 GiB without a newline: the runner's peak RSS (about 20 s, 1 GiB of disk in /tmp).
   ['runaway output', ['test/bench/runaway-output.mjs']],
   ['proposers', ['test/bench/proposers/bench-proposers.mjs', ...(full ? [] : ['--quick'])]],
+  // Warm starts on Hartmann-6 (issue 16): 5 seeds here (about 1 min, printed only); --full runs the published 30 (about 10 min).
+  ['warm starts', ['test/bench/proposers/warm-start.mjs', ...(full ? [] : ['--quick'])]],
   // The widgets in Chromium: <aup-hig> with 10,000 jobs (needs the browser bundle; about 2 min).
   ['build @aup/widgets', [tsc, '-b', 'packages/widgets', 'packages/server']],
   ['bundle @aup/widgets', [rollup, '-c', 'rollup.config.mjs']],

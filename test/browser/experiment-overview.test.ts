@@ -49,6 +49,25 @@ describe.skipIf(!browser.available)('<aup-experiment-overview> against a real bo
       },
     });
     runExperiment({ db, dir: tmp.dir, files, config: { name: 'one-shot', script: 'once.cjs', n_samples: 1, parameter_config: [] } });
+    // Warm-started from experiment 1, and ended by its target score at its first job (every score is at most 1.49).
+    runExperiment({
+      db,
+      dir: tmp.dir,
+      files,
+      config: {
+        name: 'warm',
+        script: 'train.cjs',
+        proposer: 'hyperopt',
+        n_samples: 5,
+        target: 'min',
+        warm_start: [1],
+        stop: { target_score: 10 },
+        parameter_config: [
+          { name: 'x', range: [0, 1], type: 'float' },
+          { name: 'y', range: [0, 1], type: 'float' },
+        ],
+      },
+    });
     board = await startBoard({ db, cwd: tmp.dir, args: ['--read-only'] });
     chromium = await launchBrowser();
   });
@@ -83,6 +102,26 @@ describe.skipIf(!browser.available)('<aup-experiment-overview> against a real bo
     expect(await overview.locator('[part="config"]').innerText()).toContain('one-shot experiment');
     await page.goBack();
     await overview.locator('h2').filter({ hasText: 'tuned' }).waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('says why an experiment ended and which experiments warm-started it', async () => {
+    const { page, errors } = await openPage(chromium);
+    await page.goto(`${board.url}#/experiments/3`);
+    const overview = page.locator('aup-experiment-overview');
+    const reason = overview.locator('[data-field="stop-reason"]');
+    await reason.waitFor();
+    expect(await reason.getAttribute('data-reason')).toBe('target_score');
+    expect(await reason.innerText()).toBe('the best score reached stop.target_score');
+    expect(await overview.locator('[data-field="progress"]').innerText()).toBe('1 / 5');
+    const warm = overview.locator('[data-field="warm-start"]');
+    expect(await warm.innerText()).toBe('from experiment 1 (4 jobs)');
+    expect(await warm.getAttribute('title')).toContain('experiment 1: 4 told');
+    // An experiment that ran all its jobs says so; one without a warm start shows no such line.
+    await page.goto(`${board.url}#/experiments/1`);
+    await overview.locator('h2').filter({ hasText: 'tuned' }).waitFor();
+    expect(await overview.locator('[data-field="stop-reason"]').innerText()).toBe('all n_samples jobs ran');
+    expect(await overview.locator('[data-field="warm-start"]').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 });

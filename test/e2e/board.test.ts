@@ -220,6 +220,7 @@ for (const db of testDatabases()) {
         started_at: '2025-05-06T07:08:09.000Z',
         ended_at: '2025-05-06T07:13:09.000Z',
         imported_from: null,
+        stop_reason: null,
       });
     });
 

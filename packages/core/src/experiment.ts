@@ -6,6 +6,7 @@ import { collectGitInfo, collectHostInfo, pythonVersion } from './env-info.js';
 import { checkRunnable } from './config/check-runnable.js';
 import { driveExperiment, type Objective, type RunnerEvents } from './runner/runner.js';
 import { acquireDriverLease } from './runner/driver-lease.js';
+import { checkWarmStartSources } from './runner/warm-start.js';
 import { openStore } from './store/index.js';
 import type { ExperimentRecord, ExperimentWorkers, JobRecord, Store } from './store/store-types.js';
 import type { Json, JsonObject, NormalizedConfig, ParamValue, Params } from './types.js';
@@ -18,6 +19,10 @@ export interface ExperimentResult {
   jobs: JobRecord[];
   /** Why the experiment failed, when it did. */
   error: string | null;
+  /** Why it ended: its jobs ran out (`n_samples`, `exhausted`), a stop rule, a stop, or a failure (docs/reference/config.md, `stop`). */
+  stopReason: ExperimentRecord['stopReason'];
+  /** What its warm start told the proposer (job ids and counts per experiment), or null. */
+  warmStart: ExperimentRecord['warmStart'];
 }
 
 interface StoreOptions {
@@ -51,6 +56,10 @@ export interface ExperimentConfigInput {
   n_parallel?: number;
   target?: string;
   workingdir?: string;
+  /** Experiment-level stop rules (docs/reference/config.md, `stop`). */
+  stop?: { time_budget_s?: number; target_score?: number; patience?: number };
+  /** Ids of earlier experiments in the same database whose finished jobs warm-start the proposer. */
+  warm_start?: readonly number[];
   [key: string]: unknown;
 }
 
@@ -124,6 +133,7 @@ async function recordExperiment(
   // have changed since (a copy with another n_samples), and worker mode is known only here. The
   // script was resolved when the config was normalised (not at all for an in-process objective).
   checkRunnable(config, { workers: workers !== undefined, inProcess: true });
+  await checkWarmStartSources(store, config.warm_start ?? []);
   // Host and git probes (python3, nvidia-smi, git) run at the same time.
   const python = pythonVersion();
   const [host, git] = await Promise.all([
@@ -183,6 +193,8 @@ export async function experimentResult(store: Store, exp: ExperimentRecord): Pro
     best: bestJob && bestJob.score !== null ? { jobId: bestJob.id, params: bestJob.params, score: bestJob.score } : null,
     jobs,
     error: exp.error,
+    stopReason: exp.stopReason,
+    warmStart: exp.warmStart,
   };
 }
 
@@ -221,6 +233,8 @@ export async function runExperimentFile(
     onCreated?: (exp: ExperimentRecord) => void;
     workers?: ExperimentWorkers;
     cwd?: string;
+    /** Experiments to warm-start from besides the config's `warm_start` (`aup run --warm-start`). */
+    warmStart?: readonly number[];
   } = {},
 ): Promise<ExperimentResult> {
   const { raw, config } = await loadConfig(file, {
@@ -228,6 +242,9 @@ export async function runExperimentFile(
     onWarning: options.onConfigWarning ?? emitConfigWarning(file),
   });
   if (options.name) config.name = options.name;
+  if (options.warmStart !== undefined && options.warmStart.length > 0) {
+    config.warm_start = [...new Set([...(config.warm_start ?? []), ...options.warmStart])];
+  }
   return withStore(options.db, async (store) => {
     const { exp, hostDone } = await recordExperiment(store, raw, config, options.workers, false);
     options.onCreated?.(exp);

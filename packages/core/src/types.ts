@@ -1,5 +1,5 @@
 /** Shared contracts of @aup/core. Implementations live in config/, proposers/, store/, runner/. */
-import type { EXPERIMENT_STATUSES, JOB_STATUSES } from './statuses.js';
+import type { EXPERIMENT_STATUSES, JOB_STATUSES, STOP_REASONS } from './statuses.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -60,6 +60,19 @@ export interface ResourceArgs {
  */
 export type JobFileKeys = 'auptimizer' | 'aup';
 
+/**
+ * Experiment-level stop rules (`stop` in experiment.json; docs/reference/config.md#stop): when one
+ * fires, no new job is proposed and the experiment ends with the rule's name as its `stop_reason`.
+ */
+export interface StopRules {
+  /** Seconds of driving the experiment may spend (summed over its runs; a fresh budget after it ran out). */
+  time_budget_s?: number;
+  /** Stop once the best score reaches this (≤ for target min, ≥ for max). */
+  target_score?: number;
+  /** Stop after this many jobs in a row ended with a score (finished or early-stopped) without a new best. */
+  patience?: number;
+}
+
 export interface JobFailure {
   /** Extra attempts after a failure (0 = no retry). */
   job_retries: number;
@@ -101,6 +114,13 @@ export interface NormalizedConfig {
   proposer_options: JsonObject;
   /** Absolute path of the config file, when loaded from one. */
   config_path?: string;
+  /** Experiment-level stop rules; undefined: only n_samples (and the proposer) end the experiment. */
+  stop?: StopRules;
+  /**
+   * Ids of experiments in the same store whose finished jobs the proposer is told before its first
+   * proposal (runner/warm-start.ts); undefined or empty: a cold start.
+   */
+  warm_start?: number[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,3 +182,5 @@ export interface ProposerDefinition {
 
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 export type JobStatus = (typeof JOB_STATUSES)[number];
+/** Why an experiment ended (statuses.ts STOP_REASONS). */
+export type ExperimentStopReason = (typeof STOP_REASONS)[number];

@@ -111,6 +111,7 @@ describe('GET /api/v1/experiments', () => {
       started_at: '2025-01-02T03:04:05.000Z',
       ended_at: null,
       imported_from: null,
+      stop_reason: null,
     });
     expect(rows[0]).toMatchObject({ name: 'later', jobs_done: 0, best_score: null, started_at: null, hostname: 'gpu-box-1' });
     expect(JSON.stringify(body)).not.toContain('proposer internals');
@@ -127,12 +128,26 @@ describe('GET /api/v1/experiments/:id', () => {
       error: null,
       best_job: { id: jobIds[1], trial: 1, score: 0.9, params: { lr: 0.2, layers: 2, act: 'relu' } },
       job_counts: { queued: 1, running: 1, finished: 2, failed: 1, early_stopped: 1, interrupted: 0 },
+      stop_reason: null,
+      warm_start: null,
       hostname: 'gpu-box-1',
       host: { os: 'linux', hostname: 'gpu-box-1' },
       git: {},
     });
     expect(body).not.toHaveProperty('proposerState');
     expect(body).not.toHaveProperty('configRaw');
+  });
+
+  it('says why an experiment ended and what its warm start told the proposer, in the detail and the list', async () => {
+    const warmStart = { experiments: [{ id: mnist, jobs: 2, skipped: 1 }], jobIds: [jobIds[0]!, jobIds[1]!] };
+    await store.updateExperiment(empty, { status: 'finished', stopReason: 'patience', warmStart });
+    const { body } = await get(`/api/v1/experiments/${empty}`);
+    expect(body).toMatchObject({ stop_reason: 'patience', warm_start: { experiments: [{ id: mnist, jobs: 2, skipped: 1 }], jobs: 2 } });
+    // The job ids stay in the store (aup show --json); the API sends the counts.
+    expect(JSON.stringify(body['warm_start'])).not.toContain('jobIds');
+    const list = (await get('/api/v1/experiments')).body['experiments'] as Array<Record<string, unknown>>;
+    expect(list.find((r) => r['id'] === empty)).toMatchObject({ stop_reason: 'patience' });
+    expect(list.find((r) => r['id'] === empty)).not.toHaveProperty('warm_start');
   });
 
   it('answers 404 with the error shape for an unknown id', async () => {

@@ -4,15 +4,17 @@ import { resolve, dirname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { AupError, isAupError } from '../errors.js';
 import { configJsonSchema, loadConfig } from '../config/index.js';
-import { resumeExperiment, runExperimentFile, type ExperimentResult } from '../experiment.js';
+import { resumeExperiment, runExperimentFile } from '../experiment.js';
 import { openStore, parseDbUrl } from '../store/index.js';
 import { startBoardChild, type BoardChild } from './board-child.js';
-import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
+import type { Store } from '../store/store-types.js';
+import { describeWarmStart, showJson, summary } from './experiment-output.js';
+import { describeStopReason } from '../runner/stop-rules.js';
 import { createProgress, formatParams, formatScore, isCapableTerminal } from './progress.js';
 import { initExample } from './init-example.js';
 import { checkInitConfig, configFromSettings, initWizard, INIT_DEFAULTS, parseParamFlag, type InitSettings } from './init-wizard.js';
 import { formatProblems, type ConfigProblem } from '../config/config-problem.js';
-import type { JsonObject } from '../types.js';
+import type { JsonObject, NormalizedConfig } from '../types.js';
 import { addWorkerCommand, parseTags, workersOption } from './worker-command.js';
 import { addEnvCommand } from './env-command.js';
 import { addImportCommand } from './import-command.js';
@@ -25,44 +27,6 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream;
   cwd: string;
-}
-
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-
-/** The stable JSON shape of `aup show --json` (documented in docs/reference/cli.md). */
-export function showJson(exp: ExperimentRecord, jobs: JobRecord[]) {
-  const best = exp.bestJobId === null ? undefined : jobs.find((j) => j.id === exp.bestJobId);
-  return {
-    experiment: {
-      id: exp.id,
-      name: exp.name,
-      status: exp.status,
-      proposer: exp.proposer,
-      target: exp.target,
-      n_samples: exp.nSamples,
-      user: exp.user,
-      working_dir: exp.workingDir,
-      job_dir: exp.jobDir,
-      created_at: iso(exp.createdAt),
-      started_at: iso(exp.startedAt),
-      ended_at: iso(exp.endedAt),
-      error: exp.error,
-    },
-    best: best ? { job_id: best.id, score: best.score, params: best.params } : null,
-    jobs: jobs.map((j) => ({
-      id: j.id,
-      trial: j.trial,
-      status: j.status,
-      score: j.score,
-      params: j.params,
-      metrics: j.metrics,
-      budget: j.budget,
-      attempts: j.attempts,
-      warnings: j.warnings,
-      started_at: iso(j.startedAt),
-      ended_at: iso(j.endedAt),
-    })),
-  };
 }
 
 /**
@@ -86,20 +50,6 @@ function parseId(value: string, what: string): number {
   return n;
 }
 
-function summary(io: CliIo, result: ExperimentResult, dbUrl: string): void {
-  const out = io.stdout;
-  const failed = result.jobs.filter((j) => j.status === 'failed').length;
-  out.write(`\nexperiment ${result.experimentId} ${result.status}: ${result.jobs.length} jobs, ${failed} failed\n`);
-  if (result.error) out.write(`reason: ${result.error}\n`);
-  if (result.best) {
-    out.write(`best: job ${result.best.jobId} score=${formatScore(result.best.score)}\n`);
-    out.write(`params: ${formatParams(result.best.params)}\n`);
-  } else {
-    out.write('best: no job finished\n');
-  }
-  out.write(`results: ${dbUrl} (aup show ${result.experimentId}${dbUrl.endsWith('experiments.db') ? '' : ` --db ${dbUrl}`})\n`);
-}
-
 /**
  * ` --db <url>` for a command aup suggests, as the user gave the URL but with a PostgreSQL password
  * hidden: the lines land in terminals, logs and CI output. '' without --db.
@@ -108,6 +58,14 @@ function dbFlag(db: string | undefined): string {
   if (db === undefined) return '';
   const location = parseDbUrl(db);
   return ` --db ${location.dialect === 'postgres' ? location.display : db}`;
+}
+
+/**
+ * Whether a run ended as its config asked, for the exit code: finished, or stopped by its own time
+ * budget (a planned end, resumable with a fresh budget); a stop by hand or a failure is exit 1.
+ */
+function endedAsAsked(status: string, stopReason: string | null): boolean {
+  return status === 'finished' || (status === 'stopped' && stopReason === 'time_budget');
 }
 
 /** The board's port when `--board-port` is not given; aup-board's own default (the next free one if taken). */
@@ -279,8 +237,16 @@ function addRunCommand(program: Command, io: CliIo): void {
     )
     .option('--workers <mode>', 'external: only propose and queue jobs; `aup worker` processes sharing the database run them')
     .option('--tags <list>', 'with --workers external: only workers with all these tags (aup worker --tags) run the jobs', parseTags)
+    .option(
+      '--warm-start <eid>',
+      "tell the proposer the finished jobs of this earlier experiment first (repeatable; added to the config's warm_start)",
+      (v: string, prev: number[] = []) => [...prev, parseId(v, '--warm-start')],
+    )
     .action(
-      async (file: string, o: { db?: string; name?: string; board?: boolean; boardPort?: number; workers?: string; tags?: string[] }) => {
+      async (
+        file: string,
+        o: { db?: string; name?: string; board?: boolean; boardPort?: number; workers?: string; tags?: string[]; warmStart?: number[] },
+      ) => {
         const path = resolve(io.cwd, file);
         const workers = workersOption(o.workers, o.tags, o.db, io.cwd);
         const { config } = await loadConfig(path, { cwd: io.cwd, onWarning: printWarning(io, path) });
@@ -310,6 +276,7 @@ function addRunCommand(program: Command, io: CliIo): void {
               signal,
               events: passive?.events ?? progress,
               workers,
+              warmStart: o.warmStart,
               onCreated: (exp) => {
                 io.stdout.write(
                   `experiment ${exp.id} "${exp.name}": ${config.proposer}, ${total} jobs, ${config.n_parallel} at a time, target ${config.target}\n`,
@@ -326,9 +293,9 @@ function addRunCommand(program: Command, io: CliIo): void {
               progress.stop();
             });
           });
-          summary(io, result, store.url);
+          summary(io.stdout, result, store.url, config.stop);
           if (result.status === 'stopped') io.stdout.write(`stopped: continue with "aup resume ${result.experimentId}${dbFlag(o.db)}"\n`);
-          if (result.status !== 'finished') process.exitCode = 1;
+          if (!endedAsAsked(result.status, result.stopReason)) process.exitCode = 1;
           // Ctrl-C during the run stops both; an experiment that ended on its own leaves the board up to look at it.
           if (board !== undefined && !interrupted) {
             io.stdout.write(`the board keeps serving at ${board.url}; Ctrl-C stops it\n`);
@@ -375,8 +342,8 @@ function addResumeCommand(program: Command, io: CliIo): void {
             progress.stop();
           }),
         );
-        summary(io, result, store.url);
-        if (result.status !== 'finished') process.exitCode = 1;
+        summary(io.stdout, result, store.url, (exp?.config as unknown as NormalizedConfig | undefined)?.stop);
+        if (!endedAsAsked(result.status, result.stopReason)) process.exitCode = 1;
       } finally {
         await store.close();
       }
@@ -471,6 +438,11 @@ function addShowCommand(program: Command, io: CliIo): void {
           `experiment ${exp.id} "${exp.name}": ${exp.status}, ${exp.proposer}, target ${exp.target}, ${jobs.length}/${exp.nSamples} jobs\n`,
         );
         if (exp.error) io.stdout.write(`error: ${exp.error}\n`);
+        if (exp.stopReason !== null) {
+          const stop = (exp.config as unknown as NormalizedConfig).stop;
+          io.stdout.write(`stop reason: ${exp.stopReason} (${describeStopReason(exp.stopReason, stop)})\n`);
+        }
+        if (exp.warmStart !== null) io.stdout.write(`warm start: ${describeWarmStart(exp.warmStart)}\n`);
         io.stdout.write(best ? `best: job ${best.id} score=${formatScore(best.score)} ${formatParams(best.params)}\n` : 'best: -\n');
         const metricNames = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics)))];
         const paramNames = [...new Set(jobs.flatMap((j) => Object.keys(j.params)))];

@@ -1,9 +1,10 @@
 import { AupError, isAupError, type AupErrorCode } from '../errors.js';
-import { getProposer, listProposers } from '../proposers/registry.js';
+import { BUILTIN_PROPOSERS, getProposer, listProposers } from '../proposers/registry.js';
 import { createPruner } from '../pruners/registry.js';
 import { resolveCommand } from '../runner/command.js';
-import type { NormalizedConfig } from '../types.js';
+import type { NormalizedConfig, Proposer } from '../types.js';
 import { formatProblems, type ConfigProblem } from './config-problem.js';
+import { andList } from './schema-builders.js';
 
 export interface RunnableOptions {
   /** The jobs run as an in-process objective, or the script was resolved already: no script to resolve. */
@@ -51,15 +52,28 @@ export function runnableProblems(config: NormalizedConfig, opts: RunnableOptions
   );
   if (known) {
     // Creating the proposer once checks its settings against the space, as a run's start does.
-    attempt('proposer', `settings the ${config.proposer} proposer accepts`, 'settings it refused', () =>
-      getProposer(config.proposer).create({
+    const made: { proposer?: Proposer } = {};
+    attempt('proposer', `settings the ${config.proposer} proposer accepts`, 'settings it refused', () => {
+      made.proposer = getProposer(config.proposer).create({
         space: config.parameter_config,
         target: config.target,
         nSamples: config.n_samples,
         seed: config.random_seed,
         options: config.proposer_options ?? {},
-      }),
-    );
+      });
+    });
+    // Warm-start jobs reach the proposer as adopted trials (runner/warm-start.ts).
+    const { proposer } = made;
+    if (proposer !== undefined && (config.warm_start?.length ?? 0) > 0 && typeof proposer.adopt !== 'function') {
+      const able = adoptingProposers(config);
+      problems.push({
+        path: 'warm_start',
+        message: `the "${config.proposer}" proposer cannot be told earlier jobs (it takes no trials it did not propose); warm_start works with ${able}`,
+        expected: `no warm_start, or one of the proposers ${able}`,
+        found: JSON.stringify(config.warm_start),
+      });
+      codes.push('AUP_ERR_CONFIG_INVALID');
+    }
   }
   const earlyStop = config.resource_args?.early_stop;
   if (earlyStop)
@@ -96,6 +110,19 @@ export function runnableProblems(config: NormalizedConfig, opts: RunnableOptions
     );
   }
   return { problems, code: codes[0] ?? 'AUP_ERR_CONFIG_INVALID' };
+}
+
+/** The built-in proposers that take trials they did not propose (`adopt`) over this space, as "a, b and c". */
+function adoptingProposers(config: NormalizedConfig): string {
+  const able = BUILTIN_PROPOSERS.filter((d) => {
+    try {
+      const ctx = { space: config.parameter_config, target: config.target, nSamples: 1, seed: 0, options: {} };
+      return typeof d.create(ctx).adopt === 'function';
+    } catch {
+      return false;
+    }
+  });
+  return andList(able.map((d) => d.name));
 }
 
 /**

@@ -77,6 +77,29 @@ const JobFailureSchema = Type.Object(
   },
 );
 
+/** Experiment-level stop rules (runner/stop-rules.ts); any that fires ends the experiment. */
+export const StopSchema = Type.Object(
+  {
+    time_budget_s: Type.Optional(
+      Positive(
+        'Seconds the experiment may run, summed over aup run and each aup resume; then running jobs are interrupted and it ends stopped (a resume gets a fresh budget).',
+      ),
+    ),
+    target_score: Type.Optional(
+      Type.Number({
+        description: 'End once the best score reaches this (at most it for target min, at least for max); running jobs finish.',
+      }),
+    ),
+    patience: Type.Optional(
+      Int(1, 'End after this many jobs in a row ended with a score (finished or early-stopped) without a new best; running jobs finish.'),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Experiment-level stop rules: the experiment ends cleanly when one fires, with the rule as its stop_reason.',
+  },
+);
+
 /** Per-resource settings (Auptimizer's `runtime_args`); other keys are passed through. */
 const runtimeFields = {
   prescript: Type.Optional(Type.String({ description: 'Shell commands run before each job (node, aws).' })),
@@ -150,6 +173,13 @@ export const ExperimentConfigSchema = Type.Object(
       ),
     ),
     n_parallel: Type.Optional(Int(1, 'Jobs run at the same time (default 1).')),
+    stop: Type.Optional(StopSchema),
+    warm_start: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1 }), {
+        description:
+          'Ids of earlier experiments in the same database whose finished jobs that fit this search space are told to the proposer before its first proposal (not counted in n_samples).',
+      }),
+    ),
     target: Type.Optional(OneOf(TARGETS, 'Whether the best score is the largest or the smallest (default max).')),
     workingdir: Type.Optional(Str('Folder the jobs run in (default: the config file folder).')),
     config_template: Type.Optional(
@@ -181,6 +211,7 @@ export const MISPLACED_KEY_HINTS: Readonly<Record<string, string>> = Object.free
   ...Object.fromEntries(Object.keys(ResourceArgsSchema.properties).map((k) => [k, `resource_args.${k}`])),
   ...Object.fromEntries(Object.keys(EarlyStopSchema.properties).map((k) => [k, `resource_args.early_stop.${k}`])),
   ...Object.fromEntries(Object.keys(JobFailureSchema.properties).map((k) => [k, `job_failure.${k}`])),
+  ...Object.fromEntries(Object.keys(StopSchema.properties).map((k) => [k, `stop.${k}`])),
 });
 
 /** Keys Auptimizer writes into the configs it stores (`cwd`, the folder it ran in): accepted and ignored without a word. */

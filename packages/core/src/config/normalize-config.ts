@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { AupError, type AupErrorCode } from '../errors.js';
-import type { JobFileKeys, Json, JsonObject, NormalizedConfig, ResourceArgs, ResourceKind, Target } from '../types.js';
+import type { JobFileKeys, Json, JsonObject, NormalizedConfig, ResourceArgs, ResourceKind, StopRules, Target } from '../types.js';
 import { checkParamSpec, checkUniqueNames, type PlacedParam } from './check-param-spec.js';
 import {
   displayFile,
@@ -276,6 +276,8 @@ function buildConfig(
   }
   if (raw.job_timeout !== undefined) config.job_timeout = raw.job_timeout as number;
   if (raw.job_file_keys !== undefined) config.job_file_keys = raw.job_file_keys as JobFileKeys;
+  if (isObject(raw.stop) && Object.keys(raw.stop).length > 0) config.stop = structuredClone(raw.stop) as StopRules;
+  if (Array.isArray(raw.warm_start) && raw.warm_start.length > 0) config.warm_start = [...new Set(raw.warm_start as number[])];
   // Proposers with a schedule of their own (a grid, Hyperband's brackets) run all of it when
   // n_samples is not given, as in Auptimizer.
   if (raw.n_samples === undefined) {

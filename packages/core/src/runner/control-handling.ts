@@ -137,8 +137,18 @@ export class ControlHandling {
     return result;
   }
 
-  /** Once the best job's model is being saved, the trials are over: settings and new trials wait for a resume. */
+  /**
+   * Once a stop rule concluded the experiment or the best job's model is being saved, the trials are
+   * over: settings and new trials wait for a resume.
+   */
   #checkTrialsOpen(req: ControlRequest): void {
+    const { concluded } = this.drive.state;
+    if (concluded !== undefined) {
+      throw new AupError(
+        'AUP_ERR_EXPERIMENT_STATE',
+        `experiment ${this.drive.experimentId} met its stop rule (${concluded}) and only lets its running jobs finish; request ${req.id} (${req.action}) not done`,
+      );
+    }
     if (this.drive.state.savingModel) {
       throw new AupError(
         'AUP_ERR_EXPERIMENT_STATE',

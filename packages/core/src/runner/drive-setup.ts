@@ -14,7 +14,9 @@ import { SCORE_LABEL } from './attempt-recorder.js';
 import { experimentJobDir } from './job-files.js';
 import type { DriveOptions } from './runner-types.js';
 import { closeOpenSaves, isSaveModelRun } from './save-model.js';
+import { StopRules } from './stop-rules.js';
 import { Trials } from './trials.js';
+import { warmStart } from './warm-start.js';
 
 export interface DriveSetup {
   exp: ExperimentRecord;
@@ -28,10 +30,15 @@ export interface DriveSetup {
   jobDir: string | undefined;
   trials: Trials;
   pruner: Pruner | undefined;
+  /** The experiment's stop rules, with the patience count and budget time of earlier runs. */
+  stopRules: StopRules;
 }
 
-/** Reads and checks what the drive of `opts.experimentId` starts from; `host` serves a passive resource. */
-export async function setUpDrive(opts: DriveOptions, host: ResourceHost): Promise<DriveSetup> {
+/**
+ * Reads and checks what the drive of `opts.experimentId` starts from; `host` serves a passive
+ * resource. A first drive tells the proposer its warm start (`say` hears what was told and left out).
+ */
+export async function setUpDrive(opts: DriveOptions, host: ResourceHost, say: (message: string) => void): Promise<DriveSetup> {
   const { store, experimentId } = opts;
   const exp = await store.getExperiment(experimentId);
   if (!exp) throw new AupError('AUP_ERR_EXPERIMENT_NOT_FOUND', `experiment ${experimentId} does not exist in ${store.url}`);
@@ -61,10 +68,17 @@ export async function setUpDrive(opts: DriveOptions, host: ResourceHost): Promis
   const jobs = (await store.listJobs(experimentId)).filter((j) => !isSaveModelRun(j));
   await closeOpenSaves(store, exp.bestJobId);
   const trials = new Trials(config, exp.proposerState, jobs);
+  try {
+    await warmStart(store, exp, config, trials.proposer, say);
+  } catch (e) {
+    await resource.close?.().catch(() => undefined);
+    throw e;
+  }
   const earlyStop = config.resource_args?.early_stop;
   const pruner = earlyStop ? createPruner(earlyStop, config.target) : undefined;
   if (pruner) await restorePruner(store, pruner, jobs);
-  return { exp, config, external, resource, runsScripts: !opts.objective && !byHand, jobDir, trials, pruner };
+  const stopRules = new StopRules(config, exp, jobs);
+  return { exp, config, external, resource, runsScripts: !opts.objective && !byHand, jobDir, trials, pruner, stopRules };
 }
 
 /**

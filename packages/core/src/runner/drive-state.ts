@@ -2,6 +2,7 @@ import type { IngestQueue } from './ingest-queue.js';
 import type { RunningJobs } from './running-jobs.js';
 import type { RunnerEvents } from './runner-types.js';
 import type { Trials } from './trials.js';
+import type { Conclusion, StopRules } from './stop-rules.js';
 import type { Pruner } from '../pruners/index.js';
 import type { Resource } from '../resources/resource.js';
 import type { Store } from '../store/store-types.js';
@@ -9,8 +10,12 @@ import type { NormalizedConfig } from '../types.js';
 
 /** Where a drive is: what its parts read and change, in one object instead of locals shared by closures. */
 export interface DriveState {
-  /** A stop was asked (signal, `stop` request, lost lease): no new job starts. */
+  /** A stop was asked (signal, `stop` request, lost lease) or the time budget ran out: no new job starts. */
   stopped: boolean;
+  /** Why it stopped: `time_budget`, or `user` (a signal, a `stop` request). */
+  stopReason: 'user' | 'time_budget' | undefined;
+  /** A stop rule concluded the experiment: no new trial starts, running jobs (and their retries) finish. */
+  concluded: Conclusion | undefined;
   /** Why the experiment fails (a job failed without ignore_fail): no new job starts. */
   failure: string | undefined;
   /** Another driver took the experiment over: nothing more is written. */
@@ -34,8 +39,11 @@ export interface Drive {
   readonly queue: IngestQueue;
   readonly pruner: Pruner | undefined;
   readonly state: DriveState;
-  /** Stops the experiment: every running job is aborted as interrupted. */
-  stop(): void;
+  readonly stopRules: StopRules;
+  /** Stops the experiment (`user` unless said): every running job is aborted as interrupted. */
+  stop(reason?: 'user' | 'time_budget'): void;
+  /** A stop rule fired: no new trial, running jobs finish (recorded as the stop reason at once). */
+  conclude(reason: Conclusion): Promise<void>;
   /** Wakes the loop from waiting on running jobs (a setting changed, a trial was enqueued). */
   wake(): void;
 }

@@ -9,7 +9,7 @@ import { AupError } from '../errors.js';
 import type { Pruner } from '../pruners/index.js';
 import type { Resource, ResourceSlot } from '../resources/resource.js';
 import type { ExperimentRecord, JobRecord, Store } from '../store/store-types.js';
-import type { NormalizedConfig } from '../types.js';
+import type { ExperimentStopReason, NormalizedConfig } from '../types.js';
 import { WorkerDispatch } from '../worker/worker-dispatch.js';
 import { attemptRecorder, isScore, jobLaunch, settleScore, type LaunchSettings } from './attempt-launch.js';
 import { ControlHandling } from './control-handling.js';
@@ -26,6 +26,7 @@ import { deferred, type Completion, type DriveOptions, type RunnerEvents } from 
 import type { ModelSave } from './job-json.js';
 import { modelSaved, prepareModelSave, wantsSaveModel } from './save-model.js';
 import type { Trials } from './trials.js';
+import type { Conclusion, StopRules } from './stop-rules.js';
 
 /** How long after a job starts its pid is written (ms); a job that ends sooner has it written with its end. */
 const PID_WRITE_DELAY_MS = 100;
@@ -34,13 +35,17 @@ const PID_WRITE_DELAY_MS = 100;
 export async function driveLeased(opts: DriveOptions, lease: DriverLeaseHandle): Promise<ExperimentRecord> {
   const events = opts.events ?? {};
   // A passive job announces itself through the runner's events, with its job record.
-  const setup = await setUpDrive(opts, {
-    store: opts.store,
-    onPassiveJob: (jobId, info) => {
-      const job = drive.running.get(jobId)?.job;
-      if (job) events.onPassiveJob?.(job, info);
+  const setup = await setUpDrive(
+    opts,
+    {
+      store: opts.store,
+      onPassiveJob: (jobId, info) => {
+        const job = drive.running.get(jobId)?.job;
+        if (job) events.onPassiveJob?.(job, info);
+      },
     },
-  });
+    (m) => events.onMessage?.(m),
+  );
   const drive = new ExperimentDrive(opts, lease, setup);
   return drive.run();
 }
@@ -58,6 +63,7 @@ class ExperimentDrive implements Drive {
   readonly state: DriveState;
   readonly control: ControlHandling;
   readonly completion: JobCompletion;
+  readonly stopRules: StopRules;
   readonly #opts: DriveOptions;
   readonly #lease: DriverLeaseHandle;
   readonly #setup: DriveSetup;
@@ -72,20 +78,44 @@ class ExperimentDrive implements Drive {
     this.store = opts.store;
     this.experimentId = opts.experimentId;
     this.events = opts.events ?? {};
-    ({ config: this.config, resource: this.resource, trials: this.trials, pruner: this.pruner } = setup);
+    ({ config: this.config, resource: this.resource, trials: this.trials, pruner: this.pruner, stopRules: this.stopRules } = setup);
     this.running = new RunningJobs(setup.resource);
     this.queue = new IngestQueue(this.store);
     this.#launch = { config: this.config, jobDir: setup.jobDir ?? '', inProcess: opts.objective !== undefined, driverToken: lease.token };
     // A job needs a slot: n_parallel above the number of slots (e.g. listed GPUs) is capped.
     const nParallel = Math.max(1, Math.min(this.config.n_parallel, setup.resource.slots.length));
-    this.state = { stopped: opts.signal?.aborted ?? false, failure: undefined, leaseLost: false, nParallel, savingModel: false };
+    const stopped = opts.signal?.aborted ?? false;
+    this.state = {
+      stopped,
+      stopReason: stopped ? 'user' : undefined,
+      concluded: undefined,
+      failure: undefined,
+      leaseLost: false,
+      nParallel,
+      savingModel: false,
+    };
     this.control = new ControlHandling(this);
     this.completion = new JobCompletion(this, this.control, setup.exp);
   }
 
-  stop(): void {
+  stop(reason: 'user' | 'time_budget' = 'user'): void {
+    if (!this.state.stopped) this.state.stopReason = reason;
     this.state.stopped = true;
     this.running.abort('interrupted');
+    this.wake();
+  }
+
+  async conclude(reason: Conclusion): Promise<void> {
+    const { state, events, experimentId } = this;
+    if (state.concluded !== undefined || state.stopped || state.failure !== undefined) return;
+    state.concluded = reason;
+    const running = this.running.size;
+    events.onMessage?.(
+      `experiment ${experimentId}: ${this.stopRules.describe(reason)}: no new jobs` +
+        (running > 0 ? `; the ${running} running job(s) finish first` : ''),
+    );
+    // Shown at once (the board: why no new job starts while the last ones finish).
+    await this.store.updateExperiment(experimentId, { stopReason: reason });
     this.wake();
   }
 
@@ -103,7 +133,17 @@ class ExperimentDrive implements Drive {
       );
     }
     const { exp } = this.#setup;
-    await store.updateExperiment(experimentId, { status: 'running', startedAt: exp.startedAt ?? Date.now(), endedAt: null, error: null });
+    await store.updateExperiment(experimentId, {
+      status: 'running',
+      startedAt: exp.startedAt ?? Date.now(),
+      endedAt: null,
+      error: null,
+      stopReason: null,
+      budgetUsedMs: this.stopRules.usedMs(),
+    });
+    // A resume after a rule was met (a stop came while the last jobs finished) concludes at once.
+    const met = this.stopRules.atStart(this.completion.bestScore);
+    if (met !== undefined) await this.conclude(met);
     await this.#runJobs();
     if (state.leaseLost) {
       await resource.close?.().catch(() => undefined);
@@ -115,13 +155,38 @@ class ExperimentDrive implements Drive {
     }
     const status = this.#ending();
     await resource.close?.();
-    await store.updateExperiment(experimentId, { status, error: state.failure ?? null, endedAt: Date.now() });
+    await store.updateExperiment(experimentId, {
+      status,
+      error: state.failure ?? null,
+      endedAt: Date.now(),
+      stopReason: this.#stopReason(status),
+      budgetUsedMs: this.stopRules.usedMs(),
+    });
     if (state.failure !== undefined) events.onMessage?.(state.failure);
     return (await store.getExperiment(experimentId))!;
   }
 
   #ending(): 'failed' | 'stopped' | 'finished' {
     return this.state.failure !== undefined ? 'failed' : this.state.stopped ? 'stopped' : 'finished';
+  }
+
+  /** Why the experiment ends with `status`: the failure, the stop, the rule, or its trials ran out. */
+  #stopReason(status: 'failed' | 'stopped' | 'finished'): ExperimentStopReason {
+    const { state, trials } = this;
+    if (status === 'failed') return 'failure';
+    if (status === 'stopped') return state.stopReason ?? 'user';
+    return state.concluded ?? (trials.exhausted ? 'exhausted' : 'n_samples');
+  }
+
+  /** The time budget ran out: running jobs are interrupted, and the experiment ends stopped. */
+  #budgetExpired(): void {
+    if (this.state.stopped || this.state.failure !== undefined) return;
+    const running = this.running.size;
+    this.events.onMessage?.(
+      `experiment ${this.experimentId}: ${this.stopRules.describe('time_budget')}` +
+        (running > 0 ? `: its ${running} running job(s) are interrupted (a resume runs them again, with a fresh budget)` : ''),
+    );
+    this.stop('time_budget');
   }
 
   /** The jobs, with the stop signal, the lease, control requests and worker dispatch listened to meanwhile. */
@@ -134,9 +199,12 @@ class ExperimentDrive implements Drive {
     await poller.start();
     this.#dispatch = this.#setup.external ? this.#workerDispatch() : undefined;
     await this.#dispatch?.start();
+    this.stopRules.startBudget(() => this.#budgetExpired());
     try {
       await this.#loop();
       await this.#drain();
+      // The trials are over: the model save is no trial, and the budget does not stop it.
+      this.stopRules.stopBudget();
       if (this.#ending() === 'finished' && wantsSaveModel(this.config, this.completion.bestJobId, this.#setup.runsScripts))
         await this.#saveModel();
       await queue.close();
@@ -146,9 +214,16 @@ class ExperimentDrive implements Drive {
       await queue.close().catch(() => undefined);
       await this.resource.close?.().catch(() => undefined);
       if (!state.leaseLost)
-        await store.updateExperiment(experimentId, { status: 'failed', error: (e as Error).message, endedAt: Date.now() });
+        await store.updateExperiment(experimentId, {
+          status: 'failed',
+          error: (e as Error).message,
+          endedAt: Date.now(),
+          stopReason: 'failure',
+          budgetUsedMs: this.stopRules.usedMs(),
+        });
       throw e;
     } finally {
+      this.stopRules.stopBudget();
       this.#opts.signal?.removeEventListener('abort', onStop);
       offLost();
       // Answers still due, then requests that came too late: the runner no longer acts on them.
@@ -203,6 +278,8 @@ class ExperimentDrive implements Drive {
           await this.#start(again);
           continue;
         }
+        // A stop rule concluded the experiment: jobs already made run (retries, reruns), no new one.
+        if (state.concluded !== undefined) break;
         const ask = trials.ask();
         if (ask === undefined) break;
         const job = await store.createJob(trials.newJob(experimentId, ask), trials.proposer.snapshot());

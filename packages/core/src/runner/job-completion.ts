@@ -71,7 +71,13 @@ export class JobCompletion {
     await store.completeJob(
       c.job.id,
       { status: c.status, score: score ?? null, metrics: c.metrics, warnings, endedAt: now },
-      { id: this.drive.experimentId, proposerState: trials.proposer.snapshot(), bestJobId: this.bestJobId, bestScore: this.bestScore },
+      {
+        id: this.drive.experimentId,
+        proposerState: trials.proposer.snapshot(),
+        bestJobId: this.bestJobId,
+        bestScore: this.bestScore,
+        budgetUsedMs: this.drive.stopRules.usedMs(now),
+      },
       attemptEnd,
     );
     const done: JobRecord = { ...c.job, status: c.status, score: score ?? null, metrics: c.metrics, warnings, endedAt: now };
@@ -82,7 +88,10 @@ export class JobCompletion {
       state.failure =
         `job ${c.job.id} failed: ${c.error ?? 'unknown error'}` +
         (config.job_failure ? '' : ' (add "job_failure": {"ignore_fail": true} to go on after failures)');
+      return;
     }
+    const rule = this.drive.stopRules.afterJob(c.status, newBest, this.bestScore);
+    if (rule !== undefined) await this.drive.conclude(rule);
   }
 
   /**

@@ -6,6 +6,7 @@ import { toExperiment, toJson } from './rows.js';
 import type { AupDatabase, ExperimentTable } from './schema.js';
 import type { StoreContext } from './store-context.js';
 import { experimentNotFound } from './store-errors.js';
+import type { Json } from '../types.js';
 import type { ExperimentPatch, ExperimentRecord, NewExperiment } from './store-types.js';
 
 export async function createExperiment(ctx: StoreContext, input: NewExperiment): Promise<ExperimentRecord> {
@@ -82,5 +83,8 @@ export function experimentSet(patch: ExperimentPatch): Updateable<ExperimentTabl
   if (patch.endedAt !== undefined) set.ended_at = patch.endedAt;
   if (patch.host !== undefined) set.host = toJson(patch.host);
   if (patch.jobDir !== undefined) set.job_dir = patch.jobDir;
+  if (patch.stopReason !== undefined) set.stop_reason = patch.stopReason;
+  if (patch.budgetUsedMs !== undefined) set.budget_used_ms = Math.round(patch.budgetUsedMs);
+  if (patch.warmStart !== undefined) set.warm_start = patch.warmStart === null ? null : toJson(patch.warmStart as unknown as Json);
   return set;
 }

@@ -74,6 +74,8 @@ export interface ExperimentSummaryRecord {
   endedAt: number | null;
   /** The tool it was imported from; null for an experiment aup ran. */
   importedFrom: string | null;
+  /** Why it ended (statuses.ts STOP_REASONS); null while it runs or when unknown. */
+  stopReason: string | null;
   /** Jobs per status, every status present. */
   jobCounts: Record<JobStatus, number>;
   jobsTotal: number;

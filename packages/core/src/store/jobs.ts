@@ -21,6 +21,8 @@ export interface CompletedExperiment {
   proposerState?: Json;
   bestJobId?: number | null;
   bestScore?: number | null;
+  /** Driving time counted against stop.time_budget_s so far. */
+  budgetUsedMs?: number;
 }
 
 export async function createJob(ctx: StoreContext, input: NewJob, proposerState?: Json): Promise<JobRecord> {
@@ -127,6 +129,7 @@ export async function completeJob(
         proposerState: experiment.proposerState,
         bestJobId: experiment.bestJobId,
         bestScore: experiment.bestScore,
+        budgetUsedMs: experiment.budgetUsedMs,
       }),
     );
     await feed.recordJobChanges(trx, ctx.dialect, [id], 'job');

@@ -97,6 +97,7 @@ forEachDatabase('openStore', (db) => {
       '0008-job-dir',
       '0009-imports',
       '0010-attempt-kind',
+      '0011-stop-and-warm-start',
     ]);
   });
 
@@ -109,16 +110,20 @@ forEachDatabase('openStore', (db) => {
     expect((await store.getExperiment(ran.id))!.jobDir).toBeNull();
     await store.close();
     // The database as aup left it before 0008: no job_dir column, 0008 and later not recorded
-    // (nor what they add: 0009's import tables and column, 0010's attempt kind).
+    // (nor what they add: 0009's import tables and column, 0010's attempt kind, 0011's stop and warm start).
     await rawQuery(url, db.dialect, 'alter table experiment drop column job_dir');
     await rawQuery(url, db.dialect, 'drop table import_job');
     await rawQuery(url, db.dialect, 'drop table import_source');
     await rawQuery(url, db.dialect, 'alter table experiment drop column imported_from');
     await rawQuery(url, db.dialect, 'alter table job_attempt drop column kind');
+    for (const column of ['stop_reason', 'budget_used_ms', 'warm_start'])
+      await rawQuery(url, db.dialect, `alter table experiment drop column ${column}`);
     await rawQuery(url, db.dialect, `delete from aup_migration where name >= '0008'`);
     const migrated = await openStore(url);
     expect((await migrated.getExperiment(ran.id))!.jobDir).toBe('jobs');
     expect((await migrated.getExperiment(never.id))!.jobDir).toBeNull();
+    // An experiment from before 0011 has no stop reason, no budget time used and no warm start.
+    expect(await migrated.getExperiment(ran.id)).toMatchObject({ stopReason: null, budgetUsedMs: 0, warmStart: null });
     await migrated.updateExperiment(never.id, { jobDir: 'jobs/e2-0a1b2c' });
     expect((await migrated.getExperiment(never.id))!.jobDir).toBe('jobs/e2-0a1b2c');
     await migrated.close();

@@ -1,8 +1,8 @@
 import type { Selectable } from 'kysely';
 
-import type { ExperimentStatus, Json, JobStatus, Params } from '../types.js';
+import type { ExperimentStatus, ExperimentStopReason, Json, JobStatus, Params } from '../types.js';
 import type { ExperimentTable, JobAttemptTable, JobTable } from './schema.js';
-import type { AttemptRecord, ExperimentRecord, ExperimentWorkers, JobRecord } from './store-types.js';
+import type { AttemptRecord, ExperimentRecord, ExperimentWorkers, JobRecord, WarmStartRecord } from './store-types.js';
 
 // Rows to records, and the JSON columns: shared by every store module, so they depend on nothing
 // but the schema and the record types.
@@ -45,7 +45,18 @@ export function toExperiment(r: Selectable<ExperimentTable>): ExperimentRecord {
     workers: toExperimentWorkers(r.workers, r.worker_tags),
     jobDir: r.job_dir,
     importedFrom: r.imported_from,
+    stopReason: r.stop_reason as ExperimentStopReason | null,
+    budgetUsedMs: Number(r.budget_used_ms),
+    warmStart: r.warm_start === null ? null : toWarmStart(parseJson(r.warm_start)),
   };
+}
+
+/** A stored warm-start record, read defensively: a value that is not one is no warm start. */
+function toWarmStart(value: unknown): WarmStartRecord | null {
+  if (value === null || typeof value !== 'object') return null;
+  const v = value as Partial<WarmStartRecord>;
+  if (!Array.isArray(v.experiments) || !Array.isArray(v.jobIds)) return null;
+  return { experiments: v.experiments, jobIds: v.jobIds };
 }
 
 /** The worker mode of an experiment row: null unless its jobs are left to `aup worker` processes. */

@@ -31,6 +31,12 @@ export interface ExperimentTable {
   job_dir: Generated<string | null>;
   /** migrations/0009: the tool an imported experiment came from ('optuna', 'auptimizer'); null: aup ran it. */
   imported_from: Generated<string | null>;
+  /** migrations/0011: why it ended (statuses.ts STOP_REASONS); null while it runs or from before 0011. */
+  stop_reason: Generated<string | null>;
+  /** migrations/0011: driving time counted against stop.time_budget_s (ms). */
+  budget_used_ms: Generated<number>;
+  /** migrations/0011: the warm start told to its proposer (JSON WarmStartRecord); null: none done. */
+  warm_start: Generated<string | null>;
 }
 
 export interface JobTable {

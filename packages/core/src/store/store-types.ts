@@ -1,4 +1,4 @@
-import type { ExperimentStatus, Json, JobStatus, Params } from '../types.js';
+import type { ExperimentStatus, ExperimentStopReason, Json, JobStatus, Params } from '../types.js';
 import type {
   BestSoFarSeries,
   BestSoFarX,
@@ -43,6 +43,23 @@ export interface ExperimentRecord {
   jobDir: string | null;
   /** The tool it was imported from (`aup import`, Store.getImport); null for an experiment aup ran. */
   importedFrom: string | null;
+  /** Why it ended (statuses.ts STOP_REASONS); null while it runs, before it ran, and for ends older aup recorded. */
+  stopReason: ExperimentStopReason | null;
+  /** Driving time counted against `stop.time_budget_s` so far, in ms (runner/stop-rules.ts). */
+  budgetUsedMs: number;
+  /** What its warm start told the proposer (runner/warm-start.ts); null when none was done (yet). */
+  warmStart: WarmStartRecord | null;
+}
+
+/**
+ * The warm start of an experiment, recorded with the proposer snapshot that holds it, in one
+ * transaction (docs/reference/config.md, `warm_start`).
+ */
+export interface WarmStartRecord {
+  /** Each experiment `warm_start` names, in its order: its finished jobs told, and those skipped (they did not fit the space). */
+  experiments: { id: number; jobs: number; skipped: number }[];
+  /** The ids of the jobs told, in the order told: they took the proposer's trial ids 0, 1, ... */
+  jobIds: number[];
 }
 
 export interface JobRecord {
@@ -151,6 +168,9 @@ export interface ExperimentPatch {
   host?: Json;
   /** The folder of its job files, set once by the runner. */
   jobDir?: string;
+  stopReason?: ExperimentStopReason | null;
+  budgetUsedMs?: number;
+  warmStart?: WarmStartRecord | null;
 }
 
 export interface NewJob {
@@ -442,7 +462,7 @@ export interface JobStore {
   completeJob(
     id: number,
     patch: JobPatch & { status: JobStatus },
-    experiment: { id: number; proposerState?: Json; bestJobId?: number | null; bestScore?: number | null },
+    experiment: { id: number; proposerState?: Json; bestJobId?: number | null; bestScore?: number | null; budgetUsedMs?: number },
     /** The end of the job's last attempt, written in the same transaction. */
     attempt?: { id: number; patch: AttemptPatch },
   ): Promise<void>;

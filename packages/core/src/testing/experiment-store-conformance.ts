@@ -31,6 +31,9 @@ function experimentsTests(ctx: StoreSuiteContext): void {
         error: null,
         startedAt: null,
         endedAt: null,
+        stopReason: null,
+        budgetUsedMs: 0,
+        warmStart: null,
       });
       expect(created.configRaw).toEqual(input.configRaw);
       expect(created.config).toEqual(input.config);
@@ -90,6 +93,12 @@ function experimentsTests(ctx: StoreSuiteContext): void {
       expect((await store.getExperiment(e.id))!.jobDir).toBe(`jobs/e${e.id}-0a1b2c`);
       await store.updateExperiment(e.id, { status: 'finished' });
       expect((await store.getExperiment(e.id))!.jobDir).toBe(`jobs/e${e.id}-0a1b2c`);
+      // Why it ended, the budget time used and the warm start (migrations/0011); null clears.
+      const warmStart = { experiments: [{ id: 7, jobs: 2, skipped: 1 }], jobIds: [70, 72] };
+      await store.updateExperiment(e.id, { stopReason: 'time_budget', budgetUsedMs: 2_500_000_000_123, warmStart });
+      expect(await store.getExperiment(e.id)).toMatchObject({ stopReason: 'time_budget', budgetUsedMs: 2_500_000_000_123, warmStart });
+      await store.updateExperiment(e.id, { stopReason: null });
+      expect(await store.getExperiment(e.id)).toMatchObject({ stopReason: null, budgetUsedMs: 2_500_000_000_123, warmStart });
     });
 
     it('rejects updating or deleting an unknown experiment with AUP_ERR_EXPERIMENT_NOT_FOUND', async () => {

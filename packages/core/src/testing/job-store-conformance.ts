@@ -111,19 +111,24 @@ function jobCompletionTests(ctx: StoreSuiteContext): void {
     await store.completeJob(
       j.id,
       { status: 'finished', score: 0.93, metrics: { f1: 0.9 } },
-      { id: e.id, proposerState: { told: 1 }, bestJobId: j.id, bestScore: 0.93 },
+      { id: e.id, proposerState: { told: 1 }, bestJobId: j.id, bestScore: 0.93, budgetUsedMs: 1234 },
     );
     const job = (await store.getJob(j.id))!;
     expect(job).toMatchObject({ status: 'finished', score: 0.93, metrics: { f1: 0.9 } });
     expect(job.endedAt).toBeGreaterThanOrEqual(before);
     const exp = (await store.getExperiment(e.id))!;
-    expect(exp).toMatchObject({ bestJobId: j.id, bestScore: 0.93, proposerState: { told: 1 } });
+    expect(exp).toMatchObject({ bestJobId: j.id, bestScore: 0.93, proposerState: { told: 1 }, budgetUsedMs: 1234 });
 
     // Fields left out stay as they are; an explicit endedAt is kept.
     const j2 = await newJob(e.id, 1);
     await store.completeJob(j2.id, { status: 'failed', endedAt: FAR_TIME }, { id: e.id, proposerState: { told: 2 } });
     expect((await store.getJob(j2.id))!).toMatchObject({ status: 'failed', endedAt: FAR_TIME, score: null });
-    expect((await store.getExperiment(e.id))!).toMatchObject({ bestJobId: j.id, bestScore: 0.93, proposerState: { told: 2 } });
+    expect((await store.getExperiment(e.id))!).toMatchObject({
+      bestJobId: j.id,
+      bestScore: 0.93,
+      proposerState: { told: 2 },
+      budgetUsedMs: 1234,
+    });
   });
 
   it('rolls completeJob back as a whole when part of it fails', async () => {

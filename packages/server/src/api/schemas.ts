@@ -1,4 +1,4 @@
-import { EXPERIMENT_STATUSES, JOB_STATUSES, type JobStatus } from '@aup/core';
+import { EXPERIMENT_STATUSES, JOB_STATUSES, STOP_REASONS, type JobStatus } from '@aup/core';
 import { Type, type Static, type TInteger } from '@sinclair/typebox';
 
 import { MAX_ID, Nullable, ParamValue, StringEnum, Timestamp } from './schema-kit.js';
@@ -16,7 +16,7 @@ export const MAX_JOB_PAGE_SIZE = 1000;
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
 
-export { EXPERIMENT_STATUSES, JOB_STATUSES };
+export { EXPERIMENT_STATUSES, JOB_STATUSES, STOP_REASONS };
 export const ExperimentStatusSchema = StringEnum(EXPERIMENT_STATUSES);
 export const JobStatusSchema = StringEnum(JOB_STATUSES);
 export const ParamValueSchema = ParamValue;
@@ -41,6 +41,12 @@ export const HealthSchema = Type.Object({
 });
 export type Health = Static<typeof HealthSchema>;
 
+export const StopReasonSchema = StringEnum(STOP_REASONS, {
+  description:
+    'Why an experiment ended: n_samples, exhausted, target_score, patience, time_budget, user or failure (set as a stop rule fires, while its last jobs finish)',
+});
+export type StopReason = Static<typeof StopReasonSchema>;
+
 export const ExperimentSummarySchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
@@ -58,6 +64,7 @@ export const ExperimentSummarySchema = Type.Object({
   imported_from: Nullable(
     Type.String({ description: 'The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran' }),
   ),
+  stop_reason: Nullable(StopReasonSchema),
 });
 export type ExperimentSummary = Static<typeof ExperimentSummarySchema>;
 
@@ -89,6 +96,23 @@ export const BestJobSchema = Type.Object({
 });
 export type BestJob = Static<typeof BestJobSchema>;
 
+/** What the experiment's warm start told its proposer before its first proposal. */
+export const WarmStartSchema = Type.Object(
+  {
+    experiments: Type.Array(
+      Type.Object({
+        id: Type.Integer(),
+        jobs: Type.Integer({ description: 'Its finished jobs told to the proposer' }),
+        skipped: Type.Integer({ description: 'Its finished jobs left out: they do not fit the search space' }),
+      }),
+      { description: 'Each experiment warm_start names, in its order' },
+    ),
+    jobs: Type.Integer({ description: 'Jobs told in all (trial ids 0 to jobs - 1; not counted in n_samples)' }),
+  },
+  { description: 'What its warm start told the proposer before its first proposal; null: no warm start (or not done yet)' },
+);
+export type WarmStart = Static<typeof WarmStartSchema>;
+
 export const ExperimentDetailSchema = Type.Composite([
   ExperimentSummarySchema,
   Type.Object({
@@ -96,6 +120,7 @@ export const ExperimentDetailSchema = Type.Composite([
     config: Type.Unknown({ description: 'The normalised experiment config' }),
     best_job: Nullable(BestJobSchema),
     job_counts: JobCountsSchema,
+    warm_start: Nullable(WarmStartSchema),
     host: Type.Unknown({
       description: 'The machine the experiment was created on: os, platform, arch, cores, totalMemory, node, python, gpus, hostname, user',
     }),

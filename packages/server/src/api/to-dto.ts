@@ -56,6 +56,7 @@ export function toExperimentSummaryOf(exp: ExperimentRecord, counts: JobCounts):
     started_at: isoTime(exp.startedAt),
     ended_at: isoTime(exp.endedAt),
     imported_from: exp.importedFrom,
+    stop_reason: exp.stopReason,
   };
 }
 
@@ -76,6 +77,7 @@ export function toSummaryOfRecord(e: ExperimentSummaryRecord): ExperimentSummary
     started_at: isoTime(e.startedAt),
     ended_at: isoTime(e.endedAt),
     imported_from: e.importedFrom,
+    stop_reason: e.stopReason as ExperimentSummary['stop_reason'],
   };
 }
 
@@ -92,6 +94,7 @@ export function toExperimentDetailOf(exp: ExperimentRecord, counts: JobCounts, b
     config: exp.config,
     best_job: own ? { id: own.id, trial: own.trial, score: finiteOrNull(own.score), params: own.params } : null,
     job_counts: counts,
+    warm_start: exp.warmStart === null ? null : { experiments: exp.warmStart.experiments, jobs: exp.warmStart.jobIds.length },
     host: exp.host,
     git: exp.git,
   };

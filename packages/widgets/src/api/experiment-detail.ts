@@ -8,17 +8,21 @@ import type {
   JobCounts,
   JobStatus,
   ParamValue,
+  StopReason,
+  WarmStart,
 } from './wire.js';
 
-export type { ExperimentStatus, JobCounts, JobStatus, ParamValue };
+export type { ExperimentStatus, JobCounts, JobStatus, ParamValue, StopReason, WarmStart };
 
 /**
  * One experiment as the board API lists it; also what the `data` property of
  * `<aup-experiment-list>` takes. `hostname` may be left out of plain data (and older boards omit it).
  */
-export interface ExperimentSummary extends Omit<WireExperimentSummary, 'hostname'> {
+export interface ExperimentSummary extends Omit<WireExperimentSummary, 'hostname' | 'stop_reason'> {
   /** The machine the experiment was created on; absent or null when unknown. */
   hostname?: string | null;
+  /** Why it ended (a stop rule, its jobs ran out, a stop, a failure); absent from older boards. */
+  stop_reason?: StopReason | null;
 }
 
 /** The working directory's git state when an experiment was created. */
@@ -32,7 +36,10 @@ export interface GitState {
  * One experiment in full; also what the `data` property of `<aup-experiment-overview>` takes. The
  * API sends `host` and `git` as free JSON; here they have the outline the elements read.
  */
-export interface ExperimentDetail extends ExperimentSummary, Omit<WireExperimentDetail, 'hostname' | 'host' | 'git'> {
+export interface ExperimentDetail
+  extends ExperimentSummary, Omit<WireExperimentDetail, 'hostname' | 'host' | 'git' | 'stop_reason' | 'warm_start'> {
+  /** What its warm start told the proposer first; absent from older boards, null without one. */
+  warm_start?: WarmStart | null;
   /** The machine the experiment was created on (os, cores, node, hostname, ...); absent from older boards. */
   host?: Record<string, unknown> | null;
   /** The working directory's git state when it was created; null outside a repository. */

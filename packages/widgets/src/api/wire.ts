@@ -33,6 +33,9 @@ export interface JobCounts {
   interrupted: number;
 }
 
+/** Why an experiment ended: n_samples, exhausted, target_score, patience, time_budget, user or failure (set as a stop rule fires, while its last jobs finish) */
+export type StopReason = 'n_samples' | 'exhausted' | 'target_score' | 'patience' | 'time_budget' | 'user' | 'failure';
+
 export interface ExperimentSummary {
   id: number;
   name: string;
@@ -54,6 +57,8 @@ export interface ExperimentSummary {
   ended_at: string | null;
   /** The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran */
   imported_from: string | null;
+  /** Why an experiment ended: n_samples, exhausted, target_score, patience, time_budget, user or failure (set as a stop rule fires, while its last jobs finish) */
+  stop_reason: StopReason | null;
 }
 
 export interface ExperimentListRow {
@@ -77,6 +82,8 @@ export interface ExperimentListRow {
   ended_at: string | null;
   /** The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran */
   imported_from: string | null;
+  /** Why an experiment ended: n_samples, exhausted, target_score, patience, time_budget, user or failure (set as a stop rule fires, while its last jobs finish) */
+  stop_reason: StopReason | null;
   job_counts: JobCounts;
   jobs_total: number;
 }
@@ -90,6 +97,20 @@ export interface BestJob {
   trial: number;
   score: number | null;
   params: Record<string, ParamValue>;
+}
+
+/** What its warm start told the proposer before its first proposal; null: no warm start (or not done yet) */
+export interface WarmStart {
+  /** Each experiment warm_start names, in its order */
+  experiments: {
+    id: number;
+    /** Its finished jobs told to the proposer */
+    jobs: number;
+    /** Its finished jobs left out: they do not fit the search space */
+    skipped: number;
+  }[];
+  /** Jobs told in all (trial ids 0 to jobs - 1; not counted in n_samples) */
+  jobs: number;
 }
 
 export interface ExperimentDetail {
@@ -113,11 +134,15 @@ export interface ExperimentDetail {
   ended_at: string | null;
   /** The tool it was imported from (aup import: optuna, auptimizer); null for an experiment aup ran */
   imported_from: string | null;
+  /** Why an experiment ended: n_samples, exhausted, target_score, patience, time_budget, user or failure (set as a stop rule fires, while its last jobs finish) */
+  stop_reason: StopReason | null;
   error: string | null;
   /** The normalised experiment config */
   config: unknown;
   best_job: BestJob | null;
   job_counts: JobCounts;
+  /** What its warm start told the proposer before its first proposal; null: no warm start (or not done yet) */
+  warm_start: WarmStart | null;
   /** The machine the experiment was created on: os, platform, arch, cores, totalMemory, node, python, gpus, hostname, user */
   host: unknown;
   /** The working directory's git state when it was created: { commit, branch, dirty }, or null outside a repository */
@@ -483,10 +508,12 @@ export interface WireShapes {
   JobStatus: JobStatus;
   ParamValue: ParamValue;
   JobCounts: JobCounts;
+  StopReason: StopReason;
   ExperimentSummary: ExperimentSummary;
   ExperimentListRow: ExperimentListRow;
   ExperimentList: ExperimentList;
   BestJob: BestJob;
+  WarmStart: WarmStart;
   ExperimentDetail: ExperimentDetail;
   JobSummary: JobSummary;
   JobPage: JobPage;

@@ -11,6 +11,7 @@ import { formatDuration, formatProgress, formatScore, formatTimestamp } from '..
 import { errorMessage, loadingMessage } from '../theme/state-messages.js';
 import { compactJson } from './compact-json.js';
 import { isOneShot, runEstimate } from './estimate.js';
+import { stopReasonText, warmStartText } from './stop-and-warm-start.js';
 import { experimentOverviewStyles } from './experiment-overview.styles.js';
 
 /** `detail` of `aup-experiment-change`: the selector switched to another experiment. */
@@ -217,6 +218,7 @@ export class AupExperimentOverview extends LitElement {
             <dd>${formatTimestamp(e.started_at)}</dd>
             <dt>Ended</dt>
             <dd>${formatTimestamp(e.ended_at)}</dd>
+            ${this.renderStopReason(e)}
           </dl>
         </section>
         ${oneShot ? nothing : this.renderBest(e)}
@@ -231,6 +233,7 @@ export class AupExperimentOverview extends LitElement {
             <dd>${e.user}</dd>
             <dt>Created</dt>
             <dd>${formatTimestamp(e.created_at)}</dd>
+            ${this.renderWarmStart(e)}
             ${JOB_STATUSES.filter((k) => (e.job_counts?.[k] ?? 0) > 0).map(
               (k) =>
                 html`<dt>${JOB_STATUS_LABELS[k]}</dt>
@@ -244,6 +247,24 @@ export class AupExperimentOverview extends LitElement {
         ${oneShot ? html`<p class="note">A one-shot experiment: no hyperparameters, one run of the script.</p>` : nothing}
         <pre>${compactJson(e.config)}</pre>
       </section>`;
+  }
+
+  /** Why it ended, or, while a stop rule lets the last jobs finish, why it is ending. */
+  private renderStopReason(e: ExperimentDetail): TemplateResult | typeof nothing {
+    const reason = e.stop_reason;
+    if (reason === undefined || reason === null) return nothing;
+    const ending = e.status === 'running';
+    return html`<dt>${ending ? 'Ending' : 'Ended because'}</dt>
+      <dd data-field="stop-reason" data-reason=${reason}>${stopReasonText(reason)}${ending ? ' (running jobs finish)' : ''}</dd>`;
+  }
+
+  /** The experiments whose jobs the proposer was told first, and how many. */
+  private renderWarmStart(e: ExperimentDetail): TemplateResult | typeof nothing {
+    const w = e.warm_start;
+    if (w === undefined || w === null) return nothing;
+    const { text, title } = warmStartText(w);
+    return html`<dt>Warm start</dt>
+      <dd data-field="warm-start" title=${title}>${text}</dd>`;
   }
 
   private renderBest(e: ExperimentDetail): TemplateResult {

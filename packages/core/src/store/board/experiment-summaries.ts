@@ -35,6 +35,7 @@ export async function experimentSummaries(ctx: StoreContext): Promise<Experiment
       'started_at',
       'ended_at',
       'imported_from',
+      'stop_reason',
     ])
     .orderBy('id', 'desc')
     .execute();
@@ -69,6 +70,7 @@ export async function experimentSummaries(ctx: StoreContext): Promise<Experiment
       startedAt: e.started_at === null ? null : Number(e.started_at),
       endedAt: e.ended_at === null ? null : Number(e.ended_at),
       importedFrom: e.imported_from,
+      stopReason: e.stop_reason,
       jobCounts,
       jobsTotal: Object.values(jobCounts).reduce((a, b) => a + b, 0),
     };

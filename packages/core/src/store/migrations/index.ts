@@ -11,6 +11,7 @@ import * as m0007 from './0007-driver-lease.js';
 import * as m0008 from './0008-job-dir.js';
 import * as m0009 from './0009-imports.js';
 import * as m0010 from './0010-attempt-kind.js';
+import * as m0011 from './0011-stop-and-warm-start.js';
 
 interface AupMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, AupMigration> = {
   '0008-job-dir': m0008,
   '0009-imports': m0009,
   '0010-attempt-kind': m0010,
+  '0011-stop-and-warm-start': m0011,
 };
 
 /** Kysely's MigrationProvider over the static list, with the dialect's column types bound in. */
