@@ -49,7 +49,10 @@ export interface ExperimentConfigInput {
   job_timeout?: number;
   job_file_keys?: 'auptimizer' | 'aup';
   n_parallel?: number;
-  target?: string;
+  /** `'min'` or `'max'`; a list of them, one per objective, for several objectives. */
+  target?: string | readonly string[];
+  /** Names of the objectives of a list `target` (default objective_0, objective_1, ...). */
+  objectives?: readonly string[];
   workingdir?: string;
   [key: string]: unknown;
 }

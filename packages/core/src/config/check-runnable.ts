@@ -1,6 +1,7 @@
 import { AupError, isAupError, type AupErrorCode } from '../errors.js';
 import { getProposer, listProposers } from '../proposers/registry.js';
 import { createPruner } from '../pruners/registry.js';
+import { objectiveTargets } from '../objectives.js';
 import { resolveCommand } from '../runner/command.js';
 import type { NormalizedConfig } from '../types.js';
 import { formatProblems, type ConfigProblem } from './config-problem.js';
@@ -55,6 +56,7 @@ export function runnableProblems(config: NormalizedConfig, opts: RunnableOptions
       getProposer(config.proposer).create({
         space: config.parameter_config,
         target: config.target,
+        ...(objectiveTargets(config) !== undefined ? { targets: objectiveTargets(config) } : {}),
         nSamples: config.n_samples,
         seed: config.random_seed,
         options: config.proposer_options ?? {},
