@@ -3,7 +3,7 @@
  * Pareto order among jobs' values. A single-objective experiment has no `objectives` and none of
  * this applies to it.
  */
-import type { NormalizedConfig, ObjectiveSpec, Target } from './types.js';
+import type { Json, NormalizedConfig, ObjectiveSpec, Params, Target } from './types.js';
 
 /** The default name of objective `i` when the config's `objectives` does not name it. */
 export function defaultObjectiveName(i: number): string {
@@ -64,4 +64,52 @@ export function objectiveValues(
   if (metrics === null) return undefined;
   const values = objectives.map((o) => metrics[o.name]);
   return values.every((v): v is number => typeof v === 'number') ? values : undefined;
+}
+
+/** One job of the Pareto set: its id, parameters and every objective's value (in the config's order). */
+export interface ParetoJob {
+  jobId: number;
+  params: Params;
+  values: number[];
+}
+
+/** The part of a job the Pareto set is read from. */
+interface JobLike {
+  id: number;
+  status: string;
+  params: Params;
+  metrics: Readonly<Record<string, number>> | null;
+}
+
+/**
+ * The objectives of a stored experiment's config (the `config` JSON of its record), when it has
+ * several; undefined for a single objective or a config without them.
+ */
+export function storedObjectives(config: Json): ObjectiveSpec[] | undefined {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) return undefined;
+  const list = config.objectives;
+  if (!Array.isArray(list) || list.length < 2) return undefined;
+  const out: ObjectiveSpec[] = [];
+  for (const o of list) {
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) return undefined;
+    if (typeof o.name !== 'string' || (o.target !== 'min' && o.target !== 'max')) return undefined;
+    out.push({ name: o.name, target: o.target });
+  }
+  return out;
+}
+
+/**
+ * The Pareto set of an experiment's jobs: the finished jobs with a finite value for every
+ * objective that no other such job dominates, in job order. `feasible` is the hook for
+ * constraints: a job it refuses takes no part (default: every job is feasible).
+ */
+export function paretoJobs(
+  objectives: readonly ObjectiveSpec[],
+  jobs: readonly JobLike[],
+  feasible: (job: JobLike) => boolean = () => true,
+): ParetoJob[] {
+  const candidates = jobs.filter((j) => j.status === 'finished' && feasible(j));
+  const values = candidates.map((j) => objectiveValues(objectives, j.metrics));
+  const targets = objectives.map((o) => o.target);
+  return paretoIndices(targets, values).map((i) => ({ jobId: candidates[i]!.id, params: candidates[i]!.params, values: values[i]! }));
 }

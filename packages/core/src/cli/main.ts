@@ -18,6 +18,7 @@ import { addEnvCommand } from './env-command.js';
 import { addImportCommand } from './import-command.js';
 import { VERSION } from '../version.js';
 import { reportJobResult } from '../resources/index.js';
+import { paretoJobs, storedObjectives } from '../objectives.js';
 import type { PassiveJobInfo, RunnerEvents } from '../runner/runner.js';
 
 export interface CliIo {
@@ -32,6 +33,7 @@ const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString()
 /** The stable JSON shape of `aup show --json` (documented in docs/reference/cli.md). */
 export function showJson(exp: ExperimentRecord, jobs: JobRecord[]) {
   const best = exp.bestJobId === null ? undefined : jobs.find((j) => j.id === exp.bestJobId);
+  const objectives = storedObjectives(exp.config);
   return {
     experiment: {
       id: exp.id,
@@ -47,8 +49,13 @@ export function showJson(exp: ExperimentRecord, jobs: JobRecord[]) {
       started_at: iso(exp.startedAt),
       ended_at: iso(exp.endedAt),
       error: exp.error,
+      // Only with several objectives: each one's name (its metric) and direction.
+      ...(objectives !== undefined ? { objectives } : {}),
     },
     best: best ? { job_id: best.id, score: best.score, params: best.params } : null,
+    ...(objectives !== undefined
+      ? { pareto: paretoJobs(objectives, jobs).map((p) => ({ job_id: p.jobId, params: p.params, values: p.values })) }
+      : {}),
     jobs: jobs.map((j) => ({
       id: j.id,
       trial: j.trial,
@@ -472,6 +479,17 @@ function addShowCommand(program: Command, io: CliIo): void {
         );
         if (exp.error) io.stdout.write(`error: ${exp.error}\n`);
         io.stdout.write(best ? `best: job ${best.id} score=${formatScore(best.score)} ${formatParams(best.params)}\n` : 'best: -\n');
+        const objectives = storedObjectives(exp.config);
+        if (objectives !== undefined) {
+          const pareto = paretoJobs(objectives, jobs);
+          const names = objectives.map((o) => `${o.name} (${o.target})`).join(', ');
+          io.stdout.write(`pareto: ${pareto.length} job${pareto.length === 1 ? '' : 's'} on ${names}\n`);
+          for (const p of pareto) {
+            io.stdout.write(
+              `  job ${p.jobId} ${objectives.map((o, i) => `${o.name}=${formatScore(p.values[i]!)}`).join(' ')} ${formatParams(p.params)}\n`,
+            );
+          }
+        }
         const metricNames = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics)))];
         const paramNames = [...new Set(jobs.flatMap((j) => Object.keys(j.params)))];
         const rows = [['job', 'status', 'score', ...metricNames, ...paramNames]];
