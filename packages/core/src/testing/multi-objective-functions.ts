@@ -1,0 +1,104 @@
+/**
+ * Multi-objective test problems (ZDT1, ZDT2: Zitzler, Deb & Thiele 2000; DTLZ2: Deb, Thiele,
+ * Laumanns & Zitzler 2002) and the hypervolume that scores a set of their results, for the
+ * proposer benchmarks and tests. All objectives are minimised.
+ */
+import type { ParamSpec, Params } from '../types.js';
+
+export interface MultiObjectiveFunction {
+  name: string;
+  space: ParamSpec[];
+  /** Number of objectives. */
+  objectives: number;
+  /** The reference point of the hypervolume (every objective minimised). */
+  reference: number[];
+  /** The hypervolume of the true Pareto front against `reference` (the best any set can reach). */
+  optimalHypervolume: number;
+  evaluate(params: Params): number[];
+}
+
+const unitSpace = (d: number): ParamSpec[] => Array.from({ length: d }, (_, i) => ({ name: `x${i}`, type: 'float', range: [0, 1] }));
+const xs = (p: Params, d: number): number[] => Array.from({ length: d }, (_, i) => p[`x${i}`] as number);
+
+function zdt(d: number, name: string, h: (f1: number, g: number) => number, optimalHypervolume: number): MultiObjectiveFunction {
+  return {
+    name,
+    space: unitSpace(d),
+    objectives: 2,
+    reference: [1.1, 1.1],
+    optimalHypervolume,
+    evaluate(p) {
+      const x = xs(p, d);
+      const f1 = x[0]!;
+      let s = 0;
+      for (let i = 1; i < d; i++) s += x[i]!;
+      const g = 1 + (9 * s) / (d - 1);
+      return [f1, g * h(f1, g)];
+    },
+  };
+}
+
+/** ZDT1 in 10 dimensions: a convex front f2 = 1 − √f1. Hypervolume against (1.1, 1.1): 1.21 − ∫₀¹ (1 − √x) dx = 1.21 − 1/3. */
+export const zdt1 = zdt(10, 'zdt1', (f1, g) => 1 - Math.sqrt(f1 / g), 1.21 - 1 / 3);
+
+/** ZDT2 in 10 dimensions: a concave front f2 = 1 − f1². Hypervolume against (1.1, 1.1): 1.21 − 2/3 = 0.5433…. */
+export const zdt2 = zdt(10, 'zdt2', (f1, g) => 1 - (f1 / g) ** 2, 1.21 - 2 / 3);
+
+/**
+ * DTLZ2 with 3 objectives in 7 dimensions: the front is the positive octant of the unit sphere.
+ * Hypervolume against (1.1, 1.1, 1.1): 1.1³ − π/6.
+ */
+export const dtlz2: MultiObjectiveFunction = {
+  name: 'dtlz2',
+  space: unitSpace(7),
+  objectives: 3,
+  reference: [1.1, 1.1, 1.1],
+  optimalHypervolume: 1.1 ** 3 - Math.PI / 6,
+  evaluate(p) {
+    const x = xs(p, 7);
+    let g = 0;
+    for (let i = 2; i < 7; i++) g += (x[i]! - 0.5) ** 2;
+    const a = (x[0]! * Math.PI) / 2;
+    const b = (x[1]! * Math.PI) / 2;
+    return [(1 + g) * Math.cos(a) * Math.cos(b), (1 + g) * Math.cos(a) * Math.sin(b), (1 + g) * Math.sin(a)];
+  },
+};
+
+export const MULTI_OBJECTIVE_FUNCTIONS: readonly MultiObjectiveFunction[] = [zdt1, zdt2, dtlz2];
+
+/** The area dominated by 2-D points (minimised) and bounded by `ref`. */
+function hypervolume2(points: ReadonlyArray<readonly number[]>, ref: readonly number[]): number {
+  const pts = points.filter((p) => p[0]! < ref[0]! && p[1]! < ref[1]!).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let hv = 0;
+  let bestY = ref[1]!;
+  for (let i = 0; i < pts.length; i++) {
+    const [x, y] = pts[i]! as [number, number];
+    if (y >= bestY) continue;
+    // The strip from x to the next point's x (or the reference) is dominated down from bestY to y.
+    hv += (ref[0]! - x) * (bestY - y);
+    bestY = y;
+  }
+  return hv;
+}
+
+/**
+ * The hypervolume dominated by `points` (all objectives minimised) and bounded by `ref`: exact, for
+ * 2 objectives by a sweep, for more by slicing along the last objective (fine for hundreds of points).
+ */
+export function hypervolume(points: ReadonlyArray<readonly number[]>, ref: readonly number[]): number {
+  const m = ref.length;
+  const inside = points.filter((p) => p.every((x, i) => x < ref[i]!));
+  if (inside.length === 0) return 0;
+  if (m === 1) return ref[0]! - Math.min(...inside.map((p) => p[0]!));
+  if (m === 2) return hypervolume2(inside, ref);
+  const sorted = [...inside].sort((a, b) => a[m - 1]! - b[m - 1]!);
+  let hv = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const lo = sorted[i]![m - 1]!;
+    const hi = i + 1 < sorted.length ? sorted[i + 1]![m - 1]! : ref[m - 1]!;
+    if (hi <= lo) continue;
+    const slice = sorted.slice(0, i + 1).map((p) => p.slice(0, m - 1));
+    hv += (hi - lo) * hypervolume(slice, ref.slice(0, m - 1));
+  }
+  return hv;
+}
