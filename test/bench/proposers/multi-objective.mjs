@@ -1,0 +1,105 @@
+// Hypervolume regret (optimal hypervolume − the hypervolume of the jobs found) of aup's `nsga2` and
+// `random` beside Optuna 3.1's NSGAIISampler and multi-objective TPESampler, on ZDT1, ZDT2 (2
+// objectives, 10-D) and DTLZ2 (3 objectives, 7-D), at the given budgets (docs/benchmarks.md).
+// Build first: npx tsc -b packages/core. Optuna runs at /usr/bin/python3 (multi_objective_peer.py).
+// Usage: node test/bench/proposers/multi-objective.mjs [--seeds 20] [--budgets 100,200]
+//        [--problems zdt1,zdt2,dtlz2] [--peers nsga2,motpe] [--options '{"population_size":50}']
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { nsga2Proposer } from '../../../packages/core/dist/proposers/nsga2/nsga2-proposer.js';
+import { randomProposer } from '../../../packages/core/dist/proposers/random/random-proposer.js';
+import { MULTI_OBJECTIVE_FUNCTIONS, hypervolume } from '../../../packages/core/dist/testing/multi-objective-functions.js';
+import { mannWhitneyU, median } from '../../../packages/core/dist/testing/stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '20' },
+    budgets: { type: 'string', default: '100,200' },
+    problems: { type: 'string', default: 'zdt1,zdt2,dtlz2' },
+    peers: { type: 'string', default: 'nsga2,motpe' },
+    options: { type: 'string', default: '{}' },
+  },
+});
+const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => i);
+const budgets = args.budgets.split(',').map(Number);
+const maxBudget = Math.max(...budgets);
+const nsgaOptions = JSON.parse(args.options);
+const problems = MULTI_OBJECTIVE_FUNCTIONS.filter((f) => args.problems.split(',').includes(f.name));
+const peers = args.peers.split(',').filter(Boolean);
+
+/** The objective values of every trial of one aup run, asked and told one at a time. */
+function runAup(def, fn, seed, options) {
+  const p = def.create({
+    space: fn.space,
+    target: 'min',
+    targets: new Array(fn.objectives).fill('min'),
+    nSamples: maxBudget,
+    seed,
+    options,
+  });
+  const found = [];
+  for (;;) {
+    const a = p.ask();
+    if (a.kind !== 'trial') break;
+    const v = fn.evaluate(a.params);
+    found.push(v);
+    p.tell({ trialId: a.trialId, params: a.params, status: 'finished', score: v[0], values: v });
+  }
+  return found;
+}
+
+/** Regret at each budget of one run's values. */
+const regrets = (fn, found) => budgets.map((b) => fn.optimalHypervolume - hypervolume(found.slice(0, b), fn.reference));
+
+const results = {}; // problem -> method -> budget index -> regrets
+const add = (problem, method, r) => {
+  results[problem] ??= {};
+  results[problem][method] ??= budgets.map(() => []);
+  r.forEach((x, i) => results[problem][method][i].push(x));
+};
+
+for (const fn of problems) {
+  for (const seed of seeds) {
+    add(fn.name, 'aup nsga2', regrets(fn, runAup(nsga2Proposer, fn, seed, nsgaOptions)));
+    add(fn.name, 'aup random', regrets(fn, runAup(randomProposer, fn, seed, {})));
+  }
+}
+if (peers.length > 0) {
+  const spec = { problems: problems.map((f) => f.name), samplers: peers, seeds, n: maxBudget };
+  const out = execFileSync(
+    '/usr/bin/python3',
+    [join(dirname(fileURLToPath(import.meta.url)), 'multi_objective_peer.py'), JSON.stringify(spec)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    },
+  );
+  for (const line of out.trim().split('\n')) {
+    const run = JSON.parse(line);
+    const fn = problems.find((f) => f.name === run.problem);
+    add(fn.name, `optuna ${run.sampler}`, regrets(fn, run.values));
+  }
+}
+
+const fmt = (x) => x.toPrecision(3);
+console.log(`hypervolume regret, median over ${seeds.length} seeds (nsga2 options ${JSON.stringify(nsgaOptions)})`);
+for (const fn of problems) {
+  const methods = results[fn.name];
+  const optunaBest = (i) =>
+    Object.entries(methods)
+      .filter(([m]) => m.startsWith('optuna'))
+      .map(([m, r]) => [m, median(r[i])])
+      .sort((a, b) => a[1] - b[1])[0];
+  for (const [i, b] of budgets.entries()) {
+    const row = Object.entries(methods).map(([m, r]) => `${m} ${fmt(median(r[i]))}`);
+    const best = optunaBest(i);
+    let cmp = '';
+    if (best) {
+      const p = mannWhitneyU(methods['aup nsga2'][i], methods[best[0]][i]).p;
+      cmp = ` | aup nsga2 / ${best[0]} = ${(median(methods['aup nsga2'][i]) / best[1]).toFixed(2)} (p ${p.toPrecision(2)})`;
+    }
+    console.log(`${fn.name} @${b}: ${row.join(', ')}${cmp}`);
+  }
+}
