@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nsga2Proposer } from '../../../packages/core/dist/proposers/nsga2/nsga2-proposer.js';
 import { randomProposer } from '../../../packages/core/dist/proposers/random/random-proposer.js';
+import { hyperoptProposer } from '../../../packages/core/dist/proposers/hyperopt/hyperopt-proposer.js';
 import { MULTI_OBJECTIVE_FUNCTIONS, hypervolume } from '../../../packages/core/dist/testing/multi-objective-functions.js';
 import { mannWhitneyU, median } from '../../../packages/core/dist/testing/stats.js';
 
@@ -20,12 +21,14 @@ const { values: args } = parseArgs({
     problems: { type: 'string', default: 'zdt1,zdt2,dtlz2' },
     peers: { type: 'string', default: 'nsga2,motpe' },
     options: { type: 'string', default: '{}' },
+    'hyperopt-options': { type: 'string', default: '{}' },
   },
 });
 const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => i);
 const budgets = args.budgets.split(',').map(Number);
 const maxBudget = Math.max(...budgets);
 const nsgaOptions = JSON.parse(args.options);
+const hyperoptOptions = JSON.parse(args['hyperopt-options']);
 const problems = MULTI_OBJECTIVE_FUNCTIONS.filter((f) => args.problems.split(',').includes(f.name));
 const peers = args.peers.split(',').filter(Boolean);
 
@@ -63,6 +66,7 @@ const add = (problem, method, r) => {
 for (const fn of problems) {
   for (const seed of seeds) {
     add(fn.name, 'aup nsga2', regrets(fn, runAup(nsga2Proposer, fn, seed, nsgaOptions)));
+    add(fn.name, 'aup hyperopt', regrets(fn, runAup(hyperoptProposer, fn, seed, hyperoptOptions)));
     add(fn.name, 'aup random', regrets(fn, runAup(randomProposer, fn, seed, {})));
   }
 }
@@ -97,8 +101,11 @@ for (const fn of problems) {
     const best = optunaBest(i);
     let cmp = '';
     if (best) {
-      const p = mannWhitneyU(methods['aup nsga2'][i], methods[best[0]][i]).p;
-      cmp = ` | aup nsga2 / ${best[0]} = ${(median(methods['aup nsga2'][i]) / best[1]).toFixed(2)} (p ${p.toPrecision(2)})`;
+      const [aupBest] = Object.entries(methods)
+        .filter(([m]) => m.startsWith('aup'))
+        .sort((a, b) => median(a[1][i]) - median(b[1][i]));
+      const p = mannWhitneyU(aupBest[1][i], methods[best[0]][i]).p;
+      cmp = ` | ${aupBest[0]} / ${best[0]} = ${(median(aupBest[1][i]) / best[1]).toFixed(2)} (p ${p.toPrecision(2)})`;
     }
     console.log(`${fn.name} @${b}: ${row.join(', ')}${cmp}`);
   }
