@@ -59,6 +59,15 @@ describe('several objectives in a config', () => {
     expect(problems({ target: ['min', 'min'], proposer: 'bohb' })[0]!.path).toBe('proposer');
   });
 
+  it('accepts the proposers that handle several objectives, and checks their settings', () => {
+    for (const proposer of ['random', 'sequence', 'hyperopt', 'nsga2']) {
+      expect(normalizeConfig({ ...base, target: ['min', 'max'], proposer }, opts()).proposer).toBe(proposer);
+    }
+    const [p] = problems({ target: ['min', 'max'], proposer: 'hyperopt', engine: 'anneal' });
+    expect(p!.path).toBe('engine');
+    expect(p!.message).toContain('"anneal" handles one objective');
+  });
+
   it('early stopping is refused with several objectives', () => {
     const [p] = problems({ target: ['min', 'min'], resource_args: { early_stop: { aup_policy: 'median' } } });
     expect(p!.path).toBe('resource_args.early_stop');
