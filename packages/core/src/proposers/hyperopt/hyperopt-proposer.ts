@@ -7,7 +7,7 @@
 import { isRngState, Rng } from '../../rng.js';
 import { AupError } from '../../errors.js';
 import type { AskResult, Json, Outcome, OutcomeStatus, Params, Proposer, ProposerContext, Target } from '../../types.js';
-import { multiObjectiveBelow } from './motpe-split.js';
+import { belowWeights, multiObjectiveBelow } from './motpe-split.js';
 import { Type } from '@sinclair/typebox';
 import { Int, Positive } from '../../config/schema-builders.js';
 import type { BuiltinProposer } from '../definition.js';
@@ -49,6 +49,8 @@ interface TrialRecord {
 export interface TpeSplit {
   below: Float64Array[];
   above: Float64Array[];
+  /** With several objectives: the good observations' kernel weights (motpe-split.ts `belowWeights`). */
+  belowWeights?: Float64Array;
 }
 
 /** TPE, random search or annealing over the space; answers `done` after `nSamples` trials. */
@@ -235,7 +237,11 @@ export class HyperoptProposer implements Proposer {
     );
     const below = scored.filter((i) => good.has(i));
     const above = [...scored.filter((i) => !good.has(i)), ...rest].sort((a, b) => a - b);
-    return { below: below.map((i) => this.records[i]!.x), above: above.map((i) => this.records[i]!.x) };
+    return {
+      below: below.map((i) => this.records[i]!.x),
+      above: above.map((i) => this.records[i]!.x),
+      belowWeights: belowWeights(below.map((i) => this.records[i]!.losses!)),
+    };
   }
 
   private propose(id: number): Float64Array {
@@ -243,8 +249,8 @@ export class HyperoptProposer implements Proposer {
     if (space.d === 0) return new Float64Array(0);
     if (settings.engine === 'rand' || id < settings.n_startup_jobs) return this.uniform();
     if (settings.engine === 'tpe') {
-      const { below, above } = this.split();
-      return proposeTpe(space, below, above, settings, this.rng);
+      const { below, above, belowWeights } = this.split();
+      return proposeTpe(space, below, above, settings, this.rng, belowWeights === undefined ? {} : { belowWeights });
     }
     const ranked = this.records
       .map((t, i) => ({ t, i }))

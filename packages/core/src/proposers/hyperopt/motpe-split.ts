@@ -58,3 +58,23 @@ function selectByHypervolume(losses: ReadonlyArray<readonly number[]>, front: re
   }
   return chosen;
 }
+
+/**
+ * The kernel weights of the good trials (Optuna 3.1's): each one's hypervolume contribution (the
+ * volume lost without it) over the largest, against a reference 10 % beyond their worst values;
+ * a good trial another good one dominates adds nothing and weighs 0.
+ */
+export function belowWeights(losses: ReadonlyArray<readonly number[]>): Float64Array {
+  const n = losses.length;
+  if (n <= 1) return new Float64Array(n).fill(1);
+  const m = losses[0]!.length;
+  const reference = Array.from({ length: m }, (_, j) => {
+    const worst = Math.max(...losses.map((l) => l[j]!));
+    const r = Math.max((1 + REFERENCE_MARGIN) * worst, (1 - REFERENCE_MARGIN) * worst);
+    return r === 0 ? EPS : r;
+  });
+  const whole = hypervolume(losses, reference);
+  const contributions = losses.map((_, i) => whole - hypervolume([...losses.slice(0, i), ...losses.slice(i + 1)], reference));
+  const top = Math.max(...contributions);
+  return Float64Array.from(contributions, (c) => (top > 0 ? Math.min(1, Math.max(0, c / top)) : 1));
+}

@@ -7,7 +7,7 @@ import type { ProposerContext } from '../../types.js';
 import type { BuiltinProposer } from '../definition.js';
 import { randomProposer } from '../random/random-proposer.js';
 import { hyperoptProposer } from './hyperopt-proposer.js';
-import { multiObjectiveBelow } from './motpe-split.js';
+import { belowWeights, multiObjectiveBelow } from './motpe-split.js';
 import { dominatesMin } from '../nsga2/nsga2-sort.js';
 
 describe('multi-objective TPE split', () => {
@@ -30,6 +30,21 @@ describe('multi-objective TPE split', () => {
     const five = multiObjectiveBelow(losses, 5);
     expect(five.slice(0, 4)).toEqual([0, 1, 2, 3]);
     for (const i of multiObjectiveBelow(losses, 3)) for (const j of [4, 5, 6]) expect(dominatesMin(losses[j]!, losses[i]!)).toBe(false);
+  });
+
+  it('weighs the good trials by hypervolume contribution: a dominated one weighs 0, the largest 1', () => {
+    const w = Array.from(
+      belowWeights([
+        [0, 4],
+        [2, 2],
+        [4, 0],
+        [3, 3],
+      ]),
+    );
+    expect(w[3]).toBe(0);
+    expect(Math.max(...w)).toBe(1);
+    expect(w.every((x) => x >= 0 && x <= 1)).toBe(true);
+    expect(Array.from(belowWeights([[1, 1]]))).toEqual([1]);
   });
 
   it('refuses the anneal engine with several objectives, naming the key', () => {
