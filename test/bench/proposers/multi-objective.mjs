@@ -4,7 +4,9 @@
 // Build first: npx tsc -b packages/core. Optuna runs at /usr/bin/python3 (multi_objective_peer.py).
 // Usage: node test/bench/proposers/multi-objective.mjs [--seeds 20] [--budgets 100,200]
 //        [--problems zdt1,zdt2,dtlz2] [--peers nsga2,motpe] [--options '{"population_size":50}']
+//        [--hyperopt-options '{}'] [--optuna-cache optuna.jsonl]
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,7 +14,7 @@ import { nsga2Proposer } from '../../../packages/core/dist/proposers/nsga2/nsga2
 import { randomProposer } from '../../../packages/core/dist/proposers/random/random-proposer.js';
 import { hyperoptProposer } from '../../../packages/core/dist/proposers/hyperopt/hyperopt-proposer.js';
 import { MULTI_OBJECTIVE_FUNCTIONS, hypervolume } from '../../../packages/core/dist/testing/multi-objective-functions.js';
-import { mannWhitneyU, median } from '../../../packages/core/dist/testing/stats.js';
+import { mannWhitneyU, median, quantile } from '../../../packages/core/dist/testing/stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,6 +24,8 @@ const { values: args } = parseArgs({
     peers: { type: 'string', default: 'nsga2,motpe' },
     options: { type: 'string', default: '{}' },
     'hyperopt-options': { type: 'string', default: '{}' },
+    // Optuna's runs are deterministic per seed and slow: keep its output in this file and read it back when it exists.
+    'optuna-cache': { type: 'string' },
   },
 });
 const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => i);
@@ -72,14 +76,15 @@ for (const fn of problems) {
 }
 if (peers.length > 0) {
   const spec = { problems: problems.map((f) => f.name), samplers: peers, seeds, n: maxBudget };
-  const out = execFileSync(
-    '/usr/bin/python3',
-    [join(dirname(fileURLToPath(import.meta.url)), 'multi_objective_peer.py'), JSON.stringify(spec)],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    },
-  );
+  const cache = args['optuna-cache'];
+  const out =
+    cache !== undefined && existsSync(cache)
+      ? readFileSync(cache, 'utf8')
+      : execFileSync('/usr/bin/python3', [join(dirname(fileURLToPath(import.meta.url)), 'multi_objective_peer.py'), JSON.stringify(spec)], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 28,
+        });
+  if (cache !== undefined && !existsSync(cache)) writeFileSync(cache, out);
   for (const line of out.trim().split('\n')) {
     const run = JSON.parse(line);
     const fn = problems.find((f) => f.name === run.problem);
@@ -88,25 +93,28 @@ if (peers.length > 0) {
 }
 
 const fmt = (x) => x.toPrecision(3);
-console.log(`hypervolume regret, median over ${seeds.length} seeds (nsga2 options ${JSON.stringify(nsgaOptions)})`);
+const cell = (xs) => `${fmt(median(xs))} [${fmt(quantile(xs, 0.25))}–${fmt(quantile(xs, 0.75))}]`;
+console.log(
+  `Hypervolume regret, median [25th–75th percentile] over ${seeds.length} seeds; nsga2 ${JSON.stringify(nsgaOptions)}, hyperopt ${JSON.stringify(hyperoptOptions)}`,
+);
+console.log(
+  `\n| problem | proposer | ${budgets.map((b) => `@${b}`).join(' | ')} | ${budgets.map((b) => `@${b} best aup vs best Optuna`).join(' | ')} |`,
+);
+console.log(`|---|---|${budgets.map(() => '---|').join('')}${budgets.map(() => '---|').join('')}`);
 for (const fn of problems) {
   const methods = results[fn.name];
-  const optunaBest = (i) =>
+  const best = (prefix, i) =>
     Object.entries(methods)
-      .filter(([m]) => m.startsWith('optuna'))
-      .map(([m, r]) => [m, median(r[i])])
-      .sort((a, b) => a[1] - b[1])[0];
-  for (const [i, b] of budgets.entries()) {
-    const row = Object.entries(methods).map(([m, r]) => `${m} ${fmt(median(r[i]))}`);
-    const best = optunaBest(i);
-    let cmp = '';
-    if (best) {
-      const [aupBest] = Object.entries(methods)
-        .filter(([m]) => m.startsWith('aup'))
-        .sort((a, b) => median(a[1][i]) - median(b[1][i]));
-      const p = mannWhitneyU(aupBest[1][i], methods[best[0]][i]).p;
-      cmp = ` | ${aupBest[0]} / ${best[0]} = ${(median(aupBest[1][i]) / best[1]).toFixed(2)} (p ${p.toPrecision(2)})`;
-    }
-    console.log(`${fn.name} @${b}: ${row.join(', ')}${cmp}`);
-  }
+      .filter(([m]) => m.startsWith(prefix))
+      .sort((a, b) => median(a[1][i]) - median(b[1][i]))[0];
+  const versus = budgets.map((_, i) => {
+    const a = best('aup', i);
+    const o = best('optuna', i);
+    if (!o) return '';
+    const { p } = mannWhitneyU(a[1][i], o[1][i]);
+    return `${a[0]} / ${o[0]} = ${(median(a[1][i]) / median(o[1][i])).toFixed(2)} (p ${p.toPrecision(2)})`;
+  });
+  Object.entries(methods).forEach(([m, r], k) => {
+    console.log(`| ${fn.name} | ${m} | ${r.map(cell).join(' | ')} | ${(k === 0 ? versus : budgets.map(() => '')).join(' | ')} |`);
+  });
 }
