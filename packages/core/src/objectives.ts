@@ -1,5 +1,5 @@
 /**
- * Several objectives (docs/decisions/multi-objective.md): which objectives a config has, and the
+ * Several objectives (docs/decisions/0034-multi-objective.md): which objectives a config has, and the
  * Pareto order among jobs' values. A single-objective experiment has no `objectives` and none of
  * this applies to it.
  */

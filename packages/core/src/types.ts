@@ -98,7 +98,7 @@ export interface NormalizedConfig {
   n_parallel: number;
   /**
    * The direction of the score. With several objectives: the first objective's direction (the
-   * score is the first objective's value, docs/decisions/multi-objective.md).
+   * score is the first objective's value, docs/decisions/0034-multi-objective.md).
    */
   target: Target;
   /**

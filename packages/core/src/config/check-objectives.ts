@@ -1,5 +1,5 @@
 /**
- * The rules of several objectives in a config (docs/decisions/multi-objective.md): a list `target`,
+ * The rules of several objectives in a config (docs/decisions/0034-multi-objective.md): a list `target`,
  * `objectives` naming its entries, and the parts that handle one objective only refusing several.
  */
 import { BUILTIN_PROPOSERS, findProposer } from '../proposers/registry.js';

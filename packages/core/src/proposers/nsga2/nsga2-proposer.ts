@@ -1,6 +1,6 @@
 /**
  * `nsga2`: the non-dominated sorting genetic algorithm II (Deb, Pratap, Agarwal & Meyarivan 2002)
- * for one or several objectives (docs/decisions/multi-objective.md).
+ * for one or several objectives (docs/decisions/0034-multi-objective.md).
  *
  * Every parameter is a coordinate of the unit cube (`toUnit`/`fromUnit`: log scales searched in
  * log space, an int the bin its coordinate falls in, a choice the bin of its option). The first
