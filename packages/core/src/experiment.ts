@@ -10,12 +10,22 @@ import { checkWarmStartSources } from './runner/warm-start.js';
 import { openStore } from './store/index.js';
 import type { ExperimentRecord, ExperimentWorkers, JobRecord, Store } from './store/store-types.js';
 import type { Json, JsonObject, NormalizedConfig, ParamValue, Params } from './types.js';
+import { paretoJobs, storedObjectives, type ParetoJob } from './objectives.js';
 
 export interface ExperimentResult {
   experimentId: number;
   status: ExperimentRecord['status'];
-  /** The best finished job, or null when none finished. */
+  /**
+   * The best finished job, or null when none finished. With several objectives: the best by the
+   * first objective (the score); the trade-offs are in `pareto`.
+   */
   best: { jobId: number; params: Params; score: number } | null;
+  /**
+   * Only with several objectives: the Pareto set, the finished jobs no other finished job
+   * dominates (every objective no worse, one better), with every objective's value in the
+   * config's order, in job order.
+   */
+  pareto?: ParetoJob[];
   jobs: JobRecord[];
   /** Why the experiment failed, when it did. */
   error: string | null;
@@ -54,7 +64,10 @@ export interface ExperimentConfigInput {
   job_timeout?: number;
   job_file_keys?: 'auptimizer' | 'aup';
   n_parallel?: number;
-  target?: string;
+  /** `'min'` or `'max'`; a list of them, one per objective, for several objectives. */
+  target?: string | readonly string[];
+  /** Names of the objectives of a list `target` (default objective_0, objective_1, ...). */
+  objectives?: readonly string[];
   workingdir?: string;
   /** Experiment-level stop rules (docs/reference/config.md, `stop`). */
   stop?: { time_budget_s?: number; target_score?: number; patience?: number };
@@ -187,10 +200,12 @@ export async function refuseImported(
 export async function experimentResult(store: Store, exp: ExperimentRecord): Promise<ExperimentResult> {
   const jobs = await store.listJobs(exp.id);
   const bestJob = exp.bestJobId === null ? undefined : jobs.find((j) => j.id === exp.bestJobId);
+  const objectives = storedObjectives(exp.config);
   return {
     experimentId: exp.id,
     status: exp.status,
     best: bestJob && bestJob.score !== null ? { jobId: bestJob.id, params: bestJob.params, score: bestJob.score } : null,
+    ...(objectives !== undefined ? { pareto: paretoJobs(objectives, jobs) } : {}),
     jobs,
     error: exp.error,
     stopReason: exp.stopReason,

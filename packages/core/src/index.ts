@@ -5,6 +5,7 @@
 export { VERSION } from './version.js';
 export { AupError, ERROR_CODES, isAupError, type AupErrorCode } from './errors.js';
 export type * from './types.js';
+export { dominates, paretoJobs, type ParetoJob } from './objectives.js';
 export { EXPERIMENT_STATUSES, JOB_STATUSES, STOP_REASONS } from './statuses.js';
 export * from './config/index.js';
 export { parseConfigText, ConfigSyntaxError, type ConfigFormat } from './config/parse-config-text.js';

@@ -73,6 +73,12 @@ export interface StopRules {
   patience?: number;
 }
 
+/** One objective of an experiment with several: the metric name its values are stored under, and its direction. */
+export interface ObjectiveSpec {
+  name: string;
+  target: Target;
+}
+
 export interface JobFailure {
   /** Extra attempts after a failure (0 = no retry). */
   job_retries: number;
@@ -103,7 +109,16 @@ export interface NormalizedConfig {
   /** Undefined (a config that does not say, an experiment stored before the key existed): `auptimizer`. */
   job_file_keys?: JobFileKeys;
   n_parallel: number;
+  /**
+   * The direction of the score. With several objectives: the first objective's direction (the
+   * score is the first objective's value, docs/decisions/0034-multi-objective.md).
+   */
   target: Target;
+  /**
+   * Present only with several objectives (a list `target` of 2 or more): each objective's name
+   * (the metric its values are stored under) and direction, in the order jobs report them.
+   */
+  objectives?: ObjectiveSpec[];
   /** Absolute working directory of the jobs. */
   workingdir: string;
   /** Absolute path of the config template, when the experiment uses one. */
@@ -146,6 +161,11 @@ export interface Outcome {
   status: OutcomeStatus;
   /** The score as the user reported it (not negated); absent for failures. */
   score?: number;
+  /**
+   * With several objectives: every objective's value, in `ProposerContext.targets`' order (the
+   * first is `score`); absent for failures and for single-objective experiments.
+   */
+  values?: number[];
 }
 
 export interface Proposer {
@@ -165,6 +185,11 @@ export interface Proposer {
 export interface ProposerContext {
   space: ParamSpec[];
   target: Target;
+  /**
+   * With several objectives: each objective's direction (`target` is the first's). Only proposers
+   * whose definition says `multiObjective` are created with it.
+   */
+  targets?: Target[];
   nSamples: number;
   seed: number;
   /** Proposer-specific keys from the config. */

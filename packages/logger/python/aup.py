@@ -134,11 +134,20 @@ def print_result(result, metrics=None):
     ``#Auptimizer:<score>[,<m1>,...]`` (extra values are named by ``multi_res_labels``); call it
     once per epoch to report intermediate results, the last call is the final result.
     ``print_result(score, metrics={"f1": 0.9})`` writes an aup result record with named metrics.
+    With several objectives (a list ``target``) the first values of the list are the objectives,
+    in the config's order: ``print_result([0.91, 12.5])``, or with metrics
+    ``print_result([0.91, 12.5], metrics={...})`` (an aup record whose value is the list).
     """
     if metrics is not None:
         if not isinstance(metrics, dict):
             raise TypeError("metrics must be a dict of name -> number, got %r" % (metrics,))
-        record = {"type": "result", "value": _wire_number(result, "result")}
+        if isinstance(result, (list, tuple)):
+            if len(result) == 0:
+                raise TypeError("result must be a number or a non-empty list of numbers, got []")
+            value = [_wire_number(r, "result[%d]" % i) for i, r in enumerate(result)]
+        else:
+            value = _wire_number(result, "result")
+        record = {"type": "result", "value": value}
         record["metrics"] = {_name(k, "metric name"): _wire_number(v, "metric %r" % (k,)) for k, v in metrics.items()}
         _write_record(record)
         return

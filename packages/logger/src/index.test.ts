@@ -76,6 +76,7 @@ describe('records', () => {
     logger.addArtifact('weights.bin', 'weights');
     logger.printResult(NaN);
     logger.printResult(0.93, { f1: 0.9 });
+    logger.printResult([0.91, 12.5], { mem: 3 });
     expect(lines.every((l) => l.endsWith('\n') && l.indexOf('\n') === l.length - 1)).toBe(true);
     expect(lines.map((l) => parseLine(l.slice(0, -1)))).toEqual([
       { type: 'scalar', name: 'loss', step: 3, value: 0.41 },
@@ -88,6 +89,7 @@ describe('records', () => {
       { type: 'artifact', path: 'weights.bin', name: 'weights' },
       { type: 'result', value: NaN },
       { type: 'result', value: 0.93, metrics: { f1: 0.9 } },
+      { type: 'result', value: 0.91, values: [0.91, 12.5], metrics: { mem: 3 } },
     ]);
   });
 

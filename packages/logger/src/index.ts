@@ -45,8 +45,8 @@ export interface LoggerOptions {
 export interface AupLogger {
   /** The job's parameters: the JSON file named by the last argument, else `AUP_PARAMS`. */
   getParams<T = JobParams>(): T;
-  /** Reports the job's final score, with optional extra metrics. */
-  printResult(score: number, metrics?: Record<string, number>): void;
+  /** Reports the job's final score (a list: one value per objective, for several objectives), with optional extra metrics. */
+  printResult(score: number | readonly number[], metrics?: Record<string, number>): void;
   /** Records one point of the series `name` (the runner numbers points when `step` is omitted). */
   addScalar(name: string, value: number, step?: number): void;
   addText(name: string, text: string): void;
@@ -137,7 +137,11 @@ export function createLogger(options: LoggerOptions = {}): AupLogger {
       return found.params as T;
     },
     printResult(score, metrics) {
-      emit(metrics === undefined ? { type: 'result', value: score } : { type: 'result', value: score, metrics });
+      // Anything but an array is checked as one value (so a string is refused as a value, not spread).
+      const value = Array.isArray(score)
+        ? { value: (score as number[])[0] ?? NaN, values: [...(score as number[])] }
+        : { value: score as number };
+      emit(metrics === undefined ? { type: 'result', ...value } : { type: 'result', ...value, metrics });
     },
     addScalar(name, value, step) {
       emit(step === undefined ? { type: 'scalar', name, value } : { type: 'scalar', name, step, value });
@@ -188,7 +192,8 @@ const defaultLogger = createLogger();
 /** The job's parameters: the JSON file named by the last argument (Auptimizer's contract), else `AUP_PARAMS`. @example const { lr } = getParams<{ lr: number }>(); */
 export const getParams = <T = JobParams>(): T => defaultLogger.getParams<T>();
 /** Reports the job's final score (and optional metrics) as one `#aup:` result line. */
-export const printResult = (score: number, metrics?: Record<string, number>): void => defaultLogger.printResult(score, metrics);
+export const printResult = (score: number | readonly number[], metrics?: Record<string, number>): void =>
+  defaultLogger.printResult(score, metrics);
 /** Records one point of the series `name`; the runner numbers points per name when `step` is omitted. */
 export const addScalar = (name: string, value: number, step?: number): void => defaultLogger.addScalar(name, value, step);
 /** Records a named piece of text. */

@@ -85,6 +85,8 @@ describe('parseLine: #aup: records', () => {
     ['#aup:{"type":"result","value":0.93}', { type: 'result', value: 0.93 }],
     ['#aup:{"type":"result","value":0.93,"metrics":{"f1":0.9}}', { type: 'result', value: 0.93, metrics: { f1: 0.9 } }],
     ['#aup: {"type":"result","value":1,"metrics":null}', { type: 'result', value: 1 }],
+    ['#aup:{"type":"result","value":[0.91,12.5]}', { type: 'result', value: 0.91, values: [0.91, 12.5] }],
+    ['#aup:{"type":"result","value":["NaN",2],"metrics":{"f1":1}}', { type: 'result', value: NaN, values: [NaN, 2], metrics: { f1: 1 } }],
     ['#aup:{"type":"scalar","name":"loss","step":3,"value":0.41}', { type: 'scalar', name: 'loss', step: 3, value: 0.41 }],
     ['#aup:{"type":"scalar","name":"loss","value":0.41}\r', { type: 'scalar', name: 'loss', value: 0.41 }],
     ['#aup:{"type":"scalar","name":"loss","step":null,"value":0}', { type: 'scalar', name: 'loss', value: 0 }],
@@ -180,12 +182,25 @@ describe('parseLine: #aup: records', () => {
   });
 });
 
+describe('several objectives in a result record', () => {
+  it('refuses an empty list and a list holding a non-number, naming the entry', () => {
+    expect(parseLine('#aup:{"type":"result","value":[]}')).toEqual({
+      type: 'malformed',
+      reason: '#aup: result record: "value" must be a number or a non-empty list of numbers; found an array of length 0',
+    });
+    const bad = parseLine('#aup:{"type":"result","value":[1,"x"]}');
+    expect(bad?.type).toBe('malformed');
+    expect((bad as { reason: string }).reason).toContain('"value[1]" must be a number');
+  });
+});
+
 describe('formatRecord', () => {
   const records: ReportRecord[] = [
     { type: 'auptimizer', values: [0.93] },
     { type: 'auptimizer', values: [18, 3.5, -1e-7] },
     { type: 'auptimizer', values: [NaN, Infinity, -Infinity] },
     { type: 'result', value: 0.93 },
+    { type: 'result', value: 0.91, values: [0.91, 12.5, -Infinity] },
     { type: 'result', value: NaN, metrics: { f1: 0.9, worst: -Infinity } },
     { type: 'scalar', name: 'loss', step: 3, value: 0.41 },
     { type: 'scalar', name: 'loss', value: Infinity },

@@ -18,10 +18,15 @@ export interface AuptimizerRecord {
   type: 'auptimizer';
   values: number[];
 }
-/** Final result of a job. `value` and metric values may be NaN or ±Infinity (a diverged run). */
+/**
+ * Final result of a job. `value` and metric values may be NaN or ±Infinity (a diverged run). With
+ * several objectives the wire's `value` is a list: `values` holds it and `value` is its first entry.
+ */
 export interface ResultRecord {
   type: 'result';
   value: number;
+  /** Every objective's value, when the line's `value` was a list (one per objective, in the config's order). */
+  values?: number[];
   metrics?: Record<string, number>;
 }
 /** One point of a named series; without `step` the runner numbers the points of each name 0, 1, 2, ... `value` may be non-finite. */
@@ -202,9 +207,10 @@ export function recordFromJson(json: unknown): ProtocolRecord {
   switch (type) {
     case 'result': {
       c.allow('type', 'value', 'metrics');
-      const value = c.score('value');
+      const values = Array.isArray(json.value) ? c.scores('value') : undefined;
+      const value = values === undefined ? c.score('value') : (values[0] ?? 0);
       const metrics = c.metrics('metrics');
-      rec = metrics === undefined ? { type, value } : { type, value, metrics };
+      rec = { type, value, ...(values === undefined ? {} : { values }), ...(metrics === undefined ? {} : { metrics }) };
       break;
     }
     case 'scalar': {
@@ -311,6 +317,25 @@ class Checker {
     return n;
   }
 
+  /** A non-empty list of numbers (each may be "NaN", "Infinity", "-Infinity"): several objectives' values. */
+  scores(field: string): number[] {
+    const v = this.#json[field];
+    if (!Array.isArray(v) || v.length === 0) {
+      this.#fail(field, 'a number or a non-empty list of numbers', v);
+      return [];
+    }
+    const out: number[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const n = wireNumber(v[i]);
+      if (n === undefined) {
+        this.#fail(`${field}[${i}]`, 'a number (or "NaN", "Infinity", "-Infinity")', v[i]);
+        return [];
+      }
+      out.push(n);
+    }
+    return out;
+  }
+
   metrics(field: string): Record<string, number> | undefined {
     const v = this.#json[field];
     if (v === undefined || v === null) return undefined;
@@ -411,7 +436,11 @@ function toWireObject(record: ReportRecord): Record<string, unknown> {
   // Members in a fixed order (type first) so lines read the same whoever wrote them.
   switch (record.type) {
     case 'result': {
-      const out: Record<string, unknown> = { type: 'result', value: wireIfNumber(record.value) };
+      const values: unknown = record.values;
+      const out: Record<string, unknown> = {
+        type: 'result',
+        value: Array.isArray(values) ? values.map((v: unknown) => wireIfNumber(v)) : wireIfNumber(record.value),
+      };
       if (record.metrics !== undefined) {
         // No prototype, so a "__proto__" key stays a key and validation can reject it.
         const metrics = Object.create(null) as Record<string, unknown>;

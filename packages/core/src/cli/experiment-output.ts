@@ -4,6 +4,7 @@
  * experiment ended and what its warm start told the proposer.
  */
 import type { ExperimentResult } from '../experiment.js';
+import { paretoJobs, storedObjectives } from '../objectives.js';
 import type { ExperimentRecord, JobRecord, WarmStartRecord } from '../store/store-types.js';
 import { describeStopReason } from '../runner/stop-rules.js';
 import type { StopRules } from '../types.js';
@@ -19,6 +20,7 @@ function warmStartJson(w: WarmStartRecord | null) {
 /** The stable JSON shape of `aup show --json` (documented in docs/reference/cli.md). */
 export function showJson(exp: ExperimentRecord, jobs: JobRecord[]) {
   const best = exp.bestJobId === null ? undefined : jobs.find((j) => j.id === exp.bestJobId);
+  const objectives = storedObjectives(exp.config);
   return {
     experiment: {
       id: exp.id,
@@ -36,8 +38,13 @@ export function showJson(exp: ExperimentRecord, jobs: JobRecord[]) {
       error: exp.error,
       stop_reason: exp.stopReason,
       warm_start: warmStartJson(exp.warmStart),
+      // Only with several objectives: each one's name (its metric) and direction.
+      ...(objectives !== undefined ? { objectives } : {}),
     },
     best: best ? { job_id: best.id, score: best.score, params: best.params } : null,
+    ...(objectives !== undefined
+      ? { pareto: paretoJobs(objectives, jobs).map((p) => ({ job_id: p.jobId, params: p.params, values: p.values })) }
+      : {}),
     jobs: jobs.map((j) => ({
       id: j.id,
       trial: j.trial,

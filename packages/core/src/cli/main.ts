@@ -20,6 +20,7 @@ import { addEnvCommand } from './env-command.js';
 import { addImportCommand } from './import-command.js';
 import { VERSION } from '../version.js';
 import { reportJobResult } from '../resources/index.js';
+import { paretoJobs, storedObjectives } from '../objectives.js';
 import type { PassiveJobInfo, RunnerEvents } from '../runner/runner.js';
 
 export interface CliIo {
@@ -444,6 +445,17 @@ function addShowCommand(program: Command, io: CliIo): void {
         }
         if (exp.warmStart !== null) io.stdout.write(`warm start: ${describeWarmStart(exp.warmStart)}\n`);
         io.stdout.write(best ? `best: job ${best.id} score=${formatScore(best.score)} ${formatParams(best.params)}\n` : 'best: -\n');
+        const objectives = storedObjectives(exp.config);
+        if (objectives !== undefined) {
+          const pareto = paretoJobs(objectives, jobs);
+          const names = objectives.map((o) => `${o.name} (${o.target})`).join(', ');
+          io.stdout.write(`pareto: ${pareto.length} job${pareto.length === 1 ? '' : 's'} on ${names}\n`);
+          for (const p of pareto) {
+            io.stdout.write(
+              `  job ${p.jobId} ${objectives.map((o, i) => `${o.name}=${formatScore(p.values[i]!)}`).join(' ')} ${formatParams(p.params)}\n`,
+            );
+          }
+        }
         const metricNames = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics)))];
         const paramNames = [...new Set(jobs.flatMap((j) => Object.keys(j.params)))];
         const rows = [['job', 'status', 'score', ...metricNames, ...paramNames]];

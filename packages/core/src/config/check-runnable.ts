@@ -1,6 +1,7 @@
 import { AupError, isAupError, type AupErrorCode } from '../errors.js';
 import { BUILTIN_PROPOSERS, getProposer, listProposers } from '../proposers/registry.js';
 import { createPruner } from '../pruners/registry.js';
+import { objectiveTargets } from '../objectives.js';
 import { resolveCommand } from '../runner/command.js';
 import type { NormalizedConfig, Proposer } from '../types.js';
 import { formatProblems, type ConfigProblem } from './config-problem.js';
@@ -57,6 +58,7 @@ export function runnableProblems(config: NormalizedConfig, opts: RunnableOptions
       made.proposer = getProposer(config.proposer).create({
         space: config.parameter_config,
         target: config.target,
+        ...(objectiveTargets(config) !== undefined ? { targets: objectiveTargets(config) } : {}),
         nSamples: config.n_samples,
         seed: config.random_seed,
         options: config.proposer_options ?? {},

@@ -272,8 +272,9 @@ export function schemaProblems(
     }
     const expected = describeSchema(e.schema);
     const found = formatFound(e.value);
+    // A union's literals, one level of nested union included ("min" or a list of "min"/"max").
     const consts = ((e.schema as SchemaLike).anyOf as SchemaLike[] | undefined)
-      ?.map((o) => o.const)
+      ?.flatMap((o) => ((o.anyOf as SchemaLike[] | undefined) ?? [o]).map((x) => x.const))
       .filter((c): c is string => typeof c === 'string');
     const suggestion = typeof e.value === 'string' && consts?.length ? didYouMean(e.value, consts) : undefined;
     out.push(problem([...prefix, ...segments], expected, found, suggestion !== undefined ? { suggestion } : {}));

@@ -180,7 +180,24 @@ export const ExperimentConfigSchema = Type.Object(
           'Ids of earlier experiments in the same database whose finished jobs that fit this search space are told to the proposer before its first proposal (not counted in n_samples).',
       }),
     ),
-    target: Type.Optional(OneOf(TARGETS, 'Whether the best score is the largest or the smallest (default max).')),
+    target: Type.Optional(
+      Type.Union(
+        [
+          OneOf(TARGETS, 'Whether the best score is the largest or the smallest.'),
+          Type.Array(OneOf(TARGETS, 'Whether this objective is minimised or maximised.'), {
+            minItems: 1,
+            description: 'One direction per objective: several objectives (a job reports a list of values).',
+          }),
+        ],
+        { description: 'Whether the best score is the largest or the smallest (default max); a list for several objectives.' },
+      ),
+    ),
+    objectives: Type.Optional(
+      Type.Array(Str('The name of an objective: the metric its values are stored under.'), {
+        minItems: 1,
+        description: 'Names of the objectives, one per entry of a list `target` (default objective_0, objective_1, ...).',
+      }),
+    ),
     workingdir: Type.Optional(Str('Folder the jobs run in (default: the config file folder).')),
     config_template: Type.Optional(
       Type.Union([Str('Path of a JSON or YAML template file.'), Type.Record(Type.String(), Type.Unknown())], {

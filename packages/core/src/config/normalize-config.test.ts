@@ -286,7 +286,7 @@ describe('unknown keys', () => {
   it('suggests the value that was meant for an enumerated key', () => {
     expect(onlyProblem({ script: 'train.py', target: 'mx' })).toMatchObject({
       path: 'target',
-      expected: '"min" or "max"',
+      expected: '"min" or "max" or a non-empty list of "min" or "max"',
       found: '"mx"',
       suggestion: 'max',
     });
@@ -424,7 +424,7 @@ describe('ranges and values', () => {
     expect(e.code).toBe('AUP_ERR_CONFIG_INVALID');
     expect(e.message.split('\n')).toEqual([
       `${file}: n_sample: unknown key; did you mean \`n_samples\`?`,
-      `${file}: target: expected "min" or "max", found "maximum"`,
+      `${file}: target: expected "min" or "max" or a non-empty list of "min" or "max", found "maximum"`,
       `${file}: parameter_config[0].range: expected min < max, found [5, 1]`,
       `${file}: parameter_config[1].range: expected min > 0 for a log-scale parameter, found [0, 1]`,
     ]);

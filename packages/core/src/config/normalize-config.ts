@@ -22,6 +22,7 @@ import { expandHome, locateScript, scriptFileWord } from './resolve-script.js';
 import { BUILTIN_PROPOSERS, findProposer } from '../proposers/registry.js';
 import { resourceDefinition } from '../resources/registry.js';
 import { runnableProblems } from './check-runnable.js';
+import { checkObjectives, objectivesConfig } from './check-objectives.js';
 
 /** The job count of the proposer's own schedule (its definition's `trialCount`), if it has one. */
 function ownTrialCount(config: NormalizedConfig): number | undefined {
@@ -264,10 +265,13 @@ function buildConfig(
     resource,
     resource_args,
     n_parallel: (raw.n_parallel as number | undefined) ?? CONFIG_DEFAULTS.n_parallel,
-    target: (raw.target as Target | undefined) ?? CONFIG_DEFAULTS.target,
+    target: CONFIG_DEFAULTS.target,
     workingdir,
     proposer_options,
   };
+  const { target, objectives } = objectivesConfig(raw, CONFIG_DEFAULTS.target);
+  config.target = target;
+  if (objectives !== undefined) config.objectives = objectives;
   if (isObject(raw.job_failure)) {
     config.job_failure = {
       job_retries: (raw.job_failure.job_retries as number | undefined) ?? CONFIG_DEFAULTS.job_retries,
@@ -361,6 +365,7 @@ function analyze(raw: unknown, opts: NormalizeOptions): Analysis {
   const resourceDef = resourceDefinition(resource);
   checkScriptCommand(raw, resourceDef, opts, found);
   checkAcrossKeys(raw, resourceDef, baseDir, found);
+  if (found.clean(['target']) && found.clean(['objectives'])) checkObjectives(raw, found.report);
   if (found.problems.length > 0) return { ...found.fail(raw, file), warnings: sortProblems(found.warnings, raw) };
   const dirs = { baseDir, cwd: resolve(opts.cwd ?? process.cwd()), warn: found.warn };
   const config = buildConfig(raw, params, resource, file, dirs);

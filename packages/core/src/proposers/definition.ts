@@ -21,6 +21,11 @@ export interface ProposerTraits {
   trialCount?(space: readonly ParamSpec[], options: JsonObject): number;
   /** It schedules budgets itself, so it cannot be another proposer's engine (hyperband, bohb). */
   readonly schedulesBudgets?: boolean;
+  /**
+   * It learns from several objectives (`ProposerContext.targets`, `Outcome.values`); a config with
+   * several objectives is refused for a proposer without it.
+   */
+  readonly multiObjective?: boolean;
 }
 
 /**

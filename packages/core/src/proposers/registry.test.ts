@@ -97,6 +97,7 @@ describe('proposer registry', () => {
       'spearmint',
       'eas',
       'cmaes',
+      'nsga2',
     ]);
     expect(listProposers()).toEqual(expect.arrayContaining(BUILTIN_PROPOSERS.map((d) => d.name)));
     for (const def of BUILTIN_PROPOSERS) {

@@ -15,6 +15,7 @@ import { hyperoptProposer } from './hyperopt/hyperopt-proposer.js';
 import { spearmintProposer } from './spearmint/spearmint-proposer.js';
 import { easProposer } from './eas/eas-proposer.js';
 import { cmaesProposer } from './cmaes/cmaes-proposer.js';
+import { nsga2Proposer } from './nsga2/nsga2-proposer.js';
 
 /** Auptimizer's proposers; a name from this list that is not registered gets a "not available yet" note. */
 export const AUPTIMIZER_PROPOSERS = ['random', 'sequence', 'spearmint', 'hyperopt', 'hyperband', 'bohb', 'eas'] as const;
@@ -35,6 +36,7 @@ export const BUILTIN_PROPOSERS: readonly BuiltinProposer[] = [
   spearmintProposer,
   easProposer,
   cmaesProposer,
+  nsga2Proposer,
 ];
 
 /** Every name and alias, lower-case, to its definition. */

@@ -5,6 +5,7 @@
  */
 import { AttemptRecorder, SCORE_LABEL } from './attempt-recorder.js';
 import type { IngestQueue } from './ingest-queue.js';
+import { objectivesOf } from '../objectives.js';
 import { buildJobJson, type ModelSave } from './job-json.js';
 import type { ProcessLaunch, ProcessOutcome } from './process-executor.js';
 import type { ResourceSlot } from '../resources/resource.js';
@@ -81,6 +82,7 @@ export function attemptRecorder(
     jobId,
     queue,
     labels: config.resource_args?.multi_res_labels,
+    ...(objectivesOf(config) !== undefined ? { objectives: objectivesOf(config)!.map((o) => o.name) } : {}),
     trackIntermediate: track,
     onIntermediate,
     artifactsOnly,
@@ -106,5 +108,6 @@ export function settleScore(
   if (status === 'finished' && recorder.score !== undefined && !Number.isFinite(recorder.score)) {
     return `reported a non-finite score (${recorder.score})`;
   }
+  if (status === 'finished' && recorder.score !== undefined) return recorder.objectivesProblem();
   return undefined;
 }

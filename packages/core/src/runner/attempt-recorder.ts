@@ -16,8 +16,13 @@ export const SCORE_LABEL = 'score';
 export interface AttemptRecorderOptions {
   jobId: number;
   queue: IngestQueue;
-  /** `resource_args.multi_res_labels`: names of the extra values of `#Auptimizer:` lines. */
+  /** `resource_args.multi_res_labels`: names of the extra values of `#Auptimizer:` lines (after the objectives). */
   labels?: string[];
+  /**
+   * With several objectives: their names. A result's first values are theirs, each kept as the
+   * metric of its name; the score is the first.
+   */
+  objectives?: string[];
   /** `resource_args.track_intermediate_results`: every `#Auptimizer:` line is also an intermediate value. */
   trackIntermediate?: boolean;
   /** Called with every intermediate score (for early stopping). */
@@ -118,6 +123,49 @@ export class AttemptRecorder {
     this.#opts.onIntermediate?.(label, s, value);
   }
 
+  /**
+   * The final result as a list (an in-process objective's array): the score is the first value,
+   * and with several objectives each is kept as the metric of its objective's name.
+   */
+  result(values: readonly number[]): void {
+    if (this.#scoreFrozen || values.length === 0) return;
+    this.score = values[0];
+    this.#objectiveValues(values, '');
+  }
+
+  /** Keeps each objective's value as its metric; says when the count does not match the objectives. */
+  #objectiveValues(values: readonly number[], where: string): void {
+    const objectives = this.#opts.objectives ?? [];
+    if (objectives.length < 2) {
+      if (values.length > 1)
+        this.warn(`${where}the result lists ${values.length} values, but the experiment has one objective: the first is the score`);
+      return;
+    }
+    if (values.length !== objectives.length) {
+      this.warn(
+        `${where}the result lists ${values.length} values, but the experiment has ${objectives.length} objectives (${objectives.join(', ')})`,
+      );
+    }
+    objectives.forEach((name, i) => {
+      if (i < values.length) this.metrics[name] = values[i]!;
+    });
+  }
+
+  /**
+   * Why a finished job's result cannot be ranked on several objectives (a value missing or not
+   * finite), or undefined when every objective has a finite value (or there is one objective).
+   */
+  objectivesProblem(): string | undefined {
+    const objectives = this.#opts.objectives ?? [];
+    if (objectives.length < 2) return undefined;
+    const missing = objectives.filter((name) => this.metrics[name] === undefined);
+    if (missing.length > 0) {
+      return `reported no value for the objective${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (a result lists one value per objective: ${objectives.join(', ')})`;
+    }
+    const bad = objectives.find((name) => !Number.isFinite(this.metrics[name]));
+    return bad === undefined ? undefined : `reported a non-finite value for the objective ${bad} (${this.metrics[bad]})`;
+  }
+
   /** Records one protocol record; `where` (e.g. "stdout line 8") prefixes its warnings. */
   record(rec: ProtocolRecord, where?: string): void {
     where = where === undefined ? '' : `${where}: `;
@@ -125,9 +173,14 @@ export class AttemptRecorder {
     if (this.#opts.artifactsOnly && SERIES_RECORDS.has(rec.type)) return;
     switch (rec.type) {
       case 'auptimizer': {
-        const [score, ...extra] = rec.values;
+        const objectives = this.#opts.objectives ?? [];
+        const [score] = rec.values;
         if (score === undefined || this.#scoreFrozen) return;
         this.score = score;
+        const own = rec.values.slice(0, Math.max(1, objectives.length));
+        const extra = rec.values.slice(own.length);
+        this.#objectiveValues(own, where);
+        if (this.#opts.trackIntermediate) own.slice(1).forEach((v, i) => this.intermediate(objectives[i + 1]!, v));
         const labels = this.#opts.labels ?? [];
         if (extra.length > labels.length) {
           this.warn(`${where}#Auptimizer: line has ${extra.length} extra values but multi_res_labels names ${labels.length}`);
@@ -146,6 +199,7 @@ export class AttemptRecorder {
         if (this.#scoreFrozen) return;
         this.score = rec.value;
         if (rec.metrics) Object.assign(this.metrics, rec.metrics);
+        this.#objectiveValues(rec.values ?? [rec.value], where);
         return;
       case 'scalar':
         this.intermediate(rec.name, rec.value, rec.step);

@@ -8,6 +8,7 @@ import type { ControlHandling } from './control-handling.js';
 import type { Drive } from './drive-state.js';
 import type { Completion, Deferred } from './runner-types.js';
 import type { JsonObject } from '../types.js';
+import { objectivesOf, objectiveValues } from '../objectives.js';
 
 /** Better-than for the experiment's target. */
 export function isBetter(target: 'min' | 'max', a: number, b: number | null | undefined): boolean {
@@ -61,7 +62,17 @@ export class JobCompletion {
     }
     // A failed attempt keeps its result on the attempt row, but the job has no score.
     const score = c.status === 'failed' ? undefined : c.score;
-    trials.proposer.tell({ trialId: c.job.trial, params: c.job.params, budget: c.job.budget ?? undefined, status: c.status, score });
+    // With several objectives the proposer hears every objective's value (kept as metrics by name).
+    const objectives = objectivesOf(config);
+    const values = objectives !== undefined && score !== undefined ? objectiveValues(objectives, c.metrics) : undefined;
+    trials.proposer.tell({
+      trialId: c.job.trial,
+      params: c.job.params,
+      budget: c.job.budget ?? undefined,
+      status: c.status,
+      score,
+      ...(values !== undefined ? { values } : {}),
+    });
     let newBest = false;
     if (c.status === 'finished' && score !== undefined && Number.isFinite(score) && isBetter(config.target, score, this.bestScore)) {
       this.bestScore = score;

@@ -32,19 +32,32 @@ export async function runObjective(
     const result = await objective(job.params, ctx);
     if (signal.aborted) {
       if (signal.reason !== 'early_stopped') return { status: 'interrupted' };
-      const score = typeof result === 'number' ? result : result?.score;
-      if (typeof score === 'number' && Number.isFinite(score)) recorder.score = score;
+      const values = resultValues(result);
+      if (values !== undefined && Number.isFinite(values[0])) recorder.result(values);
       return { status: 'early_stopped' };
     }
-    const score = typeof result === 'number' ? result : result?.score;
-    if (typeof score !== 'number' || Number.isNaN(score)) {
-      return { status: 'failed', error: `objective returned ${JSON.stringify(result)}, expected a number or { score, metrics }` };
+    const values = resultValues(result);
+    if (values === undefined || values.some(Number.isNaN)) {
+      return {
+        status: 'failed',
+        error: `objective returned ${JSON.stringify(result)}, expected a number, an array of numbers (one per objective) or { score, metrics }`,
+      };
     }
-    recorder.score = score;
-    if (typeof result === 'object' && result.metrics) Object.assign(recorder.metrics, result.metrics);
+    if (typeof result === 'object' && !Array.isArray(result) && (result as { metrics?: unknown }).metrics) {
+      Object.assign(recorder.metrics, (result as { metrics: Record<string, number> }).metrics);
+    }
+    recorder.result(values);
     return { status: 'finished' };
   } catch (e) {
     if (signal.aborted) return { status: signal.reason === 'early_stopped' ? 'early_stopped' : 'interrupted' };
     return { status: 'failed', error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** The values an objective returned (a number is a list of one), or undefined when it is not a number or a non-empty list of numbers. */
+function resultValues(result: unknown): number[] | undefined {
+  const score = typeof result === 'object' && result !== null && !Array.isArray(result) ? (result as { score?: unknown }).score : result;
+  const list: unknown[] = Array.isArray(score) ? score : [score];
+  if (list.length === 0 || list.some((v) => typeof v !== 'number')) return undefined;
+  return list as number[];
 }

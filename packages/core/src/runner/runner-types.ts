@@ -7,7 +7,11 @@ import type { OutcomeStatus, Params } from '../types.js';
 export type { PassiveJobInfo } from '../resources/resource.js';
 
 /** What an in-process objective may return: a score, or a score with named metrics. */
-export type ObjectiveResult = number | { score: number; metrics?: Record<string, number> };
+/**
+ * What an in-process objective returns: a score, or with several objectives one value per
+ * objective (an array, or `score` as an array), optionally with extra metrics.
+ */
+export type ObjectiveResult = number | readonly number[] | { score: number | readonly number[]; metrics?: Record<string, number> };
 
 export interface ObjectiveContext {
   jobId: number;

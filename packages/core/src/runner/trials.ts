@@ -1,4 +1,5 @@
 import { getProposer } from '../proposers/index.js';
+import { objectiveTargets } from '../objectives.js';
 import type { JobRecord, NewJob } from '../store/store-types.js';
 import type { Json, NormalizedConfig, Proposer, ProposerDefinition, Suggestion } from '../types.js';
 
@@ -61,6 +62,7 @@ export class Trials {
     return {
       space: config.parameter_config,
       target: config.target,
+      ...(objectiveTargets(config) !== undefined ? { targets: objectiveTargets(config) } : {}),
       nSamples,
       seed: config.random_seed,
       options: config.proposer_options ?? {},

@@ -15,3 +15,4 @@ export { changeFeedConformance, type ChangeFeedSuiteContext } from './change-fee
 export { jobQueryConformance } from './job-query-conformance.js';
 export * from './benchmark-functions.js';
 export * from './stats.js';
+export * from './multi-objective-functions.js';

@@ -64,6 +64,12 @@ export interface ProposerConformanceOptions {
   seedSensitive?: boolean;
   /** Spaces to run on, replacing {@link CONFORMANCE_SPACES}. */
   spaces?: Record<string, ParamSpec[]>;
+  /**
+   * Objectives of every simulated experiment (default 1). With 2 or more the contexts carry
+   * `targets` (each the context's `target`) and every tell `values`: the score first, then
+   * conflicting functions of the params (for multi-objective proposers).
+   */
+  objectives?: number;
 }
 
 /** What a simulated runner recorded: every ask's answer and every tell, in order. */
@@ -223,10 +229,25 @@ export class SimulatedRun {
     const outcome: Outcome = { trialId: s.trialId, params: s.params, status };
     if (s.budget !== undefined) outcome.budget = s.budget;
     if (status !== 'failed') outcome.score = this.opts.score(s.params) * (status === 'early_stopped' ? 1.5 : 1);
+    const targets = this.ctx.targets;
+    if (status !== 'failed' && targets !== undefined && targets.length > 1) {
+      // A maximised objective is the negated minimised one, so `max` with s mirrors `min` with −s.
+      outcome.values = [
+        outcome.score!,
+        ...targets.slice(1).map((t, k) => (t === 'max' ? -1 : 1) * otherObjective(this.ctx.space, s.params, k)),
+      ];
+    }
     this.proposer.tell(deepFreeze(outcome));
     this.waiting = false;
     this.events.push({ tell: outcome });
   }
+}
+
+/** The (k+1)-th objective of a multi-objective simulation: a bowl centred away from the score's, so the two conflict. */
+function otherObjective(space: readonly ParamSpec[], params: Params, k: number): number {
+  let s = 0;
+  for (const spec of space) s += (toUnit(spec, params[spec.name] as Params[string]) - 0.8 + 0.1 * k) ** 2;
+  return s;
 }
 
 function trialParams(run: SimulatedRun): Params[] {
@@ -263,8 +284,18 @@ export function proposerConformance(def: ProposerDefinition, opts: ProposerConfo
     finite: opts.finite ?? true,
     seedSensitive: opts.seedSensitive ?? true,
     parallel: { nParallel, outOfOrder: true, orderSeed: 3, status: mixedStatus },
-    context: (space, over = {}) =>
-      deepFreeze({ space: structuredClone(space), target: 'min' as Target, nSamples, seed: 7, options: structuredClone(options), ...over }),
+    context: (space, over = {}) => {
+      const ctx: ProposerContext = {
+        space: structuredClone(space),
+        target: 'min' as Target,
+        nSamples,
+        seed: 7,
+        options: structuredClone(options),
+        ...over,
+      };
+      if ((opts.objectives ?? 1) > 1) ctx.targets = new Array<Target>(opts.objectives!).fill(ctx.target);
+      return deepFreeze(ctx);
+    },
   };
   const { context } = suite;
 

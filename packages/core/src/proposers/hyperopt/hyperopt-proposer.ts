@@ -1,9 +1,13 @@
 /**
  * `hyperopt`: Auptimizer's hyperopt proposer re-done natively, with the engines `tpe` (default:
- * multivariate TPE with a constant liar for pending trials), `rand` and `anneal`.
+ * multivariate TPE with a constant liar for pending trials), `rand` and `anneal`. With several
+ * objectives `tpe` is multi-objective TPE (motpe-split.ts: the good trials by non-domination rank
+ * and hypervolume contribution); `anneal` handles one objective only.
  */
 import { isRngState, Rng } from '../../rng.js';
-import type { AskResult, Json, Outcome, OutcomeStatus, Params, Proposer, ProposerContext } from '../../types.js';
+import { AupError } from '../../errors.js';
+import type { AskResult, Json, Outcome, OutcomeStatus, Params, Proposer, ProposerContext, Target } from '../../types.js';
+import { belowWeights, multiObjectiveBelow } from './motpe-split.js';
 import { Type } from '@sinclair/typebox';
 import { Int, Positive } from '../../config/schema-builders.js';
 import type { BuiltinProposer } from '../definition.js';
@@ -37,12 +41,16 @@ interface TrialRecord {
   loss: number;
   /** Kernel coordinates of the trial's params. */
   x: Float64Array;
+  /** With several objectives: every objective's value as a loss to minimise (`loss` is the first); absent without a result. */
+  losses?: number[];
 }
 
 /** The good/bad split: each side ordered oldest first (the order the forgetting weights use). */
 export interface TpeSplit {
   below: Float64Array[];
   above: Float64Array[];
+  /** With several objectives: the good observations' kernel weights (motpe-split.ts `belowWeights`). */
+  belowWeights?: Float64Array;
 }
 
 /** TPE, random search or annealing over the space; answers `done` after `nSamples` trials. */
@@ -52,6 +60,8 @@ export class HyperoptProposer implements Proposer {
   private readonly space: KernelSpace;
   private readonly limit: number;
   private readonly target: 'min' | 'max';
+  /** Each objective's direction when there are several, else undefined. */
+  private readonly targets: Target[] | undefined;
   private rng: Rng;
   private records: TrialRecord[] = [];
   /** Trials a user gave (adopt); they are learnt from but do not count against `limit`. */
@@ -65,10 +75,12 @@ export class HyperoptProposer implements Proposer {
     checkSeed(NAME, ctx);
     this.space = new KernelSpace(ctx.space);
     this.target = ctx.target;
+    this.targets = ctx.targets !== undefined && ctx.targets.length > 1 ? [...ctx.targets] : undefined;
     // A space without parameters has one possible trial; repeating it would only rerun the same job.
     this.limit = ctx.space.length === 0 ? Math.min(1, ctx.nSamples) : ctx.nSamples;
     if (snapshot === undefined) {
       this.settings = resolveHyperoptSettings(ctx.options);
+      this.refuseAnnealOfSeveral();
       this.rng = new Rng(ctx.seed);
       return;
     }
@@ -99,6 +111,30 @@ export class HyperoptProposer implements Proposer {
         x: Float64Array.from(row.slice(2) as number[]),
       };
     });
+    if (this.targets !== undefined) {
+      const m = this.targets.length;
+      const losses = r.raw('losses');
+      if (!Array.isArray(losses) || losses.length !== this.records.length) {
+        throw r.fail('losses', `one entry per trial (${m} losses or null)`, losses);
+      }
+      losses.forEach((l, i) => {
+        if (l === null) return;
+        if (!Array.isArray(l) || l.length !== m || !l.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+          throw r.fail(`losses[${i}]`, `${m} finite numbers or null`, l);
+        }
+        this.records[i]!.losses = l as number[];
+      });
+    }
+  }
+
+  /** Annealing walks around the best trial, which several objectives do not define. */
+  private refuseAnnealOfSeveral(): void {
+    if (this.targets === undefined || this.settings.engine !== 'anneal') return;
+    throw new AupError(
+      'AUP_ERR_PROPOSER_CONFIG',
+      `engine: the hyperopt engine "anneal" handles one objective, but the experiment has ${this.targets.length}: use engine "tpe" (multi-objective TPE) or "rand"`,
+      { details: { path: 'engine', expected: '"tpe" or "rand"', found: 'anneal' } },
+    );
   }
 
   ask(): AskResult {
@@ -125,6 +161,13 @@ export class HyperoptProposer implements Proposer {
     const hasScore = outcome.status !== 'failed' && typeof score === 'number' && Number.isFinite(score);
     // +0: a max target with score 0 would store −0, which a JSON round trip turns into 0.
     rec.loss = hasScore ? (this.target === 'max' ? -score : score) + 0 : Number.NaN;
+    if (this.targets !== undefined) {
+      const v = outcome.values;
+      const ok = hasScore && v !== undefined && v.length === this.targets.length && v.every(Number.isFinite);
+      if (ok) rec.losses = v.map((x, k) => (this.targets![k] === 'max' ? -x : x) + 0);
+      // Without every objective's value the trial cannot be ranked: it counts as one without a score.
+      else rec.loss = Number.NaN;
+    }
     rec.state = STATE_OF[outcome.status];
     this.told[outcome.status]++;
   }
@@ -138,6 +181,7 @@ export class HyperoptProposer implements Proposer {
       told: { ...this.told },
       ...(this.adopted > 0 ? { adopted: this.adopted } : {}),
       trials: this.records.map((t) => [t.state, Number.isNaN(t.loss) ? null : t.loss, ...t.x]),
+      ...(this.targets !== undefined ? { losses: this.records.map((t) => (t.losses === undefined ? null : [...t.losses])) } : {}),
     };
   }
 
@@ -148,6 +192,7 @@ export class HyperoptProposer implements Proposer {
    * The first min(⌈gamma·n⌉, 25) scored trials are good; failed trials are left out.
    */
   split(): TpeSplit {
+    if (this.targets !== undefined) return this.multiObjectiveSplit();
     const byLoss = (a: number, b: number): number => this.records[a]!.loss - this.records[b]!.loss || a - b;
     const finished: number[] = [];
     const stopped: number[] = [];
@@ -168,13 +213,44 @@ export class HyperoptProposer implements Proposer {
     return { below: oldestFirst(ranked.slice(0, nBelow)), above: oldestFirst(ranked.slice(nBelow)) };
   }
 
+  /**
+   * The split with several objectives: the good trials by non-domination rank, the front that does
+   * not fit cut by hypervolume contribution (motpe-split.ts), at most min(⌈gamma·n⌉, 25) of them;
+   * every other trial but the failed ones is bad (pending ones too, with the constant liar).
+   */
+  private multiObjectiveSplit(): TpeSplit {
+    const scored: number[] = [];
+    const rest: number[] = [];
+    this.records.forEach((t, i) => {
+      if (t.state === FAILED) return;
+      if (t.state === PENDING) {
+        if (this.settings.constant_liar) rest.push(i);
+      } else if (t.losses === undefined) rest.push(i);
+      else scored.push(i);
+    });
+    const nBelow = Math.min(Math.ceil(this.settings.gamma * scored.length), MAX_GOOD, scored.length);
+    const good = new Set(
+      multiObjectiveBelow(
+        scored.map((i) => this.records[i]!.losses!),
+        nBelow,
+      ).map((k) => scored[k]!),
+    );
+    const below = scored.filter((i) => good.has(i));
+    const above = [...scored.filter((i) => !good.has(i)), ...rest].sort((a, b) => a - b);
+    return {
+      below: below.map((i) => this.records[i]!.x),
+      above: above.map((i) => this.records[i]!.x),
+      belowWeights: belowWeights(below.map((i) => this.records[i]!.losses!)),
+    };
+  }
+
   private propose(id: number): Float64Array {
     const { settings, space } = this;
     if (space.d === 0) return new Float64Array(0);
     if (settings.engine === 'rand' || id < settings.n_startup_jobs) return this.uniform();
     if (settings.engine === 'tpe') {
-      const { below, above } = this.split();
-      return proposeTpe(space, below, above, settings, this.rng);
+      const { below, above, belowWeights } = this.split();
+      return proposeTpe(space, below, above, settings, this.rng, belowWeights === undefined ? {} : { belowWeights });
     }
     const ranked = this.records
       .map((t, i) => ({ t, i }))
@@ -221,6 +297,7 @@ export const hyperoptProposer: BuiltinProposer = {
   name: NAME,
   create: (ctx, snapshot) => new HyperoptProposer(ctx, snapshot),
   options: OPTIONS,
+  multiObjective: true,
   summary: {
     does: 'Tree-structured Parzen Estimator (`engine: "tpe"`), or hyperopt\'s random and annealing engines',
     seeded: true,

@@ -38,6 +38,7 @@ export function fitParzen(
   settings: HyperoptSettings,
   total = points.length,
   minBandwidth = 0,
+  pointWeights?: Float64Array,
 ): ParzenMixture {
   const n = points.length;
   const dd = cols.length;
@@ -45,7 +46,7 @@ export function fitParzen(
   const centres = new Float64Array(rows * dd);
   const scales = new Float64Array(rows * dd);
   const weights = new Float64Array(rows);
-  weights.set(forgettingWeights(n, settings.linear_forgetting));
+  weights.set(pointWeights ?? forgettingWeights(n, settings.linear_forgetting));
   weights[n] = n === 0 ? 1 : settings.prior_weight;
   const minSigma = Math.max(minBandwidth, 1 / Math.min(MAGIC_CLIP_MAX_KERNELS, total + 2));
   const clip = (s: number): number => Math.min(1, Math.max(minSigma, s));
@@ -126,6 +127,8 @@ export interface TpeProposeOptions {
   widen?: number;
   /** Smallest kernel standard deviation, in unit coordinates. */
   minBandwidth?: number;
+  /** The good observations' kernel weights instead of the forgetting ramp (multi-objective TPE's hypervolume contributions). */
+  belowWeights?: Float64Array;
 }
 
 /**
@@ -146,10 +149,13 @@ export function proposeTpe(
     const all = Array.from({ length: d }, (_, j) => j);
     const total = below.length + above.length;
     const floor = opts.minBandwidth ?? 0;
-    const l = fitParzen(below, dims, all, settings, total, floor);
+    const l = fitParzen(below, dims, all, settings, total, floor, opts.belowWeights);
     const g = fitParzen(above, dims, all, settings, total, floor);
     const widen = opts.widen ?? 1;
-    const from = widen === 1 ? l : fitParzen(below, dims, all, { ...settings, bandwidth: settings.bandwidth * widen }, total, floor);
+    const from =
+      widen === 1
+        ? l
+        : fitParzen(below, dims, all, { ...settings, bandwidth: settings.bandwidth * widen }, total, floor, opts.belowWeights);
     const cand = from.sample(rng, nc);
     space.snapAll(cand, nc);
     const best = argmaxRatio(l.logPdf(cand, nc), g.logPdf(cand, nc));
@@ -158,7 +164,7 @@ export function proposeTpe(
   const x = new Float64Array(d);
   for (let j = 0; j < d; j++) {
     // Univariate TPE keeps Optuna's per-side floor: measured, the shared one made it worse.
-    const l = fitParzen(below, dims, [j], settings);
+    const l = fitParzen(below, dims, [j], settings, below.length, 0, opts.belowWeights);
     const g = fitParzen(above, dims, [j], settings);
     const cand = l.sample(rng, nc);
     for (let i = 0; i < nc; i++) cand[i] = space.snap(j, cand[i]!);

@@ -2,3 +2,4 @@ import { proposerConformance } from '../../testing/proposer-conformance.js';
 import { randomProposer } from './random-proposer.js';
 
 proposerConformance(randomProposer);
+proposerConformance(randomProposer, { objectives: 2 });

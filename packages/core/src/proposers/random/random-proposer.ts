@@ -75,6 +75,7 @@ export const randomProposer: BuiltinProposer = {
   name: NAME,
   create: (ctx, snapshot) => new RandomProposer(ctx, snapshot),
   options: {},
+  multiObjective: true,
   summary: {
     does: 'independent uniform samples per parameter',
     seeded: true,

@@ -84,6 +84,7 @@ export const sequenceProposer: BuiltinProposer = {
   name: NAME,
   create: (ctx, snapshot) => new SequenceProposer(ctx, snapshot),
   options: {},
+  multiObjective: true,
   trialCount: (space) => gridSize(space),
   summary: {
     does: 'grid search, first parameter varying fastest',
